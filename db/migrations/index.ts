@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_auth.js';
+import * as m0002 from './0002_workspaces.js';
+import * as m0003 from './0003_generations_assets.js';
+import * as m0004 from './0004_socket_io.js';
+
+/** Every migration, in order. Forward-only: a landed migration is never edited. */
+export const migrations: Record<string, Migration> = {
+  '0001_auth': m0001,
+  '0002_workspaces': m0002,
+  '0003_generations_assets': m0003,
+  '0004_socket_io': m0004,
+};

@@ -1,0 +1,129 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Table types. The migrations in db/migrations are the truth; these mirror them. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+// ---- better-auth (its default table and column names) ----
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  image: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+export interface SessionTable {
+  id: string;
+  expiresAt: Timestamp;
+  token: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  ipAddress: string | null;
+  userAgent: string | null;
+  userId: string;
+}
+export interface AccountTable {
+  id: string;
+  accountId: string;
+  providerId: string;
+  userId: string;
+  accessToken: string | null;
+  refreshToken: string | null;
+  idToken: string | null;
+  accessTokenExpiresAt: Timestamp | null;
+  refreshTokenExpiresAt: Timestamp | null;
+  scope: string | null;
+  password: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+export interface VerificationTable {
+  id: string;
+  identifier: string;
+  value: string;
+  expiresAt: Timestamp;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+// ---- product ----
+export type WorkspaceKind = 'personal' | 'team';
+export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
+export interface WorkspaceTable {
+  id: Generated<string>;
+  name: string;
+  kind: WorkspaceKind;
+  created_at: Generated<Date>;
+}
+export interface MembershipTable {
+  workspace_id: string;
+  user_id: string;
+  role: Role;
+  created_at: Generated<Date>;
+}
+
+export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export interface GenerationParams {
+  model: string;
+  aspectRatio: string;
+  width: number;
+  height: number;
+  seed: number;
+}
+export interface GenerationTable {
+  id: Generated<string>;
+  workspace_id: string;
+  user_id: string;
+  kind: 'image' | 'video';
+  mode: 'text' | 'image';
+  prompt: string;
+  params: Json<GenerationParams>;
+  provider: string;
+  status: Generated<GenerationStatus>;
+  progress: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface AssetTable {
+  id: Generated<string>;
+  workspace_id: string;
+  user_id: string;
+  generation_id: string | null;
+  source: 'output' | 'upload';
+  media: 'image' | 'video';
+  storage_key: string;
+  mime: string;
+  size_bytes: number;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  saved: Generated<boolean>;
+  favorite: Generated<boolean>;
+  deleted_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface DB {
+  user: UserTable;
+  session: SessionTable;
+  account: AccountTable;
+  verification: VerificationTable;
+  workspace: WorkspaceTable;
+  membership: MembershipTable;
+  generation: GenerationTable;
+  asset: AssetTable;
+}
+
+export type Workspace = Selectable<WorkspaceTable>;
+export type Generation = Selectable<GenerationTable>;
+export type NewGeneration = Insertable<GenerationTable>;
+export type GenerationUpdate = Updateable<GenerationTable>;
+export type Asset = Selectable<AssetTable>;

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the product reads, validated once at boot.
+ * Empty strings count as unset. Nothing else in the code base reads process.env.
+ */
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodTypeAny>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+const bool = (def: boolean) =>
+  z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).optional()).transform((v) =>
+    v === undefined ? def : v === 'true' || v === '1',
+  );
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional()).transform((v) => v ?? def);
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).optional()).transform((v) => v ?? 'development'),
+  PORT: int(3000, 0, 65535),
+  HOST: opt(z.string()).transform((v) => v ?? '0.0.0.0'),
+  BASE_URL: opt(z.string().url()),
+  TRUSTED_ORIGINS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  DATA_DIR: opt(z.string()).transform((v) => path.resolve(v ?? '.data')),
+  DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')),
+  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  BETTER_AUTH_SECRET: opt(z.string().min(32, 'must be at least 32 characters')),
+  STORAGE_DIR: opt(z.string()),
+  RUN_WORKER: bool(true),
+  WORKER_CONCURRENCY: int(4, 1, 64),
+  LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  /** Public origin of the product, e.g. http://localhost:3000 (no trailing slash). */
+  baseUrl: string;
+  /** Origins allowed to make state-changing requests and open sockets. */
+  trustedOrigins: string[];
+  dataDir: string;
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  authSecret: string | undefined;
+  storageDir: string;
+  runWorker: boolean;
+  workerConcurrency: number;
+  localProviderStepMs: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const port = overrides.port ?? e.PORT;
+  const baseUrl = (overrides.baseUrl ?? e.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const cfg: Config = {
+    env: e.NODE_ENV,
+    port,
+    host: e.HOST,
+    baseUrl,
+    trustedOrigins: [],
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    authSecret: e.BETTER_AUTH_SECRET,
+    storageDir: path.resolve(e.STORAGE_DIR ?? path.join(e.DATA_DIR, 'storage')),
+    runWorker: e.RUN_WORKER,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    localProviderStepMs: e.LOCAL_PROVIDER_STEP_MS,
+    logLevel: e.LOG_LEVEL,
+    ...overrides,
+  };
+  cfg.baseUrl = baseUrl;
+  cfg.trustedOrigins = [...new Set([new URL(baseUrl).origin, ...e.TRUSTED_ORIGINS, ...(overrides.trustedOrigins ?? [])])];
+  return cfg;
+}

@@ -1,0 +1,269 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import express from 'express';
+import { createRequestHandler } from '@remix-run/express';
+import type { ServerBuild } from '@remix-run/node';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { toNodeHandler } from 'better-auth/node';
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { createDb, createPool, type Database } from '../db/index.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
+import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
+import { createBoss, createQueues, jobSender, startWorkers } from '../jobs/boss.js';
+import { createAuth, type Auth } from './auth/index.js';
+import type { Config } from './config.js';
+import { fileRoute } from './http/files.js';
+import { toHeaders } from './http/headers.js';
+import { requireTrustedOrigin, securityHeaders } from './http/security.js';
+import { createLogger, type Logger } from './log.js';
+import { createProviderRegistry } from './providers/index.js';
+import type { ModelProvider } from './providers/types.js';
+import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
+import type { Deps } from './services/deps.js';
+import { createDiskStorage } from './storage/index.js';
+import { createContext } from './trpc/init.js';
+import { appRouter, createCaller } from './trpc/router.js';
+
+export interface StartOptions {
+  /** Serve the Remix UI from build/ (default true). Tests of the API alone turn it off. */
+  ui?: boolean;
+  /** Extra model providers (tests register fakes of outside services here). */
+  providers?: ModelProvider[];
+  log?: Logger;
+}
+
+export interface Running {
+  url: string;
+  config: Config;
+  deps: Deps;
+  auth: Auth;
+  io: IO;
+  boss: PgBoss;
+  databaseUrl: string;
+  shutdown(): Promise<void>;
+}
+
+/** A stack of shutdown steps, run in reverse order of start, each at most once. */
+function lifecycle(log: Logger) {
+  const steps: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
+  let closing: Promise<void> | null = null;
+  return {
+    add(name: string, fn: () => Promise<unknown> | unknown) {
+      steps.push({ name, fn });
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        for (const step of steps.reverse()) {
+          try {
+            await step.fn();
+            log.debug(`stopped ${step.name}`);
+          } catch (err) {
+            log.error(`stopping ${step.name} failed`, { err });
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */
+async function openDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedDatabase | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: null };
+  const started = Date.now();
+  const embedded = await startEmbeddedPostgres({
+    dir: path.join(config.dataDir, 'pg'),
+    port: config.embeddedPgPort,
+    log: (m) => log.debug(`postgres: ${m.trim()}`),
+  });
+  fs.writeFileSync(path.join(config.dataDir, 'embedded-db-url'), embedded.url, { mode: 0o600 });
+  log.info('embedded PostgreSQL started', { ms: Date.now() - started, dir: path.join(config.dataDir, 'pg') });
+  return { url: embedded.url, embedded };
+}
+
+/** The database URL a separate worker should use: the configured one, or the running embedded server's. */
+export function workerDatabaseUrl(config: Config): string {
+  if (config.databaseUrl) return config.databaseUrl;
+  const file = path.join(config.dataDir, 'embedded-db-url');
+  if (!fs.existsSync(file)) throw new Error('No DATABASE_URL set and no embedded database running: start the server first (npm start).');
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+async function loadRemixBuild(): Promise<ServerBuild | null> {
+  const file = path.resolve('build/index.js');
+  if (!fs.existsSync(file)) return null;
+  return (await import(pathToFileURL(file).href)) as ServerBuild;
+}
+
+/** The composition root: builds every part, starts them in order, and stops them in reverse. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const life = lifecycle(log);
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const database = await openDatabase(config, log);
+    if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
+
+    const pool = createPool(database.url, 20);
+    const db: Database = createDb(pool);
+    life.add('database pool', () => db.destroy());
+    await migrateToLatest(db);
+
+    const auth = createAuth({ config, db, log });
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', 'loopback');
+    const httpServer = http.createServer(app);
+    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
+    life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
+
+    // Stopped before Socket.io, so that jobs finishing during shutdown can still announce it.
+    const boss = createBoss(database.url, log);
+    await boss.start();
+    let bossRunning = true;
+    life.add('pg-boss (waits for running jobs)', async () => {
+      bossRunning = false;
+      await boss.stop({ graceful: true, timeout: 20_000 });
+    });
+    await createQueues(boss);
+
+    const deps: Deps = {
+      config,
+      db,
+      storage: createDiskStorage(config.storageDir),
+      providers: createProviderRegistry(config, opts.providers),
+      jobs: jobSender(boss),
+      notifier: ioNotifier(io),
+      log,
+    };
+
+    let migrated = false;
+    app.use(securityHeaders({ https: config.baseUrl.startsWith('https://') }));
+    app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+    app.get('/readyz', async (_req, res) => {
+      const checks = { database: false, migrations: migrated, jobs: bossRunning };
+      try {
+        await sql`select 1`.execute(db);
+        checks.database = true;
+        if (!migrated) checks.migrations = migrated = await migrationsApplied(db);
+      } catch {
+        /* reported below */
+      }
+      const ok = Object.values(checks).every(Boolean);
+      res.status(ok ? 200 : 503).json({ ok, checks });
+    });
+
+    app.all('/api/auth/*', toNodeHandler(auth));
+    app.use(
+      '/trpc',
+      requireTrustedOrigin(config.trustedOrigins),
+      createExpressMiddleware({
+        router: appRouter,
+        createContext: ({ req }) => createContext(deps, auth, toHeaders(req)),
+        maxBodySize: 256 * 1024,
+        onError: ({ error, path: p }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, err: error.cause ?? error });
+        },
+      }),
+    );
+    app.get('/files/:id', fileRoute(deps, auth));
+
+    if (opts.ui !== false) {
+      const build = await loadRemixBuild();
+      app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
+      app.use(express.static('public', { maxAge: '1h' }));
+      if (build) {
+        app.all(
+          '*',
+          createRequestHandler({
+            build,
+            mode: config.env === 'production' ? 'production' : 'development',
+            getLoadContext: (req) => ({
+              deps,
+              trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),
+            }),
+          }),
+        );
+      } else {
+        app.all('*', (_req, res) => void res.status(503).type('text').send('The UI is not built yet: run `npm run build`.'));
+      }
+    }
+
+    if (config.runWorker) {
+      await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    const address = httpServer.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    // Shutdown runs in reverse: stop taking HTTP requests, let running jobs finish (pg-boss),
+    // close sockets, the pool, then embedded PostgreSQL.
+    life.add('http server (stop accepting)', () => {
+      httpServer.close();
+      httpServer.closeIdleConnections();
+    });
+    const url = `http://localhost:${port}`;
+    log.info('Flux Klein is ready', { url: config.baseUrl, port, embeddedDatabase: Boolean(database.embedded), worker: config.runWorker });
+    return { url, config, deps, auth, io, boss, databaseUrl: database.url, shutdown: () => life.close() };
+  } catch (err) {
+    await life.close();
+    throw err;
+  }
+}
+
+/** A worker process: pg-boss workers only, emitting to sockets through Postgres. */
+export async function startWorker(config: Config, opts: { log?: Logger; providers?: ModelProvider[] } = {}) {
+  const log = opts.log ?? createLogger(config.logLevel, { role: 'worker' });
+  const life = lifecycle(log);
+  try {
+    const url = workerDatabaseUrl(config);
+    const pool = createPool(url, 10);
+    const db = createDb(pool);
+    life.add('database pool', () => db.destroy());
+    await migrateToLatest(db);
+    const boss = createBoss(url, log);
+    await boss.start();
+    life.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20_000 }));
+    await createQueues(boss);
+    const deps: Deps = {
+      config,
+      db,
+      storage: createDiskStorage(config.storageDir),
+      providers: createProviderRegistry(config, opts.providers),
+      jobs: jobSender(boss),
+      notifier: postgresNotifier(pool),
+      log,
+    };
+    await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+    log.info('worker ready', { concurrency: config.workerConcurrency });
+    return { deps, boss, shutdown: () => life.close() };
+  } catch (err) {
+    await life.close();
+    throw err;
+  }
+}
+
+/** Calls `shutdown` once on SIGTERM/SIGINT, then exits. */
+export function handleSignals(shutdown: () => Promise<void>, log: Logger) {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    shutdown().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}

@@ -1,0 +1,57 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import { Emitter } from '@socket.io/postgres-emitter';
+import type pg from 'pg';
+import type { Auth } from '../auth/index.js';
+import { getSessionUser } from '../auth/index.js';
+import type { Logger } from '../log.js';
+import type { Notifier } from '../services/deps.js';
+import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
+import { isTrustedOrigin } from '../http/security.js';
+import { toHeaders } from '../http/headers.js';
+
+export type IO = Server<ClientToServerEvents, ServerToClientEvents>;
+
+export const SOCKET_PATH = '/socket.io';
+
+/**
+ * Socket.io on the HTTP server. The handshake must carry a valid better-auth session cookie and
+ * a trusted Origin; each socket joins its user's room. Broadcasts reach sockets on other
+ * processes through the Postgres adapter.
+ */
+export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger }): IO {
+  const io: IO = new Server(opts.httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    adapter: createAdapter(opts.pool, { errorHandler: (err) => opts.log.warn('socket.io adapter error', { err }) }),
+  });
+  io.use(async (socket, next) => {
+    const headers = toHeaders(socket.handshake);
+    if (!isTrustedOrigin(headers.get('origin'), opts.trustedOrigins)) return next(new Error('FOREIGN_ORIGIN'));
+    try {
+      const user = await getSessionUser(opts.auth, headers);
+      if (!user) return next(new Error('UNAUTHORIZED'));
+      socket.data.userId = user.id;
+      next();
+    } catch (err) {
+      opts.log.error('socket auth failed', { err });
+      next(new Error('INTERNAL'));
+    }
+  });
+  io.on('connection', (socket) => {
+    void socket.join(rooms.user(socket.data.userId as string));
+  });
+  return io;
+}
+
+export function ioNotifier(io: IO): Notifier {
+  return { emit: (room, event, ...args) => void io.to(room).emit(event, ...args) };
+}
+
+/** For processes without a Socket.io server (separate workers): emit through Postgres. */
+export function postgresNotifier(pool: pg.Pool): Notifier {
+  const emitter = new Emitter<ServerToClientEvents>(pool);
+  return { emit: (room, event, ...args) => void emitter.to(room).emit(event, ...args) };
+}

@@ -1,0 +1,33 @@
+import type { Config } from '../config.js';
+import type { Database } from '../../db/index.js';
+import type { Logger } from '../log.js';
+import type { ProviderRegistry } from '../providers/index.js';
+import type { Storage } from '../storage/index.js';
+import type { ServerToClientEvents } from '../shared/realtime.js';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+/** Sends an event to a Socket.io room, from whichever process does the work. */
+export interface Notifier {
+  emit<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+}
+
+/** Enqueues a job, optionally inside the caller's transaction. */
+export interface JobSender {
+  send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string }): Promise<string | null>;
+}
+
+export interface Deps {
+  config: Config;
+  db: Database;
+  storage: Storage;
+  providers: ProviderRegistry;
+  jobs: JobSender;
+  notifier: Notifier;
+  log: Logger;
+}
+
+/** Who is acting: a signed-in user. */
+export interface Actor {
+  userId: string;
+}

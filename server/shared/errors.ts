@@ -1,0 +1,42 @@
+/**
+ * Error codes shared by server and UI. Services throw AppError with a code; one table maps codes to
+ * HTTP/tRPC statuses; the UI turns codes into text a person can act on.
+ */
+export const ERROR_CODES = {
+  UNAUTHORIZED: { http: 401, trpc: 'UNAUTHORIZED', message: 'Please sign in to continue.' },
+  FORBIDDEN: { http: 403, trpc: 'FORBIDDEN', message: 'You do not have permission to do that.' },
+  FOREIGN_ORIGIN: { http: 403, trpc: 'FORBIDDEN', message: 'This request came from another site and was refused.' },
+  NOT_FOUND: { http: 404, trpc: 'NOT_FOUND', message: 'We could not find that. It may have been deleted.' },
+  INVALID_INPUT: { http: 400, trpc: 'BAD_REQUEST', message: 'Some of the values you entered are not valid.' },
+  CONFLICT: { http: 409, trpc: 'CONFLICT', message: 'That changed in the meantime. Please try again.' },
+  RATE_LIMITED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests. Please wait a moment and try again.' },
+  PAYLOAD_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'That is too large.' },
+  PROVIDER_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The image model is not reachable right now. Please try again in a minute.' },
+  GENERATION_FAILED: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'The generation failed. Please try again.' },
+  INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === 'string' && v in ERROR_CODES;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly userMessage: string;
+  constructor(code: ErrorCode, opts: { userMessage?: string; cause?: unknown } = {}) {
+    const userMessage = opts.userMessage ?? ERROR_CODES[code].message;
+    super(userMessage, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.userMessage = userMessage;
+  }
+}
+
+/** The message to show a person for a code (and an optional server-provided message). */
+export function messageFor(code: string | undefined, serverMessage?: string): string {
+  if (serverMessage && code && isErrorCode(code) && code !== 'INTERNAL') return serverMessage;
+  if (code && isErrorCode(code)) return ERROR_CODES[code].message;
+  return ERROR_CODES.INTERNAL.message;
+}

@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded.js';
+
+/** One real embedded PostgreSQL for the whole test run; each test file makes its own database in it. */
+let pg: EmbeddedDatabase | undefined;
+let dir: string | undefined;
+
+export async function setup(project: TestProject) {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-test-pg-'));
+  fs.chmodSync(dir, 0o755); // PostgreSQL runs as the `postgres` user when tests run as root
+  pg = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), database: 'postgres', persistent: false });
+  project.provide('pgAdminUrl', pg.url);
+}
+
+export async function teardown() {
+  await pg?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+  }
+}

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import superjson from 'superjson';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { freePort } from '../../db/embedded.js';
+import { loadConfig, type Config } from '../config.js';
+import { startServer, type Running, type StartOptions } from '../index.js';
+import type { AppRouter } from '../trpc/router.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
+
+/** Creates a fresh database on the run's embedded PostgreSQL and returns its URL. */
+export async function createTestDatabase(adminUrl: string): Promise<string> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestServer extends Running {
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  adminUrl: string,
+  opts: { config?: Partial<Config>; env?: Record<string, string>; start?: StartOptions; databaseUrl?: string; dataDir?: string } = {},
+): Promise<TestServer> {
+  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase(adminUrl));
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-test-'));
+  const port = await freePort();
+  const config = loadConfig(
+    { LOG_LEVEL: 'silent', LOCAL_PROVIDER_STEP_MS: '5', HOST: '127.0.0.1', ...opts.env },
+    { port, dataDir, storageDir: path.join(dataDir, 'storage'), databaseUrl, authSecret: 'test-secret-test-secret-test-secret-000', ...opts.config },
+  );
+  const running = await startServer(config, { ui: false, ...opts.start });
+  return {
+    ...running,
+    dataDir,
+    async stop() {
+      await running.shutdown();
+    },
+  };
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  cookie: string;
+}
+
+/** Signs a user up through better-auth's real HTTP endpoint and returns the session cookie. */
+export async function signUp(server: { url: string; config: Config }, name = 'Test User'): Promise<TestUser> {
+  const email = `u-${randomBytes(5).toString('hex')}@example.test`;
+  const res = await fetch(`${server.url}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.config.baseUrl },
+    body: JSON.stringify({ email, password: 'correct horse battery', name }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { user: { id: string } };
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { id: body.user.id, email, cookie };
+}
+
+/** A real tRPC client over HTTP, as the browser uses it. */
+export function trpcClient(server: { url: string; config: Config }, user?: TestUser, origin: string | null = server.config.baseUrl) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${server.url}/trpc`,
+        transformer: superjson,
+        headers: () => ({ ...(user ? { cookie: user.cookie } : {}), ...(origin ? { origin } : {}) }),
+      }),
+    ],
+  });
+}
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A real Socket.io client; resolves once connected, rejects with the server's refusal. */
+export function connectSocket(server: { url: string; config: Config }, user?: TestUser, origin: string = server.config.baseUrl): Promise<TestSocket> {
+  const socket: TestSocket = ioClient(server.url, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    reconnection: false,
+    extraHeaders: { ...(user ? { cookie: user.cookie } : {}), origin },
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Waits for the first event matching `pred`, with a deadline. */
+export function waitForEvent<E extends keyof ServerToClientEvents>(
+  socket: TestSocket,
+  event: E,
+  pred: (...args: Parameters<ServerToClientEvents[E]>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler as never);
+      reject(new Error(`timed out waiting for ${String(event)}`));
+    }, timeoutMs);
+    const handler = (...args: Parameters<ServerToClientEvents[E]>) => {
+      if (!pred(...args)) return;
+      clearTimeout(timer);
+      socket.off(event, handler as never);
+      resolve(args[0]);
+    };
+    socket.on(event, handler as never);
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+export function trpcErrorCode(err: unknown): { httpStatus?: number; appCode?: string; message?: string } {
+  if (err instanceof TRPCClientError) {
+    const data = err.data as { httpStatus?: number; appCode?: string } | undefined;
+    return { httpStatus: data?.httpStatus, appCode: data?.appCode, message: err.message };
+  }
+  throw err;
+}

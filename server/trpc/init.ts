@@ -1,0 +1,81 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import type { Auth, SessionUser } from '../auth/index.js';
+import type { Deps } from '../services/deps.js';
+import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
+
+export interface Context {
+  deps: Deps;
+  auth: Auth;
+  user: SessionUser | null;
+}
+
+export async function createContext(deps: Deps, auth: Auth, headers: Headers): Promise<Context> {
+  const s = await auth.api.getSession({ headers });
+  const user = s ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id } : null;
+  return { deps, auth, user };
+}
+
+/** Turns any thrown error into a tRPC error whose `cause` carries our code. */
+function toTrpcError(err: unknown): TRPCError {
+  if (err instanceof AppError) {
+    return new TRPCError({ code: ERROR_CODES[err.code].trpc, message: err.userMessage, cause: err });
+  }
+  if (err instanceof ZodError) {
+    const message = err.issues[0]?.message ?? ERROR_CODES.INVALID_INPUT.message;
+    return new TRPCError({ code: 'BAD_REQUEST', message, cause: new AppError('INVALID_INPUT', { userMessage: message }) });
+  }
+  if (err instanceof TRPCError) return err;
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: ERROR_CODES.INTERNAL.message, cause: err });
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    let appCode: ErrorCode = 'INTERNAL';
+    let message: string = ERROR_CODES.INTERNAL.message;
+    if (error.cause instanceof AppError) {
+      appCode = error.cause.code;
+      message = error.cause.userMessage;
+    } else if (error.cause instanceof ZodError) {
+      appCode = 'INVALID_INPUT';
+      message = error.cause.issues[0]?.message ?? ERROR_CODES.INVALID_INPUT.message;
+    } else if (error.code === 'UNAUTHORIZED') {
+      appCode = 'UNAUTHORIZED';
+      message = ERROR_CODES.UNAUTHORIZED.message;
+    } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
+      appCode = 'INVALID_INPUT';
+      message = error.message || ERROR_CODES.INVALID_INPUT.message;
+    } else if (error.code === 'NOT_FOUND') {
+      appCode = 'NOT_FOUND';
+      message = ERROR_CODES.NOT_FOUND.message;
+    }
+    // Never send stack traces or internal messages to the browser.
+    return { message, code: shape.code, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, path: shape.data.path } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const errorMapping = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const err = result.error;
+    const cause = err.cause;
+    if (cause instanceof AppError || cause instanceof ZodError) throw toTrpcError(cause);
+    if (err.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError)) {
+      // Unexpected: log it in full, send the person a plain message.
+      throw toTrpcError(cause ?? err);
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ERROR_CODES.UNAUTHORIZED.message });
+  return next({ ctx: { ...ctx, user: ctx.user, actor: { userId: ctx.user.id } } });
+});

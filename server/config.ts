@@ -22,7 +22,7 @@ export const EnvSchema = z.object({
   TRUSTED_ORIGINS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   DATA_DIR: opt(z.string()).transform((v) => path.resolve(v ?? '.data')),
   DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')),
-  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  EMBEDDED_PG_PORT: int(54329, 0, 65535),
   BETTER_AUTH_SECRET: opt(z.string().min(32, 'must be at least 32 characters')),
   STORAGE_DIR: opt(z.string()),
   RUN_WORKER: bool(true),

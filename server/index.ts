@@ -183,6 +183,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             mode: config.env === 'production' ? 'production' : 'development',
             getLoadContext: (req) => ({
               deps,
+              auth,
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),
             }),
           }),
@@ -227,6 +228,9 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
     const db = createDb(pool);
     life.add('database pool', () => db.destroy());
     await migrateToLatest(db);
+    // Closed after pg-boss has let running jobs finish, so their last events still go out.
+    const realtime = postgresNotifier(pool, log);
+    life.add('socket.io emitter', () => realtime.close());
     const boss = createBoss(url, log);
     await boss.start();
     life.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20_000 }));
@@ -237,7 +241,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       storage: createDiskStorage(config.storageDir),
       providers: createProviderRegistry(config, opts.providers),
       jobs: jobSender(boss),
-      notifier: postgresNotifier(pool),
+      notifier: realtime.notifier,
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

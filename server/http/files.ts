@@ -9,7 +9,7 @@ import { toHeaders } from './headers.js';
 
 /**
  * GET /files/:id — an asset's bytes, only for members of its workspace. There is no public
- * directory of outputs; `?download=1` asks the browser to save the file.
+ * directory of outputs; `?download=1` asks the browser to save the file, `?thumb=1` gives a small WebP.
  */
 export function fileRoute(deps: Deps, auth: Auth) {
   return async (req: Request, res: Response) => {
@@ -18,7 +18,7 @@ export function fileRoute(deps: Deps, auth: Auth) {
       if (!id.success) throw new AppError('NOT_FOUND');
       const user = await getSessionUser(auth, toHeaders(req));
       if (!user) throw new AppError('UNAUTHORIZED');
-      const file = await openAssetFile(deps, { userId: user.id }, id.data);
+      const file = await openAssetFile(deps, { userId: user.id }, id.data, { thumb: req.query.thumb === '1' });
       res.setHeader('Content-Type', file.mime);
       res.setHeader('Content-Length', String(file.size));
       res.setHeader('Cache-Control', 'private, max-age=3600');

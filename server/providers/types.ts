@@ -1,14 +1,38 @@
 /** The model provider interface: one request in, media out, progress reported, cancellation honoured. */
 
+export interface ReferenceImage {
+  /** The image bytes (already validated and stripped of metadata by the upload path). */
+  data: Buffer;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  /**
+   * A short-lived URL the provider may fetch the image from, when the product is reachable from
+   * the internet; adapters that accept inline data may send `data` as a data: URI instead.
+   */
+  url?: string;
+}
+
 export interface ProviderRequest {
   /** Our generation id, for logs and idempotency keys at the provider. */
   id: string;
   kind: 'image' | 'video';
+  /** Our model id from the registry (e.g. `flux-2-klein-4b`); adapters map it to their endpoint. */
   model: string;
   prompt: string;
   width: number;
   height: number;
   seed: number;
+  /** Number of outputs wanted (1–4). */
+  count: number;
+  /** Only where the model has them. */
+  steps?: number;
+  guidance?: number;
+  /** Video only. */
+  durationSeconds?: number;
+  fps?: number;
+  /** 0–4 reference images (image-to-image / image-to-video). */
+  references: ReferenceImage[];
 }
 
 export interface ProviderOutput {
@@ -21,6 +45,8 @@ export interface ProviderOutput {
 export interface ProviderContext {
   /** Called with 0..100 as work advances; may be called often, the caller throttles. */
   onProgress(percent: number): void | Promise<void>;
+  /** Called with a short human status when there is no percentage (queue position, last log line). */
+  onStatus?(message: string): void | Promise<void>;
   signal: AbortSignal;
 }
 
@@ -29,12 +55,17 @@ export interface ModelProvider {
   generate(req: ProviderRequest, ctx: ProviderContext): Promise<ProviderOutput[]>;
 }
 
+export type ProviderErrorCode = 'PROVIDER_UNAVAILABLE' | 'CONTENT_REFUSED' | 'TIMEOUT' | 'BAD_RESPONSE' | 'CANCELED' | 'RATE_LIMITED' | 'OUT_OF_CREDITS' | 'INVALID_REQUEST';
+
 /** Thrown by providers for failures a person should be told about (never a stack trace). */
 export class ProviderError extends Error {
   constructor(
-    readonly code: 'PROVIDER_UNAVAILABLE' | 'CONTENT_REFUSED' | 'TIMEOUT' | 'BAD_RESPONSE' | 'CANCELED',
+    readonly code: ProviderErrorCode,
     message: string,
+    /** True when trying again later may succeed (429, 5xx, network); pg-boss retries these with backoff. */
     readonly retryable = false,
+    /** Seconds the provider asked us to wait (Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ProviderError';

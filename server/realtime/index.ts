@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/postgres-adapter';
-import { Emitter } from '@socket.io/postgres-emitter';
 import type pg from 'pg';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
@@ -50,8 +49,20 @@ export function ioNotifier(io: IO): Notifier {
   return { emit: (room, event, ...args) => void io.to(room).emit(event, ...args) };
 }
 
-/** For processes without a Socket.io server (separate workers): emit through Postgres. */
-export function postgresNotifier(pool: pg.Pool): Notifier {
-  const emitter = new Emitter<ServerToClientEvents>(pool);
-  return { emit: (room, event, ...args) => void emitter.to(room).emit(event, ...args) };
+/**
+ * For processes that serve no sockets (separate workers): a Socket.io server attached to nothing,
+ * whose Postgres adapter carries each broadcast to the web processes that hold the sockets.
+ */
+export function postgresNotifier(pool: pg.Pool, log: Logger): { notifier: Notifier; close(): Promise<void> } {
+  const io: IO = new Server({
+    serveClient: false,
+    adapter: createAdapter(pool, { errorHandler: (err) => log.warn('socket.io adapter error', { err }) }),
+  });
+  return {
+    notifier: ioNotifier(io),
+    // Not attached to an HTTP server, so there is no engine to close: only the adapter's listener.
+    close: async () => {
+      await io.of('/').adapter.close();
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import sharp from 'sharp';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { ListInput } from '../shared/generation.js';
@@ -93,19 +94,46 @@ export async function deleteAsset(deps: Deps, actor: Actor, id: string): Promise
   await requireRole(deps.db, actor, row.workspace_id, 'editor');
   const deleted = await deps.db.deleteFrom('asset').where('id', '=', id).returning('storage_key').executeTakeFirst();
   if (!deleted) throw new AppError('NOT_FOUND');
-  await deps.storage.delete(deleted.storage_key);
+  await Promise.all([deps.storage.delete(deleted.storage_key), deps.storage.delete(thumbKey(id))]);
   return { id };
 }
 
-/** Opens an asset's file for a member of its workspace. */
-export async function openAssetFile(deps: Deps, actor: Actor, id: string): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
+const thumbKey = (assetId: string) => `thumbs/${assetId}.webp`;
+export const THUMB_SIZE = 512;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Opens an asset's file for a member of its workspace. With `thumb`, a WebP at most 512 px on
+ * its long side, made on first request and kept in storage beside the original.
+ */
+export async function openAssetFile(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  opts: { thumb?: boolean } = {},
+): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
   const row = await loadForActor(deps, actor, id);
-  let stream: Readable;
+  const ext = row.storage_key.split('.').pop() ?? 'bin';
+  const name = `flux-klein-${row.id.slice(0, 8)}.${ext}`;
   try {
-    stream = await deps.storage.read(row.storage_key);
+    if (opts.thumb && row.media === 'image') {
+      const key = thumbKey(row.id);
+      let size = (await deps.storage.stat(key))?.size;
+      if (size === undefined) {
+        const original = await readAll(await deps.storage.read(row.storage_key));
+        const thumb = await sharp(original).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        await deps.storage.put(key, thumb);
+        size = thumb.length;
+      }
+      return { stream: await deps.storage.read(key), mime: 'image/webp', size, name: name.replace(/\.[a-z0-9]+$/, '.webp') };
+    }
+    return { stream: await deps.storage.read(row.storage_key), mime: row.mime, size: row.size_bytes, name };
   } catch {
     throw new AppError('NOT_FOUND', { userMessage: 'The file for this item is missing.' });
   }
-  const ext = row.storage_key.split('.').pop() ?? 'bin';
-  return { stream, mime: row.mime, size: row.size_bytes, name: `flux-klein-${row.id.slice(0, 8)}.${ext}` };
 }

@@ -160,6 +160,9 @@ const PROVIDER_MESSAGES: Record<ProviderError['code'], string> = {
   TIMEOUT: 'The model took too long to answer. Please try again.',
   BAD_RESPONSE: 'The model sent back something we could not use. Please try again.',
   CANCELED: 'The generation was canceled.',
+  RATE_LIMITED: 'The model is busy right now. Please try again in a minute.',
+  OUT_OF_CREDITS: 'The model provider account is out of credit. Please tell the operator.',
+  INVALID_REQUEST: 'The model did not accept these settings. Try different ones.',
 };
 
 /**
@@ -192,6 +195,8 @@ export async function runGeneration(deps: Deps, generationId: string, opts: { si
         width: started.params.width,
         height: started.params.height,
         seed: started.params.seed,
+        count: 1,
+        references: [],
       },
       {
         signal: abort.signal,

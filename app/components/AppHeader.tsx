@@ -1,0 +1,54 @@
+import { Form, NavLink } from '@remix-run/react';
+
+export interface HeaderUser {
+  name: string;
+  email: string;
+  workspaces: { id: string; name: string; kind: string }[];
+}
+
+export function AppHeader({ user }: { user: HeaderUser | null }) {
+  const workspace = user?.workspaces[0];
+  return (
+    <header className="app-header">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <NavLink to={user ? '/studio' : '/'} className="brand" aria-label="Flux Klein home">
+        <span className="brand-mark" aria-hidden="true" />
+        <span className="brand-text">Flux Klein</span>
+      </NavLink>
+      {user ? (
+        <>
+          <nav aria-label="Main" className="main-nav">
+            <NavLink to="/studio">Studio</NavLink>
+            <NavLink to="/library">Library</NavLink>
+          </nav>
+          <div className="header-end">
+            {workspace ? (
+              <span className="workspace-chip" title="Current workspace">
+                {workspace.name}
+              </span>
+            ) : null}
+            <span className="user-name" title={user.email}>
+              {user.name || user.email}
+            </span>
+            <Form method="post" action="/sign-out">
+              <button type="submit" className="button ghost small">
+                Sign out
+              </button>
+            </Form>
+          </div>
+        </>
+      ) : (
+        <div className="header-end">
+          <NavLink to="/sign-in" className="button ghost small">
+            Sign in
+          </NavLink>
+          <NavLink to="/sign-up" className="button primary small">
+            Create account
+          </NavLink>
+        </div>
+      )}
+    </header>
+  );
+}

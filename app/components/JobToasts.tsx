@@ -1,0 +1,31 @@
+import { useLocation } from '@remix-run/react';
+import { useCallback, useRef } from 'react';
+import type { GenerationEvent } from '../../server/shared/realtime.js';
+import { useSocketEvent } from '../lib/realtime.js';
+import { useToast } from './Toaster.js';
+
+const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
+
+/**
+ * Tells the user when a job ends, whatever page they are on. In the studio the result card
+ * already shows success, so only failures are toasted there.
+ */
+export function JobToasts() {
+  const toast = useToast();
+  const location = useLocation();
+  const path = useRef(location.pathname);
+  path.current = location.pathname;
+  const onUpdate = useCallback(
+    (e: GenerationEvent) => {
+      if (e.status === 'succeeded' && path.current !== '/studio') {
+        const first = e.assetIds?.[0];
+        toast({ id: e.id, tone: 'success', title: 'Image ready', body: short(e.prompt), href: first ? `/library/${first}` : '/library', linkLabel: 'Open' });
+      } else if (e.status === 'failed') {
+        toast({ id: e.id, tone: 'error', title: 'Generation failed', body: e.errorMessage ?? short(e.prompt), href: '/studio', linkLabel: 'Studio' });
+      }
+    },
+    [toast],
+  );
+  useSocketEvent('generation:update', onUpdate);
+  return null;
+}

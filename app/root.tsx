@@ -1,0 +1,82 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError, Link } from '@remix-run/react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import './lib/context.js';
+import { AppHeader } from './components/AppHeader.js';
+import { JobToasts } from './components/JobToasts.js';
+import { Toaster } from './components/Toaster.js';
+import { RealtimeProvider } from './lib/realtime.js';
+import { makeQueryClient, makeTrpcClient, TRPCProvider } from './lib/trpc.js';
+import styles from './styles/app.css';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: styles },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+];
+
+export const meta: MetaFunction = () => [
+  { title: 'Flux Klein — generate images together' },
+  { name: 'description', content: 'Generate images and short videos with AI models, keep what you like, and work on it together.' },
+];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const trpc = await context.trpc();
+  return { me: await trpc.me.get() };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="dark" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  const { me } = useLoaderData<typeof loader>();
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(makeTrpcClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <RealtimeProvider enabled={Boolean(me)}>
+          <Toaster>
+            <AppHeader user={me} />
+            <main id="main" className="main">
+              <Outlet />
+            </main>
+            {me ? <JobToasts /> : null}
+          </Toaster>
+        </RealtimeProvider>
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <main id="main" className="main narrow">
+      <div className="panel empty-state">
+        <h1>{notFound ? 'Page not found' : 'Something went wrong'}</h1>
+        <p>{notFound ? 'That page does not exist, or it was deleted.' : 'An unexpected error happened on our side. Please reload the page or try again in a minute.'}</p>
+        <Link className="button primary" to="/">
+          Go to the start page
+        </Link>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,39 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { redirect } from '@remix-run/node';
+import { useActionData, useSearchParams } from '@remix-run/react';
+import { SignInInput, safeNext } from '../../server/shared/auth.js';
+import { AuthForm } from '../components/AuthForm.js';
+import { fieldErrors } from '../lib/forms.js';
+import { redirectWithCookies } from '../lib/session.server.js';
+
+export const meta: MetaFunction = () => [{ title: 'Sign in — Flux Klein' }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const me = await (await context.trpc()).me.get();
+  if (me) throw redirect('/studio');
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = Object.fromEntries(await request.formData());
+  const next = safeNext(String(form.next ?? ''));
+  const parsed = SignInInput.safeParse(form);
+  const values = { email: String(form.email ?? '') };
+  if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'email' | 'password'>(parsed.error), values };
+  const res = await context.auth.api.signInEmail({ body: parsed.data, headers: request.headers, asResponse: true });
+  if (!res.ok) {
+    const error = res.status === 429 ? 'Too many attempts. Please wait a minute and try again.' : 'That email and password do not match an account.';
+    return { error, fieldErrors: {}, values };
+  }
+  return redirectWithCookies(next, res);
+}
+
+export default function SignIn() {
+  const data = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  return (
+    <div className="auth-page">
+      <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} />
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test as base, type Page } from '@playwright/test';
+
+export interface E2EUser {
+  name: string;
+  email: string;
+  password: string;
+}
+
+export function newUser(prefix = 'e2e'): E2EUser {
+  return { name: 'Robin Example', email: `${prefix}-${randomBytes(5).toString('hex')}@example.test`, password: 'correct horse battery' };
+}
+
+/**
+ * `signedIn`: a page whose context carries a session made through better-auth's HTTP API (the
+ * specs that are not about the sign-up form skip it).
+ */
+export const test = base.extend<{ user: E2EUser; signedIn: Page }>({
+  user: async ({}, use) => {
+    await use(newUser());
+  },
+  signedIn: async ({ page, user, baseURL }, use) => {
+    const res = await page.request.post('/api/auth/sign-up/email', {
+      data: { name: user.name, email: user.email, password: user.password },
+      headers: { origin: baseURL! },
+    });
+    expect(res.ok()).toBe(true);
+    await use(page);
+  },
+});
+
+export { expect };
+
+/** No serious or critical accessibility violations on the current page. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}

@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../server/config.js';
+import { createLogger } from '../server/log.js';
+import { startServer } from '../server/index.js';
+
+/** The server the e2e specs run against: a throwaway data directory with its own embedded PostgreSQL. */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-e2e-'));
+fs.chmodSync(dir, 0o755);
+const port = Number(process.env.E2E_PORT ?? 3211);
+const config = loadConfig({ ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOCAL_PROVIDER_STEP_MS: process.env.LOCAL_PROVIDER_STEP_MS ?? '150', LOG_LEVEL: 'warn', EMBEDDED_PG_PORT: '0' });
+const log = createLogger(config.logLevel);
+const running = await startServer(config, { log });
+fs.writeFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), JSON.stringify({ dataDir: dir, databaseUrl: running.databaseUrl }));
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await running.shutdown();
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('runs with no environment at all: embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, baseUrl: 'http://localhost:3000', databaseUrl: undefined, runWorker: true, env: 'development' });
+    expect(c.trustedOrigins).toEqual(['http://localhost:3000']);
+    expect(c.storageDir.endsWith('.data/storage')).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('fails fast naming the variable that is wrong', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: 'short' })).toThrow(/BETTER_AUTH_SECRET: must be at least 32/);
+    expect(() => loadConfig({ RUN_WORKER: 'maybe' })).toThrow(/RUN_WORKER/);
+  });
+
+  it('derives trusted origins from BASE_URL and TRUSTED_ORIGINS', () => {
+    const c = loadConfig({ BASE_URL: 'https://app.example.com/', TRUSTED_ORIGINS: 'https://a.example.com, https://b.example.com' });
+    expect(c.baseUrl).toBe('https://app.example.com');
+    expect(c.trustedOrigins).toEqual(['https://app.example.com', 'https://a.example.com', 'https://b.example.com']);
+  });
+});

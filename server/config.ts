@@ -28,6 +28,8 @@ export const EnvSchema = z.object({
   RUN_WORKER: bool(true),
   WORKER_CONCURRENCY: int(4, 1, 64),
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
+  SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
+  MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -50,6 +52,9 @@ export interface Config {
   workerConcurrency: number;
   localProviderStepMs: number;
   logLevel: Env['LOG_LEVEL'];
+  /** SMTP server for outgoing mail; unset: messages go to the development outbox under DATA_DIR/outbox. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -78,6 +83,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workerConcurrency: e.WORKER_CONCURRENCY,
     localProviderStepMs: e.LOCAL_PROVIDER_STEP_MS,
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

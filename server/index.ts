@@ -19,6 +19,7 @@ import { fileRoute } from './http/files.js';
 import { toHeaders } from './http/headers.js';
 import { requireTrustedOrigin, securityHeaders } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
+import { createMailer } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
@@ -137,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       providers: createProviderRegistry(config, opts.providers),
       jobs: jobSender(boss),
       notifier: ioNotifier(io),
+      mailer: createMailer(config, log),
       log,
     };
 
@@ -242,6 +244,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       providers: createProviderRegistry(config, opts.providers),
       jobs: jobSender(boss),
       notifier: realtime.notifier,
+      mailer: createMailer(config, log),
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

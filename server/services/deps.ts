@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../../db/index.js';
 import type { Logger } from '../log.js';
+import type { Mailer } from '../mail/index.js';
 import type { ProviderRegistry } from '../providers/index.js';
 import type { Storage } from '../storage/index.js';
 import type { ServerToClientEvents } from '../shared/realtime.js';
@@ -24,6 +25,7 @@ export interface Deps {
   providers: ProviderRegistry;
   jobs: JobSender;
   notifier: Notifier;
+  mailer: Mailer;
   log: Logger;
 }
 

@@ -1,0 +1,83 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+
+/** One outgoing message: plain text and accessible HTML, both always present. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface OutboxEntry extends MailMessage {
+  id: string;
+  from: string;
+  sentAt: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+  /** Development outbox only: the newest messages first (empty when sending through SMTP). */
+  outbox(limit?: number): Promise<OutboxEntry[]>;
+}
+
+/**
+ * Mail goes through nodemailer to SMTP_URL; with no SMTP_URL it lands in a development outbox:
+ * one JSON file per message under DATA_DIR/outbox (shown at /dev/outbox in development).
+ */
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>, log: Logger): Mailer {
+  const outboxDir = path.join(config.dataDir, 'outbox');
+  if (config.smtpUrl) {
+    const transport = nodemailer.createTransport(config.smtpUrl);
+    return {
+      async send(m) {
+        await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text, html: m.html });
+        log.info('mail sent', { subject: m.subject });
+      },
+      outbox: async () => [],
+    };
+  }
+  return {
+    async send(m) {
+      await fs.mkdir(outboxDir, { recursive: true });
+      const entry: OutboxEntry = { ...m, id: randomUUID(), from: config.mailFrom, sentAt: new Date().toISOString() };
+      await fs.writeFile(path.join(outboxDir, `${Date.now()}-${entry.id}.json`), JSON.stringify(entry, null, 2), { mode: 0o600 });
+      log.info('mail written to the development outbox', { subject: m.subject, dir: outboxDir });
+    },
+    async outbox(limit = 50) {
+      const files = await fs.readdir(outboxDir).catch(() => [] as string[]);
+      const newest = files.filter((f) => f.endsWith('.json')).sort().reverse().slice(0, limit);
+      return Promise.all(newest.map(async (f) => JSON.parse(await fs.readFile(path.join(outboxDir, f), 'utf8')) as OutboxEntry));
+    },
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * A plain, accessible message: a heading, paragraphs, an optional button link, and a footer saying
+ * why the person got it. Returns both the text and the HTML body.
+ */
+export function composeMail(opts: { to: string; subject: string; heading: string; paragraphs: string[]; action?: { label: string; url: string }; reason: string }): MailMessage {
+  const text = [
+    opts.heading,
+    '',
+    ...opts.paragraphs.flatMap((p) => [p, '']),
+    ...(opts.action ? [`${opts.action.label}: ${opts.action.url}`, ''] : []),
+    '—',
+    `Flux Klein. ${opts.reason}`,
+  ].join('\n');
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(opts.subject)}</title></head>
+<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#111;line-height:1.5;max-width:560px;margin:0 auto;padding:24px">
+<h1 style="font-size:20px">${escapeHtml(opts.heading)}</h1>
+${opts.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+${opts.action ? `<p><a href="${escapeHtml(opts.action.url)}" style="display:inline-block;background:#6d28d9;color:#fff;padding:10px 18px;border-radius:8px;text-decoration:none;font-weight:600">${escapeHtml(opts.action.label)}</a></p><p style="font-size:13px;color:#555">Or open this link: ${escapeHtml(opts.action.url)}</p>` : ''}
+<hr style="border:none;border-top:1px solid #ddd;margin:24px 0">
+<p style="font-size:13px;color:#555">Flux Klein. ${escapeHtml(opts.reason)}</p>
+</body></html>`;
+  return { to: opts.to, subject: opts.subject, text, html };
+}

@@ -23,7 +23,7 @@ import { createMailer } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
-import type { Deps } from './services/deps.js';
+import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { createContext } from './trpc/init.js';
 import { appRouter, createCaller } from './trpc/router.js';
@@ -69,6 +69,11 @@ function lifecycle(log: Logger) {
       return closing;
     },
   };
+}
+
+/** Cross-area hooks, registered in one place so web and worker processes behave alike. */
+function createHooks(): Hooks {
+  return { generationChanged: [] };
 }
 
 /** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */
@@ -139,6 +144,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       jobs: jobSender(boss),
       notifier: ioNotifier(io),
       mailer: createMailer(config, log),
+      hooks: createHooks(),
       log,
     };
 
@@ -245,6 +251,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       jobs: jobSender(boss),
       notifier: realtime.notifier,
       mailer: createMailer(config, log),
+      hooks: createHooks(),
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

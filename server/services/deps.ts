@@ -18,6 +18,26 @@ export interface JobSender {
   send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string }): Promise<string | null>;
 }
 
+/** What other areas (boards, notifications) hear about each generation state change. */
+export interface GenerationChange {
+  id: string;
+  workspaceId: string;
+  userId: string;
+  boardId: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  progress: number;
+  prompt: string;
+  width: number;
+  height: number;
+  errorMessage: string | null;
+  assets: { id: string; url: string; width: number | null; height: number | null; media: 'image' | 'video' }[];
+}
+
+export interface Hooks {
+  /** Called after each committed state change of a generation, in the process that made it. Errors are logged, never thrown back. */
+  generationChanged: ((change: GenerationChange, deps: Deps) => Promise<void>)[];
+}
+
 export interface Deps {
   config: Config;
   db: Database;
@@ -26,6 +46,7 @@ export interface Deps {
   jobs: JobSender;
   notifier: Notifier;
   mailer: Mailer;
+  hooks: Hooks;
   log: Logger;
 }
 

@@ -72,6 +72,11 @@ export interface GenerationParams {
   width: number;
   height: number;
   seed: number;
+  count?: number;
+  steps?: number;
+  guidance?: number;
+  durationSeconds?: number;
+  fps?: number;
 }
 export interface GenerationTable {
   id: Generated<string>;
@@ -90,6 +95,25 @@ export interface GenerationTable {
   updated_at: Generated<Date>;
   started_at: Date | null;
   finished_at: Date | null;
+  credit_cost: Generated<number>;
+  board_id: string | null;
+  rerun_of: string | null;
+}
+
+export interface GenerationReferenceTable {
+  generation_id: string;
+  asset_id: string;
+  position: number;
+}
+
+export interface CreditLedgerTable {
+  id: Generated<string>;
+  workspace_id: string;
+  user_id: string | null;
+  delta: number;
+  reason: string;
+  ref: string;
+  created_at: Generated<Date>;
 }
 
 export interface AssetTable {
@@ -109,6 +133,8 @@ export interface AssetTable {
   favorite: Generated<boolean>;
   deleted_at: Date | null;
   created_at: Generated<Date>;
+  tags: Generated<string[]>;
+  original_name: string | null;
 }
 
 export interface DB {
@@ -120,6 +146,8 @@ export interface DB {
   membership: MembershipTable;
   generation: GenerationTable;
   asset: AssetTable;
+  generation_reference: GenerationReferenceTable;
+  credit_ledger: CreditLedgerTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

@@ -39,7 +39,7 @@ test('sign up → generate → live progress → library → full size → downl
   // Library: the image is there, newest first.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
   await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
-  const tiles = page.getByRole('list', { name: 'Saved images' }).getByRole('listitem');
+  const tiles = page.getByRole('list', { name: 'Library items' }).getByRole('listitem');
   await expect(tiles).toHaveCount(1);
   await expectAccessible(page);
   await tiles.first().getByRole('link').click();
@@ -74,7 +74,7 @@ test('sign up → generate → live progress → library → full size → downl
 test('a toast follows the user to another page when the job finishes', async ({ signedIn: page }) => {
   await page.goto('/studio');
   await page.getByLabel('Prompt').fill('Lanterns over a quiet harbour');
-  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('button', { name: /^Generate/ }).click();
   await expect(page.getByRole('article', { name: /Lanterns over a quiet harbour/ }).getByTestId('generation-status')).toHaveText(/Queued|Running/);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
   await expect(page).toHaveURL(/\/library$/);
@@ -87,10 +87,10 @@ test('a toast follows the user to another page when the job finishes', async ({ 
 
 test('refusals are shown in words a person can act on', async ({ signedIn: page, baseURL }) => {
   await page.goto('/studio');
-  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('button', { name: /^Generate/ }).click();
   await expect(page.getByRole('alert')).toHaveText('Enter a prompt describing the image.');
   await page.getByLabel('Prompt').fill('x'.repeat(2001));
-  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('button', { name: /^Generate/ }).click();
   await expect(page.getByRole('alert')).toHaveText('Keep the prompt under 2,000 characters.');
   await expect(page.getByRole('heading', { name: 'Nothing here yet' })).toBeVisible();
 

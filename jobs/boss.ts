@@ -3,16 +3,27 @@ import type { Deps, JobSender } from '../server/services/deps.js';
 import type { Logger } from '../server/log.js';
 import { generationQueue } from './generation.js';
 
-/** Every queue: its name, options and handler live in one file under jobs/. */
-export const queues = [generationQueue] as const;
+export interface JobInfo {
+  signal: AbortSignal;
+  /** 0 on the first attempt. */
+  retryCount: number;
+}
 
+/** Every queue: its name, options, payload schema and handler live in one file under jobs/. */
 export interface QueueDefinition<T> {
   name: string;
   deadLetter: string;
   options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
   parse(data: unknown): T;
-  handle(deps: Deps, data: T, signal: AbortSignal): Promise<void>;
+  handle(deps: Deps, data: T, job: JobInfo): Promise<void>;
+  /** Runs for jobs that exhausted their retries (optional). */
+  handleDead?(deps: Deps, data: T): Promise<void>;
+  /** Concurrency groups (e.g. per provider) and their global limits across all workers. */
+  groupConcurrency?(deps: Deps): { default: number; tiers?: Record<string, number> };
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const queues: QueueDefinition<any>[] = [generationQueue];
 
 export function createBoss(connectionString: string, log: Logger): PgBoss {
   const boss = new PgBoss({ connectionString, useListenNotify: true, max: 6 });
@@ -23,7 +34,7 @@ export function createBoss(connectionString: string, log: Logger): PgBoss {
 /** Creates every queue (and its dead-letter queue). Safe to run on every start. */
 export async function createQueues(boss: PgBoss): Promise<void> {
   for (const q of queues) {
-    await boss.createQueue(q.deadLetter, { notify: false });
+    await boss.createQueue(q.deadLetter, { notify: true });
     await boss.createQueue(q.name, { ...q.options, deadLetter: q.deadLetter, notify: true });
   }
 }
@@ -34,11 +45,15 @@ export function jobSender(boss: PgBoss): JobSender {
       boss.send(queue, data, {
         ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
         ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+        ...(opts.group ? { group: { id: opts.group, tier: opts.group } } : {}),
       }),
   };
 }
 
-/** Starts the workers for every queue in this process. */
+/**
+ * Starts the workers for every queue in this process. LISTEN/NOTIFY wakes a worker at once; a
+ * burst is drained by `localConcurrency` workers each fetching as soon as the last job ends.
+ */
 export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency: number }) {
   for (const q of queues) {
     await boss.work(
@@ -48,11 +63,18 @@ export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency
         batchSize: 1,
         pollingIntervalSeconds: 0.5,
         notifyPollingIntervalSeconds: 2,
+        ...(q.groupConcurrency ? { groupConcurrency: q.groupConcurrency(deps) } : {}),
       },
       async ([job]) => {
         if (!job) return;
-        await q.handle(deps, q.parse(job.data), job.signal);
+        await q.handle(deps, q.parse(job.data), { signal: job.signal, retryCount: job.retryCount });
       },
     );
+    if (q.handleDead) {
+      const onDead = q.handleDead;
+      await boss.work(q.deadLetter, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+        if (job) await onDead(deps, q.parse(job.data));
+      });
+    }
   }
 }

@@ -28,6 +28,8 @@ export const EnvSchema = z.object({
   RUN_WORKER: bool(true),
   WORKER_CONCURRENCY: int(4, 1, 64),
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
+  MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
+  SIGNUP_CREDITS: int(100, 0, 1_000_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
@@ -54,6 +56,10 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** SMTP server for outgoing mail; unset: messages go to the development outbox under DATA_DIR/outbox. */
   smtpUrl: string | undefined;
+  /** Which configured provider serves the FLUX.2 [klein] models, first match wins (falls back to `local`). */
+  providerPreference: string[];
+  /** Credits granted to a new user's personal workspace. */
+  signupCredits: number;
   mailFrom: string;
 }
 
@@ -84,6 +90,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     localProviderStepMs: e.LOCAL_PROVIDER_STEP_MS,
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
+    signupCredits: e.SIGNUP_CREDITS,
+    providerPreference: e.MODEL_PROVIDER_ORDER,
     mailFrom: e.MAIL_FROM,
     ...overrides,
   };

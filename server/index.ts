@@ -15,7 +15,7 @@ import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
-import { fileRoute } from './http/files.js';
+import { archiveRoute, fileRoute, uploadRoute } from './http/files.js';
 import { toHeaders } from './http/headers.js';
 import { requireTrustedOrigin, securityHeaders } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
@@ -177,7 +177,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         },
       }),
     );
+    app.get('/files/archive', archiveRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));
+    app.post('/uploads', requireTrustedOrigin(config.trustedOrigins), ...uploadRoute(deps, auth));
 
     if (opts.ui !== false) {
       const build = await loadRemixBuild();

@@ -1,4 +1,5 @@
 import { Form, NavLink } from '@remix-run/react';
+import { CreditsBadge } from './CreditsBadge.js';
 
 export interface HeaderUser {
   name: string;
@@ -24,6 +25,7 @@ export function AppHeader({ user }: { user: HeaderUser | null }) {
             <NavLink to="/library">Library</NavLink>
           </nav>
           <div className="header-end">
+            {workspace ? <CreditsBadge workspaceId={workspace.id} /> : null}
             {workspace ? (
               <span className="workspace-chip" title="Current workspace">
                 {workspace.name}

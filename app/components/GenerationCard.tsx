@@ -10,20 +10,46 @@ const STATUS_LABEL: Record<GenerationView['status'], string> = {
   canceled: 'Canceled',
 };
 
-export function GenerationCard({ gen, onCancel, onReuse }: { gen: GenerationView; onCancel?: (id: string) => void; onReuse?: (gen: GenerationView) => void }) {
+export interface GenerationCardActions {
+  onCancel(id: string): void;
+  onRerun(gen: GenerationView, seed: number | null | undefined): void;
+  onReuse(gen: GenerationView): void;
+  onUseAsReference(assetId: string): void;
+  onKeep(assetId: string, saved: boolean): void;
+}
+
+/** One job: live status and progress, then its outputs with what can be done to each. */
+export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationView; actions: GenerationCardActions; modelLabel?: string }) {
   const active = gen.status === 'queued' || gen.status === 'running';
   const ratio = `${gen.width} / ${gen.height}`;
+  const done = gen.status === 'succeeded' && gen.assets.length > 0;
   return (
     <article className={`gen-card status-${gen.status}`} aria-label={`Generation: ${gen.prompt}`}>
-      <div className="gen-media" style={{ aspectRatio: ratio }}>
-        {gen.status === 'succeeded' && gen.assets.length > 0 ? (
-          gen.assets.map((a) => (
-            <Link key={a.id} to={`/library/${a.id}`} className="gen-image-link">
-              <img src={`${a.url}?thumb=1`} alt={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} loading="lazy" />
-            </Link>
+      <div className={`gen-media outputs-${done ? gen.assets.length : 1}`}>
+        {done ? (
+          gen.assets.map((a, i) => (
+            <figure key={a.id} className="gen-output" style={{ aspectRatio: ratio }}>
+              <Link to={`/library/${a.id}`} className="gen-image-link" aria-label={`Open output ${i + 1}`}>
+                {a.mime === 'video/mp4' ? (
+                  <video src={a.url} muted loop autoPlay playsInline aria-label={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} />
+                ) : (
+                  <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} loading="lazy" />
+                )}
+              </Link>
+              <figcaption className="output-actions">
+                <button type="button" className={`chip-button ${a.saved ? 'on' : ''}`} aria-pressed={a.saved} onClick={() => actions.onKeep(a.id, !a.saved)}>
+                  {a.saved ? 'Kept' : 'Keep'}
+                </button>
+                {a.media === 'image' ? (
+                  <button type="button" className="chip-button" onClick={() => actions.onUseAsReference(a.id)}>
+                    Use as reference
+                  </button>
+                ) : null}
+              </figcaption>
+            </figure>
           ))
         ) : (
-          <div className="gen-placeholder" aria-hidden="true">
+          <div className="gen-placeholder" style={{ aspectRatio: ratio }} aria-hidden="true">
             {active ? <div className="shimmer" /> : null}
           </div>
         )}
@@ -37,39 +63,45 @@ export function GenerationCard({ gen, onCancel, onReuse }: { gen: GenerationView
           <span className="muted small">{timeAgo(gen.createdAt)}</span>
         </div>
         {active ? (
-          <div
-            className="progress"
-            role="progressbar"
-            aria-label="Generation progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={gen.progress}
-          >
+          <div className="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={gen.progress}>
             <div className="progress-bar" style={{ width: `${gen.status === 'queued' ? 2 : gen.progress}%` }} />
           </div>
         ) : null}
+        {gen.status === 'queued' && gen.errorMessage ? <p className="muted small">{gen.errorMessage}</p> : null}
         <p className="gen-prompt">{gen.prompt}</p>
         {gen.status === 'failed' && gen.errorMessage ? (
           <p className="field-error" role="alert">
             {gen.errorMessage}
           </p>
         ) : null}
-        <div className="gen-meta">
-          <span>
-            {gen.aspectRatio} · seed {gen.seed}
-          </span>
-          <span className="row gap-s">
-            {onReuse ? (
-              <button type="button" className="button ghost small" onClick={() => onReuse(gen)}>
-                Reuse
+        <p className="gen-meta-line">
+          {modelLabel ?? gen.model} · {gen.kind === 'video' ? `${gen.durationSeconds}s · ${gen.fps} fps` : gen.aspectRatio} · seed {gen.seed}
+          {gen.referenceIds.length > 0 ? ` · ${gen.referenceIds.length} ref${gen.referenceIds.length > 1 ? 's' : ''}` : ''}
+        </p>
+        <div className="gen-actions">
+          {active ? (
+            <button type="button" className="button ghost small" onClick={() => actions.onCancel(gen.id)}>
+              Cancel
+            </button>
+          ) : (
+            <>
+              {gen.status === 'failed' || gen.status === 'canceled' ? (
+                <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, undefined)}>
+                  Retry
+                </button>
+              ) : (
+                <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, undefined)} title="Run again with the same seed">
+                  Re-run
+                </button>
+              )}
+              <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, null)} title="Run again with a new random seed">
+                Vary
               </button>
-            ) : null}
-            {active && onCancel ? (
-              <button type="button" className="button ghost small" onClick={() => onCancel(gen.id)}>
-                Cancel
-              </button>
-            ) : null}
-          </span>
+            </>
+          )}
+          <button type="button" className="button ghost small" onClick={() => actions.onReuse(gen)} title="Put these settings in the form">
+            Edit
+          </button>
         </div>
       </div>
     </article>

@@ -1,13 +1,14 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { TagSchema } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { formatBytes } from '../lib/format.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 
-export const meta: MetaFunction = () => [{ title: 'Image — Flux Klein' }];
+export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { trpc } = await requireUser(request, context);
@@ -18,57 +19,102 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   }
 }
 
+const PARAM_LABELS: Record<string, string> = { aspectRatio: 'Aspect ratio', count: 'Outputs', steps: 'Steps', guidance: 'Guidance', durationSeconds: 'Clip length (s)', fps: 'Frame rate' };
+
 export default function AssetDetail() {
-  const { asset } = useLoaderData<typeof loader>();
+  const { asset: initial } = useLoaderData<typeof loader>();
+  const [asset, setAsset] = useState(initial);
+  useEffect(() => setAsset(initial), [initial]);
   const trpc = useTRPC();
   const navigate = useNavigate();
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
+  const [tagDraft, setTagDraft] = useState('');
+  const [tagError, setTagError] = useState<string | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const onError = (title: string) => (err: unknown) => toast({ tone: 'error', title, body: errorMessage(err) });
   const remove = useMutation(
     trpc.asset.delete.mutationOptions({
       onSuccess: () => {
-        toast({ tone: 'success', title: 'Deleted', body: 'The image and its file were removed.' });
+        toast({ tone: 'success', title: 'Deleted', body: 'The item and its file were removed.' });
         navigate('/library');
       },
-      onError: (err) => toast({ tone: 'error', title: 'Could not delete', body: errorMessage(err) }),
+      onError: onError('Could not delete'),
     }),
   );
+  const favorite = useMutation(trpc.asset.setFavorite.mutationOptions({ onSuccess: (a) => setAsset((x) => ({ ...x, favorite: a.favorite })), onError: onError('Could not change favourite') }));
+  const keep = useMutation(trpc.asset.setSaved.mutationOptions({ onSuccess: ({ saved }) => setAsset((x) => ({ ...x, saved })), onError: onError('Could not keep it') }));
+  const tags = useMutation(trpc.asset.setTags.mutationOptions({ onSuccess: (a) => setAsset((x) => ({ ...x, tags: a.tags })), onError: onError('Could not change tags') }));
   useEffect(() => {
     if (confirming) confirmRef.current?.focus();
   }, [confirming]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !confirming) navigate('/library');
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === 'Escape' && !confirming && !typing) navigate('/library');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [confirming, navigate]);
+  const addTag = (e: FormEvent) => {
+    e.preventDefault();
+    const parsed = TagSchema.safeParse(tagDraft);
+    if (!parsed.success) return setTagError(parsed.error.issues[0]?.message ?? 'Not a valid tag.');
+    setTagError(null);
+    setTagDraft('');
+    tags.mutate({ id: asset.id, tags: [...asset.tags, parsed.data] });
+  };
 
-  const reuseHref = asset.prompt ? `/studio?${new URLSearchParams({ prompt: asset.prompt, ...(asset.seed !== null ? { seed: String(asset.seed) } : {}) })}` : '/studio';
+  const title = asset.prompt ?? asset.originalName ?? 'Uploaded image';
+  const reuse = new URLSearchParams();
+  if (asset.prompt) reuse.set('prompt', asset.prompt);
+  if (asset.seed !== null) reuse.set('seed', String(asset.seed));
+  if (asset.model) reuse.set('model', asset.model);
+  const params = Object.entries(asset.params ?? {}).filter(([k]) => k in PARAM_LABELS);
   return (
     <div className="detail">
       <div className="detail-media panel">
-        <img src={asset.url} alt={asset.prompt ?? 'Image'} width={asset.width ?? undefined} height={asset.height ?? undefined} />
+        {asset.mime === 'video/mp4' ? (
+          <video src={asset.url} controls loop autoPlay muted playsInline aria-label={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
+        ) : (
+          <img src={asset.url} alt={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
+        )}
       </div>
       <aside className="detail-side panel" aria-label="Details">
         <Link to="/library" className="back-link">
           ← Library
         </Link>
-        <h1 className="detail-title">{asset.prompt ?? 'Uploaded image'}</h1>
-        <dl className="meta-list">
-          {asset.seed !== null ? (
-            <>
-              <dt>Seed</dt>
-              <dd>{asset.seed}</dd>
-            </>
+        <h1 className="detail-title">{title}</h1>
+        <div className="row gap-s">
+          <button type="button" className={`button small ${asset.favorite ? 'primary' : 'ghost'}`} aria-pressed={asset.favorite} onClick={() => favorite.mutate({ id: asset.id, favorite: !asset.favorite })}>
+            {asset.favorite ? '★ Favourite' : '☆ Favourite'}
+          </button>
+          {asset.source === 'output' ? (
+            <button type="button" className={`button small ${asset.saved ? 'primary' : 'ghost'}`} aria-pressed={asset.saved} onClick={() => keep.mutate({ ids: [asset.id], saved: !asset.saved })}>
+              {asset.saved ? 'Kept' : 'Keep'}
+            </button>
           ) : null}
+        </div>
+        {asset.source === 'output' && !asset.saved ? <p className="hint">Not kept yet: outputs you do not keep are removed automatically after a while.</p> : null}
+        <dl className="meta-list">
           {asset.model ? (
             <>
               <dt>Model</dt>
               <dd>{asset.model}</dd>
             </>
           ) : null}
+          {asset.seed !== null ? (
+            <>
+              <dt>Seed</dt>
+              <dd>{asset.seed}</dd>
+            </>
+          ) : null}
+          {params.map(([k, v]) => (
+            <div key={k} className="contents">
+              <dt>{PARAM_LABELS[k]}</dt>
+              <dd>{String(v)}</dd>
+            </div>
+          ))}
           <dt>Size</dt>
           <dd>
             {asset.width} × {asset.height} · {formatBytes(asset.sizeBytes)}
@@ -76,16 +122,55 @@ export default function AssetDetail() {
           <dt>Created</dt>
           <dd>{new Date(asset.createdAt).toLocaleString('en')}</dd>
         </dl>
+        {asset.references.length > 0 ? (
+          <div className="stack-s">
+            <h2 className="small-heading">References used</h2>
+            <div className="ref-list">
+              {asset.references.map((r, i) => (
+                <Link key={r.id} to={`/library/${r.id}`}>
+                  <img src={`${r.url}?thumb=1`} alt={`Reference ${i + 1}`} />
+                </Link>
+              ))}
+            </div>
+          </div>
+        ) : null}
+        <div className="stack-s">
+          <h2 className="small-heading">Tags</h2>
+          {asset.tags.length > 0 ? (
+            <ul className="tag-list">
+              {asset.tags.map((t) => (
+                <li key={t} className="tag">
+                  <Link to={`/library?tag=${encodeURIComponent(t)}`}>{t}</Link>
+                  <button type="button" aria-label={`Remove tag ${t}`} onClick={() => tags.mutate({ id: asset.id, tags: asset.tags.filter((x) => x !== t) })}>
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <form onSubmit={addTag} className="row gap-s">
+            <label htmlFor="new-tag" className="visually-hidden">
+              Add a tag
+            </label>
+            <input id="new-tag" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)} placeholder="Add a tag" className="grow" aria-invalid={tagError ? true : undefined} />
+            <button type="submit" className="button ghost small">
+              Add
+            </button>
+          </form>
+          {tagError ? <p className="field-error">{tagError}</p> : null}
+        </div>
         <div className="stack">
           <a className="button primary wide" href={`${asset.url}?download=1`} download>
             Download
           </a>
-          <Link className="button ghost wide" to={reuseHref}>
-            Reuse prompt and seed
-          </Link>
+          {asset.prompt ? (
+            <Link className="button ghost wide" to={`/studio?${reuse}`}>
+              Reuse prompt and seed
+            </Link>
+          ) : null}
           {confirming ? (
             <div className="confirm" role="group" aria-label="Confirm delete">
-              <p>Delete this image for everyone in the workspace? This cannot be undone.</p>
+              <p>Delete this item for everyone in the workspace? This cannot be undone.</p>
               <div className="row gap">
                 <button ref={confirmRef} type="button" className="button danger" disabled={remove.isPending} onClick={() => remove.mutate({ id: asset.id })}>
                   {remove.isPending ? 'Deleting…' : 'Yes, delete'}

@@ -1,35 +1,95 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useFetcher, useLoaderData } from '@remix-run/react';
+import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
+import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { AssetView } from '../../server/services/assets.js';
+import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
+import { useToast } from '../components/Toaster.js';
 import { requireUser } from '../lib/session.server.js';
+import { errorMessage, useTRPC } from '../lib/trpc.js';
 
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
 
 const PAGE = 24;
+const KIND_LABEL: Record<(typeof LIBRARY_KINDS)[number], string> = { all: 'All', images: 'Images', videos: 'Videos', uploads: 'Uploads' };
+
+/** Filters live in the URL, so a filtered view can be bookmarked and the back button works. */
+function filtersFrom(url: URL) {
+  const sp = url.searchParams;
+  const parsed = LibraryListInput.safeParse({
+    limit: PAGE,
+    cursor: sp.get('cursor') || undefined,
+    kind: sp.get('kind') || undefined,
+    q: sp.get('q') || undefined,
+    model: sp.get('model') || undefined,
+    favorites: sp.get('favorites') === '1' || undefined,
+    saved: sp.get('saved') === '1' ? true : undefined,
+    tag: sp.get('tag') || undefined,
+    from: sp.get('from') || undefined,
+  });
+  return parsed.success ? parsed.data : { limit: PAGE, kind: 'all' as const };
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { trpc } = await requireUser(request, context);
-  const cursor = new URL(request.url).searchParams.get('cursor');
-  return trpc.asset.list({ limit: PAGE, cursor });
+  const { trpc, me } = await requireUser(request, context);
+  const workspaceId = me.workspaces[0]?.id;
+  const [page, models] = await Promise.all([trpc.asset.list({ ...filtersFrom(new URL(request.url)), workspaceId }), trpc.generation.models()]);
+  return { page, models, workspaceId };
 }
 
 export default function Library() {
-  const first = useLoaderData<typeof loader>();
+  const { page: first, models } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
   const fetcher = useFetcher<typeof loader>();
+  const submit = useSubmit();
+  const revalidator = useRevalidator();
+  const trpc = useTRPC();
+  const toast = useToast();
   const [items, setItems] = useState<AssetView[]>(first.items);
   const [nextCursor, setNextCursor] = useState(first.nextCursor);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   useEffect(() => {
     setItems(first.items);
     setNextCursor(first.nextCursor);
+    setSelected(new Set());
   }, [first]);
   useEffect(() => {
     if (fetcher.state === 'idle' && fetcher.data) {
-      const page = fetcher.data;
+      const page = fetcher.data.page;
       setItems((list) => [...list, ...page.items.filter((a) => !list.some((b) => b.id === a.id))]);
       setNextCursor(page.nextCursor);
     }
   }, [fetcher.state, fetcher.data]);
+
+  const favorite = useMutation(
+    trpc.asset.setFavorite.mutationOptions({
+      onSuccess: (a) => setItems((list) => list.map((x) => (x.id === a.id ? { ...x, favorite: a.favorite } : x))),
+      onError: (err) => toast({ tone: 'error', title: 'Could not change favourite', body: errorMessage(err) }),
+    }),
+  );
+  const removeMany = useMutation(
+    trpc.asset.deleteMany.mutationOptions({
+      onSuccess: ({ ids }) => {
+        toast({ tone: 'success', title: `Deleted ${ids.length} item${ids.length === 1 ? '' : 's'}` });
+        setItems((list) => list.filter((x) => !ids.includes(x.id)));
+        setSelected(new Set());
+        revalidator.revalidate();
+      },
+      onError: (err) => toast({ tone: 'error', title: 'Could not delete', body: errorMessage(err) }),
+    }),
+  );
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const kind = params.get('kind') ?? 'all';
+  const filtered = ['q', 'model', 'favorites', 'saved', 'tag', 'from'].some((k) => params.get(k)) || kind !== 'all';
+  const loadMoreParams = new URLSearchParams(params);
+  if (nextCursor) loadMoreParams.set('cursor', nextCursor);
 
   return (
     <div className="library">
@@ -39,34 +99,149 @@ export default function Library() {
           New generation
         </Link>
       </div>
+
+      <Form method="get" className="library-filters" role="search" aria-label="Filter the library" onChange={(e) => submit(e.currentTarget, { replace: true })}>
+        <div className="segmented" role="radiogroup" aria-label="Kind">
+          {LIBRARY_KINDS.map((k) => (
+            <label key={k} className={kind === k ? 'selected' : ''}>
+              <input type="radio" name="kind" value={k} defaultChecked={kind === k} />
+              {KIND_LABEL[k]}
+            </label>
+          ))}
+        </div>
+        <label htmlFor="library-q" className="visually-hidden">
+          Search prompts
+        </label>
+        <input id="library-q" type="search" name="q" placeholder="Search prompts…" defaultValue={params.get('q') ?? ''} className="search-input" />
+        <label htmlFor="library-model" className="visually-hidden">
+          Model
+        </label>
+        <select id="library-model" name="model" defaultValue={params.get('model') ?? ''}>
+          <option value="">All models</option>
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="library-from" className="visually-hidden">
+          Since
+        </label>
+        <select id="library-from" name="from" defaultValue={params.get('from') ?? ''}>
+          <option value="">Any time</option>
+          <option value={new Date(Date.now() - 86400_000).toISOString().slice(0, 10)}>Last 24 hours</option>
+          <option value={new Date(Date.now() - 7 * 86400_000).toISOString().slice(0, 10)}>Last 7 days</option>
+          <option value={new Date(Date.now() - 30 * 86400_000).toISOString().slice(0, 10)}>Last 30 days</option>
+        </select>
+        <label className="checkbox">
+          <input type="checkbox" name="favorites" value="1" defaultChecked={params.get('favorites') === '1'} /> Favourites
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" name="saved" value="1" defaultChecked={params.get('saved') === '1'} /> Kept only
+        </label>
+        {params.get('tag') ? <input type="hidden" name="tag" value={params.get('tag')!} /> : null}
+        <noscript>
+          <button type="submit" className="button ghost small">
+            Apply
+          </button>
+        </noscript>
+        {filtered ? (
+          <Link to="/library" className="button ghost small">
+            Clear filters
+          </Link>
+        ) : null}
+      </Form>
+      {params.get('tag') ? (
+        <p className="muted small">
+          Tagged “{params.get('tag')}” · <Link to={`/library?${new URLSearchParams([...params].filter(([k]) => k !== 'tag'))}`}>remove tag filter</Link>
+        </p>
+      ) : null}
+
+      {selected.size > 0 ? (
+        <div className="selection-bar" role="region" aria-label="Selection">
+          <span>{selected.size} selected</span>
+          <a className="button ghost small" href={`/files/archive?ids=${[...selected].join(',')}`} download>
+            Download ZIP
+          </a>
+          {confirmDelete ? (
+            <>
+              <span>Delete {selected.size} for everyone in the workspace?</span>
+              <button type="button" className="button danger small" onClick={() => removeMany.mutate({ ids: [...selected] })} disabled={removeMany.isPending}>
+                {removeMany.isPending ? 'Deleting…' : 'Yes, delete'}
+              </button>
+              <button type="button" className="button ghost small" onClick={() => setConfirmDelete(false)}>
+                Keep them
+              </button>
+            </>
+          ) : (
+            <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
+              Delete selected
+            </button>
+          )}
+          <button type="button" className="button ghost small" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      ) : null}
+
       {items.length === 0 ? (
         <div className="panel empty-state">
-          <h2>Your library is empty</h2>
-          <p className="muted">Images you generate are kept here, newest first.</p>
-          <Link to="/studio" className="button primary">
-            Open the studio
-          </Link>
+          {filtered ? (
+            <>
+              <h2>Nothing matches these filters</h2>
+              <p className="muted">Try another search or clear the filters.</p>
+              <Link to="/library" className="button ghost">
+                Clear filters
+              </Link>
+            </>
+          ) : (
+            <>
+              <h2>Your library is empty</h2>
+              <p className="muted">Images and videos you generate or upload are kept here, newest first.</p>
+              <Link to="/studio" className="button primary">
+                Open the studio
+              </Link>
+            </>
+          )}
         </div>
       ) : (
         <>
-          <ul className="asset-grid" aria-label="Saved images">
+          <ul className="asset-grid" aria-label="Library items">
             {items.map((a) => (
-              <li key={a.id}>
-                <Link to={`/library/${a.id}`} className="asset-tile" aria-label={a.prompt ? `Open: ${a.prompt}` : 'Open image'}>
-                  <img src={`${a.url}?thumb=1`} alt={a.prompt ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
-                  {a.prompt ? <span className="asset-caption">{a.prompt}</span> : null}
+              <li key={a.id} className={`asset-item ${selected.has(a.id) ? 'selected' : ''}`}>
+                <Link to={`/library/${a.id}`} className="asset-tile" aria-label={`Open: ${a.prompt ?? a.originalName ?? 'uploaded image'}`}>
+                  {a.mime === 'video/mp4' ? (
+                    <video src={a.url} muted loop playsInline preload="metadata" aria-hidden="true" />
+                  ) : (
+                    <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={a.prompt ?? a.originalName ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
+                  )}
+                  <span className="asset-caption">{a.prompt ?? a.originalName ?? 'Upload'}</span>
+                  <span className="asset-badges">
+                    {a.media === 'video' ? <span className="badge">Video</span> : null}
+                    {a.source === 'upload' ? <span className="badge">Upload</span> : null}
+                    {!a.saved ? <span className="badge badge-muted" title="Not kept: removed automatically after a while unless you keep it">Not kept</span> : null}
+                  </span>
                 </Link>
+                <label className="asset-select">
+                  <input type="checkbox" checked={selected.has(a.id)} onChange={() => toggle(a.id)} aria-label={`Select ${a.prompt ?? a.originalName ?? 'item'}`} />
+                </label>
+                <button
+                  type="button"
+                  className={`asset-fav ${a.favorite ? 'on' : ''}`}
+                  aria-pressed={a.favorite}
+                  aria-label={a.favorite ? 'Remove from favourites' : 'Add to favourites'}
+                  onClick={() => favorite.mutate({ id: a.id, favorite: !a.favorite })}
+                >
+                  {a.favorite ? '★' : '☆'}
+                </button>
               </li>
             ))}
           </ul>
           {nextCursor ? (
             <div className="center load-more">
-              <fetcher.Form method="get" action="/library">
-                <input type="hidden" name="cursor" value={nextCursor} />
-                <button type="submit" className="button ghost" disabled={fetcher.state !== 'idle'}>
-                  {fetcher.state !== 'idle' ? 'Loading…' : 'Load more'}
-                </button>
-              </fetcher.Form>
+              <button type="button" className="button ghost" disabled={fetcher.state !== 'idle'} onClick={() => fetcher.load(`/library?${loadMoreParams}`)}>
+                {fetcher.state !== 'idle' ? 'Loading…' : 'Load more'}
+              </button>
             </div>
           ) : null}
         </>

@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { GenerationView } from '../../server/services/generations.js';
+import type { ModelInfo } from '../../server/providers/index.js';
 import { ASPECT_RATIOS, CreateGenerationInput, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../server/shared/generation.js';
 import type { GenerationEvent } from '../../server/shared/realtime.js';
 import { GenerationCard } from '../components/GenerationCard.js';
@@ -10,29 +11,51 @@ import { useToast } from '../components/Toaster.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
+import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 
 export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { trpc } = await requireUser(request, context);
-  return { recent: await trpc.generation.list({ limit: 12 }) };
+  const { trpc, me } = await requireUser(request, context);
+  const workspaceId = me.workspaces[0]?.id;
+  const [recent, models, credits] = await Promise.all([trpc.generation.list({ limit: 12, workspaceId }), trpc.generation.models(), trpc.credits.balance({ workspaceId })]);
+  return { recent, models, balance: credits.balance, workspaceId };
+}
+
+interface Reference {
+  id: string;
+  url: string;
+  name: string;
 }
 
 function upsert(list: GenerationView[], gen: GenerationView): GenerationView[] {
   const i = list.findIndex((g) => g.id === gen.id);
   if (i === -1) return [gen, ...list];
+  if (list[i]!.updatedAt > gen.updatedAt) return list;
   const next = list.slice();
   next[i] = { ...list[i]!, ...gen };
   return next;
 }
 
+function costOf(model: ModelInfo | undefined, count: number, duration: number | undefined) {
+  if (!model) return 0;
+  return model.kind === 'video' ? model.credits * (duration ?? model.durations?.[0] ?? 1) : model.credits * count;
+}
+
 export default function Studio() {
-  const { recent } = useLoaderData<typeof loader>();
+  const { recent, models, workspaceId } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const trpc = useTRPC();
   const client = useTRPCClient();
   const toast = useToast();
   const [jobs, setJobs] = useState<GenerationView[]>(recent.items);
+  const [kind, setKind] = useState<'image' | 'video'>(params.get('kind') === 'video' ? 'video' : 'image');
+  const kindModels = useMemo(() => models.filter((m) => m.kind === kind), [models, kind]);
+  const [modelId, setModelId] = useState<string>(() => {
+    const wanted = params.get('model');
+    return models.find((m) => m.id === wanted)?.id ?? models.find((m) => m.kind === kind)?.id ?? '';
+  });
+  const model = models.find((m) => m.id === modelId && m.kind === kind) ?? kindModels[0];
   const [prompt, setPrompt] = useState(params.get('prompt') ?? '');
   const [aspectRatio, setAspectRatio] = useState<AspectRatio>(() => {
     const a = params.get('aspectRatio');
@@ -41,13 +64,31 @@ export default function Studio() {
   const initialSeed = params.get('seed');
   const [randomSeed, setRandomSeed] = useState(initialSeed === null);
   const [seed, setSeed] = useState(initialSeed ?? '');
+  const [count, setCount] = useState(1);
+  const [steps, setSteps] = useState<string>('');
+  const [guidance, setGuidance] = useState<string>('');
+  const [duration, setDuration] = useState<number | undefined>(undefined);
+  const [fps, setFps] = useState<number | undefined>(undefined);
+  const [references, setReferences] = useState<Reference[]>([]);
+  const [uploading, setUploading] = useState(0);
+  const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const promptRef = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const maxRefs = model?.maxReferences ?? 0;
+  const effectiveDuration = duration ?? model?.durations?.[0];
+  const cost = costOf(model, kind === 'video' ? 1 : count, effectiveDuration);
 
   const create = useMutation(
     trpc.generation.create.mutationOptions({
       onSuccess: (gen) => setJobs((list) => upsert(list, gen)),
       onError: (err) => setError(errorMessage(err)),
+    }),
+  );
+  const rerun = useMutation(
+    trpc.generation.rerun.mutationOptions({
+      onSuccess: (gen) => setJobs((list) => upsert(list, gen)),
+      onError: (err) => toast({ tone: 'error', title: 'Could not start it again', body: errorMessage(err) }),
     }),
   );
   const cancel = useMutation(
@@ -56,28 +97,91 @@ export default function Studio() {
       onError: (err) => toast({ tone: 'error', title: 'Could not cancel', body: errorMessage(err) }),
     }),
   );
+  const keep = useMutation(
+    trpc.asset.setSaved.mutationOptions({
+      onSuccess: ({ ids, saved }) =>
+        setJobs((list) => list.map((g) => ({ ...g, assets: g.assets.map((a) => (ids.includes(a.id) ? { ...a, saved } : a)) }))),
+      onError: (err) => toast({ tone: 'error', title: 'Could not keep it', body: errorMessage(err) }),
+    }),
+  );
 
-  const onUpdate = useCallback(
-    (e: GenerationEvent) => {
-      setJobs((list) => {
-        const existing = list.find((g) => g.id === e.id);
-        if (!existing) {
-          // Started elsewhere (another tab): fetch it once.
-          void client.generation.get.query({ id: e.id }).then((g) => setJobs((l) => upsert(l, g)), () => {});
-          return list;
-        }
-        const assets = e.assetIds ? e.assetIds.map((id) => ({ id, url: `/files/${id}`, width: existing.width, height: existing.height })) : existing.assets;
-        return upsert(list, { ...existing, status: e.status, progress: e.progress, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, assets });
-      });
-    },
+  const refresh = useCallback(
+    (id: string) => void client.generation.get.query({ id }).then((g) => setJobs((l) => upsert(l, g)), () => {}),
     [client],
   );
+  const onUpdate = useCallback(
+    (e: GenerationEvent) => {
+      if (e.workspaceId !== workspaceId) return;
+      let known = false;
+      setJobs((list) => {
+        const existing = list.find((g) => g.id === e.id);
+        if (!existing) return list;
+        known = true;
+        if (existing.updatedAt > e.updatedAt) return list; // an older state that arrived late
+        return upsert(list, { ...existing, status: e.status, progress: e.progress, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
+      });
+      // Results (and jobs started in another tab) are fetched once, complete.
+      if (e.status === 'succeeded' || !known) refresh(e.id);
+    },
+    [refresh, workspaceId],
+  );
   useSocketEvent('generation:update', onUpdate);
+
+  const addFiles = async (files: File[]) => {
+    const images = files.filter((f) => f.type.startsWith('image/') || f.type === '');
+    if (images.length === 0) return;
+    const room = maxRefs - references.length;
+    if (room <= 0) {
+      setError(maxRefs === 0 ? `${model?.label ?? 'This model'} does not take reference images.` : `Use at most ${maxRefs} reference images with ${model?.label}.`);
+      return;
+    }
+    setError(null);
+    for (const file of images.slice(0, room)) {
+      setUploading((n) => n + 1);
+      try {
+        const asset = await uploadReference(file, workspaceId);
+        setReferences((refs) => (refs.some((r) => r.id === asset.id) ? refs : [...refs, { id: asset.id, url: asset.url, name: file.name }].slice(0, maxRefs)));
+      } catch (err) {
+        setError(err instanceof Error ? err.message : 'The upload failed.');
+      } finally {
+        setUploading((n) => n - 1);
+      }
+    }
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    void addFiles([...e.dataTransfer.files]);
+  };
+  const onPaste = (e: ClipboardEvent) => {
+    const files = [...e.clipboardData.files];
+    if (files.length > 0) {
+      e.preventDefault();
+      void addFiles(files);
+    }
+  };
+  const useAsReference = (assetId: string) => {
+    if (kind !== 'image' && maxRefs === 0) setKind('image');
+    setReferences((refs) => (refs.some((r) => r.id === assetId) ? refs : [...refs, { id: assetId, url: `/files/${assetId}`, name: 'From a result' }].slice(0, Math.max(1, maxRefs))));
+    promptRef.current?.focus();
+  };
 
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     setError(null);
-    const input = { prompt, aspectRatio, seed: randomSeed || seed.trim() === '' ? null : Number(seed) };
+    const input = {
+      workspaceId,
+      kind,
+      model: model?.id,
+      prompt,
+      aspectRatio,
+      seed: randomSeed || seed.trim() === '' ? null : Number(seed),
+      count: kind === 'video' ? 1 : count,
+      ...(model?.steps && steps !== '' ? { steps: Number(steps) } : {}),
+      ...(model?.guidance && guidance !== '' ? { guidance: Number(guidance) } : {}),
+      ...(kind === 'video' ? { durationSeconds: effectiveDuration, fps: fps ?? model?.fps?.[0] } : {}),
+      referenceAssetIds: references.map((r) => r.id),
+    };
     const parsed = CreateGenerationInput.safeParse(input);
     if (!parsed.success) {
       setError(parsed.error.issues[0]?.message ?? 'Check the form.');
@@ -93,23 +197,51 @@ export default function Studio() {
     }
   };
   const reuse = (g: GenerationView) => {
+    setKind(g.kind);
+    setModelId(g.model);
     setPrompt(g.prompt);
     setAspectRatio(g.aspectRatio as AspectRatio);
     setRandomSeed(false);
     setSeed(String(g.seed));
+    setCount(g.count);
+    setReferences(g.referenceIds.map((id) => ({ id, url: `/files/${id}`, name: 'Reference' })));
+    if (g.durationSeconds) setDuration(g.durationSeconds);
+    if (g.fps) setFps(g.fps);
     promptRef.current?.focus();
   };
-  const active = jobs.filter((j) => j.status === 'queued' || j.status === 'running').length;
+  const active = jobs.filter((j) => j.status === 'queued' || j.status === 'running');
+  const labelOf = (id: string) => models.find((m) => m.id === id)?.label;
 
   return (
     <div className="studio">
-      <section className="panel studio-form" aria-labelledby="create-heading">
+      <section className="panel studio-form" aria-labelledby="create-heading" onPaste={onPaste}>
         <h1 id="create-heading">Create</h1>
         <form onSubmit={submit} className="stack" noValidate>
+          <div className="segmented" role="radiogroup" aria-label="What to make">
+            {(['image', 'video'] as const).map((k) => (
+              <label key={k} className={kind === k ? 'selected' : ''}>
+                <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
+                {k === 'image' ? 'Image' : 'Video'}
+              </label>
+            ))}
+          </div>
+          <div className="field">
+            <label htmlFor="model">Model</label>
+            <select id="model" value={model?.id ?? ''} onChange={(e) => setModelId(e.target.value)} aria-describedby="model-hint">
+              {kindModels.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+            <p id="model-hint" className="hint">
+              {model?.description} {model ? `${model.credits} credit${model.credits === 1 ? '' : 's'} per ${model.kind === 'video' ? 'second' : 'image'}.` : ''}
+            </p>
+          </div>
           <div className="field">
             <div className="label-row">
               <label htmlFor="prompt">Prompt</label>
-              <span className={`muted small ${prompt.length > MAX_PROMPT_LENGTH ? 'danger' : ''}`} aria-live="polite">
+              <span className={`muted small ${prompt.length > MAX_PROMPT_LENGTH ? 'danger' : ''}`}>
                 {prompt.length.toLocaleString('en')} / {MAX_PROMPT_LENGTH.toLocaleString('en')}
               </span>
             </div>
@@ -120,7 +252,7 @@ export default function Studio() {
               onChange={(e) => setPrompt(e.target.value)}
               onKeyDown={onKeyDown}
               rows={5}
-              placeholder="A glass greenhouse on a cliff at golden hour, soft fog, 35 mm photo"
+              placeholder={kind === 'video' ? 'Slow dolly shot through a misty pine forest at dawn' : 'A glass greenhouse on a cliff at golden hour, soft fog, 35 mm photo'}
               aria-describedby="prompt-hint"
               autoFocus
             />
@@ -128,6 +260,51 @@ export default function Studio() {
               Press <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate.
             </p>
           </div>
+          {maxRefs > 0 ? (
+            <div className="field">
+              <span className="field-label" id="refs-label">
+                Reference images <span className="muted small">({references.length}/{maxRefs}, optional)</span>
+              </span>
+              <div
+                className={`dropzone ${dragging ? 'dragging' : ''}`}
+                onDragOver={(e) => {
+                  e.preventDefault();
+                  setDragging(true);
+                }}
+                onDragLeave={() => setDragging(false)}
+                onDrop={onDrop}
+                aria-labelledby="refs-label"
+                role="group"
+              >
+                {references.map((r) => (
+                  <div key={r.id} className="ref-thumb">
+                    <img src={`${r.url}?thumb=1`} alt={`Reference: ${r.name}`} />
+                    <button type="button" className="ref-remove" aria-label={`Remove reference ${r.name}`} onClick={() => setReferences((refs) => refs.filter((x) => x.id !== r.id))}>
+                      ×
+                    </button>
+                  </div>
+                ))}
+                {references.length < maxRefs ? (
+                  <button type="button" className="dropzone-add" onClick={() => fileRef.current?.click()} disabled={uploading > 0}>
+                    {uploading > 0 ? 'Uploading…' : 'Drop, paste or browse'}
+                  </button>
+                ) : null}
+                <input
+                  ref={fileRef}
+                  type="file"
+                  accept={ACCEPTED_IMAGE_TYPES}
+                  multiple
+                  className="visually-hidden"
+                  aria-label="Upload reference images"
+                  onChange={(e) => {
+                    void addFiles([...(e.target.files ?? [])]);
+                    e.target.value = '';
+                  }}
+                />
+              </div>
+              <p className="hint">PNG, JPEG or WebP up to 20 MB. Location and camera data are removed.</p>
+            </div>
+          ) : null}
           <fieldset className="field">
             <legend>Aspect ratio</legend>
             <div className="chips" role="radiogroup" aria-label="Aspect ratio">
@@ -140,6 +317,42 @@ export default function Studio() {
               ))}
             </div>
           </fieldset>
+          {kind === 'image' ? (
+            <fieldset className="field">
+              <legend>Outputs</legend>
+              <div className="chips" role="radiogroup" aria-label="Number of outputs">
+                {Array.from({ length: model?.maxOutputs ?? 4 }, (_, i) => i + 1).map((n) => (
+                  <label key={n} className={`chip ${count === n ? 'selected' : ''}`}>
+                    <input type="radio" name="count" value={n} checked={count === n} onChange={() => setCount(n)} aria-label={`${n} output${n > 1 ? 's' : ''}`} />
+                    {n}
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          ) : (
+            <div className="row gap">
+              <div className="field grow">
+                <label htmlFor="duration">Clip length</label>
+                <select id="duration" value={effectiveDuration} onChange={(e) => setDuration(Number(e.target.value))}>
+                  {model?.durations?.map((d) => (
+                    <option key={d} value={d}>
+                      {d} seconds
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field grow">
+                <label htmlFor="fps">Frame rate</label>
+                <select id="fps" value={fps ?? model?.fps?.[0]} onChange={(e) => setFps(Number(e.target.value))}>
+                  {model?.fps?.map((f) => (
+                    <option key={f} value={f}>
+                      {f} fps
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </div>
+          )}
           <fieldset className="field">
             <legend>Seed</legend>
             <div className="row gap">
@@ -150,28 +363,39 @@ export default function Studio() {
               <label htmlFor="seed" className="visually-hidden">
                 Seed number
               </label>
-              <input
-                id="seed"
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={MAX_SEED}
-                step={1}
-                value={seed}
-                disabled={randomSeed}
-                onChange={(e) => setSeed(e.target.value)}
-                placeholder="e.g. 42"
-                className="seed-input"
-              />
+              <input id="seed" type="number" inputMode="numeric" min={0} max={MAX_SEED} step={1} value={seed} disabled={randomSeed} onChange={(e) => setSeed(e.target.value)} placeholder="e.g. 42" className="seed-input" />
             </div>
           </fieldset>
+          {model?.steps || model?.guidance ? (
+            <details className="advanced">
+              <summary>Advanced</summary>
+              <div className="stack">
+                {model.steps ? (
+                  <div className="field">
+                    <label htmlFor="steps">
+                      Steps <span className="muted small">({model.steps.min}–{model.steps.max}, default {model.steps.default})</span>
+                    </label>
+                    <input id="steps" type="number" min={model.steps.min} max={model.steps.max} value={steps} placeholder={String(model.steps.default)} onChange={(e) => setSteps(e.target.value)} />
+                  </div>
+                ) : null}
+                {model.guidance ? (
+                  <div className="field">
+                    <label htmlFor="guidance">
+                      Guidance <span className="muted small">({model.guidance.min}–{model.guidance.max}, default {model.guidance.default})</span>
+                    </label>
+                    <input id="guidance" type="number" step={0.5} min={model.guidance.min} max={model.guidance.max} value={guidance} placeholder={String(model.guidance.default)} onChange={(e) => setGuidance(e.target.value)} />
+                  </div>
+                ) : null}
+              </div>
+            </details>
+          ) : null}
           {error ? (
             <p className="form-error" role="alert">
               {error}
             </p>
           ) : null}
-          <button type="submit" className="button primary wide large" disabled={create.isPending}>
-            {create.isPending ? 'Starting…' : 'Generate'}
+          <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0}>
+            {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
           </button>
         </form>
       </section>
@@ -180,7 +404,7 @@ export default function Studio() {
         <div className="section-head">
           <h2 id="results-heading">Recent</h2>
           <span className="muted small" aria-live="polite">
-            {active > 0 ? `${active} in progress` : ''}
+            {active.length > 0 ? `${active.length} in the queue` : ''}
           </span>
         </div>
         {jobs.length === 0 ? (
@@ -189,9 +413,20 @@ export default function Studio() {
             <p className="muted">Describe an image on the left and press Generate. It appears here as it renders.</p>
           </div>
         ) : (
-          <div className="gen-grid" aria-live="polite">
+          <div className="gen-grid">
             {jobs.map((g) => (
-              <GenerationCard key={g.id} gen={g} onCancel={(id) => cancel.mutate({ id })} onReuse={reuse} />
+              <GenerationCard
+                key={g.id}
+                gen={g}
+                modelLabel={labelOf(g.model)}
+                actions={{
+                  onCancel: (id) => cancel.mutate({ id }),
+                  onRerun: (gen, s) => rerun.mutate({ id: gen.id, seed: s }),
+                  onReuse: reuse,
+                  onUseAsReference: useAsReference,
+                  onKeep: (id, saved) => keep.mutate({ ids: [id], saved }),
+                }}
+              />
             ))}
           </div>
         )}

@@ -3,6 +3,7 @@ import * as m0001 from './0001_auth.js';
 import * as m0002 from './0002_workspaces.js';
 import * as m0003 from './0003_generations_assets.js';
 import * as m0004 from './0004_socket_io.js';
+import * as m0005 from './0005_studio.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_workspaces': m0002,
   '0003_generations_assets': m0003,
   '0004_socket_io': m0004,
+  '0005_studio': m0005,
 };

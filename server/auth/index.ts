@@ -66,7 +66,7 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger }
         create: {
           // Every new user gets a personal workspace.
           after: async (user) => {
-            await ensurePersonalWorkspace(db, { id: user.id, name: user.name });
+            await ensurePersonalWorkspace(db, { id: user.id, name: user.name }, { signupCredits: config.signupCredits });
           },
         },
       },

@@ -1,11 +1,30 @@
 import type { Request, Response } from 'express';
+import express from 'express';
+import yazl from 'yazl';
 import { z } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
-import { openAssetFile } from '../services/assets.js';
+import { createUpload, openAssetFile, openAssetFiles } from '../services/assets.js';
 import type { Deps } from '../services/deps.js';
 import { AppError, ERROR_CODES } from '../shared/errors.js';
 import { toHeaders } from './headers.js';
+
+/** The largest upload accepted on the wire (the validation path has its own, equal cap). */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+function sendError(deps: Deps, res: Response, err: unknown) {
+  const code = err instanceof AppError ? err.code : 'INTERNAL';
+  if (!(err instanceof AppError)) deps.log.error('file route failed', { err });
+  const message = err instanceof AppError ? err.userMessage : ERROR_CODES.INTERNAL.message;
+  if (!res.headersSent) res.status(ERROR_CODES[code].http).json({ error: { code, message } });
+  else res.destroy();
+}
+
+async function requireUser(auth: Auth, req: Request) {
+  const user = await getSessionUser(auth, toHeaders(req));
+  if (!user) throw new AppError('UNAUTHORIZED');
+  return { userId: user.id };
+}
 
 /**
  * GET /files/:id — an asset's bytes, only for members of its workspace. There is no public
@@ -16,9 +35,8 @@ export function fileRoute(deps: Deps, auth: Auth) {
     try {
       const id = z.uuid().safeParse(req.params.id);
       if (!id.success) throw new AppError('NOT_FOUND');
-      const user = await getSessionUser(auth, toHeaders(req));
-      if (!user) throw new AppError('UNAUTHORIZED');
-      const file = await openAssetFile(deps, { userId: user.id }, id.data, { thumb: req.query.thumb === '1' });
+      const actor = await requireUser(auth, req);
+      const file = await openAssetFile(deps, actor, id.data, { thumb: req.query.thumb === '1' });
       res.setHeader('Content-Type', file.mime);
       res.setHeader('Content-Length', String(file.size));
       res.setHeader('Cache-Control', 'private, max-age=3600');
@@ -28,9 +46,58 @@ export function fileRoute(deps: Deps, auth: Auth) {
       file.stream.on('error', () => res.destroy());
       file.stream.pipe(res);
     } catch (err) {
-      const code = err instanceof AppError ? err.code : 'INTERNAL';
-      if (!(err instanceof AppError)) deps.log.error('file route failed', { err });
-      res.status(ERROR_CODES[code].http).json({ error: { code, message: ERROR_CODES[code].message } });
+      sendError(deps, res, err);
     }
   };
+}
+
+/** GET /files/archive?ids=a,b,c — several files as one ZIP, streamed (bounded memory). */
+export function archiveRoute(deps: Deps, auth: Auth) {
+  const Ids = z.array(z.uuid()).min(1).max(100);
+  return async (req: Request, res: Response) => {
+    try {
+      const ids = Ids.safeParse(String(req.query.ids ?? '').split(',').filter(Boolean));
+      if (!ids.success) throw new AppError('INVALID_INPUT', { userMessage: 'Select between 1 and 100 items to download.' });
+      const actor = await requireUser(auth, req);
+      const files = await openAssetFiles(deps, actor, ids.data);
+      const zip = new yazl.ZipFile();
+      res.setHeader('Content-Type', 'application/zip');
+      res.setHeader('Content-Disposition', `attachment; filename="flux-klein-${files.length}-items.zip"`);
+      zip.outputStream.pipe(res);
+      for (const f of files) zip.addReadStream(await f.open(), f.name, { compress: false });
+      zip.end();
+    } catch (err) {
+      sendError(deps, res, err);
+    }
+  };
+}
+
+/**
+ * POST /uploads — a reference image as the raw request body (the browser sends the File).
+ * Optional query: workspaceId, name. Validated by the one upload path; answers the asset.
+ */
+export function uploadRoute(deps: Deps, auth: Auth) {
+  const Query = z.object({ workspaceId: z.uuid().optional(), name: z.string().max(200).optional() });
+  const raw = express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES });
+  return [
+    (req: Request, res: Response, next: (err?: unknown) => void) =>
+      raw(req, res, (err?: unknown) => {
+        if (err && (err as { type?: string }).type === 'entity.too.large') {
+          return sendError(deps, res, new AppError('PAYLOAD_TOO_LARGE', { userMessage: `That file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.` }));
+        }
+        next(err);
+      }),
+    async (req: Request, res: Response) => {
+      try {
+        const actor = await requireUser(auth, req);
+        const query = Query.safeParse(req.query);
+        if (!query.success) throw new AppError('INVALID_INPUT');
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const asset = await createUpload(deps, actor, { workspaceId: query.data.workspaceId, data: body, fileName: query.data.name });
+        res.status(asset.duplicate ? 200 : 201).json({ asset });
+      } catch (err) {
+        sendError(deps, res, err);
+      }
+    },
+  ];
 }

@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import sharp from 'sharp';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
-import { ListInput } from '../shared/generation.js';
+import { DeleteManyInput, LibraryListInput, SetFavoriteInput, SetSavedInput, SetTagsInput } from '../shared/library.js';
 import type { Actor, Deps } from './deps.js';
 import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
+import { validateImageUpload } from './upload-validation.js';
 import { requireRole, resolveWorkspace } from './workspaces.js';
 
 export interface AssetView {
@@ -14,6 +16,7 @@ export interface AssetView {
   url: string;
   mime: string;
   media: 'image' | 'video';
+  source: 'output' | 'upload';
   width: number | null;
   height: number | null;
   sizeBytes: number;
@@ -22,9 +25,13 @@ export interface AssetView {
   prompt: string | null;
   seed: number | null;
   model: string | null;
+  saved: boolean;
+  favorite: boolean;
+  tags: string[];
+  originalName: string | null;
 }
 
-function baseQuery(deps: Deps) {
+function baseQuery(deps: Pick<Deps, 'db'>) {
   return deps.db
     .selectFrom('asset')
     .leftJoin('generation', 'generation.id', 'asset.generation_id')
@@ -33,12 +40,17 @@ function baseQuery(deps: Deps) {
       'asset.workspace_id',
       'asset.mime',
       'asset.media',
+      'asset.source',
       'asset.width',
       'asset.height',
       'asset.size_bytes',
       'asset.created_at',
       'asset.generation_id',
       'asset.storage_key',
+      'asset.saved',
+      'asset.favorite',
+      'asset.tags',
+      'asset.original_name',
       'generation.prompt',
       'generation.params',
     ])
@@ -54,6 +66,7 @@ function toView(r: Row): AssetView {
     url: fileUrl(r.id),
     mime: r.mime,
     media: r.media,
+    source: r.source,
     width: r.width,
     height: r.height,
     sizeBytes: r.size_bytes,
@@ -62,15 +75,37 @@ function toView(r: Row): AssetView {
     prompt: r.prompt,
     seed: r.params?.seed ?? null,
     model: r.params?.model ?? null,
+    saved: r.saved,
+    favorite: r.favorite,
+    tags: r.tags,
+    originalName: r.original_name,
   };
 }
 
-/** The library: the workspace's saved assets, newest first, a page at a time. */
-export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof ListInput>) {
-  const input = ListInput.parse(raw);
+/** The library: the workspace's assets, newest first, filtered and searched, a page at a time. */
+export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof LibraryListInput>) {
+  const input = LibraryListInput.parse(raw);
   const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'viewer');
   const cursor = decodeCursor(input.cursor);
-  let q = baseQuery(deps).where('asset.workspace_id', '=', workspaceId).where('asset.saved', '=', true);
+  let q = baseQuery(deps).where('asset.workspace_id', '=', workspaceId);
+  if (input.kind === 'images') q = q.where('asset.media', '=', 'image').where('asset.source', '=', 'output');
+  if (input.kind === 'videos') q = q.where('asset.media', '=', 'video');
+  if (input.kind === 'uploads') q = q.where('asset.source', '=', 'upload');
+  if (input.favorites) q = q.where('asset.favorite', '=', true);
+  if (input.saved !== undefined) q = q.where('asset.saved', '=', input.saved);
+  if (input.tag) q = q.where(sql<boolean>`${sql.ref('asset.tags')} @> array[${input.tag}]::text[]`);
+  if (input.model) q = q.where(sql<boolean>`generation.params->>'model' = ${input.model}`);
+  if (input.from) q = q.where('asset.created_at', '>=', input.from);
+  if (input.to) q = q.where('asset.created_at', '<', input.to);
+  if (input.q) {
+    // PostgreSQL full-text search over prompts (stemmed English), and upload names by prefix.
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`to_tsvector('english', coalesce(generation.prompt, '')) @@ websearch_to_tsquery('english', ${input.q})`,
+        eb('asset.original_name', 'ilike', `${input.q!.replace(/[\\%_]/g, '\\$&')}%`),
+      ]),
+    );
+  }
   if (cursor) q = q.where(beforeCursor('asset', cursor));
   const rows = await q.orderBy('asset.created_at', 'desc').orderBy('asset.id', 'desc').limit(input.limit + 1).execute();
   const { items, nextCursor } = page(rows, input.limit);
@@ -84,22 +119,115 @@ async function loadForActor(deps: Deps, actor: Actor, id: string) {
   return row;
 }
 
-export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<AssetView> {
-  return toView(await loadForActor(deps, actor, id));
+/** Loads several assets the actor may change (editor or up), or refuses the whole request. */
+async function loadManyForEditor(deps: Deps, actor: Actor, ids: string[]) {
+  const rows = await deps.db.selectFrom('asset').select(['id', 'workspace_id', 'storage_key']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+  if (rows.length !== new Set(ids).size) throw new AppError('NOT_FOUND', { userMessage: 'Some of the selected items no longer exist. Reload and try again.' });
+  for (const ws of new Set(rows.map((r) => r.workspace_id))) await requireRole(deps.db, actor, ws, 'editor');
+  return rows;
 }
 
-/** Deletes the asset and its file. Editors and up; a non-member learns nothing (NOT_FOUND). */
-export async function deleteAsset(deps: Deps, actor: Actor, id: string): Promise<{ id: string }> {
+export interface AssetDetail extends AssetView {
+  params: Record<string, unknown> | null;
+  references: { id: string; url: string }[];
+}
+
+export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<AssetDetail> {
   const row = await loadForActor(deps, actor, id);
-  await requireRole(deps.db, actor, row.workspace_id, 'editor');
-  const deleted = await deps.db.deleteFrom('asset').where('id', '=', id).returning('storage_key').executeTakeFirst();
-  if (!deleted) throw new AppError('NOT_FOUND');
-  await Promise.all([deps.storage.delete(deleted.storage_key), deps.storage.delete(thumbKey(id))]);
-  return { id };
+  const refs = row.generation_id
+    ? await deps.db
+        .selectFrom('generation_reference')
+        .innerJoin('asset', 'asset.id', 'generation_reference.asset_id')
+        .select('asset.id')
+        .where('generation_reference.generation_id', '=', row.generation_id)
+        .where('asset.deleted_at', 'is', null)
+        .orderBy('generation_reference.position')
+        .execute()
+    : [];
+  return { ...toView(row), params: (row.params as unknown as Record<string, unknown>) ?? null, references: refs.map((r) => ({ id: r.id, url: fileUrl(r.id) })) };
+}
+
+export async function setFavorite(deps: Deps, actor: Actor, raw: z.input<typeof SetFavoriteInput>) {
+  const input = SetFavoriteInput.parse(raw);
+  await loadManyForEditor(deps, actor, [input.id]);
+  await deps.db.updateTable('asset').set({ favorite: input.favorite }).where('id', '=', input.id).execute();
+  return getAsset(deps, actor, input.id);
+}
+
+/** Keeps outputs in the library (saved) or lets them go (unsaved outputs are removed by the retention job). */
+export async function setSaved(deps: Deps, actor: Actor, raw: z.input<typeof SetSavedInput>) {
+  const input = SetSavedInput.parse(raw);
+  await loadManyForEditor(deps, actor, input.ids);
+  await deps.db.updateTable('asset').set({ saved: input.saved }).where('id', 'in', input.ids).execute();
+  return { ids: input.ids, saved: input.saved };
+}
+
+export async function setTags(deps: Deps, actor: Actor, raw: z.input<typeof SetTagsInput>) {
+  const input = SetTagsInput.parse(raw);
+  await loadManyForEditor(deps, actor, [input.id]);
+  const tags = [...new Set(input.tags)];
+  await deps.db.updateTable('asset').set({ tags: sql`${sql.val(tags)}::text[]` as never }).where('id', '=', input.id).execute();
+  return getAsset(deps, actor, input.id);
 }
 
 const thumbKey = (assetId: string) => `thumbs/${assetId}.webp`;
 export const THUMB_SIZE = 512;
+
+/** Deletes assets and their files (and thumbnails). Editors and up; a non-member learns nothing (NOT_FOUND). */
+export async function deleteAssets(deps: Deps, actor: Actor, raw: z.input<typeof DeleteManyInput>): Promise<{ ids: string[] }> {
+  const input = DeleteManyInput.parse(raw);
+  const rows = await loadManyForEditor(deps, actor, input.ids);
+  const deleted = await deps.db.deleteFrom('asset').where('id', 'in', input.ids).returning(['id', 'storage_key']).execute();
+  await Promise.all(deleted.flatMap((d) => [deps.storage.delete(d.storage_key), deps.storage.delete(thumbKey(d.id))]));
+  return { ids: rows.map((r) => r.id) };
+}
+
+export async function deleteAsset(deps: Deps, actor: Actor, id: string): Promise<{ id: string }> {
+  await deleteAssets(deps, actor, { ids: [id] });
+  return { id };
+}
+
+/**
+ * Stores a reference image through the one validated upload path (type from magic bytes, size and
+ * pixel caps, metadata stripped). The same file uploaded twice to a workspace is stored once.
+ */
+export async function createUpload(deps: Deps, actor: Actor, opts: { workspaceId?: string; data: Buffer; fileName?: string }): Promise<AssetView & { duplicate: boolean }> {
+  const workspaceId = await resolveWorkspace(deps.db, actor, opts.workspaceId, 'editor');
+  const image = await validateImageUpload(opts.data);
+  const existing = await baseQuery(deps)
+    .where('asset.workspace_id', '=', workspaceId)
+    .where('asset.source', '=', 'upload')
+    .where('asset.sha256', '=', image.sha256)
+    .executeTakeFirst();
+  if (existing) return { ...toView(existing), duplicate: true };
+  const ext = image.mime === 'image/png' ? 'png' : image.mime === 'image/webp' ? 'webp' : 'jpg';
+  const key = `ws/${workspaceId}/up/${image.sha256}.${ext}`;
+  await deps.storage.put(key, image.data);
+  const name = opts.fileName?.replace(/[^\p{L}\p{N} ._()-]/gu, '').slice(0, 120) || null;
+  const inserted = await deps.db
+    .insertInto('asset')
+    .values({
+      workspace_id: workspaceId,
+      user_id: actor.userId,
+      source: 'upload',
+      media: 'image',
+      storage_key: key,
+      mime: image.mime,
+      size_bytes: image.sizeBytes,
+      width: image.width,
+      height: image.height,
+      sha256: image.sha256,
+      saved: true,
+      original_name: name,
+    })
+    .onConflict((oc) => oc.columns(['workspace_id', 'sha256']).where('source', '=', 'upload').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  // A concurrent upload of the same file won the race: answer with that one.
+  const id = inserted?.id ?? (await deps.db.selectFrom('asset').select('id').where('workspace_id', '=', workspaceId).where('source', '=', 'upload').where('sha256', '=', image.sha256).executeTakeFirstOrThrow()).id;
+  const row = await baseQuery(deps).where('asset.id', '=', id).executeTakeFirstOrThrow();
+  return { ...toView(row), duplicate: !inserted };
+}
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -136,4 +264,15 @@ export async function openAssetFile(
   } catch {
     throw new AppError('NOT_FOUND', { userMessage: 'The file for this item is missing.' });
   }
+}
+
+/** Several files for a ZIP download: only those the actor may see; refuses the whole set otherwise. */
+export async function openAssetFiles(deps: Deps, actor: Actor, ids: string[]) {
+  const rows = await baseQuery(deps).where('asset.id', 'in', ids).execute();
+  if (rows.length !== new Set(ids).size) throw new AppError('NOT_FOUND');
+  for (const ws of new Set(rows.map((r) => r.workspace_id))) await requireRole(deps.db, actor, ws, 'viewer');
+  return rows.map((r) => ({
+    name: `flux-klein-${r.id.slice(0, 8)}.${r.storage_key.split('.').pop() ?? 'bin'}`,
+    open: () => deps.storage.read(r.storage_key),
+  }));
 }

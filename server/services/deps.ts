@@ -15,7 +15,7 @@ export interface Notifier {
 
 /** Enqueues a job, optionally inside the caller's transaction. */
 export interface JobSender {
-  send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string }): Promise<string | null>;
+  send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string; /** concurrency group, e.g. the provider */ group?: string }): Promise<string | null>;
 }
 
 /** What other areas (boards, notifications) hear about each generation state change. */
@@ -38,6 +38,12 @@ export interface Hooks {
   generationChanged: ((change: GenerationChange, deps: Deps) => Promise<void>)[];
 }
 
+/** What the boards area offers the others (set by the composition root when boards are available). */
+export interface BoardsApi {
+  /** Throws NOT_FOUND unless the board exists in that workspace. */
+  requireBoardInWorkspace(deps: Deps, boardId: string, workspaceId: string): Promise<void>;
+}
+
 export interface Deps {
   config: Config;
   db: Database;
@@ -47,6 +53,7 @@ export interface Deps {
   notifier: Notifier;
   mailer: Mailer;
   hooks: Hooks;
+  boards?: BoardsApi;
   log: Logger;
 }
 

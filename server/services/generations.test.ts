@@ -22,7 +22,10 @@ describe('generation over tRPC, pg-boss and Socket.io', () => {
     const socket = await connectSocket(server, user);
     const seen: string[] = [];
     const progress: number[] = [];
+    let newest = 0;
     socket.on('generation:update', (e) => {
+      if (e.updatedAt < newest) return; // as the browser does: a late, older state is ignored
+      newest = e.updatedAt;
       if (seen.at(-1) !== e.status) seen.push(e.status);
       if (e.status === 'running') progress.push(e.progress);
     });

@@ -1,19 +1,36 @@
-import { createHash, randomInt } from 'node:crypto';
-import type { Generation, GenerationStatus } from '../../db/schema.js';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { sql, type Transaction } from 'kysely';
+import type { z } from 'zod';
+import type { DB, Generation, GenerationParams, GenerationStatus } from '../../db/schema.js';
+import { creditCost, type ModelInfo } from '../providers/index.js';
+import { ProviderError, type ProviderOutput, type ReferenceImage } from '../providers/types.js';
 import { AppError } from '../shared/errors.js';
-import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED } from '../shared/generation.js';
+import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED, RerunInput } from '../shared/generation.js';
 import { rooms, type GenerationEvent } from '../shared/realtime.js';
-import { ProviderError, type ProviderOutput } from '../providers/types.js';
-import type { Actor, Deps } from './deps.js';
+import { publishBalance, reserveCredits, settleCredits } from './credits.js';
+import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { requireRole, resolveWorkspace } from './workspaces.js';
-import type { z } from 'zod';
 
 export const GENERATION_QUEUE = 'generation';
+
+export interface GenerationAssetView {
+  id: string;
+  url: string;
+  width: number | null;
+  height: number | null;
+  media: 'image' | 'video';
+  mime: string;
+  saved: boolean;
+}
 
 export interface GenerationView {
   id: string;
   workspaceId: string;
+  boardId: string | null;
+  kind: 'image' | 'video';
+  mode: 'text' | 'image';
   status: GenerationStatus;
   progress: number;
   prompt: string;
@@ -22,81 +39,205 @@ export interface GenerationView {
   width: number;
   height: number;
   seed: number;
+  count: number;
+  steps: number | null;
+  guidance: number | null;
+  durationSeconds: number | null;
+  fps: number | null;
+  creditCost: number;
   errorCode: string | null;
   errorMessage: string | null;
   createdAt: Date;
+  updatedAt: number;
   finishedAt: Date | null;
-  assets: { id: string; url: string; width: number | null; height: number | null }[];
+  referenceIds: string[];
+  assets: GenerationAssetView[];
 }
 
 export const fileUrl = (assetId: string) => `/files/${assetId}`;
 
-function toView(g: Generation, assets: GenerationView['assets']): GenerationView {
+function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[]): GenerationView {
+  const p = g.params;
   return {
     id: g.id,
     workspaceId: g.workspace_id,
+    boardId: g.board_id,
+    kind: g.kind,
+    mode: g.mode,
     status: g.status,
     progress: g.progress,
     prompt: g.prompt,
-    model: g.params.model,
-    aspectRatio: g.params.aspectRatio,
-    width: g.params.width,
-    height: g.params.height,
-    seed: g.params.seed,
+    model: p.model,
+    aspectRatio: p.aspectRatio,
+    width: p.width,
+    height: p.height,
+    seed: p.seed,
+    count: p.count ?? 1,
+    steps: p.steps ?? null,
+    guidance: p.guidance ?? null,
+    durationSeconds: p.durationSeconds ?? null,
+    fps: p.fps ?? null,
+    creditCost: g.credit_cost,
     errorCode: g.error_code,
     errorMessage: g.error_message,
     createdAt: g.created_at,
+    updatedAt: g.updated_at.getTime(),
     finishedAt: g.finished_at,
+    referenceIds,
     assets,
   };
 }
 
-async function assetsFor(deps: Deps, generationIds: string[]) {
-  if (generationIds.length === 0) return new Map<string, GenerationView['assets']>();
-  const rows = await deps.db
-    .selectFrom('asset')
-    .select(['id', 'generation_id', 'width', 'height'])
-    .where('generation_id', 'in', generationIds)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at', 'asc')
-    .execute();
-  const map = new Map<string, GenerationView['assets']>();
-  for (const r of rows) {
-    const list = map.get(r.generation_id!) ?? [];
-    list.push({ id: r.id, url: fileUrl(r.id), width: r.width, height: r.height });
-    map.set(r.generation_id!, list);
+async function detailsFor(deps: Pick<Deps, 'db'>, ids: string[]) {
+  const assets = new Map<string, GenerationAssetView[]>();
+  const refs = new Map<string, string[]>();
+  if (ids.length === 0) return { assets, refs };
+  const [assetRows, refRows] = await Promise.all([
+    deps.db
+      .selectFrom('asset')
+      .select(['id', 'generation_id', 'width', 'height', 'media', 'mime', 'saved'])
+      .where('generation_id', 'in', ids)
+      .where('source', '=', 'output')
+      .where('deleted_at', 'is', null)
+      .orderBy('storage_key', 'asc')
+      .execute(),
+    deps.db.selectFrom('generation_reference').select(['generation_id', 'asset_id']).where('generation_id', 'in', ids).orderBy('position').execute(),
+  ]);
+  for (const r of assetRows) {
+    const list = assets.get(r.generation_id!) ?? [];
+    list.push({ id: r.id, url: fileUrl(r.id), width: r.width, height: r.height, media: r.media, mime: r.mime, saved: r.saved });
+    assets.set(r.generation_id!, list);
   }
-  return map;
+  for (const r of refRows) refs.set(r.generation_id, [...(refs.get(r.generation_id) ?? []), r.asset_id]);
+  return { assets, refs };
 }
 
-/** Inserts the generation row and enqueues its job in one transaction: no job without a row, no row without a job. */
-export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>): Promise<GenerationView> {
+async function viewsOf(deps: Pick<Deps, 'db'>, rows: Generation[]): Promise<GenerationView[]> {
+  const { assets, refs } = await detailsFor(deps, rows.map((g) => g.id));
+  return rows.map((g) => toView(g, assets.get(g.id) ?? [], refs.get(g.id) ?? []));
+}
+
+/** Checks the request against the model's capabilities; every refusal names what to change. */
+function checkAgainstModel(model: ModelInfo, input: z.output<typeof CreateGenerationInput>) {
+  const bad = (userMessage: string) => new AppError('INVALID_INPUT', { userMessage });
+  if (model.kind !== input.kind) throw bad(`${model.label} makes ${model.kind === 'video' ? 'videos' : 'images'}; pick a ${input.kind} model.`);
+  if (input.count > model.maxOutputs) throw bad(`${model.label} makes at most ${model.maxOutputs} output${model.maxOutputs === 1 ? '' : 's'} at a time.`);
+  if (input.referenceAssetIds.length > model.maxReferences) throw bad(`${model.label} takes at most ${model.maxReferences} reference image${model.maxReferences === 1 ? '' : 's'}.`);
+  if (input.steps !== undefined) {
+    if (!model.steps) throw bad(`${model.label} has a fixed number of steps.`);
+    if (input.steps < model.steps.min || input.steps > model.steps.max) throw bad(`Steps must be between ${model.steps.min} and ${model.steps.max} for ${model.label}.`);
+  }
+  if (input.guidance !== undefined) {
+    if (!model.guidance) throw bad(`${model.label} does not take a guidance value.`);
+    if (input.guidance < model.guidance.min || input.guidance > model.guidance.max) throw bad(`Guidance must be between ${model.guidance.min} and ${model.guidance.max} for ${model.label}.`);
+  }
+  if (model.kind === 'video') {
+    const d = input.durationSeconds ?? model.durations![0]!;
+    if (!model.durations!.includes(d)) throw bad(`Clip length must be one of ${model.durations!.join(', ')} seconds for ${model.label}.`);
+    const f = input.fps ?? model.fps![0]!;
+    if (!model.fps!.includes(f)) throw bad(`Frame rate must be one of ${model.fps!.join(', ')} fps for ${model.label}.`);
+  } else if (input.durationSeconds !== undefined || input.fps !== undefined) {
+    throw bad('Clip length and frame rate apply to video models only.');
+  }
+}
+
+/**
+ * Validates, reserves credits, inserts the generation and its references and enqueues its job in
+ * one transaction: no job without a row, no row without a job, no charge without either.
+ */
+export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>, opts: { rerunOf?: string } = {}): Promise<GenerationView> {
   const input = CreateGenerationInput.parse(raw);
   const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'editor');
+  const modelId = input.model ?? deps.providers.defaultModel(input.kind);
+  const model = deps.providers.modelInfo(modelId);
+  if (!model) throw new AppError('INVALID_INPUT', { userMessage: `There is no model called “${modelId}”. Pick one from the list.` });
+  checkAgainstModel(model, input);
+  if (input.referenceAssetIds.length > 0) {
+    const found = await deps.db
+      .selectFrom('asset')
+      .select('id')
+      .where('id', 'in', input.referenceAssetIds)
+      .where('workspace_id', '=', workspaceId)
+      .where('media', '=', 'image')
+      .where('deleted_at', 'is', null)
+      .execute();
+    if (found.length !== input.referenceAssetIds.length) {
+      throw new AppError('NOT_FOUND', { userMessage: 'A reference image was not found in this workspace. Remove it and add it again.' });
+    }
+  }
+  if (input.boardId) await deps.boards?.requireBoardInWorkspace(deps, input.boardId, workspaceId);
   const size = ASPECT_RATIOS[input.aspectRatio];
-  const model = deps.providers.defaultModel;
-  const info = deps.providers.modelInfo(model)!;
-  const seed = input.seed ?? randomInt(0, MAX_SEED);
+  const params: GenerationParams = {
+    model: model.id,
+    aspectRatio: input.aspectRatio,
+    width: size.width,
+    height: size.height,
+    seed: input.seed ?? randomInt(0, MAX_SEED),
+    count: model.kind === 'video' ? 1 : input.count,
+    ...(model.steps ? { steps: input.steps ?? model.steps.default } : {}),
+    ...(model.guidance ? { guidance: input.guidance ?? model.guidance.default } : {}),
+    ...(model.kind === 'video' ? { durationSeconds: input.durationSeconds ?? model.durations![0], fps: input.fps ?? model.fps![0] } : {}),
+  };
+  const cost = creditCost(model, { count: params.count ?? 1, durationSeconds: params.durationSeconds });
   const gen = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('generation')
       .values({
         workspace_id: workspaceId,
         user_id: actor.userId,
-        kind: 'image',
-        mode: 'text',
+        kind: model.kind,
+        mode: input.referenceAssetIds.length > 0 ? 'image' : 'text',
         prompt: input.prompt,
-        params: JSON.stringify({ model, aspectRatio: input.aspectRatio, width: size.width, height: size.height, seed }),
-        provider: info.provider,
+        params: JSON.stringify(params),
+        provider: model.provider,
+        credit_cost: cost,
+        board_id: input.boardId ?? null,
+        rerun_of: opts.rerunOf ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await deps.jobs.send(GENERATION_QUEUE, { generationId: row.id }, { trx, singletonKey: row.id });
+    if (input.referenceAssetIds.length > 0) {
+      await trx
+        .insertInto('generation_reference')
+        .values(input.referenceAssetIds.map((asset_id, position) => ({ generation_id: row.id, asset_id, position })))
+        .execute();
+    }
+    await reserveCredits(trx, { workspaceId, userId: actor.userId, generationId: row.id, cost });
+    await deps.jobs.send(GENERATION_QUEUE, { generationId: row.id }, { trx, singletonKey: row.id, group: row.provider });
     return row;
   });
-  const view = toView(gen, []);
-  publish(deps, gen);
-  return view;
+  const [view] = await viewsOf(deps, [gen]);
+  await announce(deps, gen, view!.assets);
+  if (cost > 0) await publishBalance(deps, workspaceId);
+  return view!;
+}
+
+/** Runs a generation again with the same settings and references; a new seed if asked. */
+export async function rerunGeneration(deps: Deps, actor: Actor, raw: z.input<typeof RerunInput>): Promise<GenerationView> {
+  const input = RerunInput.parse(raw);
+  const g = await loadForActor(deps, actor, input.id);
+  const refs = await deps.db.selectFrom('generation_reference').select('asset_id').where('generation_id', '=', g.id).orderBy('position').execute();
+  const p = g.params;
+  return createGeneration(
+    deps,
+    actor,
+    {
+      workspaceId: g.workspace_id,
+      boardId: g.board_id ?? undefined,
+      kind: g.kind,
+      model: p.model,
+      prompt: g.prompt,
+      aspectRatio: p.aspectRatio as keyof typeof ASPECT_RATIOS,
+      seed: input.seed === undefined ? p.seed : input.seed,
+      count: p.count ?? 1,
+      steps: p.steps,
+      guidance: p.guidance,
+      durationSeconds: p.durationSeconds,
+      fps: p.fps,
+      referenceAssetIds: refs.map((r) => r.asset_id),
+    },
+    { rerunOf: g.id },
+  );
 }
 
 export async function listGenerations(deps: Deps, actor: Actor, raw: z.input<typeof ListInput>) {
@@ -107,8 +248,7 @@ export async function listGenerations(deps: Deps, actor: Actor, raw: z.input<typ
   if (cursor) q = q.where(beforeCursor('generation', cursor));
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit + 1).execute();
   const { items, nextCursor } = page(rows, input.limit);
-  const assets = await assetsFor(deps, items.map((g) => g.id));
-  return { items: items.map((g) => toView(g, assets.get(g.id) ?? [])), nextCursor };
+  return { items: await viewsOf(deps, items), nextCursor };
 }
 
 async function loadForActor(deps: Deps, actor: Actor, id: string) {
@@ -119,28 +259,47 @@ async function loadForActor(deps: Deps, actor: Actor, id: string) {
 }
 
 export async function getGeneration(deps: Deps, actor: Actor, id: string): Promise<GenerationView> {
-  const g = await loadForActor(deps, actor, id);
-  const assets = await assetsFor(deps, [g.id]);
-  return toView(g, assets.get(g.id) ?? []);
+  const [view] = await viewsOf(deps, [await loadForActor(deps, actor, id)]);
+  return view!;
 }
 
-/** Cancels a queued or running generation; the worker notices and stops the provider. */
+/** Ends a generation that is still queued or running, releasing its credits, in one transaction. */
+async function finishUnfinished(
+  deps: Deps,
+  id: string,
+  to: 'failed' | 'canceled',
+  error: { code: string; message: string } | null,
+  from: GenerationStatus[] = ['queued', 'running'],
+): Promise<Generation | null> {
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('generation')
+      .set({ status: to, finished_at: new Date(), updated_at: sql`clock_timestamp()`, error_code: error?.code ?? null, error_message: error?.message ?? null })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await settleCredits(trx, { workspaceId: updated.workspace_id, userId: updated.user_id, generationId: updated.id, cost: updated.credit_cost, outcome: 'release' });
+    return updated ?? null;
+  });
+  if (row) {
+    await announce(deps, row, []);
+    if (row.credit_cost > 0) await publishBalance(deps, row.workspace_id);
+  }
+  return row;
+}
+
+/** Cancels a queued or running generation; the worker notices within a second and stops the provider. */
 export async function cancelGeneration(deps: Deps, actor: Actor, id: string): Promise<GenerationView> {
   const g = await loadForActor(deps, actor, id);
   await requireRole(deps.db, actor, g.workspace_id, 'editor');
-  const updated = await deps.db
-    .updateTable('generation')
-    .set({ status: 'canceled', finished_at: new Date(), updated_at: new Date() })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'running'])
-    .returningAll()
-    .executeTakeFirst();
+  const updated = await finishUnfinished(deps, id, 'canceled', null);
   if (!updated) throw new AppError('CONFLICT', { userMessage: 'This generation has already finished.' });
-  publish(deps, updated);
-  return toView(updated, []);
+  return (await viewsOf(deps, [updated]))[0]!;
 }
 
-function publish(deps: Deps, g: Generation, assetIds?: string[]) {
+/** Pushes a state change to the author's tabs and to the other areas listening (boards, notifications). */
+async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]) {
   const event: GenerationEvent = {
     id: g.id,
     workspaceId: g.workspace_id,
@@ -149,14 +308,35 @@ function publish(deps: Deps, g: Generation, assetIds?: string[]) {
     prompt: g.prompt,
     errorCode: g.error_code,
     errorMessage: g.error_message,
-    assetIds,
+    assetIds: g.status === 'succeeded' ? assets.map((a) => a.id) : undefined,
+    updatedAt: g.updated_at.getTime(),
   };
   deps.notifier.emit(rooms.user(g.user_id), 'generation:update', event);
+  const change: GenerationChange = {
+    id: g.id,
+    workspaceId: g.workspace_id,
+    userId: g.user_id,
+    boardId: g.board_id,
+    status: g.status,
+    progress: g.progress,
+    prompt: g.prompt,
+    width: g.params.width,
+    height: g.params.height,
+    errorMessage: g.error_message,
+    assets: assets.map((a) => ({ id: a.id, url: a.url, width: a.width, height: a.height, media: a.media })),
+  };
+  for (const hook of deps.hooks.generationChanged) {
+    try {
+      await hook(change, deps);
+    } catch (err) {
+      deps.log.error('generation hook failed', { generationId: g.id, err });
+    }
+  }
 }
 
 const PROVIDER_MESSAGES: Record<ProviderError['code'], string> = {
-  PROVIDER_UNAVAILABLE: 'The image model is not reachable right now. Please try again in a minute.',
-  CONTENT_REFUSED: 'The model refused this prompt. Try rephrasing it.',
+  PROVIDER_UNAVAILABLE: 'The model is not reachable right now. Please try again in a minute.',
+  CONTENT_REFUSED: 'The model refused this prompt or image. Try rephrasing it.',
   TIMEOUT: 'The model took too long to answer. Please try again.',
   BAD_RESPONSE: 'The model sent back something we could not use. Please try again.',
   CANCELED: 'The generation was canceled.',
@@ -165,126 +345,201 @@ const PROVIDER_MESSAGES: Record<ProviderError['code'], string> = {
   INVALID_REQUEST: 'The model did not accept these settings. Try different ones.',
 };
 
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function loadReferences(deps: Deps, generationId: string): Promise<ReferenceImage[]> {
+  const rows = await deps.db
+    .selectFrom('generation_reference')
+    .innerJoin('asset', 'asset.id', 'generation_reference.asset_id')
+    .select(['asset.storage_key', 'asset.mime', 'asset.width', 'asset.height'])
+    .where('generation_reference.generation_id', '=', generationId)
+    .orderBy('generation_reference.position')
+    .execute();
+  return Promise.all(
+    rows.map(async (r) => ({
+      data: await readAll(await deps.storage.read(r.storage_key)),
+      mime: r.mime as ReferenceImage['mime'],
+      width: r.width ?? 0,
+      height: r.height ?? 0,
+    })),
+  );
+}
+
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/webp': 'webp', 'image/jpeg': 'jpg', 'video/mp4': 'mp4' };
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** This attempt's number (0 first) and how many retries the queue allows. */
+  attempt?: number;
+  maxRetries?: number;
+  /** How often to look for a cancel made elsewhere, in ms. */
+  cancelPollMs?: number;
+}
+
 /**
  * The job handler's work: runs one generation to its end. Idempotent: a generation that already
- * finished is left alone, so a retried or duplicated job does nothing twice.
+ * finished is left alone, so a retried or duplicated job never charges, stores or announces twice.
+ * A retryable provider failure is thrown back to pg-boss (retried with backoff) until the last
+ * attempt, which ends the generation as failed and releases its credits.
  */
-export async function runGeneration(deps: Deps, generationId: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+export async function runGeneration(deps: Deps, generationId: string, opts: RunOptions = {}): Promise<void> {
   const started = await deps.db
     .updateTable('generation')
-    .set({ status: 'running', started_at: new Date(), updated_at: new Date() })
+    .set({ status: 'running', started_at: new Date(), updated_at: sql`clock_timestamp()`, error_code: null, error_message: null })
     .where('id', '=', generationId)
     .where('status', 'in', ['queued', 'running'])
     .returningAll()
     .executeTakeFirst();
   if (!started) return; // finished, canceled or gone: nothing to do.
-  publish(deps, started);
+  await announce(deps, started, []);
 
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const stillRunning = async () => {
+    const row = await deps.db.selectFrom('generation').select('status').where('id', '=', generationId).executeTakeFirst();
+    return row?.status === 'running';
+  };
+  // A cancel may be made by any process: look for it while the provider works.
+  const poll = setInterval(() => {
+    void stillRunning().then((running) => running || abort.abort(), () => {});
+  }, opts.cancelPollMs ?? 1000);
   let lastProgress = -1;
-  const provider = deps.providers.get(started.provider);
+  const p = started.params;
   try {
+    const provider = deps.providers.get(started.provider);
     const outputs = await provider.generate(
       {
         id: started.id,
         kind: started.kind,
-        model: started.params.model,
+        model: p.model,
         prompt: started.prompt,
-        width: started.params.width,
-        height: started.params.height,
-        seed: started.params.seed,
-        count: 1,
-        references: [],
+        width: p.width,
+        height: p.height,
+        seed: p.seed,
+        count: p.count ?? 1,
+        steps: p.steps,
+        guidance: p.guidance,
+        durationSeconds: p.durationSeconds,
+        fps: p.fps,
+        references: await loadReferences(deps, started.id),
       },
       {
         signal: abort.signal,
         onProgress: async (percent) => {
-          const p = Math.max(0, Math.min(99, Math.round(percent)));
-          if (p <= lastProgress) return;
-          lastProgress = p;
+          const pct = Math.max(0, Math.min(99, Math.round(percent)));
+          if (pct <= lastProgress) return;
+          lastProgress = pct;
           const row = await deps.db
             .updateTable('generation')
-            .set({ progress: p, updated_at: new Date() })
+            .set({ progress: pct, updated_at: sql`clock_timestamp()` })
             .where('id', '=', generationId)
             .where('status', '=', 'running')
             .returningAll()
             .executeTakeFirst();
           if (!row) abort.abort(); // canceled (or deleted) meanwhile
-          else publish(deps, row);
+          else await announce(deps, row, []);
         },
       },
     );
-    if (outputs.length === 0) throw new ProviderError('BAD_RESPONSE', 'The provider returned no media.');
-    // Store files first; the rows that point at them are written in one transaction.
+    validateOutputs(outputs, p.count ?? 1);
+    // Files first; the rows that point at them are written with the status change, in one transaction.
+    // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
+    const attemptId = randomUUID().slice(0, 8);
     const stored: { key: string; sha256: string; out: ProviderOutput }[] = [];
     for (const [i, out] of outputs.entries()) {
-      const sha256 = createHash('sha256').update(out.data).digest('hex');
-      const ext = out.mime === 'image/png' ? 'png' : out.mime === 'image/webp' ? 'webp' : out.mime === 'video/mp4' ? 'mp4' : 'bin';
-      const key = `ws/${started.workspace_id}/out/${started.id}-${i}.${ext}`;
+      const key = `ws/${started.workspace_id}/out/${started.id}-${attemptId}-${i}.${EXTENSIONS[out.mime] ?? 'bin'}`;
       await deps.storage.put(key, out.data);
-      stored.push({ key, sha256, out });
+      stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out });
     }
     const done = await deps.db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('generation')
-        .set({ status: 'succeeded', progress: 100, finished_at: new Date(), updated_at: new Date() })
+        .set({ status: 'succeeded', progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()` })
         .where('id', '=', generationId)
         .where('status', '=', 'running')
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;
-      const assets = await trx
-        .insertInto('asset')
-        .values(
-          stored.map((s) => ({
-            workspace_id: started.workspace_id,
-            user_id: started.user_id,
-            generation_id: started.id,
-            source: 'output' as const,
-            media: s.out.mime.startsWith('video/') ? ('video' as const) : ('image' as const),
-            storage_key: s.key,
-            mime: s.out.mime,
-            size_bytes: s.out.data.length,
-            width: s.out.width,
-            height: s.out.height,
-            sha256: s.sha256,
-          })),
-        )
-        .onConflict((oc) => oc.column('storage_key').doNothing())
-        .returning('id')
-        .execute();
-      return { row, assetIds: assets.map((a) => a.id) };
+      await insertOutputs(trx, started, stored);
+      await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: 'capture' });
+      return row;
     });
     if (!done) {
-      // Canceled while rendering: the files are not referenced by anything; remove them.
+      // Canceled while rendering: nothing points at these files.
       await Promise.all(stored.map((s) => deps.storage.delete(s.key)));
       return;
     }
-    publish(deps, done.row, done.assetIds);
+    const [view] = await viewsOf(deps, [done]);
+    await announce(deps, done, view!.assets);
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
     if (pe?.code === 'CANCELED' || abort.signal.aborted) {
-      const current = await deps.db.selectFrom('generation').select('status').where('id', '=', generationId).executeTakeFirst();
-      if (current?.status !== 'running') return; // a user canceled it: already recorded and announced
+      if (!(await stillRunning())) return; // a person canceled it: already recorded and announced
+    }
+    const lastAttempt = (opts.attempt ?? 0) >= (opts.maxRetries ?? 0);
+    if (pe?.retryable && !lastAttempt) {
+      deps.log.warn('generation attempt failed, will retry', { generationId, code: pe.code, attempt: opts.attempt });
+      await deps.db
+        .updateTable('generation')
+        .set({ status: 'queued', updated_at: sql`clock_timestamp()`, error_message: `${PROVIDER_MESSAGES[pe.code]} Trying again shortly.` })
+        .where('id', '=', generationId)
+        .where('status', '=', 'running')
+        .execute();
+      throw err; // pg-boss retries with backoff
     }
     if (!pe) deps.log.error('generation failed unexpectedly', { generationId, err });
-    const failed = await deps.db
-      .updateTable('generation')
-      .set({
-        status: 'failed',
-        finished_at: new Date(),
-        updated_at: new Date(),
-        error_code: pe?.code ?? 'GENERATION_FAILED',
-        error_message: pe ? PROVIDER_MESSAGES[pe.code] : 'The generation failed. Please try again.',
-      })
-      .where('id', '=', generationId)
-      .where('status', '=', 'running')
-      .returningAll()
-      .executeTakeFirst();
-    if (failed) publish(deps, failed);
+    await finishUnfinished(
+      deps,
+      generationId,
+      'failed',
+      { code: pe?.code ?? 'GENERATION_FAILED', message: pe ? PROVIDER_MESSAGES[pe.code] : 'The generation failed. Please try again.' },
+      ['running'],
+    );
   } finally {
+    clearInterval(poll);
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** A provider answer we can use: the right number of non-empty media files of known types. */
+function validateOutputs(outputs: ProviderOutput[], count: number) {
+  if (outputs.length === 0 || outputs.length > count) throw new ProviderError('BAD_RESPONSE', `Expected ${count} outputs, got ${outputs.length}.`);
+  for (const o of outputs) {
+    if (!o.data?.length || !EXTENSIONS[o.mime] || !(o.width > 0) || !(o.height > 0)) throw new ProviderError('BAD_RESPONSE', 'The provider returned an unusable file.');
+  }
+}
+
+async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: { key: string; sha256: string; out: ProviderOutput }[]) {
+  await trx
+    .insertInto('asset')
+    .values(
+      stored.map((s) => ({
+        workspace_id: g.workspace_id,
+        user_id: g.user_id,
+        generation_id: g.id,
+        source: 'output' as const,
+        media: g.kind === 'video' || s.out.mime.startsWith('video/') ? ('video' as const) : ('image' as const),
+        storage_key: s.key,
+        mime: s.out.mime,
+        size_bytes: s.out.data.length,
+        width: s.out.width,
+        height: s.out.height,
+        sha256: s.sha256,
+        saved: false,
+      })),
+    )
+    .execute();
+}
+
+/** Dead-letter handler: a job pg-boss gave up on (crashed worker, timeouts) ends the generation as failed. */
+export async function failAbandonedGeneration(deps: Deps, generationId: string): Promise<void> {
+  await finishUnfinished(deps, generationId, 'failed', {
+    code: 'GENERATION_FAILED',
+    message: 'The generation could not be completed after several tries. Your credits were returned.',
+  });
 }

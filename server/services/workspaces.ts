@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.js';
 import { AppError } from '../shared/errors.js';
 import type { Actor } from './deps.js';
+import { recordCredit } from './credits.js';
 
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
 
-/** Creates the personal workspace every user has; safe to call twice. */
-export async function ensurePersonalWorkspace(db: Kysely<DB>, user: { id: string; name: string }): Promise<string> {
+/** Creates the personal workspace every user has, with the sign-up credit grant; safe to call twice. */
+export async function ensurePersonalWorkspace(db: Kysely<DB>, user: { id: string; name: string }, opts: { signupCredits?: number } = {}): Promise<string> {
   return db.transaction().execute(async (trx) => {
     // Serialise per user so two concurrent calls cannot create two personal workspaces.
     await trx.selectFrom('user').select('id').where('id', '=', user.id).forUpdate().executeTakeFirst();
@@ -21,6 +22,9 @@ export async function ensurePersonalWorkspace(db: Kysely<DB>, user: { id: string
     const name = user.name?.trim() ? `${user.name.trim()}'s workspace` : 'Personal workspace';
     const ws = await trx.insertInto('workspace').values({ name, kind: 'personal' }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('membership').values({ workspace_id: ws.id, user_id: user.id, role: 'owner' }).execute();
+    if (opts.signupCredits && opts.signupCredits > 0) {
+      await recordCredit(trx, { workspaceId: ws.id, userId: user.id, delta: opts.signupCredits, reason: 'signup_grant', ref: user.id });
+    }
     return ws.id;
   });
 }

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, trpc: 'NOT_FOUND', message: 'We could not find that. It may have been deleted.' },
   INVALID_INPUT: { http: 400, trpc: 'BAD_REQUEST', message: 'Some of the values you entered are not valid.' },
   CONFLICT: { http: 409, trpc: 'CONFLICT', message: 'That changed in the meantime. Please try again.' },
+  INSUFFICIENT_CREDITS: { http: 402, trpc: 'PAYMENT_REQUIRED', message: 'There are not enough credits for this. Buy credits or make fewer outputs.' },
   RATE_LIMITED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests. Please wait a moment and try again.' },
   PAYLOAD_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'That is too large.' },
   PROVIDER_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The image model is not reachable right now. Please try again in a minute.' },

@@ -29,14 +29,35 @@ export const SeedSchema = z
   .min(0, 'The seed cannot be negative.')
   .max(MAX_SEED, `The seed must be at most ${MAX_SEED}.`);
 
+export const MAX_REFERENCES = 4;
+export const MAX_OUTPUTS = 4;
+
 export const CreateGenerationInput = z.object({
   workspaceId: z.uuid().optional(),
+  /** Set when started from a board: the result lands there for everyone. */
+  boardId: z.uuid().optional(),
+  kind: z.enum(['image', 'video'], { error: 'Choose image or video.' }).default('image'),
+  /** A model id from `generation.models`; the default model of the kind when absent. */
+  model: z.string().trim().min(1).max(64).optional(),
   prompt: PromptSchema,
   aspectRatio: AspectRatioSchema.default('1:1'),
   /** null or absent: pick a random seed. */
   seed: SeedSchema.nullish(),
+  count: z.number({ error: 'Choose 1 to 4 outputs.' }).int().min(1, 'Choose 1 to 4 outputs.').max(MAX_OUTPUTS, 'Choose 1 to 4 outputs.').default(1),
+  steps: z.number().int('Steps must be a whole number.').min(1).max(50).optional(),
+  guidance: z.number().min(0).max(20).optional(),
+  durationSeconds: z.number().int().min(1).max(10).optional(),
+  fps: z.number().int().min(1).max(60).optional(),
+  referenceAssetIds: z
+    .array(z.uuid({ error: 'Not a valid reference.' }))
+    .max(MAX_REFERENCES, `Use at most ${MAX_REFERENCES} reference images.`)
+    .default([])
+    .refine((ids) => new Set(ids).size === ids.length, 'Each reference image can be used once.'),
 });
 export type CreateGenerationInput = z.input<typeof CreateGenerationInput>;
+
+/** Run a generation again: same settings, the same seed (absent), a given one, or a random one (null). */
+export const RerunInput = z.object({ id: z.uuid(), seed: SeedSchema.nullish() });
 
 export const IdInput = z.object({ id: z.uuid({ error: 'Not a valid id.' }) });
 

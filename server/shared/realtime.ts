@@ -10,11 +10,14 @@ export interface GenerationEvent {
   errorCode?: string | null;
   errorMessage?: string | null;
   assetIds?: string[];
+  /** When this state was written (ms since epoch): events can arrive out of order across processes; keep the newest. */
+  updatedAt: number;
 }
 
 export interface ServerToClientEvents {
   'generation:update': (e: GenerationEvent) => void;
   'error:refused': (e: { code: string; message: string }) => void;
+  'credits:changed': (e: { workspaceId: string; balance: number }) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

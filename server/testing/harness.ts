@@ -99,6 +99,10 @@ export function connectSocket(server: { url: string; config: Config }, user?: Te
     reconnection: false,
     extraHeaders: { ...(user ? { cookie: user.cookie } : {}), origin },
   });
+  // Every event is recorded from the start, so a wait that begins after the event still sees it.
+  const history: { event: string; args: unknown[] }[] = [];
+  socket.onAny((event: string, ...args: unknown[]) => history.push({ event, args }));
+  (socket as TestSocket & { history?: typeof history }).history = history;
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
@@ -108,13 +112,16 @@ export function connectSocket(server: { url: string; config: Config }, user?: Te
   });
 }
 
-/** Waits for the first event matching `pred`, with a deadline. */
+/** Waits for the first event matching `pred` (including ones already received), with a deadline. */
 export function waitForEvent<E extends keyof ServerToClientEvents>(
   socket: TestSocket,
   event: E,
   pred: (...args: Parameters<ServerToClientEvents[E]>) => boolean,
   timeoutMs = 10_000,
 ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  const past = (socket as TestSocket & { history?: { event: string; args: unknown[] }[] }).history ?? [];
+  const seen = past.find((h) => h.event === event && pred(...(h.args as Parameters<ServerToClientEvents[E]>)));
+  if (seen) return Promise.resolve(seen.args[0] as Parameters<ServerToClientEvents[E]>[0]);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler as never);

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './init.js';
 import { assetRouter } from './routers/asset.js';
+import { creditsRouter } from './routers/credits.js';
 import { generationRouter } from './routers/generation.js';
 import { meRouter } from './routers/me.js';
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   me: meRouter,
   generation: generationRouter,
   asset: assetRouter,
+  credits: creditsRouter,
 });
 
 export type AppRouter = typeof appRouter;

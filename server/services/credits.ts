@@ -1,0 +1,113 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../shared/errors.js';
+import { rooms } from '../shared/realtime.js';
+import type { Actor, Deps } from './deps.js';
+import { requireRole } from './workspaces.js';
+
+/**
+ * The credit ledger: append-only rows, a balance is their sum. Every entry has a (reason, ref)
+ * key that is unique, so a grant, charge or release happens exactly once however often the code
+ * that makes it runs (retried jobs, duplicated webhooks, double clicks).
+ */
+export type LedgerReason =
+  | 'signup_grant'
+  | 'generation.reserve'
+  | 'generation.capture'
+  | 'generation.release'
+  | 'purchase'
+  | 'plan_grant'
+  | 'refund'
+  | 'adjustment';
+
+export interface LedgerEntry {
+  workspaceId: string;
+  userId?: string | null;
+  delta: number;
+  reason: LedgerReason;
+  ref: string;
+}
+
+/** Records an entry once. Returns false when an entry with the same (reason, ref) already exists. */
+export async function recordCredit(db: Kysely<DB> | Transaction<DB>, e: LedgerEntry): Promise<boolean> {
+  if (!Number.isInteger(e.delta)) throw new Error('credit deltas are whole numbers');
+  const row = await db
+    .insertInto('credit_ledger')
+    .values({ workspace_id: e.workspaceId, user_id: e.userId ?? null, delta: e.delta, reason: e.reason, ref: e.ref })
+    .onConflict((oc) => oc.columns(['reason', 'ref']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+export async function balanceOf(db: Kysely<DB> | Transaction<DB>, workspaceId: string): Promise<number> {
+  const r = await db
+    .selectFrom('credit_ledger')
+    .select(sql<number>`coalesce(sum(delta), 0)::int`.as('balance'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return Number(r.balance);
+}
+
+/** Locks the workspace's ledger for the rest of the transaction, so balance checks and charges cannot interleave. */
+export async function lockLedger(trx: Transaction<DB>, workspaceId: string): Promise<void> {
+  await trx.selectFrom('workspace').select('id').where('id', '=', workspaceId).forUpdate().executeTakeFirst();
+}
+
+/** Reserves `cost` credits for a generation, or refuses with a message naming the shortfall. */
+export async function reserveCredits(trx: Transaction<DB>, opts: { workspaceId: string; userId: string; generationId: string; cost: number }) {
+  await lockLedger(trx, opts.workspaceId);
+  const balance = await balanceOf(trx, opts.workspaceId);
+  if (balance < opts.cost) {
+    throw new AppError('INSUFFICIENT_CREDITS', {
+      userMessage: `This needs ${opts.cost} credit${opts.cost === 1 ? '' : 's'} and the workspace has ${balance}. Buy credits, or make fewer or smaller outputs.`,
+    });
+  }
+  if (opts.cost > 0) {
+    await recordCredit(trx, { workspaceId: opts.workspaceId, userId: opts.userId, delta: -opts.cost, reason: 'generation.reserve', ref: opts.generationId });
+  }
+}
+
+/**
+ * Settles a generation's reservation: captured on success (a zero entry that marks it final),
+ * released on failure or cancel (the reserved amount comes back). Called in the same transaction
+ * as the status change, and keyed by the generation id, so each happens at most once and never both.
+ */
+export async function settleCredits(trx: Transaction<DB>, opts: { workspaceId: string; userId: string; generationId: string; cost: number; outcome: 'capture' | 'release' }) {
+  if (opts.cost <= 0) return;
+  const other = opts.outcome === 'capture' ? 'generation.release' : 'generation.capture';
+  const settled = await trx.selectFrom('credit_ledger').select('id').where('reason', '=', other).where('ref', '=', opts.generationId).executeTakeFirst();
+  if (settled) return;
+  await recordCredit(trx, {
+    workspaceId: opts.workspaceId,
+    userId: opts.userId,
+    delta: opts.outcome === 'capture' ? 0 : opts.cost,
+    reason: opts.outcome === 'capture' ? 'generation.capture' : 'generation.release',
+    ref: opts.generationId,
+  });
+}
+
+/** Tells every member of the workspace its new balance (header badge, success pages). */
+export async function publishBalance(deps: Pick<Deps, 'db' | 'notifier'>, workspaceId: string): Promise<void> {
+  const [balance, members] = await Promise.all([
+    balanceOf(deps.db, workspaceId),
+    deps.db.selectFrom('membership').select('user_id').where('workspace_id', '=', workspaceId).execute(),
+  ]);
+  for (const m of members) deps.notifier.emit(rooms.user(m.user_id), 'credits:changed', { workspaceId, balance });
+}
+
+export async function getBalance(deps: Deps, actor: Actor, workspaceId: string): Promise<{ workspaceId: string; balance: number }> {
+  await requireRole(deps.db, actor, workspaceId, 'viewer');
+  return { workspaceId, balance: await balanceOf(deps.db, workspaceId) };
+}
+
+export async function listLedger(deps: Deps, actor: Actor, workspaceId: string, limit = 50) {
+  await requireRole(deps.db, actor, workspaceId, 'viewer');
+  return deps.db
+    .selectFrom('credit_ledger')
+    .select(['id', 'delta', 'reason', 'ref', 'created_at'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+}

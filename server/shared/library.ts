@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Library inputs shared by the tRPC procedures and the library page. */
+export const LIBRARY_KINDS = ['all', 'images', 'videos', 'uploads'] as const;
+export const MAX_TAGS = 10;
+export const TagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'A tag cannot be empty.')
+  .max(32, 'Keep tags under 32 characters.')
+  .regex(/^[\p{L}\p{N} _-]+$/u, 'Tags may use letters, numbers, spaces, - and _.');
+
+export const LibraryListInput = z.object({
+  workspaceId: z.uuid().optional(),
+  limit: z.number().int().min(1).max(100).default(24),
+  cursor: z.string().max(200).nullish(),
+  kind: z.enum(LIBRARY_KINDS).default('all'),
+  q: z.string().trim().max(200, 'Keep the search under 200 characters.').optional(),
+  model: z.string().trim().max(64).optional(),
+  favorites: z.boolean().optional(),
+  tag: TagSchema.optional(),
+  /** Only kept items (true), only not-yet-kept outputs (false), or both. */
+  saved: z.boolean().optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+
+export const SetFavoriteInput = z.object({ id: z.uuid(), favorite: z.boolean() });
+export const SetSavedInput = z.object({ ids: z.array(z.uuid()).min(1).max(100), saved: z.boolean() });
+export const SetTagsInput = z.object({
+  id: z.uuid(),
+  tags: z.array(TagSchema).max(MAX_TAGS, `Use at most ${MAX_TAGS} tags.`),
+});
+export const DeleteManyInput = z.object({ ids: z.array(z.uuid()).min(1, 'Select something to delete.').max(100, 'Delete at most 100 items at a time.') });

@@ -29,6 +29,7 @@ export const EnvSchema = z.object({
   WORKER_CONCURRENCY: int(4, 1, 64),
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
+  FFMPEG_PATH: opt(z.string()),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
@@ -58,6 +59,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Which configured provider serves the FLUX.2 [klein] models, first match wins (falls back to `local`). */
   providerPreference: string[];
+  /** ffmpeg for MP4 video from the built-in provider; unset: looked up on PATH, animated WebP when absent. */
+  ffmpegPath: string | undefined;
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
@@ -91,6 +94,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
+    ffmpegPath: e.FFMPEG_PATH,
     providerPreference: e.MODEL_PROVIDER_ORDER,
     mailFrom: e.MAIL_FROM,
     ...overrides,

@@ -15,7 +15,7 @@ const upload = (user: TestUser | null, body: Buffer, query = '', origin = server
   fetch(`${server.url}/uploads${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', origin, ...(user ? { cookie: user.cookie } : {}) },
-    body,
+    body: new Uint8Array(body),
   });
 const assetCount = async () => (await sql<{ n: number }>`select count(*)::int as n from asset where source = 'upload'`.execute(server.deps.db)).rows[0]!.n;
 const gpsJpeg = () =>

@@ -50,7 +50,7 @@ function kleinProvider(config: Config, available: Set<string>): string {
  */
 export function createProviderRegistry(config: Config, extra: ModelProvider[] = []): ProviderRegistry {
   const providers = new Map<string, ModelProvider>();
-  providers.set('local', createLocalProvider({ stepMs: config.localProviderStepMs }));
+  providers.set('local', createLocalProvider({ stepMs: config.localProviderStepMs, ffmpegPath: config.ffmpegPath }));
   for (const p of extra) providers.set(p.name, p);
   const available = new Set(providers.keys());
   const klein = kleinProvider(config, available);

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -152,5 +153,45 @@ describe('library', () => {
     expect(names.sort()).toEqual([`flux-klein-${ids[0]!.slice(0, 8)}.png`, `flux-klein-${ids[1]!.slice(0, 8)}.jpg`].sort());
     const other = await signUp(server);
     expect((await fetch(`${server.url}/files/archive?ids=${ids.join(',')}`, { headers: { cookie: other.cookie } })).status).toBe(404);
+  });
+});
+
+describe('upload validation', () => {
+  it('refuses a decompression bomb from its header, without decoding it', async () => {
+    const { validateImageUpload } = await import('../services/upload-validation.js');
+    // A crafted PNG whose header says 50000 × 50000 (7.5 GB decoded) around a tiny compressed body.
+    const chunk = (type: string, data: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type), data])));
+      return Buffer.concat([len, Buffer.from(type), data, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(50000, 0);
+    ihdr.writeUInt32BE(50000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024 * 1024))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const started = process.memoryUsage().rss;
+    await expect(validateImageUpload(bomb)).rejects.toMatchObject({ code: 'INVALID_INPUT', userMessage: expect.stringMatching(/too large: at most 8192 pixels/) });
+    expect(process.memoryUsage().rss - started).toBeLessThan(300 * 1024 * 1024);
+  });
+
+  it('bakes in the EXIF orientation and keeps the format', async () => {
+    const { validateImageUpload } = await import('../services/upload-validation.js');
+    const rotated = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#abcdef' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const out = await validateImageUpload(rotated);
+    expect(out).toMatchObject({ mime: 'image/jpeg', width: 20, height: 40 });
+    expect((await sharp(out.data).metadata()).orientation).toBeUndefined();
+    const webp = await validateImageUpload(await sharp({ create: { width: 8, height: 8, channels: 4, background: '#0000' } }).webp().toBuffer());
+    expect(webp.mime).toBe('image/webp');
+    // The same bytes give the same hash (how duplicates are found).
+    expect((await validateImageUpload(rotated)).sha256).toBe(out.sha256);
   });
 });

@@ -135,6 +135,7 @@ export interface AssetTable {
   created_at: Generated<Date>;
   tags: Generated<string[]>;
   original_name: string | null;
+  output_index: number | null;
 }
 
 export interface DB {

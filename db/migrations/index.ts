@@ -4,6 +4,7 @@ import * as m0002 from './0002_workspaces.js';
 import * as m0003 from './0003_generations_assets.js';
 import * as m0004 from './0004_socket_io.js';
 import * as m0005 from './0005_studio.js';
+import * as m0006 from './0006_asset_output_index.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_generations_assets': m0003,
   '0004_socket_io': m0004,
   '0005_studio': m0005,
+  '0006_asset_output_index': m0006,
 };

@@ -51,6 +51,7 @@ function baseQuery(deps: Pick<Deps, 'db'>) {
       'asset.favorite',
       'asset.tags',
       'asset.original_name',
+      'asset.output_index',
       'generation.prompt',
       'generation.params',
     ])
@@ -73,7 +74,8 @@ function toView(r: Row): AssetView {
     createdAt: r.created_at,
     generationId: r.generation_id,
     prompt: r.prompt,
-    seed: r.params?.seed ?? null,
+    // Output i of a generation was made with its seed + i.
+    seed: r.params ? r.params.seed + (r.output_index ?? 0) : null,
     model: r.params?.model ?? null,
     saved: r.saved,
     favorite: r.favorite,

@@ -518,7 +518,8 @@ async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: { key:
   await trx
     .insertInto('asset')
     .values(
-      stored.map((s) => ({
+      stored.map((s, i) => ({
+        output_index: i,
         workspace_id: g.workspace_id,
         user_id: g.user_id,
         generation_id: g.id,

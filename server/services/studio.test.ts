@@ -69,7 +69,11 @@ describe('credits', () => {
     expect(gen.creditCost).toBe(6);
     expect(await balanceEvent).toMatchObject({ balance: 14 });
     await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
-    expect((await api.generation.get.query({ id: gen.id })).assets).toHaveLength(3);
+    const outputs = (await api.generation.get.query({ id: gen.id })).assets;
+    expect(outputs).toHaveLength(3);
+    // Each output shows the seed that makes it again: the generation's seed plus its position.
+    const seeds = await Promise.all(outputs.map(async (a) => (await api.asset.get.query({ id: a.id })).seed));
+    expect(seeds).toEqual([gen.seed, gen.seed + 1, gen.seed + 2]);
     expect(await ledger(workspaceId)).toEqual([
       expect.objectContaining({ reason: 'signup_grant', delta: 20 }),
       { reason: 'generation.reserve', delta: -6, ref: gen.id },

@@ -30,6 +30,13 @@ export const EnvSchema = z.object({
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
+  BFL_API_KEY: opt(z.string()),
+  BFL_API_URL: opt(z.string().url()),
+  FAL_KEY: opt(z.string()),
+  FAL_QUEUE_URL: opt(z.string().url()),
+  REPLICATE_API_TOKEN: opt(z.string()),
+  REPLICATE_API_URL: opt(z.string().url()),
+  MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
@@ -61,6 +68,14 @@ export interface Config {
   providerPreference: string[];
   /** ffmpeg for MP4 video from the built-in provider; unset: looked up on PATH, animated WebP when absent. */
   ffmpegPath: string | undefined;
+  /** Model provider accounts; each adapter is enabled when its key is set. URLs override the public API (regional endpoints, local fakes). */
+  providers: {
+    bfl?: { apiKey: string; baseUrl?: string };
+    fal?: { apiKey: string; baseUrl?: string };
+    replicate?: { apiToken: string; baseUrl?: string };
+    /** host:port pairs whose result URLs may be fetched although not public (local fakes only). */
+    mediaAllowHosts: string[];
+  };
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
@@ -95,6 +110,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
+    providers: {
+      ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),
+      ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_QUEUE_URL } } : {}),
+      ...(e.REPLICATE_API_TOKEN ? { replicate: { apiToken: e.REPLICATE_API_TOKEN, baseUrl: e.REPLICATE_API_URL } } : {}),
+      mediaAllowHosts: e.MEDIA_FETCH_ALLOW_HOSTS,
+    },
     providerPreference: e.MODEL_PROVIDER_ORDER,
     mailFrom: e.MAIL_FROM,
     ...overrides,

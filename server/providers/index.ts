@@ -1,5 +1,8 @@
 import type { Config } from '../config.js';
+import { createBflProvider } from './bfl.js';
+import { createFalProvider } from './fal.js';
 import { createLocalProvider } from './local.js';
+import { createReplicateProvider } from './replicate.js';
 import type { ModelProvider } from './types.js';
 
 export type { ModelProvider } from './types.js';
@@ -51,6 +54,11 @@ function kleinProvider(config: Config, available: Set<string>): string {
 export function createProviderRegistry(config: Config, extra: ModelProvider[] = []): ProviderRegistry {
   const providers = new Map<string, ModelProvider>();
   providers.set('local', createLocalProvider({ stepMs: config.localProviderStepMs, ffmpegPath: config.ffmpegPath }));
+  const media = { allowHosts: config.providers.mediaAllowHosts };
+  const { bfl, fal, replicate } = config.providers;
+  if (bfl) providers.set('bfl', createBflProvider({ ...bfl, media }));
+  if (fal) providers.set('fal', createFalProvider({ ...fal, media }));
+  if (replicate) providers.set('replicate', createReplicateProvider({ ...replicate, media }));
   for (const p of extra) providers.set(p.name, p);
   const available = new Set(providers.keys());
   const klein = kleinProvider(config, available);

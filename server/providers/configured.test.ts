@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from '../testing/harness.js';
+import { startFakeBfl, startFakeFal, type FakeServer } from './testing/fake-providers.js';
+
+/** With provider keys configured, the product runs FLUX.2 [klein] through the real adapter, end to end. */
+let bfl: FakeServer;
+let fal: FakeServer;
+let server: TestServer;
+beforeAll(async () => {
+  bfl = await startFakeBfl();
+  fal = await startFakeFal();
+  server = await startTestServer(inject('pgAdminUrl'), {
+    env: {
+      BFL_API_KEY: 'test-bfl-key',
+      BFL_API_URL: bfl.url,
+      FAL_KEY: 'test-fal-key',
+      FAL_QUEUE_URL: fal.url,
+      MEDIA_FETCH_ALLOW_HOSTS: `${bfl.hostPort},${fal.hostPort}`,
+    },
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await bfl?.close();
+  await fal?.close();
+});
+
+describe('configured providers', () => {
+  it('lists the models as served by the configured providers', async () => {
+    const user = await signUp(server);
+    const models = await trpcClient(server, user).generation.models.query();
+    expect(models.map((m) => [m.id, m.provider])).toEqual([
+      ['flux-2-klein-4b', 'bfl'],
+      ['flux-2-klein-9b', 'bfl'],
+      ['kling-2.5-turbo', 'fal'],
+    ]);
+  });
+
+  it('generates through Black Forest Labs and stores the downloaded result', async () => {
+    bfl.mode = 'ok';
+    const user = await signUp(server);
+    const socket = await connectSocket(server, user);
+    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'through the adapter', model: 'flux-2-klein-4b', count: 2, seed: 5 });
+    expect(gen.creditCost).toBe(2);
+    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
+    expect(done.assetIds).toHaveLength(2);
+    const asset = await trpcClient(server, user).asset.get.query({ id: done.assetIds![0]! });
+    expect(asset).toMatchObject({ width: 48, height: 32, mime: 'image/png', model: 'flux-2-klein-4b' });
+    socket.close();
+  });
+
+  it('makes a video through fal', async () => {
+    fal.mode = 'ok';
+    const user = await signUp(server);
+    const socket = await connectSocket(server, user);
+    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'waves', kind: 'video', model: 'kling-2.5-turbo', durationSeconds: 5 });
+    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
+    const asset = await trpcClient(server, user).asset.get.query({ id: done.assetIds![0]! });
+    expect(asset).toMatchObject({ media: 'video', mime: 'video/mp4' });
+    socket.close();
+  });
+
+  it('ends a moderated request as failed with a message, and returns the credits', async () => {
+    bfl.mode = 'moderated';
+    const user = await signUp(server);
+    const socket = await connectSocket(server, user);
+    const api = trpcClient(server, user);
+    const gen = await api.generation.create.mutate({ prompt: 'something refused', model: 'flux-2-klein-4b' });
+    const failed = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'failed', 20_000);
+    expect(failed.errorMessage).toBe('The model refused this prompt or image. Try rephrasing it.');
+    expect((await api.credits.balance.query({})).balance).toBe(100);
+    socket.close();
+  });
+});

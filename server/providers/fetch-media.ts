@@ -1,0 +1,181 @@
+import dns from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import sharp from 'sharp';
+import { ProviderError } from './types.js';
+
+/**
+ * Fetches a provider's result URL with an SSRF guard: only http(s); the host's addresses are
+ * resolved and refused when any is loopback, private, link-local (cloud metadata), CGNAT,
+ * multicast or otherwise special; the connection goes to the address that was checked (no DNS
+ * rebinding); every redirect hop is checked again; the body is capped and the whole fetch timed.
+ * `allowHosts` ("host:port") lets configured local fakes through in tests.
+ */
+export interface FetchMediaOptions {
+  maxBytes?: number;
+  timeoutMs?: number;
+  maxRedirects?: number;
+  allowHosts?: string[];
+  signal?: AbortSignal;
+}
+
+export interface FetchedMedia {
+  data: Buffer;
+  contentType: string;
+}
+
+const V4_BLOCKED: [string, number][] = [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+];
+
+const v4ToInt = (ip: string) => ip.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+
+export function isBlockedAddress(ip: string): boolean {
+  if (net.isIPv4(ip)) {
+    const n = v4ToInt(ip);
+    return V4_BLOCKED.some(([base, bits]) => (n >>> (32 - bits)) === (v4ToInt(base) >>> (32 - bits)));
+  }
+  if (net.isIPv6(ip)) {
+    const lower = ip.toLowerCase();
+    const mapped = lower.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+    if (mapped) return isBlockedAddress(mapped[1]!);
+    if (lower === '::' || lower === '::1') return true;
+    const first = parseInt(lower.split(':')[0] || '0', 16);
+    if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
+    if ((first & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
+    if ((first & 0xff00) === 0xff00) return true; // multicast
+    if (lower.startsWith('64:ff9b:') || lower.startsWith('2001:db8:')) return true;
+    return false;
+  }
+  return true;
+}
+
+const refused = (why: string) => new ProviderError('BAD_RESPONSE', `The result URL was refused: ${why}.`);
+
+async function resolveChecked(u: URL, allow: Set<string>): Promise<{ address: string; family: number }> {
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const allowed = allow.has(`${host}:${port}`);
+  if (net.isIP(host)) {
+    if (!allowed && isBlockedAddress(host)) throw refused(`${host} is not a public address`);
+    return { address: host, family: net.isIPv6(host) ? 6 : 4 };
+  }
+  let addrs: { address: string; family: number }[];
+  try {
+    addrs = await dns.lookup(host, { all: true, verbatim: true });
+  } catch {
+    throw new ProviderError('PROVIDER_UNAVAILABLE', `The result host ${host} could not be resolved.`, true);
+  }
+  if (addrs.length === 0) throw refused(`${host} has no address`);
+  if (!allowed && addrs.some((a) => isBlockedAddress(a.address))) throw refused(`${host} resolves to a non-public address`);
+  return addrs[0]!;
+}
+
+function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal'>>, signal: AbortSignal) {
+  return new Promise<{ status: number; location?: string; contentType: string; data?: Buffer }>((resolve, reject) => {
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(
+      u,
+      {
+        method: 'GET',
+        headers: { accept: 'image/*,video/*' },
+        // Connect to the address that was checked, whatever DNS says now.
+        lookup: ((_host: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) =>
+          o?.all ? cb(null, [pinned]) : cb(null, pinned.address, pinned.family)) as never,
+        signal,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          res.resume();
+          return resolve({ status, location: res.headers.location, contentType: '' });
+        }
+        if (status !== 200) {
+          res.resume();
+          return reject(status >= 500 ? new ProviderError('PROVIDER_UNAVAILABLE', `The result URL answered ${status}.`, true) : new ProviderError('BAD_RESPONSE', `The result URL answered ${status}.`));
+        }
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > opts.maxBytes) {
+          res.destroy();
+          return reject(refused(`the file is larger than ${opts.maxBytes} bytes`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > opts.maxBytes) {
+            res.destroy();
+            reject(refused(`the file is larger than ${opts.maxBytes} bytes`));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => resolve({ status, contentType: String(res.headers['content-type'] ?? ''), data: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) => reject(err instanceof ProviderError ? err : new ProviderError('PROVIDER_UNAVAILABLE', `The result could not be downloaded: ${err.message}`, true)));
+    req.end();
+  });
+}
+
+export async function fetchMedia(url: string, options: FetchMediaOptions = {}): Promise<FetchedMedia> {
+  const opts = { maxBytes: options.maxBytes ?? 50 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 60_000, maxRedirects: options.maxRedirects ?? 3 };
+  const allow = new Set(options.allowHosts ?? []);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let current = url;
+  try {
+    for (let hop = 0; hop <= opts.maxRedirects; hop++) {
+      let u: URL;
+      try {
+        u = new URL(current);
+      } catch {
+        throw refused('not a valid URL');
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refused(`${u.protocol} is not allowed`);
+      if (u.username || u.password) throw refused('credentials in URLs are not allowed');
+      const pinned = await resolveChecked(u, allow);
+      const res = await getOnce(u, pinned, opts, signal);
+      if (res.location !== undefined) {
+        current = new URL(res.location, u).toString();
+        continue;
+      }
+      return { data: res.data!, contentType: res.contentType };
+    }
+    throw refused('too many redirects');
+  } catch (err) {
+    if (options.signal?.aborted) throw new ProviderError('CANCELED', 'The generation was canceled.');
+    if (timeout.aborted) throw new ProviderError('TIMEOUT', 'Downloading the result took too long.', true);
+    throw err;
+  }
+}
+
+/** Checks downloaded bytes really are an image or a video we can store, and reads their size. */
+export async function describeMedia(data: Buffer, contentType: string): Promise<{ mime: string; width: number; height: number }> {
+  if (data.length >= 12 && data.toString('ascii', 4, 8) === 'ftyp') {
+    return { mime: 'video/mp4', width: 0, height: 0 };
+  }
+  try {
+    const meta = await sharp(data, { animated: true, limitInputPixels: 50_000_000 }).metadata();
+    const mime = meta.format === 'png' ? 'image/png' : meta.format === 'jpeg' ? 'image/jpeg' : meta.format === 'webp' ? 'image/webp' : null;
+    if (!mime || !meta.width) throw new Error(`unsupported ${meta.format} (${contentType})`);
+    return { mime, width: meta.width, height: meta.pageHeight ?? meta.height ?? 0 };
+  } catch {
+    throw new ProviderError('BAD_RESPONSE', 'The model returned a file that is not an image or video we can use.');
+  }
+}

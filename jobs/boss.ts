@@ -2,6 +2,7 @@ import { PgBoss, fromKysely } from 'pg-boss';
 import type { Deps, JobSender } from '../server/services/deps.js';
 import type { Logger } from '../server/log.js';
 import { generationQueue } from './generation.js';
+import { retentionQueue } from './retention.js';
 
 export interface JobInfo {
   signal: AbortSignal;
@@ -18,12 +19,14 @@ export interface QueueDefinition<T> {
   handle(deps: Deps, data: T, job: JobInfo): Promise<void>;
   /** Runs for jobs that exhausted their retries (optional). */
   handleDead?(deps: Deps, data: T): Promise<void>;
+  /** Run on a schedule (pg-boss cron, UTC); one run per tick across all processes. */
+  schedule?: { cron: string };
   /** Concurrency groups (e.g. per provider) and their global limits across all workers. */
   groupConcurrency?(deps: Deps): { default: number; tiers?: Record<string, number> };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const queues: QueueDefinition<any>[] = [generationQueue];
+export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue];
 
 export function createBoss(connectionString: string, log: Logger): PgBoss {
   const boss = new PgBoss({ connectionString, useListenNotify: true, max: 6 });
@@ -36,6 +39,7 @@ export async function createQueues(boss: PgBoss): Promise<void> {
   for (const q of queues) {
     await boss.createQueue(q.deadLetter, { notify: true });
     await boss.createQueue(q.name, { ...q.options, deadLetter: q.deadLetter, notify: true });
+    if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {});
   }
 }
 

@@ -30,6 +30,7 @@ export const EnvSchema = z.object({
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
+  UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
   BFL_API_KEY: opt(z.string()),
   BFL_API_URL: opt(z.string().url()),
   FAL_KEY: opt(z.string()),
@@ -76,6 +77,8 @@ export interface Config {
     /** host:port pairs whose result URLs may be fetched although not public (local fakes only). */
     mediaAllowHosts: string[];
   };
+  /** How long data kept for a limited time stays, in days. */
+  retention: { unsavedOutputDays: number };
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
@@ -110,6 +113,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
+    retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS },
     providers: {
       ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_QUEUE_URL } } : {}),

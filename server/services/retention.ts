@@ -1,0 +1,49 @@
+import type { Deps } from './deps.js';
+
+/**
+ * Retention: data the product keeps only for a limited time is removed by scheduled jobs.
+ * Each task takes `now` (tests control time), is idempotent, and reports counts, never contents.
+ */
+export interface RetentionResult {
+  task: string;
+  removed: number;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Outputs nobody chose to keep (asset.saved = false) are removed after the configured period:
+ * their files and thumbnails from storage, then their rows. Uploads and kept outputs stay until
+ * the user deletes them.
+ */
+export async function purgeUnsavedOutputs(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  const cutoff = new Date(now.getTime() - deps.config.retention.unsavedOutputDays * DAY);
+  let removed = 0;
+  for (;;) {
+    const batch = await deps.db
+      .selectFrom('asset')
+      .select(['id', 'storage_key'])
+      .where('source', '=', 'output')
+      .where('saved', '=', false)
+      .where('created_at', '<', cutoff)
+      .orderBy('created_at')
+      .limit(200)
+      .execute();
+    if (batch.length === 0) break;
+    // Files first: a crash in between leaves a row whose file is gone, which the next run removes.
+    await Promise.all(batch.flatMap((a) => [deps.storage.delete(a.storage_key), deps.storage.delete(`thumbs/${a.id}.webp`)]));
+    const res = await deps.db.deleteFrom('asset').where('id', 'in', batch.map((a) => a.id)).where('saved', '=', false).executeTakeFirst();
+    removed += Number(res.numDeletedRows);
+  }
+  deps.log.info('retention: unsaved outputs removed', { removed, olderThanDays: deps.config.retention.unsavedOutputDays });
+  return { task: 'unsaved-outputs', removed };
+}
+
+/** Every retention task, in order; the scheduled job runs them all. */
+export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [purgeUnsavedOutputs];
+
+export async function runRetention(deps: Deps, now = new Date()): Promise<RetentionResult[]> {
+  const results: RetentionResult[] = [];
+  for (const task of retentionTasks) results.push(await task(deps, now));
+  return results;
+}

@@ -46,9 +46,7 @@ export function createBflProvider(opts: AdapterOptions & { apiKey: string }): Mo
         const task = await requestJson<Submit>('Black Forest Labs', `${base}/v1/${model}`, { method: 'POST', headers, body }, call);
         const pollUrl = requireSameService(task?.polling_url, base, ['bfl.ai'], 'Black Forest Labs');
         for (;;) {
-          await sleep(o.pollIntervalMs, d.signal).catch((e) => {
-            throw d.timedOut() ? new ProviderError('TIMEOUT', 'Black Forest Labs took too long.', true) : e;
-          });
+          await sleep(o.pollIntervalMs, d.signal);
           const p = await requestJson<Poll>('Black Forest Labs', pollUrl, { method: 'GET', headers }, call);
           switch (p?.status) {
             case 'Pending':
@@ -76,7 +74,12 @@ export function createBflProvider(opts: AdapterOptions & { apiKey: string }): Mo
           }
         }
       };
-      return Promise.all(Array.from({ length: req.count }, (_, i) => one(i)));
+      try {
+        return await Promise.all(Array.from({ length: req.count }, (_, i) => one(i)));
+      } catch (err) {
+        if (d.timedOut()) throw new ProviderError('TIMEOUT', 'Black Forest Labs took too long.', true);
+        throw err;
+      }
     },
   };
 }

@@ -77,7 +77,12 @@ export function createReplicateProvider(opts: AdapterOptions & { apiToken: strin
         await ctx.onProgress((done / req.count) * 95);
         return out;
       };
-      return Promise.all(Array.from({ length: req.count }, (_, i) => one(i)));
+      try {
+        return await Promise.all(Array.from({ length: req.count }, (_, i) => one(i)));
+      } catch (err) {
+        if (d.timedOut()) throw new ProviderError('TIMEOUT', 'Replicate took too long.', true);
+        throw err;
+      }
     },
   };
 }

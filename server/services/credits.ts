@@ -49,12 +49,16 @@ export async function balanceOf(db: Kysely<DB> | Transaction<DB>, workspaceId: s
   return Number(r.balance);
 }
 
-/** Locks the workspace's ledger for the rest of the transaction, so balance checks and charges cannot interleave. */
+/**
+ * Locks the workspace's ledger for the rest of the transaction, so balance checks and charges
+ * cannot interleave. FOR NO KEY UPDATE does not conflict with the key-share locks that inserts
+ * referencing the workspace take, so it cannot deadlock with them; take it before writing.
+ */
 export async function lockLedger(trx: Transaction<DB>, workspaceId: string): Promise<void> {
-  await trx.selectFrom('workspace').select('id').where('id', '=', workspaceId).forUpdate().executeTakeFirst();
+  await trx.selectFrom('workspace').select('id').where('id', '=', workspaceId).forNoKeyUpdate().executeTakeFirst();
 }
 
-/** Reserves `cost` credits for a generation, or refuses with a message naming the shortfall. */
+/** Reserves `cost` credits for a generation, or refuses with a message naming the shortfall. Call it first in the transaction. */
 export async function reserveCredits(trx: Transaction<DB>, opts: { workspaceId: string; userId: string; generationId: string; cost: number }) {
   await lockLedger(trx, opts.workspaceId);
   const balance = await balanceOf(trx, opts.workspaceId);

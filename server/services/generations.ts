@@ -180,9 +180,13 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
   };
   const cost = creditCost(model, { count: params.count ?? 1, durationSeconds: params.durationSeconds });
   const gen = await deps.db.transaction().execute(async (trx) => {
+    const id = randomUUID();
+    // Credits first: the ledger lock is taken before any row that references the workspace.
+    await reserveCredits(trx, { workspaceId, userId: actor.userId, generationId: id, cost });
     const row = await trx
       .insertInto('generation')
       .values({
+        id,
         workspace_id: workspaceId,
         user_id: actor.userId,
         kind: model.kind,
@@ -202,7 +206,6 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
         .values(input.referenceAssetIds.map((asset_id, position) => ({ generation_id: row.id, asset_id, position })))
         .execute();
     }
-    await reserveCredits(trx, { workspaceId, userId: actor.userId, generationId: row.id, cost });
     await deps.jobs.send(GENERATION_QUEUE, { generationId: row.id }, { trx, singletonKey: row.id, group: row.provider });
     return row;
   });

@@ -236,6 +236,18 @@ describe('bad input changes nothing', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('accepts many generations at once in one workspace without deadlocks or overspending', async () => {
+    const { workspaceId, api } = await setup(); // 20 credits
+    const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => api.generation.create.mutate({ prompt: `burst ${i}` })));
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => trpcErrorCode((r as PromiseRejectedResult).reason));
+    expect(accepted).toHaveLength(20);
+    expect(refused.every((e) => e.appCode === 'INSUFFICIENT_CREDITS')).toBe(true);
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(0);
+  });
+});
+
 describe('re-running', () => {
   it('re-runs with the same seed, a given one, or a random one, keeping the references', async () => {
     const { api } = await setup();

@@ -138,6 +138,48 @@ export interface AssetTable {
   output_index: number | null;
 }
 
+// ---- billing (Stripe metadata only) ----
+export interface BillingCustomerTable {
+  workspace_id: string;
+  stripe_customer_id: string;
+  card_brand: string | null;
+  card_last4: string | null;
+  created_at: Generated<Date>;
+}
+export interface SubscriptionTable {
+  id: string;
+  workspace_id: string;
+  status: string;
+  price_id: string;
+  current_period_end: Date | null;
+  cancel_at_period_end: Generated<boolean>;
+  source_event_at: Generated<number>;
+  updated_at: Generated<Date>;
+}
+export interface InvoiceTable {
+  id: string;
+  workspace_id: string;
+  status: string;
+  amount_cents: number;
+  currency: string;
+  hosted_invoice_url: string | null;
+  created_at: Generated<Date>;
+}
+export interface StripeEventTable {
+  id: string;
+  type: string;
+  outcome: string;
+  processed_at: Generated<Date>;
+}
+export interface CreditPurchaseTable {
+  payment_intent_id: string;
+  workspace_id: string;
+  checkout_session_id: string;
+  credits: number;
+  amount_cents: number;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   user: UserTable;
   session: SessionTable;
@@ -149,6 +191,11 @@ export interface DB {
   asset: AssetTable;
   generation_reference: GenerationReferenceTable;
   credit_ledger: CreditLedgerTable;
+  billing_customer: BillingCustomerTable;
+  subscription: SubscriptionTable;
+  invoice: InvoiceTable;
+  stripe_event: StripeEventTable;
+  credit_purchase: CreditPurchaseTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

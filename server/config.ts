@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { CatalogSchema, DEFAULT_CATALOG, type Catalog } from './shared/billing.js';
 
 /**
  * Every environment variable the product reads, validated once at boot.
@@ -30,6 +31,18 @@ export const EnvSchema = z.object({
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
+  STRIPE_SECRET_KEY: opt(z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)')),
+  STRIPE_WEBHOOK_SECRET: opt(z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)')),
+  STRIPE_API_URL: opt(z.string().url()),
+  BILLING_CATALOG: opt(z.string()).transform((v, ctx) => {
+    if (!v) return DEFAULT_CATALOG;
+    try {
+      return CatalogSchema.parse(JSON.parse(v));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be JSON of {currency, packs[], plans[]}: ${(err as Error).message.slice(0, 200)}` });
+      return z.NEVER;
+    }
+  }),
   UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
   BFL_API_KEY: opt(z.string()),
   BFL_API_URL: opt(z.string().url()),
@@ -79,6 +92,9 @@ export interface Config {
   };
   /** How long data kept for a limited time stays, in days. */
   retention: { unsavedOutputDays: number };
+  /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
+  stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
+  catalog: Catalog;
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
@@ -113,6 +129,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
+    catalog: e.BILLING_CATALOG,
     retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS },
     providers: {
       ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),

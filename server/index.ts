@@ -16,6 +16,8 @@ import { createBoss, createQueues, jobSender, startWorkers } from '../jobs/boss.
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
 import { archiveRoute, fileRoute, uploadRoute } from './http/files.js';
+import { stripeWebhookRoute } from './http/stripe-webhook.js';
+import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
 import { requireTrustedOrigin, securityHeaders } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
@@ -145,6 +147,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       notifier: ioNotifier(io),
       mailer: createMailer(config, log),
       hooks: createHooks(),
+      stripe: createStripe(config),
       log,
     };
 
@@ -165,6 +168,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
 
     app.all('/api/auth/*', toNodeHandler(auth));
+    app.post('/api/stripe/webhook', ...stripeWebhookRoute(deps));
     app.use(
       '/trpc',
       requireTrustedOrigin(config.trustedOrigins),
@@ -254,6 +258,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       notifier: realtime.notifier,
       mailer: createMailer(config, log),
       hooks: createHooks(),
+      stripe: createStripe(config),
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

@@ -23,6 +23,7 @@ export function AppHeader({ user }: { user: HeaderUser | null }) {
           <nav aria-label="Main" className="main-nav">
             <NavLink to="/studio">Studio</NavLink>
             <NavLink to="/library">Library</NavLink>
+            <NavLink to="/billing">Billing</NavLink>
           </nav>
           <div className="header-end">
             {workspace ? <CreditsBadge workspaceId={workspace.id} /> : null}

@@ -54,6 +54,8 @@ export interface Deps {
   mailer: Mailer;
   hooks: Hooks;
   boards?: BoardsApi;
+  /** Stripe client; null when billing is not configured. */
+  stripe: import('stripe').default | null;
   log: Logger;
 }
 

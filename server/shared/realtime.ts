@@ -18,6 +18,7 @@ export interface ServerToClientEvents {
   'generation:update': (e: GenerationEvent) => void;
   'error:refused': (e: { code: string; message: string }) => void;
   'credits:changed': (e: { workspaceId: string; balance: number }) => void;
+  'billing:updated': (e: { workspaceId: string }) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './init.js';
 import { assetRouter } from './routers/asset.js';
+import { billingRouter } from './routers/billing.js';
 import { creditsRouter } from './routers/credits.js';
 import { generationRouter } from './routers/generation.js';
 import { meRouter } from './routers/me.js';
@@ -9,6 +10,7 @@ export const appRouter = router({
   generation: generationRouter,
   asset: assetRouter,
   credits: creditsRouter,
+  billing: billingRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -152,9 +152,11 @@ describe('who may do what', () => {
     expect(trpcErrorCode(await trpcClient(server, stranger).billing.status.query({ workspaceId: ws }).catch((e: unknown) => e))).toMatchObject({ httpStatus: 404 });
   });
 
-  it('opens the customer portal for the owner', async () => {
+  it('opens the customer portal for the owner, and shows the card brand and last four digits only', async () => {
     const user = await signUp(server);
-    await customerFor(user);
+    const { customer } = await customerFor(user);
+    await stripe.deliver(stripe.event('payment_method.attached', { id: 'pm_1', object: 'payment_method', customer, card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030 } }));
+    expect((await trpcClient(server, user).billing.status.query({})).card).toEqual({ brand: 'visa', last4: '4242' });
     const { url } = await trpcClient(server, user).billing.portal.mutate({});
     expect(url).toMatch(/\/portal\/cus_/);
   });

@@ -82,3 +82,50 @@ describe('refusals at the edge', () => {
     expect(await ready.json()).toEqual({ ok: true, checks: { database: true, migrations: true, jobs: true } });
   });
 });
+
+describe('size caps and roles', () => {
+  it('refuses an oversized tRPC body and an oversized socket message, changing nothing', async () => {
+    const user = await signUp(server);
+    const before = await generationCount();
+    const big = await fetch(`${server.url}/trpc/generation.create`, {
+      method: 'POST',
+      headers: { cookie: user.cookie, origin: server.config.baseUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { prompt: 'x'.repeat(300 * 1024) } }),
+    });
+    expect(big.status).toBe(413);
+    expect(await generationCount()).toBe(before);
+    const socket = await connectSocket(server, user);
+    const closed = new Promise<string>((r) => socket.once('disconnect', (reason) => r(reason)));
+    socket.emit('noise' as never, 'y'.repeat(200 * 1024) as never);
+    expect(await closed).toBe('transport close');
+  });
+
+  it('lets a viewer read but not generate, delete or change anything', async () => {
+    const owner = await signUp(server);
+    const viewer = await signUp(server);
+    const ownerApi = trpcClient(server, owner);
+    const ws = (await ownerApi.me.get.query())!.workspaces[0]!.id;
+    await server.deps.db.insertInto('membership').values({ workspace_id: ws, user_id: viewer.id, role: 'viewer' }).execute();
+    const socket = await connectSocket(server, owner);
+    const gen = await ownerApi.generation.create.mutate({ prompt: 'shared picture' });
+    const { waitForEvent } = await import('../testing/harness.js');
+    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
+    const assetId = done.assetIds![0]!;
+    const api = trpcClient(server, viewer);
+    expect((await api.asset.list.query({ workspaceId: ws })).items.map((i) => i.id)).toContain(assetId);
+    expect((await fetch(`${server.url}/files/${assetId}`, { headers: { cookie: viewer.cookie } })).status).toBe(200);
+    for (const call of [
+      () => api.generation.create.mutate({ prompt: 'not allowed', workspaceId: ws }),
+      () => api.generation.cancel.mutate({ id: gen.id }),
+      () => api.asset.delete.mutate({ id: assetId }),
+      () => api.asset.setFavorite.mutate({ id: assetId, favorite: true }),
+      () => api.asset.setTags.mutate({ id: assetId, tags: ['x'] }),
+      () => api.asset.setSaved.mutate({ ids: [assetId], saved: true }),
+    ]) {
+      expect(trpcErrorCode(await call().catch((e: unknown) => e))).toMatchObject({ httpStatus: 403, appCode: 'FORBIDDEN' });
+    }
+    const after = await ownerApi.asset.get.query({ id: assetId });
+    expect(after).toMatchObject({ favorite: false, tags: [], saved: false });
+    socket.close();
+  });
+});

@@ -12,6 +12,7 @@ export interface UserTable {
   email: string;
   emailVerified: boolean;
   image: string | null;
+  twoFactorEnabled: Generated<boolean | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -47,6 +48,22 @@ export interface VerificationTable {
   expiresAt: Timestamp;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+}
+
+export interface TwoFactorTable {
+  id: string;
+  secret: string;
+  backupCodes: string;
+  userId: string;
+  verified: boolean | null;
+  failedVerificationCount: number | null;
+  lockedUntil: Timestamp | null;
+}
+export interface RateLimitTable {
+  id: string;
+  key: string;
+  count: number;
+  lastRequest: number;
 }
 
 // ---- product ----
@@ -185,6 +202,8 @@ export interface DB {
   session: SessionTable;
   account: AccountTable;
   verification: VerificationTable;
+  twoFactor: TwoFactorTable;
+  rateLimit: RateLimitTable;
   workspace: WorkspaceTable;
   membership: MembershipTable;
   generation: GenerationTable;

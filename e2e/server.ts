@@ -12,7 +12,7 @@ fs.chmodSync(dir, 0o755);
 const port = Number(process.env.E2E_PORT ?? 3211);
 // Billing runs against a local server speaking Stripe's API (the product's adapter code is real).
 const stripe = await startFakeStripe({ webhookDelayMs: 800 });
-const config = loadConfig({ ...process.env, STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOCAL_PROVIDER_STEP_MS: process.env.LOCAL_PROVIDER_STEP_MS ?? '150', LOG_LEVEL: 'warn', EMBEDDED_PG_PORT: '0' });
+const config = loadConfig({ ...process.env, STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_URL: stripe.url, DATA_DIR: dir, AUTH_RATE_LIMIT: 'false', PORT: String(port), HOST: '127.0.0.1', LOCAL_PROVIDER_STEP_MS: process.env.LOCAL_PROVIDER_STEP_MS ?? '150', LOG_LEVEL: 'warn', EMBEDDED_PG_PORT: '0' });
 const log = createLogger(config.logLevel);
 const running = await startServer(config, { log });
 stripe.webhookUrl = `${running.url}/api/stripe/webhook`;

@@ -31,6 +31,7 @@ export const EnvSchema = z.object({
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
+  AUTH_RATE_LIMIT: bool(true),
   STRIPE_SECRET_KEY: opt(z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)')),
   STRIPE_WEBHOOK_SECRET: opt(z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)')),
   STRIPE_API_URL: opt(z.string().url()),
@@ -95,6 +96,8 @@ export interface Config {
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
   catalog: Catalog;
+  /** Rate limits on sign-in, sign-up, password reset and verification (better-auth's limiter, in Postgres). */
+  authRateLimit: boolean;
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
@@ -129,6 +132,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
+    authRateLimit: e.AUTH_RATE_LIMIT,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
     retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS },

@@ -19,7 +19,7 @@ import { archiveRoute, fileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
 import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
-import { requireTrustedOrigin, securityHeaders } from './http/security.js';
+import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
 import { createMailer } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
@@ -120,7 +120,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     life.add('database pool', () => db.destroy());
     await migrateToLatest(db);
 
-    const auth = createAuth({ config, db, log });
+    const mailer = createMailer(config, log);
+    const auth = createAuth({ config, db, log, mailer });
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
@@ -145,7 +146,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       providers: createProviderRegistry(config, opts.providers),
       jobs: jobSender(boss),
       notifier: ioNotifier(io),
-      mailer: createMailer(config, log),
+      mailer,
       hooks: createHooks(),
       stripe: createStripe(config),
       log,
@@ -153,6 +154,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     let migrated = false;
     app.use(securityHeaders({ https: config.baseUrl.startsWith('https://') }));
+    app.use(clientIp());
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
       const checks = { database: false, migrations: migrated, jobs: bossRunning };
@@ -167,6 +169,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       res.status(ok ? 200 : 503).json({ ok, checks });
     });
 
+    app.post('/api/auth/sign-in/email', express.json({ limit: '16kb' }), signInThrottle());
     app.all('/api/auth/*', toNodeHandler(auth));
     app.post('/api/stripe/webhook', ...stripeWebhookRoute(deps));
     app.use(

@@ -5,6 +5,7 @@ import * as m0003 from './0003_generations_assets.js';
 import * as m0004 from './0004_socket_io.js';
 import * as m0005 from './0005_studio.js';
 import * as m0006 from './0006_asset_output_index.js';
+import * as m0030 from './0030_auth_plugins.js';
 import * as m0050 from './0050_billing.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_socket_io': m0004,
   '0005_studio': m0005,
   '0006_asset_output_index': m0006,
+  '0030_auth_plugins': m0030,
   '0050_billing': m0050,
 };

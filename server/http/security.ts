@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ERROR_CODES } from '../shared/errors.js';
 
@@ -33,6 +34,38 @@ export function securityHeaders(opts: { https: boolean }) {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     if (opts.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
+}
+
+/** The header carrying the client address to better-auth's limiter and to logs. Set here, never trusted from clients. */
+export const CLIENT_IP_HEADER = 'x-fk-client-ip';
+
+/** Records the client address Express resolved (honouring `trust proxy`) in CLIENT_IP_HEADER, replacing anything sent. */
+export function clientIp() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const ip = (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (ip) req.headers[CLIENT_IP_HEADER] = ip;
+    else delete req.headers[CLIENT_IP_HEADER];
+    next();
+  };
+}
+
+/**
+ * Sign-in attempts are limited per account, not per address: the limiter's key for
+ * /sign-in/email becomes a stable pseudo-address derived from the email (a unique-local IPv6 whose
+ * first 64 bits come from its hash), so the N+1th attempt on one account is refused from anywhere,
+ * with the right or the wrong password, and other accounts are unaffected.
+ */
+export function accountThrottleAddress(email: string): string {
+  const h = createHash('sha256').update(`sign-in:${email.trim().toLowerCase()}`).digest('hex');
+  return `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}:${h.slice(10, 14)}::1`;
+}
+
+export function signInThrottle() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const email = typeof req.body?.email === 'string' ? req.body.email : '';
+    req.headers[CLIENT_IP_HEADER] = accountThrottleAddress(email);
     next();
   };
 }

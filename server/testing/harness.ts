@@ -40,7 +40,7 @@ export async function startTestServer(
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-test-'));
   const port = await freePort();
   const config = loadConfig(
-    { LOG_LEVEL: 'silent', LOCAL_PROVIDER_STEP_MS: '5', HOST: '127.0.0.1', ...opts.env },
+    { LOG_LEVEL: 'silent', LOCAL_PROVIDER_STEP_MS: '5', HOST: '127.0.0.1', AUTH_RATE_LIMIT: 'false', ...opts.env },
     { port, dataDir, storageDir: path.join(dataDir, 'storage'), databaseUrl, authSecret: 'test-secret-test-secret-test-secret-000', ...opts.config },
   );
   const running = await startServer(config, { ui: false, ...opts.start });

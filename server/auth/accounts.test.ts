@@ -1,0 +1,151 @@
+import { TOTP } from 'otpauth';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
+import { signUp, startTestServer, type TestServer, type TestUser } from '../testing/harness.js';
+
+let smtp: TestSmtp;
+let server: TestServer;
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url } });
+});
+afterAll(async () => {
+  await server?.stop();
+  await smtp?.close();
+});
+
+const PASSWORD = 'correct horse battery';
+const post = (path: string, body: unknown, cookie?: string) =>
+  fetch(`${server.url}/api/auth${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.config.baseUrl, ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+    redirect: 'manual',
+  });
+const cookiesOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+const session = async (cookie: string) => (await (await fetch(`${server.url}/api/auth/get-session`, { headers: { cookie } })).json()) as { user?: { email: string; emailVerified: boolean } } | null;
+const signIn = (email: string, password = PASSWORD) => post('/sign-in/email', { email, password });
+
+describe('email verification', () => {
+  it('sends a plain, accessible message whose link verifies the address', async () => {
+    const user = await signUp(server, 'Vera');
+    const mail = await smtp.waitFor(user.email, /Confirm your email address/);
+    expect(mail.text).toContain('Flux Klein');
+    expect(mail.text).toMatch(/You got this message because/);
+    expect(mail.html).toContain('<h1');
+    expect((await session(user.cookie))?.user?.emailVerified).toBe(false);
+    const link = linkIn(mail, `${server.config.baseUrl}/api/auth/verify-email`);
+    const res = await fetch(link.replace(server.config.baseUrl, server.url), { redirect: 'manual' });
+    expect([200, 302]).toContain(res.status);
+    const row = await server.deps.db.selectFrom('user').select('emailVerified').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.emailVerified).toBe(true);
+  });
+});
+
+describe('password reset', () => {
+  it('resets the password from the emailed link, signs out old sessions, and answers the same for unknown addresses', async () => {
+    const user = await signUp(server);
+    const known = await post('/request-password-reset', { email: user.email, redirectTo: '/reset-password' });
+    const unknown = await post('/request-password-reset', { email: `nobody-${Date.now()}@example.test`, redirectTo: '/reset-password' });
+    expect(known.status).toBe(unknown.status);
+    expect(await known.text()).toBe(await unknown.text());
+    const mail = await smtp.waitFor(user.email, /Reset your Flux Klein password/);
+    const link = linkIn(mail, `${server.config.baseUrl}/api/auth/reset-password/`);
+    const token = new URL(link).pathname.split('/').pop()!;
+    const reset = await post('/reset-password', { newPassword: 'a brand new passphrase', token });
+    expect(reset.status).toBe(200);
+    expect(await session(user.cookie)).toBeNull(); // the old session was revoked
+    expect((await signIn(user.email)).status).toBe(401);
+    expect((await signIn(user.email, 'a brand new passphrase')).status).toBe(200);
+    // The link works once.
+    expect((await post('/reset-password', { newPassword: 'another one here', token })).status).toBe(400);
+  });
+
+  it('changes the password while signed in, optionally signing out other devices', async () => {
+    const user = await signUp(server);
+    const other = cookiesOf(await signIn(user.email));
+    const res = await post('/change-password', { currentPassword: PASSWORD, newPassword: 'changed passphrase', revokeOtherSessions: true }, user.cookie);
+    expect(res.status).toBe(200);
+    expect(await session(other)).toBeNull();
+    expect((await signIn(user.email, 'changed passphrase')).status).toBe(200);
+    const wrong = await post('/change-password', { currentPassword: 'not it', newPassword: 'whatever else' }, cookiesOf(await signIn(user.email, 'changed passphrase')));
+    expect(wrong.status).toBe(400);
+  });
+});
+
+describe('two-factor authentication', () => {
+  async function enable(user: TestUser) {
+    const res = await post('/two-factor/enable', { password: PASSWORD }, user.cookie);
+    expect(res.status).toBe(200);
+    const { totpURI, backupCodes } = (await res.json()) as { totpURI: string; backupCodes: string[] };
+    const secret = new URL(totpURI).searchParams.get('secret')!;
+    const totp = new TOTP({ secret, digits: 6, period: 30 });
+    const cookie = user.cookie + (res.headers.getSetCookie().length ? `; ${cookiesOf(res)}` : '');
+    const verify = await post('/two-factor/verify-totp', { code: totp.generate() }, cookie);
+    expect(verify.status).toBe(200);
+    return { totp, backupCodes };
+  }
+
+  it('asks for a TOTP code at sign-in once enabled', async () => {
+    const user = await signUp(server);
+    const { totp } = await enable(user);
+    const row = await server.deps.db.selectFrom('user').select('twoFactorEnabled').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.twoFactorEnabled).toBe(true);
+    const first = await signIn(user.email);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ twoFactorRedirect: true });
+    const pending = cookiesOf(first);
+    expect(await session(pending)).toBeNull(); // not signed in yet
+    expect((await post('/two-factor/verify-totp', { code: '000000' }, pending)).status).toBe(401);
+    const ok = await post('/two-factor/verify-totp', { code: totp.generate() }, pending);
+    expect(ok.status).toBe(200);
+    expect((await session(cookiesOf(ok)))?.user?.email).toBe(user.email);
+  });
+
+  it('accepts a backup code once', async () => {
+    const user = await signUp(server);
+    const { backupCodes } = await enable(user);
+    expect(backupCodes).toHaveLength(8);
+    const pending = cookiesOf(await signIn(user.email));
+    const ok = await post('/two-factor/verify-backup-code', { code: backupCodes[0] }, pending);
+    expect(ok.status).toBe(200);
+    const again = cookiesOf(await signIn(user.email));
+    expect((await post('/two-factor/verify-backup-code', { code: backupCodes[0] }, again)).status).toBe(401);
+  });
+});
+
+describe('brute force', () => {
+  it('refuses the 11th sign-in attempt on an account within a minute, right password or wrong; other accounts are unaffected', async () => {
+    const limited = await startTestServer(inject('pgAdminUrl'), { env: { AUTH_RATE_LIMIT: 'true' } });
+    try {
+      const victim = await signUp(limited);
+      const bystander = await signUp(limited);
+      const attempt = (email: string, password: string) =>
+        fetch(`${limited.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify({ email, password }) });
+      for (let i = 0; i < 10; i++) expect((await attempt(victim.email, `wrong ${i}`)).status).toBe(401);
+      expect((await attempt(victim.email, 'still wrong')).status).toBe(429);
+      expect((await attempt(victim.email, PASSWORD)).status).toBe(429);
+      expect((await attempt(bystander.email, PASSWORD)).status).toBe(200);
+      // Unknown accounts answer like known ones.
+      const a = await attempt(victim.email.replace('u-', 'nobody-'), 'x');
+      const b = await attempt(bystander.email, 'wrong');
+      expect(a.status).toBe(b.status);
+      expect(await a.json()).toEqual(await b.json());
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('session cookie', () => {
+  it('is HttpOnly and SameSite=Lax', async () => {
+    const res = await signIn((await signUp(server)).email);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('better-auth.session_token='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+  });
+});

@@ -54,6 +54,12 @@ export default function App() {
         <RealtimeProvider enabled={Boolean(me)}>
           <Toaster>
             <AppHeader user={me} />
+            {me && !me.emailVerified ? (
+              <div className="verify-banner" role="region" aria-label="Email confirmation">
+                <span>Please confirm your email address: we sent a link to {me.email}. Until then you cannot invite others.</span>
+                <Link to="/settings/account">Resend the link</Link>
+              </div>
+            ) : null}
             <main id="main" className="main">
               <Outlet />
             </main>

@@ -32,9 +32,9 @@ export function AppHeader({ user }: { user: HeaderUser | null }) {
                 {workspace.name}
               </span>
             ) : null}
-            <span className="user-name" title={user.email}>
+            <NavLink to="/settings/account" className="user-name" title={`${user.email}: account settings`}>
               {user.name || user.email}
-            </span>
+            </NavLink>
             <Form method="post" action="/sign-out">
               <button type="submit" className="button ghost small">
                 Sign out

@@ -46,6 +46,11 @@ export function AuthForm({ mode, error, fieldErrors = {}, values = {}, next }: A
           <input {...field('password')} type="password" autoComplete={signUp ? 'new-password' : 'current-password'} required minLength={signUp ? 8 : undefined} />
           {fieldErrors.password ? <p id="password-error" className="field-error">{fieldErrors.password}</p> : signUp ? <p className="hint">At least 8 characters.</p> : null}
         </div>
+        {!signUp ? (
+          <p className="small">
+            <Link to="/forgot-password">Forgot your password?</Link>
+          </p>
+        ) : null}
         <button type="submit" className="button primary wide" disabled={busy}>
           {busy ? (signUp ? 'Creating account…' : 'Signing in…') : signUp ? 'Create account' : 'Sign in'}
         </button>

@@ -5,6 +5,7 @@ import { SignInInput, safeNext } from '../../server/shared/auth.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
+import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in — Flux Klein' }];
 
@@ -20,11 +21,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = SignInInput.safeParse(form);
   const values = { email: String(form.email ?? '') };
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'email' | 'password'>(parsed.error), values };
-  const res = await context.auth.api.signInEmail({ body: parsed.data, headers: request.headers, asResponse: true });
+  const res = await authRequest(context, request, '/sign-in/email', parsed.data);
   if (!res.ok) {
-    const error = res.status === 429 ? 'Too many attempts. Please wait a minute and try again.' : 'That email and password do not match an account.';
+    const error = res.status === 429 ? TOO_MANY : 'That email and password do not match an account.';
     return { error, fieldErrors: {}, values };
   }
+  const body = (await res.clone().json().catch(() => ({}))) as { twoFactorRedirect?: boolean };
+  if (body.twoFactorRedirect) return redirectWithCookies(`/sign-in/two-factor?next=${encodeURIComponent(next)}`, res);
   return redirectWithCookies(next, res);
 }
 
@@ -32,7 +35,12 @@ export default function SignIn() {
   const data = useActionData<typeof action>();
   const [params] = useSearchParams();
   return (
-    <div className="auth-page">
+    <div className="auth-page stack-center">
+      {params.get('reset') ? (
+        <p className="panel notice auth-card" role="status">
+          Your password was changed. Sign in with the new one.
+        </p>
+      ) : null}
       <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} />
     </div>
   );

@@ -5,6 +5,7 @@ import { SignUpInput, safeNext } from '../../server/shared/auth.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
+import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Create account — Flux Klein' }];
 
@@ -20,10 +21,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = SignUpInput.safeParse(form);
   const values = { name: String(form.name ?? ''), email: String(form.email ?? '') };
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'name' | 'email' | 'password'>(parsed.error), values };
-  const res = await context.auth.api.signUpEmail({ body: parsed.data, headers: request.headers, asResponse: true });
+  const res = await authRequest(context, request, '/sign-up/email', parsed.data);
   if (!res.ok) {
-    // Same answer whether or not the address is taken elsewhere: no account enumeration.
-    const error = res.status === 429 ? 'Too many attempts. Please wait a minute and try again.' : 'We could not create an account with these details. If you already have an account, sign in instead.';
+    const error = res.status === 429 ? TOO_MANY : 'We could not create an account with these details. If you already have an account, sign in instead.';
     return { error, fieldErrors: {}, values };
   }
   return redirectWithCookies(next, res);

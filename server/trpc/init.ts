@@ -8,12 +8,14 @@ import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 export interface Context {
   deps: Deps;
   auth: Auth;
-  user: SessionUser | null;
+  user: (SessionUser & { emailVerified: boolean; twoFactorEnabled: boolean }) | null;
 }
 
 export async function createContext(deps: Deps, auth: Auth, headers: Headers): Promise<Context> {
   const s = await auth.api.getSession({ headers });
-  const user = s ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id } : null;
+  const user = s
+    ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
+    : null;
   return { deps, auth, user };
 }
 

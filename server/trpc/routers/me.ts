@@ -6,6 +6,6 @@ export const meRouter = router({
   get: publicProcedure.query(async ({ ctx }) => {
     if (!ctx.user) return null;
     const workspaces = await listMyWorkspaces(ctx.deps.db, { userId: ctx.user.id });
-    return { id: ctx.user.id, name: ctx.user.name, email: ctx.user.email, workspaces };
+    return { id: ctx.user.id, name: ctx.user.name, email: ctx.user.email, emailVerified: ctx.user.emailVerified, twoFactorEnabled: ctx.user.twoFactorEnabled, workspaces };
   }),
 });

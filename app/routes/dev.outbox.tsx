@@ -1,0 +1,30 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { useLoaderData } from '@remix-run/react';
+
+export const meta: MetaFunction = () => [{ title: 'Development outbox — Flux Klein' }];
+
+/** Mail that would have been sent, when no SMTP_URL is configured. Not available in production. */
+export async function loader({ context }: LoaderFunctionArgs) {
+  if (context.deps.config.env === 'production') throw new Response('Not found', { status: 404 });
+  return { messages: await context.deps.mailer.outbox(50) };
+}
+
+export default function Outbox() {
+  const { messages } = useLoaderData<typeof loader>();
+  return (
+    <div className="narrow-page">
+      <h1>Development outbox</h1>
+      <p className="muted">Messages the product would have emailed. Set SMTP_URL to send real mail.</p>
+      {messages.length === 0 ? <p className="panel empty-state">No messages yet.</p> : null}
+      {messages.map((m) => (
+        <article key={m.id} className="panel stack" aria-label={m.subject}>
+          <h2>{m.subject}</h2>
+          <p className="muted small">
+            To {m.to} · {new Date(m.sentAt).toLocaleString('en')}
+          </p>
+          <pre className="outbox-text">{m.text}</pre>
+        </article>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { requireUser } from '../lib/session.server.js';
+
+export const meta: MetaFunction = () => [{ title: 'Account — Flux Klein' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { me } = await requireUser(request, context);
+  return { name: me.name, email: me.email, emailVerified: me.emailVerified };
+}
+
+const Intent = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('rename'), name: z.string().trim().min(1, 'Enter your name.').max(80, 'Keep the name under 80 characters.') }),
+  z.object({ intent: z.literal('resend-verification') }),
+]);
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { me } = await requireUser(request, context);
+  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? 'Check the form.' };
+  if (parsed.data.intent === 'rename') {
+    await context.auth.api.updateUser({ headers: request.headers, body: { name: parsed.data.name } });
+    return { ok: 'Your name was saved.' };
+  }
+  const res = await authRequest(context, request, '/send-verification-email', { email: me.email, callbackURL: '/studio' });
+  if (res.status === 429) return { error: TOO_MANY };
+  return { ok: `We sent a new confirmation link to ${me.email}.` };
+}
+
+export default function Account() {
+  const { name, email, emailVerified } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== 'idle';
+  return (
+    <div className="narrow-page">
+      <div className="section-head">
+        <h1>Account</h1>
+        <Link to="/settings/security">Security</Link>
+      </div>
+      {result && 'ok' in result ? (
+        <p className="panel notice" role="status">
+          {result.ok}
+        </p>
+      ) : null}
+      {result && 'error' in result ? (
+        <p className="form-error" role="alert">
+          {result.error}
+        </p>
+      ) : null}
+      <section className="panel stack" aria-labelledby="profile-heading">
+        <h2 id="profile-heading">Profile</h2>
+        <Form method="post" className="stack">
+          <input type="hidden" name="intent" value="rename" />
+          <div className="field">
+            <label htmlFor="name">Display name</label>
+            <input id="name" name="name" defaultValue={name} maxLength={80} required />
+          </div>
+          <button type="submit" className="button primary" disabled={busy}>
+            Save
+          </button>
+        </Form>
+      </section>
+      <section className="panel stack" aria-labelledby="email-heading">
+        <h2 id="email-heading">Email address</h2>
+        <p>
+          {email} · {emailVerified ? <span className="pill pill-succeeded">Confirmed</span> : <span className="pill pill-canceled">Not confirmed</span>}
+        </p>
+        {!emailVerified ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value="resend-verification" />
+            <button type="submit" className="button ghost" disabled={busy}>
+              Send a new confirmation link
+            </button>
+          </Form>
+        ) : null}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,195 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { PasswordSchema } from '../../server/shared/auth.js';
+import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { describeDevice, truncateIp } from '../lib/devices.js';
+import { requireUser } from '../lib/session.server.js';
+
+export const meta: MetaFunction = () => [{ title: 'Security — Flux Klein' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { me } = await requireUser(request, context);
+  const sessions = await context.auth.api.listSessions({ headers: request.headers });
+  const current = await context.auth.api.getSession({ headers: request.headers });
+  return {
+    twoFactorEnabled: me.twoFactorEnabled,
+    sessions: sessions
+      .map((s) => ({ token: s.token, device: describeDevice(s.userAgent), network: truncateIp(s.ipAddress), lastActive: s.updatedAt, current: s.id === current?.session.id }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || +new Date(b.lastActive) - +new Date(a.lastActive)),
+  };
+}
+
+const Intent = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('change-password'), currentPassword: z.string().min(1, 'Enter your current password.'), newPassword: PasswordSchema, signOutOthers: z.string().optional() }),
+  z.object({ intent: z.literal('enable-2fa'), password: z.string().min(1, 'Enter your password.') }),
+  z.object({ intent: z.literal('confirm-2fa'), code: z.string().trim().min(6).max(10) }),
+  z.object({ intent: z.literal('disable-2fa'), password: z.string().min(1, 'Enter your password.') }),
+  z.object({ intent: z.literal('revoke'), token: z.string().min(1) }),
+  z.object({ intent: z.literal('revoke-others') }),
+]);
+
+type ActionResult = { ok?: string; error?: string; setup?: { totpURI: string; secret: string; backupCodes: string[] } };
+
+/** Passes better-auth's Set-Cookie headers on (a session may be refreshed by a change), with the result. */
+function withCookies(result: ActionResult, res?: Response) {
+  const headers = new Headers();
+  for (const c of res?.headers.getSetCookie() ?? []) headers.append('Set-Cookie', c);
+  return data(result, { headers });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireUser(request, context);
+  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return withCookies({ error: parsed.error.issues[0]?.message ?? 'Check the form.' });
+  const input = parsed.data;
+  const call = (path: string, body: Record<string, unknown>) => authRequest(context, request, path, body);
+  switch (input.intent) {
+    case 'change-password': {
+      const res = await call('/change-password', { currentPassword: input.currentPassword, newPassword: input.newPassword, revokeOtherSessions: input.signOutOthers === 'on' });
+      if (res.status === 429) return withCookies({ error: TOO_MANY });
+      return withCookies(res.ok ? { ok: input.signOutOthers === 'on' ? 'Password changed. Your other devices were signed out.' : 'Password changed.' } : { error: 'Your current password is not right.' }, res);
+    }
+    case 'enable-2fa': {
+      const res = await call('/two-factor/enable', { password: input.password });
+      if (!res.ok) return withCookies({ error: res.status === 429 ? TOO_MANY : 'Your password is not right.' });
+      const body = (await res.clone().json()) as { totpURI: string; backupCodes: string[] };
+      return withCookies({ setup: { ...body, secret: new URL(body.totpURI).searchParams.get('secret') ?? '' } }, res);
+    }
+    case 'confirm-2fa': {
+      const res = await call('/two-factor/verify-totp', { code: input.code });
+      return withCookies(res.ok ? { ok: 'Two-factor sign-in is on. You will be asked for a code when you sign in.' } : { error: 'That code is not right. Check the time on your device and try again.' }, res);
+    }
+    case 'disable-2fa': {
+      const res = await call('/two-factor/disable', { password: input.password });
+      return withCookies(res.ok ? { ok: 'Two-factor sign-in is off.' } : { error: 'Your password is not right.' }, res);
+    }
+    case 'revoke': {
+      await context.auth.api.revokeSession({ headers: request.headers, body: { token: input.token } });
+      return withCookies({ ok: 'That device was signed out.' });
+    }
+    case 'revoke-others': {
+      await context.auth.api.revokeOtherSessions({ headers: request.headers });
+      return withCookies({ ok: 'All your other devices were signed out.' });
+    }
+  }
+}
+
+export default function Security() {
+  const { twoFactorEnabled, sessions } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionResult | undefined;
+  const busy = useNavigation().state !== 'idle';
+  return (
+    <div className="narrow-page">
+      <div className="section-head">
+        <h1>Security</h1>
+        <Link to="/settings/account">Account</Link>
+      </div>
+      {result?.ok ? (
+        <p className="panel notice" role="status">
+          {result.ok}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {result.error}
+        </p>
+      ) : null}
+
+      <section className="panel stack" aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <Form method="post" className="stack">
+          <input type="hidden" name="intent" value="change-password" />
+          <div className="field">
+            <label htmlFor="currentPassword">Current password</label>
+            <input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" required />
+          </div>
+          <div className="field">
+            <label htmlFor="newPassword">New password</label>
+            <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" minLength={8} required />
+          </div>
+          <label className="checkbox">
+            <input type="checkbox" name="signOutOthers" defaultChecked /> Sign out my other devices
+          </label>
+          <button type="submit" className="button primary" disabled={busy}>
+            Change password
+          </button>
+        </Form>
+      </section>
+
+      <section className="panel stack" aria-labelledby="tfa-heading">
+        <h2 id="tfa-heading">Two-factor sign-in</h2>
+        {result?.setup ? (
+          <div className="stack">
+            <p>Add this key to your authenticator app (or open the link on your phone), then enter the code it shows.</p>
+            <p>
+              Key: <code data-testid="totp-secret">{result.setup.secret}</code> · <a href={result.setup.totpURI}>Open in authenticator app</a>
+            </p>
+            <p>Save these backup codes somewhere safe. Each works once if you lose your device:</p>
+            <ul className="backup-codes" data-testid="backup-codes">
+              {result.setup.backupCodes.map((c) => (
+                <li key={c}>
+                  <code>{c}</code>
+                </li>
+              ))}
+            </ul>
+            <Form method="post" className="row gap">
+              <input type="hidden" name="intent" value="confirm-2fa" />
+              <label htmlFor="confirm-code">Code from the app</label>
+              <input id="confirm-code" name="code" inputMode="numeric" autoComplete="one-time-code" required className="seed-input" />
+              <button type="submit" className="button primary" disabled={busy}>
+                Turn on
+              </button>
+            </Form>
+          </div>
+        ) : (
+          <>
+            <p>{twoFactorEnabled ? 'On: you are asked for a code from your authenticator app when you sign in.' : 'Off. Turn it on to be asked for a code from an authenticator app when you sign in.'}</p>
+            <Form method="post" className="row gap">
+              <input type="hidden" name="intent" value={twoFactorEnabled ? 'disable-2fa' : 'enable-2fa'} />
+              <label htmlFor="tfa-password">Your password</label>
+              <input id="tfa-password" name="password" type="password" autoComplete="current-password" required className="seed-input" />
+              <button type="submit" className={`button ${twoFactorEnabled ? 'danger-ghost' : 'primary'}`} disabled={busy}>
+                {twoFactorEnabled ? 'Turn off' : 'Set up'}
+              </button>
+            </Form>
+          </>
+        )}
+      </section>
+
+      <section className="panel stack" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Where you are signed in</h2>
+        <ul className="session-list" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li key={s.token}>
+              <div>
+                <strong>{s.device}</strong> {s.current ? <span className="badge">This device</span> : null}
+                <div className="muted small">
+                  Network {s.network} · last active {new Date(s.lastActive).toLocaleString('en')}
+                </div>
+              </div>
+              {!s.current ? (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="revoke" />
+                  <input type="hidden" name="token" value={s.token} />
+                  <button type="submit" className="button ghost small">
+                    Sign out
+                  </button>
+                </Form>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        {sessions.length > 1 ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value="revoke-others" />
+            <button type="submit" className="button danger-ghost">
+              Sign out all other devices
+            </button>
+          </Form>
+        ) : null}
+      </section>
+    </div>
+  );
+}

@@ -78,3 +78,17 @@ test('two-factor sign-in: set up with the key, then asked for a code at sign-in'
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page).toHaveURL(/\/studio$/);
 });
+
+test('sign in with GitHub: account created with the provider id; the only method cannot be removed', async ({ page }) => {
+  await page.goto('/sign-in');
+  await page.getByRole('button', { name: 'Continue with GitHub' }).click();
+  await expect(page).toHaveURL(/\/studio$/);
+  await page.goto('/settings/account');
+  const methods = page.getByRole('list', { name: 'Sign-in methods' });
+  await expect(methods).toContainText('GitHub');
+  await expect(methods).toContainText('Account 4242');
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Remove GitHub' }).click();
+  await expect(page.getByRole('alert')).toHaveText('This is your only way to sign in, so it cannot be removed. Add another one first.');
+  await expect(methods).toContainText('GitHub');
+});

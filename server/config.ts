@@ -32,6 +32,13 @@ export const EnvSchema = z.object({
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
   AUTH_RATE_LIMIT: bool(true),
+  GITHUB_CLIENT_ID: opt(z.string()),
+  GITHUB_CLIENT_SECRET: opt(z.string()),
+  GITHUB_OAUTH_URL: opt(z.string().url()),
+  GITHUB_API_URL: opt(z.string().url()),
+  GOOGLE_CLIENT_ID: opt(z.string()),
+  GOOGLE_CLIENT_SECRET: opt(z.string()),
+  GOOGLE_DISCOVERY_URL: opt(z.string().url()),
   STRIPE_SECRET_KEY: opt(z.string().regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)')),
   STRIPE_WEBHOOK_SECRET: opt(z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)')),
   STRIPE_API_URL: opt(z.string().url()),
@@ -96,6 +103,11 @@ export interface Config {
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
   catalog: Catalog;
+  /** Sign-in with outside identity providers; each is offered only when its client id and secret are set. */
+  oauth: {
+    github?: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string };
+    google?: { clientId: string; clientSecret: string; discoveryUrl: string };
+  };
   /** Rate limits on sign-in, sign-up, password reset and verification (better-auth's limiter, in Postgres). */
   authRateLimit: boolean;
   /** Credits granted to a new user's personal workspace. */
@@ -133,6 +145,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     signupCredits: e.SIGNUP_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
     authRateLimit: e.AUTH_RATE_LIMIT,
+    oauth: {
+      ...(e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+        ? { github: { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET, oauthUrl: (e.GITHUB_OAUTH_URL ?? 'https://github.com').replace(/\/$/, ''), apiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, '') } }
+        : {}),
+      ...(e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET
+        ? { google: { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET, discoveryUrl: e.GOOGLE_DISCOVERY_URL ?? 'https://accounts.google.com/.well-known/openid-configuration' } }
+        : {}),
+    },
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
     retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS },

@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
+import { SocialButtons } from './SocialButtons.js';
 
 export interface AuthFormProps {
   mode: 'sign-in' | 'sign-up';
@@ -6,9 +7,13 @@ export interface AuthFormProps {
   fieldErrors?: Partial<Record<'name' | 'email' | 'password', string>>;
   values?: { name?: string; email?: string };
   next: string;
+  providers?: string[];
+  /** An error from a provider round trip (shown when there is no form error). */
+  error2?: string | null;
 }
 
-export function AuthForm({ mode, error, fieldErrors = {}, values = {}, next }: AuthFormProps) {
+export function AuthForm({ mode, error: formError, fieldErrors = {}, values = {}, next, providers = [], error2 }: AuthFormProps) {
+  const error = formError ?? error2;
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
   const signUp = mode === 'sign-up';
@@ -27,6 +32,7 @@ export function AuthForm({ mode, error, fieldErrors = {}, values = {}, next }: A
           {error}
         </p>
       ) : null}
+      <SocialButtons providers={providers} next={next} />
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="next" value={next} />
         {signUp ? (

@@ -2,18 +2,23 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { providerLabel } from '../components/SocialButtons.js';
 import { requireUser } from '../lib/session.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Account — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { me } = await requireUser(request, context);
-  return { name: me.name, email: me.email, emailVerified: me.emailVerified };
+  const accounts = await context.auth.api.listUserAccounts({ headers: request.headers });
+  const linked = accounts.map((a) => ({ id: a.id, providerId: a.providerId, accountId: a.accountId }));
+  const available = Object.keys(context.deps.config.oauth).filter((p) => !linked.some((a) => a.providerId === p));
+  return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available };
 }
 
 const Intent = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('rename'), name: z.string().trim().min(1, 'Enter your name.').max(80, 'Keep the name under 80 characters.') }),
   z.object({ intent: z.literal('resend-verification') }),
+  z.object({ intent: z.literal('unlink'), id: z.string().min(1) }),
 ]);
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -24,13 +29,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await context.auth.api.updateUser({ headers: request.headers, body: { name: parsed.data.name } });
     return { ok: 'Your name was saved.' };
   }
+  if (parsed.data.intent === 'unlink') {
+    const res = await authRequest(context, request, '/unlink-account', { accountId: parsed.data.id });
+    if (res.ok) return { ok: 'The sign-in method was removed.' };
+    const body = (await res.json().catch(() => ({}))) as { code?: string };
+    return { error: body.code === 'FAILED_TO_UNLINK_LAST_ACCOUNT' ? 'This is your only way to sign in, so it cannot be removed. Add another one first.' : 'That sign-in method could not be removed.' };
+  }
   const res = await authRequest(context, request, '/send-verification-email', { email: me.email, callbackURL: '/studio' });
   if (res.status === 429) return { error: TOO_MANY };
   return { ok: `We sent a new confirmation link to ${me.email}.` };
 }
 
 export default function Account() {
-  const { name, email, emailVerified } = useLoaderData<typeof loader>();
+  const { name, email, emailVerified, linked, available } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   return (
@@ -61,6 +72,35 @@ export default function Account() {
             Save
           </button>
         </Form>
+      </section>
+      <section className="panel stack" aria-labelledby="methods-heading">
+        <h2 id="methods-heading">Ways to sign in</h2>
+        <ul className="session-list" aria-label="Sign-in methods">
+          {linked.map((a) => (
+            <li key={a.id}>
+              <div>
+                <strong>{providerLabel(a.providerId)}</strong>
+                {a.providerId !== 'credential' ? <div className="muted small">Account {a.accountId}</div> : null}
+              </div>
+              <Form method="post">
+                <input type="hidden" name="intent" value="unlink" />
+                <input type="hidden" name="id" value={a.id} />
+                <button type="submit" className="button ghost small" aria-label={`Remove ${providerLabel(a.providerId)}`}>
+                  Remove
+                </button>
+              </Form>
+            </li>
+          ))}
+        </ul>
+        {available.map((p) => (
+          <Form key={p} method="post" action="/auth/social">
+            <input type="hidden" name="provider" value={p} />
+            <input type="hidden" name="mode" value="link" />
+            <button type="submit" className="button ghost">
+              Add {providerLabel(p)}
+            </button>
+          </Form>
+        ))}
       </section>
       <section className="panel stack" aria-labelledby="email-heading">
         <h2 id="email-heading">Email address</h2>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
-import { useActionData, useSearchParams } from '@remix-run/react';
+import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { SignUpInput, safeNext } from '../../server/shared/auth.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
@@ -12,7 +12,7 @@ export const meta: MetaFunction = () => [{ title: 'Create account — Flux Klein
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await (await context.trpc()).me.get();
   if (me) throw redirect('/studio');
-  return null;
+  return { providers: Object.keys(context.deps.config.oauth) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -31,10 +31,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SignUp() {
   const data = useActionData<typeof action>();
+  const { providers } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   return (
     <div className="auth-page">
-      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} />
+      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
     </div>
   );
 }

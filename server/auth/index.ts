@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { betterAuth } from 'better-auth';
-import { twoFactor } from 'better-auth/plugins';
+import { genericOAuth, twoFactor, type GenericOAuthConfig } from 'better-auth/plugins';
 import { composeMail, type Mailer } from '../mail/index.js';
 import { CLIENT_IP_HEADER } from '../http/security.js';
 import type { Kysely } from 'kysely';
@@ -92,7 +92,8 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       max: 200,
       customRules: AUTH_RATE_LIMITS,
     },
-    plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } })],
+    account: { accountLinking: { enabled: true, allowDifferentEmails: true } },
+    plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } }), ...oauthPlugins(config)],
     session: {
       expiresIn: 60 * 60 * 24 * 30,
       updateAge: 60 * 60 * 24,
@@ -121,6 +122,46 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       },
     },
   });
+}
+
+/**
+ * GitHub (its OAuth 2.0 endpoints and /user API) and Google (OpenID Connect discovery), through
+ * better-auth's generic OAuth plugin so their endpoints can point at a local fake in tests. Only
+ * what the account needs is kept: the provider's account id, email, name.
+ */
+function oauthPlugins(config: Config) {
+  const { github, google } = config.oauth;
+  const providers: GenericOAuthConfig[] = [];
+  if (github) {
+    providers.push({
+      providerId: 'github',
+      name: 'GitHub',
+      clientId: github.clientId,
+      clientSecret: github.clientSecret,
+      authorizationUrl: `${github.oauthUrl}/login/oauth/authorize`,
+      tokenUrl: `${github.oauthUrl}/login/oauth/access_token`,
+      scopes: ['read:user', 'user:email'],
+      getUserInfo: async (tokens) => {
+        const headers = { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/vnd.github+json', 'user-agent': 'flux-klein' };
+        const res = await fetch(`${github.apiUrl}/user`, { headers });
+        if (!res.ok) return null;
+        const u = (await res.json()) as { id: number; login: string; name?: string | null; email?: string | null; avatar_url?: string };
+        let email = u.email ?? null;
+        let verified = Boolean(email);
+        if (!email) {
+          const emails = (await (await fetch(`${github.apiUrl}/user/emails`, { headers })).json().catch(() => [])) as { email: string; primary: boolean; verified: boolean }[];
+          const primary = emails.find((e) => e.primary && e.verified);
+          email = primary?.email ?? null;
+          verified = Boolean(primary);
+        }
+        return { id: String(u.id), name: u.name || u.login, email, image: u.avatar_url, emailVerified: verified };
+      },
+    });
+  }
+  if (google) {
+    providers.push({ providerId: 'google', name: 'Google', clientId: google.clientId, clientSecret: google.clientSecret, discoveryUrl: google.discoveryUrl, scopes: ['openid', 'email', 'profile'] });
+  }
+  return providers.length ? [genericOAuth({ config: providers })] : [];
 }
 
 export type Auth = ReturnType<typeof createAuth>;

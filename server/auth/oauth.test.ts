@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startFakeGithub, type FakeOAuth } from '../testing/fake-oauth.js';
+import { signUp, startTestServer, type TestServer } from '../testing/harness.js';
+
+let github: FakeOAuth;
+let server: TestServer;
+beforeAll(async () => {
+  github = await startFakeGithub();
+  server = await startTestServer(inject('pgAdminUrl'), {
+    env: { GITHUB_CLIENT_ID: 'gh-client', GITHUB_CLIENT_SECRET: 'gh-secret', GITHUB_OAUTH_URL: github.url, GITHUB_API_URL: github.url },
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await github?.close();
+});
+
+const cookiesOf = (res: Response, prior = '') => {
+  const split = (pair: string) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as [string, string];
+  const jar = new Map(prior ? prior.split('; ').map(split) : []);
+  for (const c of res.headers.getSetCookie()) {
+    const [k, v] = split(c.split(';')[0]!);
+    jar.set(k, v);
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+};
+
+/** Follows the OAuth dance as a browser would: our sign-in → provider → our callback. */
+async function oauthSignIn(path: '/sign-in/social' | '/link-social', cookie = '') {
+  const start = await fetch(`${server.url}/api/auth${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.config.baseUrl, ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify({ provider: 'github', callbackURL: '/studio' }),
+  });
+  expect(start.status).toBe(200);
+  let jar = cookiesOf(start, cookie);
+  const { url } = (await start.json()) as { url: string };
+  const atProvider = await fetch(url, { redirect: 'manual' });
+  const callback = atProvider.headers.get('location')!.replace(server.config.baseUrl, server.url);
+  const back = await fetch(callback, { headers: { cookie: jar }, redirect: 'manual' });
+  expect(back.status).toBe(302);
+  jar = cookiesOf(back, jar);
+  return { jar, location: back.headers.get('location') };
+}
+
+describe('sign in with GitHub', () => {
+  it('creates an account with the provider account id and a personal workspace', async () => {
+    github.nextUser = { id: 777001, login: 'mona', name: 'Mona Lisa', email: 'mona@example.test' };
+    const { jar, location } = await oauthSignIn('/sign-in/social');
+    expect(location).toBe('/studio');
+    const me = (await (await fetch(`${server.url}/api/auth/get-session`, { headers: { cookie: jar } })).json()) as { user: { id: string; email: string; name: string } };
+    expect(me.user).toMatchObject({ email: 'mona@example.test', name: 'Mona Lisa' });
+    const accounts = await server.deps.db.selectFrom('account').select(['providerId', 'accountId', 'password']).where('userId', '=', me.user.id).execute();
+    expect(accounts).toEqual([{ providerId: 'github', accountId: '777001', password: null }]);
+    expect(github.tokenRequests.at(-1)).toMatchObject({ client_id: 'gh-client', grant_type: 'authorization_code' });
+    const ws = await server.deps.db.selectFrom('membership').select('role').where('user_id', '=', me.user.id).execute();
+    expect(ws).toEqual([{ role: 'owner' }]);
+    // The only way to sign in cannot be unlinked.
+    const unlink = await fetch(`${server.url}/api/auth/unlink-account`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.config.baseUrl, cookie: jar },
+      body: JSON.stringify({ accountId: (await server.deps.db.selectFrom('account').select('id').where('userId', '=', me.user.id).executeTakeFirstOrThrow()).id }),
+    });
+    expect(unlink.status).toBe(400);
+    expect(((await unlink.json()) as { code: string }).code).toBe('FAILED_TO_UNLINK_LAST_ACCOUNT');
+    expect(await server.deps.db.selectFrom('account').select('id').where('userId', '=', me.user.id).execute()).toHaveLength(1);
+  });
+
+  it('links GitHub to a password account, and then unlinks it', async () => {
+    const user = await signUp(server);
+    github.nextUser = { id: 777002, login: 'linker', name: 'Link Er', email: null };
+    await oauthSignIn('/link-social', user.cookie);
+    const accounts = await server.deps.db.selectFrom('account').select(['providerId', 'accountId']).where('userId', '=', user.id).orderBy('providerId').execute();
+    expect(accounts).toEqual([
+      { providerId: 'credential', accountId: user.id },
+      { providerId: 'github', accountId: '777002' },
+    ]);
+    const unlink = await fetch(`${server.url}/api/auth/unlink-account`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.config.baseUrl, cookie: user.cookie },
+      body: JSON.stringify({ accountId: (await server.deps.db.selectFrom('account').select('id').where('userId', '=', user.id).where('providerId', '=', 'github').executeTakeFirstOrThrow()).id }),
+    });
+    expect(unlink.status).toBe(200);
+    expect(await server.deps.db.selectFrom('account').select('providerId').where('userId', '=', user.id).execute()).toEqual([{ providerId: 'credential' }]);
+  });
+});

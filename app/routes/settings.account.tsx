@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
+import { EmailSchema } from '../../server/shared/auth.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { providerLabel } from '../components/SocialButtons.js';
 import { requireUser } from '../lib/session.server.js';
@@ -19,6 +20,7 @@ const Intent = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('rename'), name: z.string().trim().min(1, 'Enter your name.').max(80, 'Keep the name under 80 characters.') }),
   z.object({ intent: z.literal('resend-verification') }),
   z.object({ intent: z.literal('unlink'), id: z.string().min(1) }),
+  z.object({ intent: z.literal('change-email'), newEmail: EmailSchema }),
 ]);
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -28,6 +30,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (parsed.data.intent === 'rename') {
     await context.auth.api.updateUser({ headers: request.headers, body: { name: parsed.data.name } });
     return { ok: 'Your name was saved.' };
+  }
+  if (parsed.data.intent === 'change-email') {
+    if (parsed.data.newEmail === me.email) return { error: 'That is already your address.' };
+    const res = await authRequest(context, request, '/change-email', { newEmail: parsed.data.newEmail, callbackURL: '/settings/account' });
+    if (res.status === 429) return { error: TOO_MANY };
+    if (!res.ok) return { error: 'That address cannot be used. Try another one.' };
+    return {
+      ok: me.emailVerified
+        ? `We sent a link to ${me.email} to approve the change, then one to ${parsed.data.newEmail} to confirm it. Your address changes after both.`
+        : `We sent a confirmation link to ${parsed.data.newEmail}. Your address changes when you follow it.`,
+    };
   }
   if (parsed.data.intent === 'unlink') {
     const res = await authRequest(context, request, '/unlink-account', { accountId: parsed.data.id });
@@ -107,6 +120,14 @@ export default function Account() {
         <p>
           {email} · {emailVerified ? <span className="pill pill-succeeded">Confirmed</span> : <span className="pill pill-canceled">Not confirmed</span>}
         </p>
+        <Form method="post" className="row gap">
+          <input type="hidden" name="intent" value="change-email" />
+          <label htmlFor="newEmail">New address</label>
+          <input id="newEmail" name="newEmail" type="email" autoComplete="email" required className="grow" />
+          <button type="submit" className="button ghost" disabled={busy}>
+            Change address
+          </button>
+        </Form>
         {!emailVerified ? (
           <Form method="post">
             <input type="hidden" name="intent" value="resend-verification" />

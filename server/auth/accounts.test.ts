@@ -149,3 +149,36 @@ describe('session cookie', () => {
     expect(cookie).toMatch(/SameSite=Lax/i);
   });
 });
+
+describe('changing the email address', () => {
+  it('changes only once the new address confirms it', async () => {
+    const user = await signUp(server);
+    // Confirm the current address first (a confirmed account moves through the new address).
+    const verify = linkIn(await smtp.waitFor(user.email, /Confirm your email address/), `${server.config.baseUrl}/api/auth/verify-email`);
+    await fetch(verify.replace(server.config.baseUrl, server.url), { redirect: 'manual' });
+    const newEmail = user.email.replace('u-', 'moved-');
+    const res = await post('/change-email', { newEmail, callbackURL: '/settings/account' }, user.cookie);
+    expect(res.status).toBe(200);
+    const row = () => server.deps.db.selectFrom('user').select(['email']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect((await row()).email).toBe(user.email);
+    // Step 1: the current address approves.
+    const approve = linkIn(await smtp.waitFor(user.email, /Approve the new email address/), `${server.config.baseUrl}/api/auth/verify-email`);
+    await fetch(approve.replace(server.config.baseUrl, server.url), { headers: { cookie: user.cookie }, redirect: 'manual' });
+    expect((await row()).email).toBe(user.email);
+    // Step 2: the new address confirms itself.
+    const confirm = linkIn(await smtp.waitFor(newEmail, /Confirm your email address/), `${server.config.baseUrl}/api/auth/verify-email`);
+    await fetch(confirm.replace(server.config.baseUrl, server.url), { headers: { cookie: user.cookie }, redirect: 'manual' });
+    expect((await row()).email).toBe(newEmail);
+  });
+});
+
+describe('unconfirmed accounts', () => {
+  it('may not invite others until the address is confirmed', async () => {
+    const { requireVerifiedEmail } = await import('../services/accounts.js');
+    const user = await signUp(server);
+    await expect(requireVerifiedEmail(server.deps.db, { userId: user.id })).rejects.toMatchObject({ code: 'FORBIDDEN', userMessage: expect.stringMatching(/Confirm your email address first/) });
+    const link = linkIn(await smtp.waitFor(user.email, /Confirm your email address/), `${server.config.baseUrl}/api/auth/verify-email`);
+    await fetch(link.replace(server.config.baseUrl, server.url), { redirect: 'manual' });
+    await expect(requireVerifiedEmail(server.deps.db, { userId: user.id })).resolves.toBeUndefined();
+  });
+});

@@ -93,6 +93,22 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       customRules: AUTH_RATE_LIMITS,
     },
     account: { accountLinking: { enabled: true, allowDifferentEmails: true } },
+    user: {
+      changeEmail: {
+        enabled: true,
+        // Two steps: the current address approves the move, then the new address confirms itself
+        // (better-auth sends that second link through sendVerificationEmail). Nothing changes before both.
+        sendChangeEmailConfirmation: async ({ user, newEmail, url }) =>
+          send({
+            to: user.email,
+            subject: 'Approve the new email address for your Flux Klein account',
+            heading: 'Approve the change of email address',
+            paragraphs: [`Someone signed in to your Flux Klein account asked to change its address to ${newEmail}. If it was you, approve it below; we then send a confirmation link to the new address.`, 'If it was not you, ignore this message and change your password.'],
+            action: { label: 'Approve the change', url },
+            reason: 'You got this message because a change of email address was requested for your account.',
+          }),
+      },
+    },
     plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } }), ...oauthPlugins(config)],
     session: {
       expiresIn: 60 * 60 * 24 * 30,

@@ -79,6 +79,17 @@ test('two-factor sign-in: set up with the key, then asked for a code at sign-in'
   await expect(page).toHaveURL(/\/studio$/);
 });
 
+test('sign-up with an address that already has an account does not say so, and emails the owner', async ({ signedIn: page, user }) => {
+  await page.context().clearCookies();
+  await page.goto('/sign-up');
+  await page.getByLabel('Name').fill('Someone Else');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill('a different password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Check your email: if this address already has an account, we sent you a message about signing in.');
+  expect(await linkFromMail(user.email, /Someone tried to create a Flux Klein account/)).toContain('/sign-in');
+});
+
 test('sign in with GitHub: account created with the provider id; the only method cannot be removed', async ({ page }) => {
   await page.goto('/sign-in');
   await page.getByRole('button', { name: 'Continue with GitHub' }).click();

@@ -26,6 +26,8 @@ export const test = base.extend<{ user: E2EUser; signedIn: Page }>({
       headers: { origin: baseURL! },
     });
     expect(res.ok()).toBe(true);
+    const signIn = await page.request.post('/api/auth/sign-in/email', { data: { email: user.email, password: user.password }, headers: { origin: baseURL! } });
+    expect(signIn.ok()).toBe(true);
     await use(page);
   },
 });

@@ -23,10 +23,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'name' | 'email' | 'password'>(parsed.error), values };
   const res = await authRequest(context, request, '/sign-up/email', parsed.data);
   if (!res.ok) {
-    const error = res.status === 429 ? TOO_MANY : 'We could not create an account with these details. If you already have an account, sign in instead.';
+    const error = res.status === 429 ? TOO_MANY : 'We could not create an account with these details. Check them and try again.';
     return { error, fieldErrors: {}, values };
   }
-  return redirectWithCookies(next, res);
+  // Sign-up answers alike for new and existing addresses; signing in tells them apart only for someone who knows the password.
+  const signIn = await authRequest(context, request, '/sign-in/email', { email: parsed.data.email, password: parsed.data.password });
+  if (signIn.ok) return redirectWithCookies(next, signIn);
+  return { error: 'Check your email: if this address already has an account, we sent you a message about signing in.', fieldErrors: {}, values };
 }
 
 export default function SignUp() {

@@ -58,7 +58,18 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       enabled: true,
       minPasswordLength: 8,
       maxPasswordLength: 128,
-      autoSignIn: true,
+      // Sign-up answers the same whether or not the address has an account (no enumeration); the
+      // sign-up form signs the person in right after, through the throttled sign-in.
+      autoSignIn: false,
+      onExistingUserSignUp: async ({ user }) =>
+        send({
+          to: user.email,
+          subject: 'Someone tried to create a Flux Klein account with your address',
+          heading: 'You already have an account',
+          paragraphs: ['Someone (perhaps you) tried to create a new Flux Klein account with this address. You already have one, so nothing was created.', 'If it was you, sign in, or reset your password if you forgot it.'],
+          action: { label: 'Sign in', url: `${config.baseUrl}/sign-in` },
+          reason: 'You got this message because your address was entered on the sign-up page.',
+        }),
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 60 * 60,
       sendResetPassword: async ({ user, url }) =>

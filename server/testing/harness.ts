@@ -68,8 +68,15 @@ export async function signUp(server: { url: string; config: Config }, name = 'Te
     body: JSON.stringify({ email, password: 'correct horse battery', name }),
   });
   if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { user: { id: string } };
-  const cookie = res.headers
+  // Sign-up does not sign in (so it cannot reveal whether an address exists); the form signs in next.
+  const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.config.baseUrl },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
+  if (!signIn.ok) throw new Error(`sign-in after sign-up failed: ${signIn.status} ${await signIn.text()}`);
+  const body = (await signIn.json()) as { user: { id: string } };
+  const cookie = signIn.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');

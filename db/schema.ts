@@ -125,7 +125,8 @@ export interface GenerationReferenceTable {
 
 export interface CreditLedgerTable {
   id: Generated<string>;
-  workspace_id: string;
+  /** Null once the workspace is deleted: billing records are kept. */
+  workspace_id: string | null;
   user_id: string | null;
   delta: number;
   reason: string;
@@ -155,6 +156,33 @@ export interface AssetTable {
   output_index: number | null;
 }
 
+// ---- privacy ----
+export interface DataExportTable {
+  id: Generated<string>;
+  user_id: string;
+  status: Generated<'queued' | 'ready' | 'failed'>;
+  storage_key: string | null;
+  size_bytes: number | null;
+  created_at: Generated<Date>;
+  ready_at: Date | null;
+  expires_at: Date | null;
+}
+export interface DeletionRequestTable {
+  id: Generated<string>;
+  user_id: string;
+  status: Generated<'pending' | 'canceled' | 'completed'>;
+  requested_at: Generated<Date>;
+  scheduled_for: Date;
+  finished_at: Date | null;
+}
+export interface AuditLogTable {
+  id: Generated<string>;
+  user_id: string | null;
+  action: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
 // ---- billing (Stripe metadata only) ----
 export interface BillingCustomerTable {
   workspace_id: string;
@@ -165,7 +193,8 @@ export interface BillingCustomerTable {
 }
 export interface SubscriptionTable {
   id: string;
-  workspace_id: string;
+  /** Null once the workspace is deleted: billing records are kept. */
+  workspace_id: string | null;
   status: string;
   price_id: string;
   current_period_end: Date | null;
@@ -175,7 +204,8 @@ export interface SubscriptionTable {
 }
 export interface InvoiceTable {
   id: string;
-  workspace_id: string;
+  /** Null once the workspace is deleted: billing records are kept. */
+  workspace_id: string | null;
   status: string;
   amount_cents: number;
   currency: string;
@@ -190,7 +220,8 @@ export interface StripeEventTable {
 }
 export interface CreditPurchaseTable {
   payment_intent_id: string;
-  workspace_id: string;
+  /** Null once the workspace is deleted: billing records are kept. */
+  workspace_id: string | null;
   checkout_session_id: string;
   credits: number;
   amount_cents: number;
@@ -210,6 +241,9 @@ export interface DB {
   asset: AssetTable;
   generation_reference: GenerationReferenceTable;
   credit_ledger: CreditLedgerTable;
+  data_export: DataExportTable;
+  deletion_request: DeletionRequestTable;
+  audit_log: AuditLogTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

@@ -3,6 +3,7 @@ import type { Deps, JobSender } from '../server/services/deps.js';
 import type { Logger } from '../server/log.js';
 import { generationQueue } from './generation.js';
 import { retentionQueue } from './retention.js';
+import { deletionQueue, exportQueue } from './privacy.js';
 
 export interface JobInfo {
   signal: AbortSignal;
@@ -26,7 +27,7 @@ export interface QueueDefinition<T> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue];
+export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue];
 
 export function createBoss(connectionString: string, log: Logger): PgBoss {
   const boss = new PgBoss({ connectionString, useListenNotify: true, max: 6 });
@@ -50,6 +51,7 @@ export function jobSender(boss: PgBoss): JobSender {
         ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
         ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
         ...(opts.group ? { group: { id: opts.group, tier: opts.group } } : {}),
+        ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
       }),
   };
 }

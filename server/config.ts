@@ -52,6 +52,8 @@ export const EnvSchema = z.object({
     }
   }),
   UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
+  EXPORT_RETENTION_DAYS: int(7, 1, 90),
+  DELETION_GRACE_DAYS: int(30, 0, 365),
   BFL_API_KEY: opt(z.string()),
   BFL_API_URL: opt(z.string().url()),
   FAL_KEY: opt(z.string()),
@@ -99,7 +101,7 @@ export interface Config {
     mediaAllowHosts: string[];
   };
   /** How long data kept for a limited time stays, in days. */
-  retention: { unsavedOutputDays: number };
+  retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number };
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
   catalog: Catalog;
@@ -155,7 +157,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
-    retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS },
+    retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS, exportDays: e.EXPORT_RETENTION_DAYS, deletionGraceDays: e.DELETION_GRACE_DAYS },
     providers: {
       ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_QUEUE_URL } } : {}),

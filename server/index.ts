@@ -15,7 +15,7 @@ import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
-import { archiveRoute, fileRoute, uploadRoute } from './http/files.js';
+import { archiveRoute, exportDownloadRoute, fileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
 import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
@@ -185,6 +185,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }),
     );
     app.get('/files/archive', archiveRoute(deps, auth));
+    app.get('/exports/:id/download', exportDownloadRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));
     app.post('/uploads', requireTrustedOrigin(config.trustedOrigins), ...uploadRoute(deps, auth));
 

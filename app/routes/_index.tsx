@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import { Link, useSearchParams } from '@remix-run/react';
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const me = await (await context.trpc()).me.get();
@@ -9,8 +9,14 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 export default function Index() {
+  const [params] = useSearchParams();
   return (
     <section className="hero">
+      {params.get('deleted') ? (
+        <p className="panel notice" role="status">
+          Your account is scheduled for deletion and you were signed out everywhere. Sign in within the grace period to cancel it.
+        </p>
+      ) : null}
       <p className="eyebrow">FLUX.2 [klein] and friends</p>
       <h1>Generate images, keep the good ones, make them together.</h1>
       <p className="lead">

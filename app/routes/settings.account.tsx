@@ -61,7 +61,10 @@ export default function Account() {
     <div className="narrow-page">
       <div className="section-head">
         <h1>Account</h1>
-        <Link to="/settings/security">Security</Link>
+        <span className="row gap">
+          <Link to="/settings/security">Security</Link>
+          <Link to="/settings/privacy">Your data</Link>
+        </span>
       </div>
       {result && 'ok' in result ? (
         <p className="panel notice" role="status">

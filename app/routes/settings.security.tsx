@@ -84,7 +84,10 @@ export default function Security() {
     <div className="narrow-page">
       <div className="section-head">
         <h1>Security</h1>
-        <Link to="/settings/account">Account</Link>
+        <span className="row gap">
+          <Link to="/settings/account">Account</Link>
+          <Link to="/settings/privacy">Your data</Link>
+        </span>
       </div>
       {result?.ok ? (
         <p className="panel notice" role="status">

@@ -6,6 +6,8 @@ import * as m0004 from './0004_socket_io.js';
 import * as m0005 from './0005_studio.js';
 import * as m0006 from './0006_asset_output_index.js';
 import * as m0030 from './0030_auth_plugins.js';
+import * as m0040 from './0040_privacy.js';
+import * as m0051 from './0051_keep_billing_records.js';
 import * as m0050 from './0050_billing.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
@@ -17,5 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0005_studio': m0005,
   '0006_asset_output_index': m0006,
   '0030_auth_plugins': m0030,
+  '0040_privacy': m0040,
   '0050_billing': m0050,
+  '0051_keep_billing_records': m0051,
 };

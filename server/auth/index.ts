@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../../db/schema.js';
 import { ensurePersonalWorkspace } from '../services/workspaces.js';
+import { cancelDeletion } from '../services/privacy.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -139,6 +140,14 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       },
     },
     databaseHooks: {
+      session: {
+        create: {
+          // Signing in during the grace period cancels a pending account deletion.
+          after: async (session) => {
+            await cancelDeletion({ db }, session.userId);
+          },
+        },
+      },
       user: {
         create: {
           // Every new user gets a personal workspace.

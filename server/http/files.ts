@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
 import { createUpload, openAssetFile, openAssetFiles } from '../services/assets.js';
+import { openExport } from '../services/privacy.js';
 import type { Deps } from '../services/deps.js';
 import { AppError, ERROR_CODES } from '../shared/errors.js';
 import { toHeaders } from './headers.js';
@@ -100,4 +101,24 @@ export function uploadRoute(deps: Deps, auth: Auth) {
       }
     },
   ];
+}
+
+/** GET /exports/:id/download — a data export, for its owner only, until it expires. */
+export function exportDownloadRoute(deps: Deps, auth: Auth) {
+  return async (req: Request, res: Response) => {
+    try {
+      const id = z.uuid().safeParse(req.params.id);
+      if (!id.success) throw new AppError('NOT_FOUND');
+      const actor = await requireUser(auth, req);
+      const file = await openExport(deps, actor, id.data);
+      res.setHeader('Content-Type', 'application/zip');
+      res.setHeader('Content-Length', String(file.size));
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('Content-Disposition', `attachment; filename="${file.name}"`);
+      file.stream.on('error', () => res.destroy());
+      file.stream.pipe(res);
+    } catch (err) {
+      sendError(deps, res, err);
+    }
+  };
 }

@@ -15,7 +15,7 @@ export interface Notifier {
 
 /** Enqueues a job, optionally inside the caller's transaction. */
 export interface JobSender {
-  send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string; /** concurrency group, e.g. the provider */ group?: string }): Promise<string | null>;
+  send(queue: string, data: object, opts?: { trx?: Transaction<DB>; singletonKey?: string; /** concurrency group, e.g. the provider */ group?: string; startAfter?: Date }): Promise<string | null>;
 }
 
 /** What other areas (boards, notifications) hear about each generation state change. */

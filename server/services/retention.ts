@@ -39,8 +39,17 @@ export async function purgeUnsavedOutputs(deps: Deps, now = new Date()): Promise
   return { task: 'unsaved-outputs', removed };
 }
 
+/** Data exports are removed (file and row) once their download link has expired. */
+export async function purgeExpiredExports(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  const expired = await deps.db.selectFrom('data_export').select(['id', 'storage_key']).where('expires_at', '<', now).execute();
+  await Promise.all(expired.filter((e) => e.storage_key).map((e) => deps.storage.delete(e.storage_key!)));
+  if (expired.length) await deps.db.deleteFrom('data_export').where('id', 'in', expired.map((e) => e.id)).execute();
+  deps.log.info('retention: expired exports removed', { removed: expired.length });
+  return { task: 'expired-exports', removed: expired.length };
+}
+
 /** Every retention task, in order; the scheduled job runs them all. */
-export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [purgeUnsavedOutputs];
+export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [purgeUnsavedOutputs, purgeExpiredExports];
 
 export async function runRetention(deps: Deps, now = new Date()): Promise<RetentionResult[]> {
   const results: RetentionResult[] = [];

@@ -19,6 +19,7 @@ export interface ServerToClientEvents {
   'error:refused': (e: { code: string; message: string }) => void;
   'credits:changed': (e: { workspaceId: string; balance: number }) => void;
   'billing:updated': (e: { workspaceId: string }) => void;
+  'export:ready': (e: { id: string; url: string }) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

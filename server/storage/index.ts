@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -6,6 +7,8 @@ import type { Readable } from 'node:stream';
 /** Where media lives. Keys are opaque relative paths chosen by the services, never by users. */
 export interface Storage {
   put(key: string, data: Buffer): Promise<void>;
+  /** Streams into storage with bounded memory; returns the bytes written. */
+  putStream(key: string, data: Readable): Promise<number>;
   read(key: string): Promise<Readable>;
   stat(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
@@ -28,6 +31,16 @@ export function createDiskStorage(root: string): Storage {
       const tmp = `${full}.${process.pid}.${Date.now()}.tmp`;
       await fs.writeFile(tmp, data);
       await fs.rename(tmp, full);
+    },
+    async putStream(key, data) {
+      const full = resolve(key);
+      await fs.mkdir(path.dirname(full), { recursive: true });
+      const tmp = `${full}.${process.pid}.${Date.now()}.tmp`;
+      let size = 0;
+      data.on('data', (c: Buffer) => (size += c.length));
+      await pipeline(data, createWriteStream(tmp));
+      await fs.rename(tmp, full);
+      return size;
     },
     async read(key) {
       const full = resolve(key);

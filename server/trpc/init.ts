@@ -8,6 +8,8 @@ import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 export interface Context {
   deps: Deps;
   auth: Auth;
+  /** The request's headers (better-auth calls that act for the signed-in user need them). */
+  headers: Headers;
   user: (SessionUser & { emailVerified: boolean; twoFactorEnabled: boolean }) | null;
 }
 
@@ -16,7 +18,7 @@ export async function createContext(deps: Deps, auth: Auth, headers: Headers): P
   const user = s
     ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
     : null;
-  return { deps, auth, user };
+  return { deps, auth, user, headers };
 }
 
 /** Turns any thrown error into a tRPC error whose `cause` carries our code. */

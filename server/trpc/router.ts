@@ -4,6 +4,7 @@ import { billingRouter } from './routers/billing.js';
 import { creditsRouter } from './routers/credits.js';
 import { generationRouter } from './routers/generation.js';
 import { meRouter } from './routers/me.js';
+import { privacyRouter } from './routers/privacy.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -11,6 +12,7 @@ export const appRouter = router({
   asset: assetRouter,
   credits: creditsRouter,
   billing: billingRouter,
+  privacy: privacyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
+import { useMutation } from '@tanstack/react-query';
+import { useCallback, useState, type FormEvent } from 'react';
+import { formatBytes } from '../lib/format.js';
+import { useSocketEvent } from '../lib/realtime.js';
+import { requireUser } from '../lib/session.server.js';
+import { errorMessage, useTRPC } from '../lib/trpc.js';
+
+export const meta: MetaFunction = () => [{ title: 'Your data — Flux Klein' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { trpc } = await requireUser(request, context);
+  return { exports: await trpc.privacy.exports(), graceDays: context.deps.config.retention.deletionGraceDays, exportDays: context.deps.config.retention.exportDays };
+}
+
+const STATUS: Record<string, string> = { queued: 'Being prepared…', ready: 'Ready', failed: 'Failed', expired: 'Expired' };
+
+export default function PrivacySettings() {
+  const { exports, graceDays, exportDays } = useLoaderData<typeof loader>();
+  const trpc = useTRPC();
+  const revalidator = useRevalidator();
+  const navigate = useNavigate();
+  const [error, setError] = useState<string | null>(null);
+  const [password, setPassword] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const requestExport = useMutation(trpc.privacy.requestExport.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError: (e) => setError(errorMessage(e)) }));
+  const requestDeletion = useMutation(
+    trpc.privacy.requestDeletion.mutationOptions({
+      onSuccess: () => navigate('/?deleted=1'),
+      onError: (e) => setError(errorMessage(e)),
+    }),
+  );
+  useSocketEvent('export:ready', useCallback(() => revalidator.revalidate(), [revalidator]));
+  const onDelete = (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    requestDeletion.mutate({ password });
+  };
+  return (
+    <div className="narrow-page">
+      <div className="section-head">
+        <h1>Your data</h1>
+        <Link to="/settings/account">Account</Link>
+      </div>
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <section className="panel stack" aria-labelledby="export-heading">
+        <h2 id="export-heading">Download my data</h2>
+        <p>
+          A ZIP with your account, sign-in methods, workspaces, generations with their prompts and settings, credits and billing details, and all your images and videos.
+          We tell you when it is ready; the download works for you only, for {exportDays} days.
+        </p>
+        <button type="button" className="button primary" onClick={() => requestExport.mutate()} disabled={requestExport.isPending}>
+          {requestExport.isPending ? 'Starting…' : 'Prepare my export'}
+        </button>
+        {exports.length > 0 ? (
+          <ul className="session-list" aria-label="Exports" aria-live="polite">
+            {exports.map((x) => (
+              <li key={x.id}>
+                <div>
+                  <strong>{STATUS[x.status]}</strong>
+                  <div className="muted small">
+                    Asked {new Date(x.createdAt).toLocaleString('en')}
+                    {x.sizeBytes ? ` · ${formatBytes(x.sizeBytes)}` : ''}
+                    {x.expiresAt && x.status === 'ready' ? ` · until ${new Date(x.expiresAt).toLocaleDateString('en')}` : ''}
+                  </div>
+                </div>
+                {x.status === 'ready' && x.url ? (
+                  <a className="button ghost small" href={x.url} download>
+                    Download
+                  </a>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section className="panel stack" aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete my account</h2>
+        <p>
+          Your account is deleted {graceDays} days after you ask; signing in before then cancels it. Then we remove your files, prompts, generations, sessions and logs. Team
+          workspaces you own pass to their next admin or member; your personal workspace is deleted. Billing and audit records are kept, without your name or address.
+        </p>
+        {confirming ? (
+          <form onSubmit={onDelete} className="stack confirm">
+            <div className="field">
+              <label htmlFor="delete-password">Your password, to confirm</label>
+              <input id="delete-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            </div>
+            <div className="row gap">
+              <button type="submit" className="button danger" disabled={requestDeletion.isPending}>
+                {requestDeletion.isPending ? 'Scheduling…' : 'Delete my account'}
+              </button>
+              <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+                Keep my account
+              </button>
+            </div>
+          </form>
+        ) : (
+          <button type="button" className="button danger-ghost" onClick={() => setConfirming(true)}>
+            Delete my account…
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { pseudonym, runDeletion } from './privacy.js';
+import { purgeExpiredExports } from './retention.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(inject('pgAdminUrl'));
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
+  const yauzl = await import('yauzl');
+  return new Promise((resolve, reject) =>
+    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, z) => {
+      if (err || !z) return reject(err);
+      const out = new Map<string, Buffer>();
+      z.on('entry', (e: { fileName: string }) =>
+        z.openReadStream(e as never, (e2, s) => {
+          if (e2 || !s) return reject(e2);
+          const chunks: Buffer[] = [];
+          s.on('data', (c: Buffer) => chunks.push(c));
+          s.on('end', () => {
+            out.set(e.fileName, Buffer.concat(chunks));
+            z.readEntry();
+          });
+        }),
+      );
+      z.on('end', () => resolve(out));
+      z.readEntry();
+    }),
+  );
+}
+
+async function userWithData(name: string): Promise<{ user: TestUser; api: ReturnType<typeof trpcClient>; assetId: string }> {
+  const user = await signUp(server, name);
+  const api = trpcClient(server, user);
+  const socket = await connectSocket(server, user);
+  const gen = await api.generation.create.mutate({ prompt: `${name}'s secret lighthouse`, seed: 11 });
+  const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
+  socket.close();
+  return { user, api, assetId: done.assetIds![0]! };
+}
+
+describe('data export', () => {
+  it('builds a ZIP with every kind of the user’s data and files, none of anyone else’s, for the owner only', async () => {
+    const alice = await userWithData('Alice');
+    const bob = await userWithData('Bob');
+    const socket = await connectSocket(server, alice.user);
+    const { id } = await alice.api.privacy.requestExport.mutate();
+    expect(trpcErrorCode(await alice.api.privacy.requestExport.mutate().catch((e: unknown) => e))).toMatchObject({ httpStatus: 409 });
+    const ready = await waitForEvent(socket, 'export:ready', (e) => e.id === id, 20_000);
+    const res = await fetch(`${server.url}${ready.url}`, { headers: { cookie: alice.user.cookie } });
+    expect(res.status).toBe(200);
+    const files = await unzip(Buffer.from(await res.arrayBuffer()));
+    const data = JSON.parse(files.get('data.json')!.toString()) as Record<string, unknown> & { account: { email: string }; generations: { prompt: string }[]; assets: { id: string; file: string }[]; authProviders: { provider: string }[] };
+    expect(data.account.email).toBe(alice.user.email);
+    expect(data.generations.map((g) => g.prompt)).toEqual(["Alice's secret lighthouse"]);
+    expect(data.authProviders.map((p) => p.provider)).toEqual(['credential']);
+    for (const key of ['sessions', 'workspaces', 'credits', 'billing', 'auditLog']) expect(data).toHaveProperty(key);
+    expect(data.assets.map((a) => a.id)).toEqual([alice.assetId]);
+    const png = files.get(data.assets[0]!.file)!;
+    expect((await sharp(png).metadata()).format).toBe('png');
+    const all = [...files.values()].map((b) => b.toString('latin1')).join('\n');
+    expect(all).not.toContain(bob.user.email);
+    expect(all).not.toContain("Bob's secret lighthouse");
+    // Someone else, or nobody, cannot download it; a made-up id is just not found.
+    expect((await fetch(`${server.url}${ready.url}`, { headers: { cookie: bob.user.cookie } })).status).toBe(404);
+    expect((await fetch(`${server.url}${ready.url}`)).status).toBe(401);
+    expect((await fetch(`${server.url}/exports/00000000-0000-4000-8000-000000000000/download`, { headers: { cookie: alice.user.cookie } })).status).toBe(404);
+    // After it expires the link stops working, and retention removes the file.
+    await sql`update data_export set expires_at = now() - interval '1 minute' where id = ${id}`.execute(server.deps.db);
+    expect((await fetch(`${server.url}${ready.url}`, { headers: { cookie: alice.user.cookie } })).status).toBe(404);
+    const key = `exports/${alice.user.id}/${id}.zip`;
+    expect(await server.deps.storage.stat(key)).not.toBeNull();
+    expect((await purgeExpiredExports(server.deps)).removed).toBeGreaterThanOrEqual(1);
+    expect(await server.deps.storage.stat(key)).toBeNull();
+    socket.close();
+  });
+});
+
+describe('account deletion', () => {
+  it('needs the password, refuses a second request, and is cancelled by signing in during the grace period', async () => {
+    const { user, api } = await userWithData('Carol');
+    expect(trpcErrorCode(await api.privacy.requestDeletion.mutate({ password: 'wrong' }).catch((e: unknown) => e))).toMatchObject({ httpStatus: 403 });
+    expect(await server.deps.db.selectFrom('deletion_request').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+    const req = await api.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    expect(req.scheduledFor.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    // Signed out everywhere.
+    expect(await api.me.get.query()).toBeNull();
+    // Signing in again cancels it.
+    const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.config.baseUrl }, body: JSON.stringify({ email: user.email, password: 'correct horse battery' }) });
+    expect(signIn.status).toBe(200);
+    const row = await server.deps.db.selectFrom('deletion_request').select('status').where('id', '=', req.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('canceled');
+    // A second request while one is pending is refused.
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const again = trpcClient(server, { ...user, cookie });
+    await again.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    await eventually(async () => (await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.config.baseUrl }, body: JSON.stringify({ email: user.email, password: 'correct horse battery' }) })).ok);
+  });
+
+  it('after the grace period removes every row and file of the user, keeps billing and audit records pseudonymised, and runs safely twice', async () => {
+    const { user, api, assetId } = await userWithData('Dave');
+    const key = (await server.deps.db.selectFrom('asset').select('storage_key').where('id', '=', assetId).executeTakeFirstOrThrow()).storage_key;
+    const req = await api.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    await runDeletion(server.deps, req.id, later);
+    await runDeletion(server.deps, req.id, later); // a retried job
+    expect(await server.deps.storage.stat(key)).toBeNull();
+    // No table holds the user's id or email any more (except the pseudonym in kept records).
+    const cols = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+      where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb')`.execute(server.deps.db);
+    for (const c of cols.rows) {
+      const hits = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(c.table_name)} where ${sql.ref(c.column_name)}::text like ${'%' + user.id + '%'} or ${sql.ref(c.column_name)}::text like ${'%' + user.email + '%'}`.execute(server.deps.db);
+      expect(hits.rows[0]!.n, `${c.table_name}.${c.column_name}`).toBe(0);
+    }
+    const kept = await server.deps.db.selectFrom('audit_log').select('action').where('user_id', '=', pseudonym(user.id)).execute();
+    expect(kept.map((k) => k.action)).toEqual(expect.arrayContaining(['deletion.requested', 'deletion.completed']));
+    const ledger = await server.deps.db.selectFrom('credit_ledger').select('user_id').where('user_id', '=', pseudonym(user.id)).execute();
+    expect(ledger.length).toBeGreaterThan(0);
+    // Too early does nothing.
+    const { user: early, api: earlyApi } = await userWithData('Erin');
+    const r2 = await earlyApi.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    await runDeletion(server.deps, r2.id, new Date());
+    expect(await server.deps.db.selectFrom('user').select('id').where('id', '=', early.id).executeTakeFirst()).toBeDefined();
+  });
+
+  it('hands a team workspace to another member instead of deleting it', async () => {
+    const { user: owner, api } = await userWithData('Fran');
+    const member = await signUp(server, 'Gus');
+    const team = await server.deps.db.insertInto('workspace').values({ name: 'Team', kind: 'team' }).returning('id').executeTakeFirstOrThrow();
+    await server.deps.db.insertInto('membership').values([{ workspace_id: team.id, user_id: owner.id, role: 'owner' }, { workspace_id: team.id, user_id: member.id, role: 'editor' }]).execute();
+    const req = await api.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    await runDeletion(server.deps, req.id, new Date(Date.now() + 31 * 86_400_000));
+    const left = await server.deps.db.selectFrom('membership').select(['user_id', 'role']).where('workspace_id', '=', team.id).execute();
+    expect(left).toEqual([{ user_id: member.id, role: 'owner' }]);
+  });
+});

@@ -136,9 +136,32 @@ describe('brute force', () => {
       const b = await attempt(bystander.email, 'wrong');
       expect(a.status).toBe(b.status);
       expect(await a.json()).toEqual(await b.json());
+      // Password-reset requests are limited too (per client address).
+      const reset = () => fetch(`${limited.url}/api/auth/request-password-reset`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify({ email: bystander.email, redirectTo: '/reset-password' }) });
+      for (let i = 0; i < 5; i++) expect((await reset()).status).toBe(200);
+      expect((await reset()).status).toBe(429);
     } finally {
       await limited.stop();
     }
+  });
+
+  it('takes about as long for an unknown address as for a wrong password', async () => {
+    const known = await signUp(server);
+    const time = async (email: string) => {
+      const t = performance.now();
+      await signIn(email, 'definitely wrong');
+      return performance.now() - t;
+    };
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      a.push(await time(known.email));
+      b.push(await time(`ghost-${i}-${Date.now()}@example.test`));
+    }
+    const ratio = median(a) / median(b);
+    expect(ratio).toBeGreaterThan(0.33);
+    expect(ratio).toBeLessThan(3);
   });
 });
 

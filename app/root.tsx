@@ -7,6 +7,10 @@ import { AppHeader } from './components/AppHeader.js';
 import { JobToasts } from './components/JobToasts.js';
 import { Toaster } from './components/Toaster.js';
 import { RealtimeProvider } from './lib/realtime.js';
+import { ConsentBanner, ConsentProvider } from './components/ConsentBanner.js';
+import { currentConsent } from '../server/services/consent.js';
+import { CONSENT_COOKIE } from '../server/shared/consent.js';
+import { CLIENT_IP_HEADER } from '../server/http/security.js';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './lib/trpc.js';
 import styles from './styles/app.css';
 
@@ -20,9 +24,12 @@ export const meta: MetaFunction = () => [
   { name: 'description', content: 'Generate images and short videos with AI models, keep what you like, and work on it together.' },
 ];
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
-  return { me: await trpc.me.get() };
+  const me = await trpc.me.get();
+  const cookie = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CONSENT_COOKIE}=`))?.slice(CONSENT_COOKIE.length + 1) ?? null;
+  const consent = await currentConsent(context.deps, { userId: me?.id ?? null, cookie, ip: request.headers.get(CLIENT_IP_HEADER) });
+  return { me, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -45,13 +52,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
-  const { me } = useLoaderData<typeof loader>();
+  const { me, consent } = useLoaderData<typeof loader>();
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTrpcClient);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         <RealtimeProvider enabled={Boolean(me)}>
+          <ConsentProvider initial={consent}>
           <Toaster>
             <AppHeader user={me} />
             {me && !me.emailVerified ? (
@@ -64,7 +72,9 @@ export default function App() {
               <Outlet />
             </main>
             {me ? <JobToasts /> : null}
+            <ConsentBanner />
           </Toaster>
+          </ConsentProvider>
         </RealtimeProvider>
       </TRPCProvider>
     </QueryClientProvider>

@@ -183,6 +183,24 @@ export interface AuditLogTable {
   created_at: Generated<Date>;
 }
 
+export interface ConsentRecordTable {
+  id: Generated<string>;
+  user_id: string | null;
+  preferences: boolean;
+  analytics: boolean;
+  policy_version: string;
+  source: 'banner' | 'settings' | 'visitor-cookie';
+  ip_network: string | null;
+  created_at: Generated<Date>;
+}
+export interface AnalyticsEventTable {
+  id: Generated<string>;
+  user_id: string | null;
+  name: string;
+  path: string | null;
+  created_at: Generated<Date>;
+}
+
 // ---- billing (Stripe metadata only) ----
 export interface BillingCustomerTable {
   workspace_id: string;
@@ -244,6 +262,8 @@ export interface DB {
   data_export: DataExportTable;
   deletion_request: DeletionRequestTable;
   audit_log: AuditLogTable;
+  consent_record: ConsentRecordTable;
+  analytics_event: AnalyticsEventTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

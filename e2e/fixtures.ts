@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test as base, type Page } from '@playwright/test';
+import { CONSENT_COOKIE, encodeConsentCookie } from '../server/shared/consent.js';
 
 export interface E2EUser {
   name: string;
@@ -17,6 +18,12 @@ export function newUser(prefix = 'e2e'): E2EUser {
  * specs that are not about the sign-up form skip it).
  */
 export const test = base.extend<{ user: E2EUser; signedIn: Page }>({
+  // Every page starts with a cookie choice already made (rejecting the optional categories), so
+  // the banner does not cover what a spec is testing; the consent spec opens its own context.
+  page: async ({ page, baseURL }, use) => {
+    await page.context().addCookies([{ name: CONSENT_COOKIE, value: encodeConsentCookie({ preferences: false, analytics: false }, new Date()), url: baseURL! }]);
+    await use(page);
+  },
   user: async ({}, use) => {
     await use(newUser());
   },

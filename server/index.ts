@@ -17,6 +17,7 @@ import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
+import { consentRoutes } from './http/consent.js';
 import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
 import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from './http/security.js';
@@ -184,6 +185,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         },
       }),
     );
+    app.use('/api', requireTrustedOrigin(config.trustedOrigins), consentRoutes(deps, auth));
     app.get('/files/archive', archiveRoute(deps, auth));
     app.get('/exports/:id/download', exportDownloadRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));

@@ -3,6 +3,8 @@ import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/rea
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState, type FormEvent } from 'react';
 import { formatBytes } from '../lib/format.js';
+import { useConsent } from '../components/ConsentBanner.js';
+import { consentHistory } from '../../server/services/consent.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
@@ -10,14 +12,20 @@ import { errorMessage, useTRPC } from '../lib/trpc.js';
 export const meta: MetaFunction = () => [{ title: 'Your data — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { trpc } = await requireUser(request, context);
-  return { exports: await trpc.privacy.exports(), graceDays: context.deps.config.retention.deletionGraceDays, exportDays: context.deps.config.retention.exportDays };
+  const { trpc, me } = await requireUser(request, context);
+  return {
+    exports: await trpc.privacy.exports(),
+    consentHistory: await consentHistory(context.deps, me.id),
+    graceDays: context.deps.config.retention.deletionGraceDays,
+    exportDays: context.deps.config.retention.exportDays,
+  };
 }
 
 const STATUS: Record<string, string> = { queued: 'Being prepared…', ready: 'Ready', failed: 'Failed', expired: 'Expired' };
 
 export default function PrivacySettings() {
-  const { exports, graceDays, exportDays } = useLoaderData<typeof loader>();
+  const { exports, consentHistory: history, graceDays, exportDays } = useLoaderData<typeof loader>();
+  const { consent } = useConsent();
   const trpc = useTRPC();
   const revalidator = useRevalidator();
   const navigate = useNavigate();
@@ -74,6 +82,26 @@ export default function PrivacySettings() {
                     Download
                   </a>
                 ) : null}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section className="panel stack" aria-labelledby="consent-heading">
+        <h2 id="consent-heading">Cookies and analytics</h2>
+        <p>
+          Now: preferences {consent.preferences ? 'on' : 'off'}, analytics {consent.analytics ? 'on' : 'off'}. <Link to="/cookies">Change</Link>
+        </p>
+        {history.length > 0 ? (
+          <ul className="session-list" aria-label="Consent history">
+            {history.map((h) => (
+              <li key={String(h.created_at)}>
+                <span>
+                  Preferences {h.preferences ? 'on' : 'off'}, analytics {h.analytics ? 'on' : 'off'}
+                </span>
+                <span className="muted small">
+                  {new Date(h.created_at).toLocaleString('en')} · {h.source === 'visitor-cookie' ? 'chosen before signing in' : h.source} · policy {h.policy_version}
+                </span>
               </li>
             ))}
           </ul>

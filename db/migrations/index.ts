@@ -7,6 +7,7 @@ import * as m0005 from './0005_studio.js';
 import * as m0006 from './0006_asset_output_index.js';
 import * as m0030 from './0030_auth_plugins.js';
 import * as m0040 from './0040_privacy.js';
+import * as m0042 from './0042_consent_analytics.js';
 import * as m0051 from './0051_keep_billing_records.js';
 import * as m0050 from './0050_billing.js';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0006_asset_output_index': m0006,
   '0030_auth_plugins': m0030,
   '0040_privacy': m0040,
+  '0042_consent_analytics': m0042,
   '0050_billing': m0050,
   '0051_keep_billing_records': m0051,
 };

@@ -20,6 +20,7 @@ export interface ServerToClientEvents {
   'credits:changed': (e: { workspaceId: string; balance: number }) => void;
   'billing:updated': (e: { workspaceId: string }) => void;
   'export:ready': (e: { id: string; url: string }) => void;
+  'consent:changed': (e: { preferences: boolean; analytics: boolean }) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -1,0 +1,36 @@
+import { expect, expectAccessible, test } from './fixtures.js';
+
+test('consent banner: reject all stores nothing optional; accepting later turns analytics on', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await page.goto('/pricing');
+  const banner = page.getByRole('region', { name: 'Cookie choices' });
+  await expect(banner).toBeVisible();
+  await expectAccessible(page);
+  // Keyboard alone: the three choices are buttons in order.
+  await banner.getByRole('button', { name: 'Reject all' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(banner).toHaveCount(0);
+  await page.goto('/');
+  await page.goto('/pricing');
+  const keys = await page.evaluate(() => Object.keys(window.localStorage));
+  expect(keys.filter((k) => k.startsWith('fk:'))).toEqual([]);
+  const cookies = (await context.cookies()).map((c) => c.name);
+  expect(cookies.filter((n) => /analytics|_ga|fk_a/i.test(n))).toEqual([]);
+  const rejected = await page.request.post('/api/analytics', { data: { name: 'page_view', path: '/x' }, headers: { origin: baseURL! } });
+  expect(await rejected.json()).toEqual({ recorded: false });
+
+  await page.goto('/cookies');
+  await expectAccessible(page);
+  await page.getByRole('checkbox', { name: /Analytics/ }).check();
+  await page.getByRole('button', { name: 'Save my choice' }).click();
+  await expect(page.getByText('Saved. It applies in all your open tabs.')).toBeVisible();
+  expect(await page.evaluate(() => window.localStorage.getItem('fk:analytics-id'))).toMatch(/^[0-9a-f-]{36}$/);
+  const accepted = await page.request.post('/api/analytics', { data: { name: 'page_view', path: '/y' }, headers: { origin: baseURL! } });
+  expect(await accepted.json()).toEqual({ recorded: true });
+  // Withdrawing deletes what it had stored.
+  await page.getByRole('checkbox', { name: /Analytics/ }).uncheck();
+  await page.getByRole('button', { name: 'Save my choice' }).click();
+  await expect.poll(() => page.evaluate(() => window.localStorage.getItem('fk:analytics-id'))).toBeNull();
+  await context.close();
+});

@@ -29,6 +29,9 @@ export const EnvSchema = z.object({
   RUN_WORKER: bool(true),
   WORKER_CONCURRENCY: int(4, 1, 64),
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
+  PROVIDER_CONCURRENCY: opt(z.string().regex(/^([a-z]+=\d+)(,[a-z]+=\d+)*$/, 'must look like local=4,bfl=24')).transform((v) =>
+    Object.fromEntries((v ? v.split(',') : []).map((p) => [p.split('=')[0]!, Math.max(1, Number(p.split('=')[1]))])),
+  ),
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
   AUTH_RATE_LIMIT: bool(true),
@@ -88,6 +91,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** SMTP server for outgoing mail; unset: messages go to the development outbox under DATA_DIR/outbox. */
   smtpUrl: string | undefined;
+  /** Most jobs each provider may run at once across all workers (overrides the defaults). */
+  providerConcurrency: Record<string, number>;
   /** Which configured provider serves the FLUX.2 [klein] models, first match wins (falls back to `local`). */
   providerPreference: string[];
   /** ffmpeg for MP4 video from the built-in provider; unset: looked up on PATH, animated WebP when absent. */
@@ -165,6 +170,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       mediaAllowHosts: e.MEDIA_FETCH_ALLOW_HOSTS,
     },
     providerPreference: e.MODEL_PROVIDER_ORDER,
+    providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     ...overrides,
   };

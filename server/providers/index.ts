@@ -123,7 +123,7 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
       return p;
     },
     modelInfo: (id) => models.find((m) => m.id === id),
-    concurrency: { local: Math.max(1, config.workerConcurrency), bfl: 24, fal: 10, replicate: 10 },
+    concurrency: { local: Math.max(1, config.workerConcurrency), bfl: 24, fal: 10, replicate: 10, ...config.providerConcurrency },
   };
 }
 

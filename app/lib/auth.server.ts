@@ -1,4 +1,4 @@
-import type { AppLoadContext } from '@remix-run/node';
+import { redirect, type AppLoadContext } from '@remix-run/node';
 import { accountThrottleAddress, CLIENT_IP_HEADER } from '../../server/http/security.js';
 
 /**
@@ -18,3 +18,10 @@ export async function authRequest(context: AppLoadContext, request: Request, pat
 }
 
 export const TOO_MANY = 'Too many attempts. Please wait a minute and try again.';
+
+/** Sign-in and sign-up pages: signed-in people go to the studio; the others see the configured providers. */
+export async function authPageData(context: AppLoadContext) {
+  const me = await (await context.trpc()).me.get();
+  if (me) throw redirect('/studio');
+  return { providers: Object.keys(context.deps.config.oauth) };
+}

@@ -1,19 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { redirect } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
 import { SignUpInput, safeNext } from '../../server/shared/auth.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
-import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { authPageData, authRequest, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Create account — Flux Klein' }];
 
-export async function loader({ context }: LoaderFunctionArgs) {
-  const me = await (await context.trpc()).me.get();
-  if (me) throw redirect('/studio');
-  return { providers: Object.keys(context.deps.config.oauth) };
-}
+export const loader = ({ context }: LoaderFunctionArgs) => authPageData(context);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());

@@ -1,6 +1,6 @@
 import { DEFAULTS, deadline, download, type AdapterOptions } from './adapter-kit.js';
 import { nearestAspect, referenceInput, requestJson, requireSameService, sleep } from './http.js';
-import { ProviderError, type ModelProvider } from './types.js';
+import { canceled, ProviderError, type ModelProvider } from './types.js';
 
 /**
  * fal queue API: POST {queue}/{endpoint} (the body is the model input) → poll the `status_url`
@@ -92,7 +92,7 @@ export function createFalProvider(opts: AdapterOptions & { apiKey: string }): Mo
         if (ctx.signal.aborted || d.timedOut()) {
           await cancelRemote();
           if (d.timedOut()) throw new ProviderError('TIMEOUT', 'fal took too long.', true);
-          throw new ProviderError('CANCELED', 'The generation was canceled.');
+          throw canceled();
         }
         throw err;
       }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import sharp from 'sharp';
-import { ProviderError } from './types.js';
+import { canceled, ProviderError } from './types.js';
 
 /**
  * Fetches a provider's result URL with an SSRF guard: only http(s); the host's addresses are
@@ -159,7 +159,7 @@ export async function fetchMedia(url: string, options: FetchMediaOptions = {}): 
     }
     throw refused('too many redirects');
   } catch (err) {
-    if (options.signal?.aborted) throw new ProviderError('CANCELED', 'The generation was canceled.');
+    if (options.signal?.aborted) throw canceled();
     if (timeout.aborted) throw new ProviderError('TIMEOUT', 'Downloading the result took too long.', true);
     throw err;
   }

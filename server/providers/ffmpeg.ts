@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProviderError } from './types.js';
+import { canceled, ProviderError } from './types.js';
 
 /**
  * An optional ffmpeg, used by the local provider to write H.264 MP4. Nothing here downloads a
@@ -135,4 +135,3 @@ export async function encodeMp4(frames: AsyncIterable<Buffer> | Iterable<Buffer>
   }
 }
 
-const canceled = () => new ProviderError('CANCELED', 'The generation was canceled.');

@@ -1,4 +1,4 @@
-import { ProviderError } from './types.js';
+import { canceled, ProviderError } from './types.js';
 
 /** Shared HTTP plumbing for the provider adapters: timeouts, cancellation, and one error mapping. */
 
@@ -9,7 +9,8 @@ export interface CallOptions {
 
 /** Waits `ms`, or throws CANCELED as soon as the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new ProviderError('CANCELED', 'The generation was canceled.'));
+  if (signal.aborted) return Promise.reject(canceled());
+  if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -17,7 +18,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(new ProviderError('CANCELED', 'The generation was canceled.'));
+      reject(canceled());
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -49,7 +50,7 @@ export async function errorFor(res: Response, provider: string): Promise<Provide
  * Network failures and time-outs are retryable; a body that is not JSON is BAD_RESPONSE.
  */
 export async function requestJson<T>(provider: string, url: string, init: { method: string; headers: Record<string, string>; body?: unknown }, opts: CallOptions): Promise<T> {
-  if (opts.signal.aborted) throw new ProviderError('CANCELED', 'The generation was canceled.');
+  if (opts.signal.aborted) throw canceled();
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
@@ -61,7 +62,7 @@ export async function requestJson<T>(provider: string, url: string, init: { meth
       redirect: 'error',
     });
   } catch (err) {
-    if (opts.signal.aborted) throw new ProviderError('CANCELED', 'The generation was canceled.');
+    if (opts.signal.aborted) throw canceled();
     if (timeout.aborted) throw new ProviderError('TIMEOUT', `${provider} did not answer in time.`, true);
     throw new ProviderError('PROVIDER_UNAVAILABLE', `${provider} could not be reached: ${(err as Error).message}`, true);
   }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { encodeMp4, FfmpegError } from './ffmpeg.js';
-import { ProviderError } from './types.js';
+import { canceled, ProviderError } from './types.js';
 
 /**
  * Turns a sequence of raw RGB frames into a video file: H.264 MP4 when an ffmpeg is available,
@@ -62,12 +62,12 @@ export async function encodeAnimatedWebp(frames: AsyncIterable<Buffer>, plan: Fr
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     work.catch(() => undefined);
-    return Promise.reject(new ProviderError('CANCELED', 'The generation was canceled.'));
+    return Promise.reject(canceled());
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       work.catch(() => undefined);
-      reject(new ProviderError('CANCELED', 'The generation was canceled.'));
+      reject(canceled());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(

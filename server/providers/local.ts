@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { sleep } from './http.js';
 import sharp from 'sharp';
 import { detectFfmpeg } from './ffmpeg.js';
 import { encodeFrames, type FramePlan } from './local-video.js';
-import { ProviderError, type ModelProvider, type ProviderContext, type ProviderOutput, type ProviderRequest } from './types.js';
+import { canceled, ProviderError, type ModelProvider, type ProviderContext, type ProviderOutput, type ProviderRequest } from './types.js';
 
 /**
  * The built-in provider: renders real media on the CPU, deterministically from prompt + seed +
@@ -52,7 +53,6 @@ export const LOCAL_LIMITS = {
   maxVideoSide: 512,
 } as const;
 
-const canceled = () => new ProviderError('CANCELED', 'The generation was canceled.');
 
 export function createLocalProvider(opts: LocalProviderOptions): ModelProvider {
   const steps = Math.max(1, Math.floor(opts.steps ?? 8));
@@ -77,7 +77,7 @@ export function createLocalProvider(opts: LocalProviderOptions): ModelProvider {
         return generateVideos(req, count, references, { ctx, report, ffmpegPath: await ffmpeg, simulatedMs: opts.stepMs * steps });
       }
       for (let i = 1; i <= steps; i++) {
-        await wait(opts.stepMs, ctx.signal);
+        await sleep(opts.stepMs, ctx.signal);
         await report((i / steps) * 90);
       }
       const outputs: LocalProviderOutput[] = [];
@@ -119,21 +119,6 @@ async function readReferences(req: ProviderRequest): Promise<Buffer[]> {
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(canceled());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(canceled());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The scene: everything random about a picture, drawn once from the request hash.
@@ -409,7 +394,7 @@ async function generateVideos(
     const first = k * plan.frames;
     const frames = async function* () {
       for (let j = 0; j < plan.frames; j++) {
-        await wait(frameMs, ctx.signal);
+        await sleep(frameMs, ctx.signal);
         const frame = await paint(j);
         if (ctx.signal.aborted) throw canceled();
         // A second pass (WebP after a failed ffmpeg) renders the same frames again: no new progress.

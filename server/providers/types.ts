@@ -71,3 +71,6 @@ export class ProviderError extends Error {
     this.name = 'ProviderError';
   }
 }
+
+/** The error every provider throws when the caller's signal aborts. */
+export const canceled = () => new ProviderError('CANCELED', 'The generation was canceled.');

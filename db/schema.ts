@@ -193,6 +193,17 @@ export interface ConsentRecordTable {
   ip_network: string | null;
   created_at: Generated<Date>;
 }
+export interface UsageLogTable {
+  id: Generated<string>;
+  user_id: string | null;
+  at: Generated<Date>;
+  method: string;
+  route: string;
+  status: number;
+  error_code: string | null;
+  device: string | null;
+  ip_network: string | null;
+}
 export interface AnalyticsEventTable {
   id: Generated<string>;
   user_id: string | null;
@@ -264,6 +275,7 @@ export interface DB {
   audit_log: AuditLogTable;
   consent_record: ConsentRecordTable;
   analytics_event: AnalyticsEventTable;
+  usage_log: UsageLogTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

@@ -56,6 +56,9 @@ export const EnvSchema = z.object({
   }),
   UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
   EXPORT_RETENTION_DAYS: int(7, 1, 90),
+  USAGE_LOG_RETENTION_DAYS: int(90, 1, 3650),
+  ANALYTICS_RETENTION_DAYS: int(365, 1, 3650),
+  DELETION_REQUEST_RETENTION_DAYS: int(365, 1, 3650),
   DELETION_GRACE_DAYS: int(30, 0, 365),
   BFL_API_KEY: opt(z.string()),
   BFL_API_URL: opt(z.string().url()),
@@ -106,7 +109,7 @@ export interface Config {
     mediaAllowHosts: string[];
   };
   /** How long data kept for a limited time stays, in days. */
-  retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number };
+  retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number; usageLogDays: number; analyticsDays: number; deletionRequestDays: number };
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
   catalog: Catalog;
@@ -162,7 +165,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
-    retention: { unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS, exportDays: e.EXPORT_RETENTION_DAYS, deletionGraceDays: e.DELETION_GRACE_DAYS },
+    retention: {
+      unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS,
+      exportDays: e.EXPORT_RETENTION_DAYS,
+      deletionGraceDays: e.DELETION_GRACE_DAYS,
+      usageLogDays: e.USAGE_LOG_RETENTION_DAYS,
+      analyticsDays: e.ANALYTICS_RETENTION_DAYS,
+      deletionRequestDays: e.DELETION_REQUEST_RETENTION_DAYS,
+    },
     providers: {
       ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_QUEUE_URL } } : {}),

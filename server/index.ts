@@ -18,6 +18,7 @@ import type { Config } from './config.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
 import { consentRoutes } from './http/consent.js';
+import { usageLog } from './http/usage-log.js';
 import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
 import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from './http/security.js';
@@ -170,6 +171,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       res.status(ok ? 200 : 503).json({ ok, checks });
     });
 
+    for (const prefix of ['/trpc', '/api', '/files', '/uploads', '/exports']) app.use(prefix, usageLog(deps));
     app.post('/api/auth/sign-in/email', express.json({ limit: '16kb' }), signInThrottle());
     app.all('/api/auth/*', toNodeHandler(auth));
     app.post('/api/stripe/webhook', ...stripeWebhookRoute(deps));
@@ -178,7 +180,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       requireTrustedOrigin(config.trustedOrigins),
       createExpressMiddleware({
         router: appRouter,
-        createContext: ({ req }) => createContext(deps, auth, toHeaders(req)),
+        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals),
         maxBodySize: 256 * 1024,
         onError: ({ error, path: p }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, err: error.cause ?? error });

@@ -6,6 +6,7 @@ import { PasswordSchema } from '../../server/shared/auth.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { describeDevice, truncateIp } from '../lib/devices.js';
 import { requireUser } from '../lib/session.server.js';
+import { recentActivity } from '../../server/services/usage-log.js';
 
 export const meta: MetaFunction = () => [{ title: 'Security — Flux Klein' }];
 
@@ -13,7 +14,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { me } = await requireUser(request, context);
   const sessions = await context.auth.api.listSessions({ headers: request.headers });
   const current = await context.auth.api.getSession({ headers: request.headers });
+  const activity = await recentActivity(context.deps, me.id, 30);
   return {
+    activity,
     twoFactorEnabled: me.twoFactorEnabled,
     sessions: sessions
       .map((s) => ({ token: s.token, device: describeDevice(s.userAgent), network: truncateIp(s.ipAddress), lastActive: s.updatedAt, current: s.id === current?.session.id }))
@@ -77,7 +80,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Security() {
-  const { twoFactorEnabled, sessions } = useLoaderData<typeof loader>();
+  const { twoFactorEnabled, sessions, activity } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const busy = useNavigation().state !== 'idle';
   return (
@@ -162,7 +165,7 @@ export default function Security() {
       </section>
 
       <section className="panel stack" aria-labelledby="sessions-heading">
-        <h2 id="sessions-heading">Where you are signed in</h2>
+        <h2 id="sessions-heading">Sessions and activity</h2>
         <ul className="session-list" aria-label="Sessions">
           {sessions.map((s) => (
             <li key={s.token}>
@@ -184,6 +187,36 @@ export default function Security() {
             </li>
           ))}
         </ul>
+        <h3 className="small-heading">Recent activity</h3>
+        {activity.length === 0 ? (
+          <p className="muted">Nothing yet.</p>
+        ) : (
+          <table className="table" aria-label="Recent activity">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Result</th>
+                <th scope="col">Device and network</th>
+              </tr>
+            </thead>
+            <tbody>
+              {activity.map((a, i) => (
+                <tr key={`${String(a.at)}-${i}`}>
+                  <td>{new Date(a.at).toLocaleString('en')}</td>
+                  <td>
+                    <code>{a.route.replace(/^trpc:/, '')}</code>
+                  </td>
+                  <td>{a.status < 400 ? 'OK' : (a.error_code ?? a.status)}</td>
+                  <td>
+                    {a.device ?? 'Unknown'} · {a.ip_network ?? 'unknown network'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p className="muted small">Kept for a limited time, then deleted automatically.</p>
         {sessions.length > 1 ? (
           <Form method="post">
             <input type="hidden" name="intent" value="revoke-others" />

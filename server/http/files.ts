@@ -24,6 +24,7 @@ function sendError(deps: Deps, res: Response, err: unknown) {
 async function requireUser(auth: Auth, req: Request) {
   const user = await getSessionUser(auth, toHeaders(req));
   if (!user) throw new AppError('UNAUTHORIZED');
+  if (req.res) req.res.locals.userId = user.id; // for the usage log
   return { userId: user.id };
 }
 

@@ -44,7 +44,7 @@ export async function requestExport(deps: Deps, actor: Actor) {
 export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
   const db = deps.db;
   const user = await db.selectFrom('user').select(['id', 'name', 'email', 'emailVerified', 'createdAt', 'twoFactorEnabled']).where('id', '=', userId).executeTakeFirstOrThrow();
-  const [accounts, sessions, memberships, generations, assets, exports, audits] = await Promise.all([
+  const [accounts, sessions, memberships, generations, assets, exports, audits, consents, usage, analytics] = await Promise.all([
     db.selectFrom('account').select(['providerId', 'accountId', 'createdAt']).where('userId', '=', userId).execute(),
     db.selectFrom('session').select(['createdAt', 'expiresAt', 'ipAddress', 'userAgent']).where('userId', '=', userId).execute(),
     db.selectFrom('membership').innerJoin('workspace', 'workspace.id', 'membership.workspace_id').select(['workspace.id', 'workspace.name', 'workspace.kind', 'membership.role', 'membership.created_at']).where('membership.user_id', '=', userId).execute(),
@@ -52,6 +52,9 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('asset').select(['id', 'workspace_id', 'generation_id', 'source', 'media', 'mime', 'size_bytes', 'width', 'height', 'sha256', 'saved', 'favorite', 'tags', 'original_name', 'created_at', 'storage_key']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('data_export').select(['id', 'status', 'created_at']).where('user_id', '=', userId).execute(),
     db.selectFrom('audit_log').select(['action', 'detail', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('consent_record').select(['preferences', 'analytics', 'policy_version', 'source', 'ip_network', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('usage_log').select(['at', 'method', 'route', 'status', 'error_code', 'device', 'ip_network']).where('user_id', '=', userId).orderBy('at').execute(),
+    db.selectFrom('analytics_event').select(['name', 'path', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
@@ -74,6 +77,9 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     credits: ledger,
     billing: { customers, subscriptions, invoices },
     exports,
+    consentRecords: consents,
+    usageLog: usage,
+    analyticsEvents: analytics,
     auditLog: audits,
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Deps } from './deps.js';
 
 /**
@@ -48,8 +49,29 @@ export async function purgeExpiredExports(deps: Deps, now = new Date()): Promise
   return { task: 'expired-exports', removed: expired.length };
 }
 
-/** Every retention task, in order; the scheduled job runs them all. */
-export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [purgeUnsavedOutputs, purgeExpiredExports];
+/** Rows that only live for a period: usage logs, analytics events, finished deletion requests. */
+function purgeOlderThan(task: string, table: 'usage_log' | 'analytics_event' | 'deletion_request', column: 'at' | 'created_at' | 'finished_at', days: (d: Deps) => number) {
+  return async (deps: Deps, now = new Date()): Promise<RetentionResult> => {
+    const cutoff = new Date(now.getTime() - days(deps) * DAY);
+    const res = await deps.db.deleteFrom(table).where(sql.ref(column), '<', cutoff).executeTakeFirst();
+    const removed = Number(res.numDeletedRows);
+    deps.log.info(`retention: ${task} removed`, { removed });
+    return { task, removed };
+  };
+}
+
+export const purgeUsageLogs = purgeOlderThan('usage-logs', 'usage_log', 'at', (d) => d.config.retention.usageLogDays);
+export const purgeAnalytics = purgeOlderThan('analytics-events', 'analytics_event', 'created_at', (d) => d.config.retention.analyticsDays);
+export const purgeFinishedDeletionRequests = purgeOlderThan('finished-deletion-requests', 'deletion_request', 'finished_at', (d) => d.config.retention.deletionRequestDays);
+
+/** Every retention task, in order; the scheduled job runs them all. Billing and audit records are kept. */
+export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [
+  purgeUnsavedOutputs,
+  purgeExpiredExports,
+  purgeUsageLogs,
+  purgeAnalytics,
+  purgeFinishedDeletionRequests,
+];
 
 export async function runRetention(deps: Deps, now = new Date()): Promise<RetentionResult[]> {
   const results: RetentionResult[] = [];

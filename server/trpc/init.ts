@@ -13,11 +13,12 @@ export interface Context {
   user: (SessionUser & { emailVerified: boolean; twoFactorEnabled: boolean }) | null;
 }
 
-export async function createContext(deps: Deps, auth: Auth, headers: Headers): Promise<Context> {
+export async function createContext(deps: Deps, auth: Auth, headers: Headers, locals?: Record<string, unknown>): Promise<Context> {
   const s = await auth.api.getSession({ headers });
   const user = s
     ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
     : null;
+  if (locals && user) locals.userId = user.id; // for the usage log
   return { deps, auth, user, headers };
 }
 

@@ -8,6 +8,9 @@ import { JobToasts } from './components/JobToasts.js';
 import { Toaster } from './components/Toaster.js';
 import { RealtimeProvider } from './lib/realtime.js';
 import { ConsentBanner, ConsentProvider } from './components/ConsentBanner.js';
+import { PolicyNotice } from './components/PolicyNotice.js';
+import { SiteFooter } from './components/SiteFooter.js';
+import { pendingPolicies } from '../server/services/policies.js';
 import { currentConsent } from '../server/services/consent.js';
 import { CONSENT_COOKIE } from '../server/shared/consent.js';
 import { CLIENT_IP_HEADER } from '../server/http/security.js';
@@ -29,7 +32,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const me = await trpc.me.get();
   const cookie = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CONSENT_COOKIE}=`))?.slice(CONSENT_COOKIE.length + 1) ?? null;
   const consent = await currentConsent(context.deps, { userId: me?.id ?? null, cookie, ip: request.headers.get(CLIENT_IP_HEADER) });
-  return { me, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
+  const policies = me ? await pendingPolicies(context.deps.db, me.id) : [];
+  return { me, policies, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -52,7 +56,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
-  const { me, consent } = useLoaderData<typeof loader>();
+  const { me, policies, consent } = useLoaderData<typeof loader>();
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTrpcClient);
   return (
@@ -68,9 +72,11 @@ export default function App() {
                 <Link to="/settings/account">Resend the link</Link>
               </div>
             ) : null}
+            {me ? <PolicyNotice policies={policies} /> : null}
             <main id="main" className="main">
               <Outlet />
             </main>
+            <SiteFooter />
             {me ? <JobToasts /> : null}
             <ConsentBanner />
           </Toaster>

@@ -193,6 +193,13 @@ export interface ConsentRecordTable {
   ip_network: string | null;
   created_at: Generated<Date>;
 }
+export interface PolicyAcceptanceTable {
+  user_id: string;
+  policy: string;
+  version: string;
+  method: 'sign-up' | 'clicked' | 'continued-use';
+  accepted_at: Generated<Date>;
+}
 export interface UsageLogTable {
   id: Generated<string>;
   user_id: string | null;
@@ -276,6 +283,7 @@ export interface DB {
   consent_record: ConsentRecordTable;
   analytics_event: AnalyticsEventTable;
   usage_log: UsageLogTable;
+  policy_acceptance: PolicyAcceptanceTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

@@ -34,3 +34,20 @@ test('consent banner: reject all stores nothing optional; accepting later turns 
   await expect.poll(() => page.evaluate(() => window.localStorage.getItem('fk:analytics-id'))).toBeNull();
   await context.close();
 });
+
+test('policy pages are readable and accessible, linked from every page', async ({ page }) => {
+  for (const [link, heading] of [
+    ['Privacy', 'Privacy policy'],
+    ['Terms', 'Terms of service'],
+    ['Cookies', 'Cookies and local storage'],
+    ['Subprocessors', 'Subprocessors'],
+  ] as const) {
+    await page.goto('/');
+    await page.getByRole('navigation', { name: 'Policies' }).getByRole('link', { name: link }).click();
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+    await expect(page.getByText(/^Version \d{4}-\d{2}-\d{2}/)).toBeVisible();
+    await expectAccessible(page);
+  }
+  await page.goto('/privacy');
+  await expect(page.getByText('Usage log: 90 days.')).toBeVisible();
+});

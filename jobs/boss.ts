@@ -22,7 +22,7 @@ export interface QueueDefinition<T> {
   handleDead?(deps: Deps, data: T): Promise<void>;
   /** Run on a schedule (pg-boss cron, UTC); one run per tick across all processes. */
   schedule?: { cron: string };
-  /** Concurrency groups (e.g. per provider) and their global limits across all workers. */
+  /** Concurrency groups (e.g. per provider) and their limits per worker process. */
   groupConcurrency?(deps: Deps): { default: number; tiers?: Record<string, number> };
 }
 
@@ -56,6 +56,12 @@ export function jobSender(boss: PgBoss): JobSender {
   };
 }
 
+/** A group cannot run more jobs at once than the process has workers. */
+function clampGroups(g: { default: number; tiers?: Record<string, number> }, max: number) {
+  const clamp = (n: number) => Math.max(1, Math.min(n, max));
+  return { default: clamp(g.default), tiers: Object.fromEntries(Object.entries(g.tiers ?? {}).map(([k, v]) => [k, clamp(v)])) };
+}
+
 /**
  * Starts the workers for every queue in this process. LISTEN/NOTIFY wakes a worker at once; a
  * burst is drained by `localConcurrency` workers each fetching as soon as the last job ends.
@@ -69,7 +75,10 @@ export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency
         batchSize: 1,
         pollingIntervalSeconds: 0.5,
         notifyPollingIntervalSeconds: 2,
-        ...(q.groupConcurrency ? { groupConcurrency: q.groupConcurrency(deps) } : {}),
+        // Per group (provider), strictly within this process (pg-boss's database-wide groupConcurrency
+        // was seen letting two jobs of a group through at once under load). With several worker
+        // processes a provider may run up to processes × its limit: size PROVIDER_CONCURRENCY for that.
+        ...(q.groupConcurrency ? { localGroupConcurrency: clampGroups(q.groupConcurrency(deps), opts.concurrency) } : {}),
       },
       async ([job]) => {
         if (!job) return;

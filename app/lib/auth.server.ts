@@ -1,5 +1,5 @@
 import { redirect, type AppLoadContext } from '@remix-run/node';
-import { accountThrottleAddress, CLIENT_IP_HEADER } from '../../server/http/security.js';
+import { accountThrottleAddress, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../../server/http/security.js';
 
 /**
  * Calls one of better-auth's endpoints through its HTTP handler, as the browser would, so its
@@ -12,8 +12,10 @@ export async function authRequest(context: AppLoadContext, request: Request, pat
     const v = request.headers.get(h);
     if (v) headers.set(h, v);
   }
-  const ip = path === '/sign-in/email' ? accountThrottleAddress(String(body.email ?? '')) : request.headers.get(CLIENT_IP_HEADER);
+  const real = request.headers.get(CLIENT_IP_HEADER);
+  const ip = path === '/sign-in/email' ? accountThrottleAddress(String(body.email ?? '')) : real;
   if (ip) headers.set(CLIENT_IP_HEADER, ip);
+  if (path === '/sign-in/email' && real) headers.set(REAL_IP_HEADER, real);
   return context.auth.handler(new Request(new URL(`/api/auth${path}`, base), { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body) }));
 }
 

@@ -1,7 +1,7 @@
 import type { MetaFunction } from '@remix-run/node';
 import { Link } from '@remix-run/react';
 import { useState } from 'react';
-import { POLICY_VERSION } from '../../server/shared/consent.js';
+import { POLICIES } from '../../server/shared/policies.js';
 import { ConsentChoices, useConsent } from '../components/ConsentBanner.js';
 
 export const meta: MetaFunction = () => [{ title: 'Cookies — Flux Klein' }];
@@ -14,7 +14,7 @@ export default function Cookies() {
   return (
     <article className="narrow-page prose">
       <h1>Cookies and local storage</h1>
-      <p className="muted small">Version {POLICY_VERSION}</p>
+      <p className="muted small">Version {POLICIES.cookies.version}</p>
       <h2>Necessary (always on)</h2>
       <p>
         A session cookie keeps you signed in (<code>better-auth.session_token</code>, HttpOnly). A cookie remembers the choice you make here (<code>fk_consent</code>), and one

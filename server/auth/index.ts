@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { genericOAuth, twoFactor, type GenericOAuthConfig } from 'better-auth/plugins';
 import { composeMail, type Mailer } from '../mail/index.js';
-import { CLIENT_IP_HEADER } from '../http/security.js';
+import { CLIENT_IP_HEADER, REAL_IP_HEADER } from '../http/security.js';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../../db/schema.js';
 import { ensurePersonalWorkspace } from '../services/workspaces.js';
 import { cancelDeletion } from '../services/privacy.js';
+import { audit } from '../services/audit.js';
+import { truncateIp } from '../services/consent.js';
+import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -142,9 +145,15 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
     databaseHooks: {
       session: {
         create: {
+          // Sign-in's limiter sees a per-account key as its "address"; the session records the real one.
+          before: async (session, ctx) => {
+            const real = ctx?.request?.headers.get(REAL_IP_HEADER) ?? ctx?.headers?.get(REAL_IP_HEADER);
+            return real ? { data: { ...session, ipAddress: real } } : undefined;
+          },
           // Signing in during the grace period cancels a pending account deletion.
           after: async (session) => {
             await cancelDeletion({ db }, session.userId);
+            await audit(db, session.userId, 'sign-in', { network: truncateIp(session.ipAddress) });
           },
         },
       },
@@ -153,6 +162,7 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           // Every new user gets a personal workspace.
           after: async (user) => {
             await ensurePersonalWorkspace(db, { id: user.id, name: user.name }, { signupCredits: config.signupCredits });
+            await acceptPolicies(db, user.id, 'sign-up');
           },
         },
       },

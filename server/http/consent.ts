@@ -3,6 +3,8 @@ import { ZodError } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
 import { currentConsent, recordAnalytics, setConsent } from '../services/consent.js';
+import { acceptPolicies } from '../services/policies.js';
+import { audit } from '../services/audit.js';
 import type { Deps } from '../services/deps.js';
 import { CONSENT_COOKIE } from '../shared/consent.js';
 import { toHeaders } from './headers.js';
@@ -37,6 +39,17 @@ export function consentRoutes(deps: Deps, auth: Auth) {
       const result = await setConsent(deps, await who(req), req.body);
       res.cookie(CONSENT_COOKIE, result.cookie, { httpOnly: false, sameSite: 'lax', secure: deps.config.baseUrl.startsWith('https://'), maxAge: 365 * 86_400_000, path: '/' });
       res.json(result.state);
+    } catch (err) {
+      bad(res, err);
+    }
+  });
+  r.post('/policies/accept', async (req, res) => {
+    try {
+      const { userId } = await who(req);
+      if (!userId) return void res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'Please sign in to continue.' } });
+      await acceptPolicies(deps.db, userId, 'clicked');
+      await audit(deps.db, userId, 'policies.accepted', {});
+      res.json({ ok: true });
     } catch (err) {
       bad(res, err);
     }

@@ -40,6 +40,8 @@ export function securityHeaders(opts: { https: boolean }) {
 
 /** The header carrying the client address to better-auth's limiter and to logs. Set here, never trusted from clients. */
 export const CLIENT_IP_HEADER = 'x-fk-client-ip';
+/** For sign-in, where the limiter's address is a per-account key: the real client address, kept for the session record. */
+export const REAL_IP_HEADER = 'x-fk-real-ip';
 
 /** Records the client address Express resolved (honouring `trust proxy`) in CLIENT_IP_HEADER, replacing anything sent. */
 export function clientIp() {
@@ -47,6 +49,7 @@ export function clientIp() {
     const ip = (req.ip ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (ip) req.headers[CLIENT_IP_HEADER] = ip;
     else delete req.headers[CLIENT_IP_HEADER];
+    delete req.headers[REAL_IP_HEADER];
     next();
   };
 }
@@ -65,6 +68,8 @@ export function accountThrottleAddress(email: string): string {
 export function signInThrottle() {
   return (req: Request, _res: Response, next: NextFunction) => {
     const email = typeof req.body?.email === 'string' ? req.body.email : '';
+    const real = req.headers[CLIENT_IP_HEADER];
+    if (typeof real === 'string') req.headers[REAL_IP_HEADER] = real;
     req.headers[CLIENT_IP_HEADER] = accountThrottleAddress(email);
     next();
   };

@@ -37,7 +37,7 @@ async function runFour(limit: number) {
 }
 
 describe('per-provider concurrency', () => {
-  it('never runs more jobs on a provider at once than its limit, across the workers', async () => {
+  it('never runs more jobs on a provider at once than its limit, whatever the number of workers', async () => {
     expect(await runFour(1)).toBe(1);
     expect(await runFour(4)).toBeGreaterThan(1);
   }, 60_000);

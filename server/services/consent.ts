@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AnalyticsInput, decodeConsentCookie, encodeConsentCookie, POLICY_VERSION, SetConsentInput, type ConsentChoice } from '../shared/consent.js';
 import { rooms } from '../shared/realtime.js';
 import type { Deps } from './deps.js';
+import { audit } from './audit.js';
 
 /** The network an address belongs to, never the address: IPv4 /24, IPv6 /48. */
 export function truncateIp(ip: string | null | undefined): string | null {
@@ -51,6 +52,7 @@ export async function setConsent(deps: Deps, who: { userId: string | null; ip?: 
       .returning('created_at')
       .executeTakeFirstOrThrow();
     deps.notifier.emit(rooms.user(who.userId), 'consent:changed', { ...input.choice });
+    await audit(deps.db, who.userId, 'consent.changed', { ...input.choice, source: input.source });
     return { cookie: encodeConsentCookie(input.choice, row.created_at), state: { decided: true, ...input.choice, at: row.created_at } };
   }
   return { cookie: encodeConsentCookie(input.choice, at), state: { decided: true, ...input.choice, at } };

@@ -193,6 +193,15 @@ export interface ConsentRecordTable {
   ip_network: string | null;
   created_at: Generated<Date>;
 }
+export interface PrivacyRequestTable {
+  id: Generated<string>;
+  user_id: string | null;
+  kind: 'access' | 'correction' | 'deletion' | 'portability' | 'objection';
+  message: string;
+  status: Generated<'open' | 'in_progress' | 'done' | 'rejected'>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
 export interface PolicyAcceptanceTable {
   user_id: string;
   policy: string;
@@ -284,6 +293,7 @@ export interface DB {
   analytics_event: AnalyticsEventTable;
   usage_log: UsageLogTable;
   policy_acceptance: PolicyAcceptanceTable;
+  privacy_request: PrivacyRequestTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

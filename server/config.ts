@@ -56,6 +56,7 @@ export const EnvSchema = z.object({
   }),
   UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
   EXPORT_RETENTION_DAYS: int(7, 1, 90),
+  ADMIN_EMAILS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [])),
   USAGE_LOG_RETENTION_DAYS: int(90, 1, 3650),
   ANALYTICS_RETENTION_DAYS: int(365, 1, 3650),
   DELETION_REQUEST_RETENTION_DAYS: int(365, 1, 3650),
@@ -108,6 +109,8 @@ export interface Config {
     /** host:port pairs whose result URLs may be fetched although not public (local fakes only). */
     mediaAllowHosts: string[];
   };
+  /** People (by email) who may see and handle privacy requests. */
+  adminEmails: string[];
   /** How long data kept for a limited time stays, in days. */
   retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number; usageLogDays: number; analyticsDays: number; deletionRequestDays: number };
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
@@ -165,6 +168,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
+    adminEmails: e.ADMIN_EMAILS,
     retention: {
       unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS,
       exportDays: e.EXPORT_RETENTION_DAYS,

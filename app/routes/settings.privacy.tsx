@@ -3,6 +3,7 @@ import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/rea
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState, type FormEvent } from 'react';
 import { formatBytes } from '../lib/format.js';
+import { PRIVACY_REQUEST_KINDS } from '../../server/shared/privacy.js';
 import { useConsent } from '../components/ConsentBanner.js';
 import { consentHistory } from '../../server/services/consent.js';
 import { useSocketEvent } from '../lib/realtime.js';
@@ -15,16 +16,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
   return {
     exports: await trpc.privacy.exports(),
+    requests: await trpc.privacy.myRequests(),
     consentHistory: await consentHistory(context.deps, me.id),
     graceDays: context.deps.config.retention.deletionGraceDays,
     exportDays: context.deps.config.retention.exportDays,
   };
 }
 
+const REQUEST_LABELS: Record<(typeof PRIVACY_REQUEST_KINDS)[number], string> = {
+  access: 'Seeing my data',
+  correction: 'Correcting my data',
+  deletion: 'Deleting my data',
+  portability: 'Taking my data elsewhere',
+  objection: 'Objecting to a use of my data',
+};
+
 const STATUS: Record<string, string> = { queued: 'Being prepared…', ready: 'Ready', failed: 'Failed', expired: 'Expired' };
 
 export default function PrivacySettings() {
-  const { exports, consentHistory: history, graceDays, exportDays } = useLoaderData<typeof loader>();
+  const { exports, requests, consentHistory: history, graceDays, exportDays } = useLoaderData<typeof loader>();
   const { consent } = useConsent();
   const trpc = useTRPC();
   const revalidator = useRevalidator();
@@ -32,6 +42,19 @@ export default function PrivacySettings() {
   const [error, setError] = useState<string | null>(null);
   const [password, setPassword] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const [kind, setKind] = useState<(typeof PRIVACY_REQUEST_KINDS)[number]>('access');
+  const [message, setMessage] = useState('');
+  const [sent, setSent] = useState(false);
+  const createRequest = useMutation(
+    trpc.privacy.createRequest.mutationOptions({
+      onSuccess: () => {
+        setMessage('');
+        setSent(true);
+        revalidator.revalidate();
+      },
+      onError: (e) => setError(errorMessage(e)),
+    }),
+  );
   const requestExport = useMutation(trpc.privacy.requestExport.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError: (e) => setError(errorMessage(e)) }));
   const requestDeletion = useMutation(
     trpc.privacy.requestDeletion.mutationOptions({
@@ -102,6 +125,50 @@ export default function PrivacySettings() {
                 <span className="muted small">
                   {new Date(h.created_at).toLocaleString('en')} · {h.source === 'visitor-cookie' ? 'chosen before signing in' : h.source} · policy {h.policy_version}
                 </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section className="panel stack" aria-labelledby="request-heading">
+        <h2 id="request-heading">Another request about your data</h2>
+        <p>For anything the buttons on this page do not cover, including objecting to a use of your data. We answer by email.</p>
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(null);
+            setSent(false);
+            createRequest.mutate({ kind, message });
+          }}
+        >
+          <div className="field">
+            <label htmlFor="request-kind">About</label>
+            <select id="request-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+              {PRIVACY_REQUEST_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {REQUEST_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="request-message">Your request</label>
+            <textarea id="request-message" value={message} onChange={(e) => setMessage(e.target.value)} rows={4} maxLength={2000} required />
+          </div>
+          <button type="submit" className="button primary" disabled={createRequest.isPending}>
+            Send the request
+          </button>
+          {sent ? <p role="status">Sent. You can follow its status below.</p> : null}
+        </form>
+        {requests.length > 0 ? (
+          <ul className="session-list" aria-label="Your requests">
+            {requests.map((r) => (
+              <li key={r.id}>
+                <span>
+                  {REQUEST_LABELS[r.kind]} · {new Date(r.created_at).toLocaleDateString('en')}
+                </span>
+                <span className="pill">{r.status.replace('_', ' ')}</span>
               </li>
             ))}
           </ul>

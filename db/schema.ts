@@ -193,6 +193,14 @@ export interface ConsentRecordTable {
   ip_network: string | null;
   created_at: Generated<Date>;
 }
+export interface BackupTable {
+  id: Generated<string>;
+  storage_key: string;
+  size_bytes: number;
+  tables: number;
+  rows: number;
+  created_at: Generated<Date>;
+}
 export interface PrivacyRequestTable {
   id: Generated<string>;
   user_id: string | null;
@@ -294,6 +302,7 @@ export interface DB {
   usage_log: UsageLogTable;
   policy_acceptance: PolicyAcceptanceTable;
   privacy_request: PrivacyRequestTable;
+  backup: BackupTable;
   billing_customer: BillingCustomerTable;
   subscription: SubscriptionTable;
   invoice: InvoiceTable;

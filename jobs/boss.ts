@@ -4,6 +4,7 @@ import type { Logger } from '../server/log.js';
 import { generationQueue } from './generation.js';
 import { retentionQueue } from './retention.js';
 import { deletionQueue, exportQueue } from './privacy.js';
+import { backupQueue } from './backup.js';
 
 export interface JobInfo {
   signal: AbortSignal;
@@ -27,7 +28,7 @@ export interface QueueDefinition<T> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue];
+export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue, backupQueue];
 
 export function createBoss(connectionString: string, log: Logger): PgBoss {
   const boss = new PgBoss({ connectionString, useListenNotify: true, max: 6 });

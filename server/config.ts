@@ -56,6 +56,7 @@ export const EnvSchema = z.object({
   }),
   UNSAVED_OUTPUT_RETENTION_DAYS: int(30, 1, 3650),
   EXPORT_RETENTION_DAYS: int(7, 1, 90),
+  BACKUP_RETENTION_DAYS: int(14, 1, 3650),
   ADMIN_EMAILS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [])),
   USAGE_LOG_RETENTION_DAYS: int(90, 1, 3650),
   ANALYTICS_RETENTION_DAYS: int(365, 1, 3650),
@@ -112,7 +113,7 @@ export interface Config {
   /** People (by email) who may see and handle privacy requests. */
   adminEmails: string[];
   /** How long data kept for a limited time stays, in days. */
-  retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number; usageLogDays: number; analyticsDays: number; deletionRequestDays: number };
+  retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number; usageLogDays: number; backupDays: number; analyticsDays: number; deletionRequestDays: number };
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
   stripe: { secretKey: string; webhookSecret: string | undefined; apiUrl: string | undefined } | undefined;
   catalog: Catalog;
@@ -174,6 +175,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       exportDays: e.EXPORT_RETENTION_DAYS,
       deletionGraceDays: e.DELETION_GRACE_DAYS,
       usageLogDays: e.USAGE_LOG_RETENTION_DAYS,
+      backupDays: e.BACKUP_RETENTION_DAYS,
       analyticsDays: e.ANALYTICS_RETENTION_DAYS,
       deletionRequestDays: e.DELETION_REQUEST_RETENTION_DAYS,
     },

@@ -11,6 +11,7 @@ import * as m0042 from './0042_consent_analytics.js';
 import * as m0043 from './0043_usage_log.js';
 import * as m0044 from './0044_policy_acceptance.js';
 import * as m0045 from './0045_privacy_requests.js';
+import * as m0046 from './0046_backups.js';
 import * as m0051 from './0051_keep_billing_records.js';
 import * as m0050 from './0050_billing.js';
 
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0043_usage_log': m0043,
   '0044_policy_acceptance': m0044,
   '0045_privacy_requests': m0045,
+  '0046_backups': m0046,
   '0050_billing': m0050,
   '0051_keep_billing_records': m0051,
 };

@@ -64,6 +64,16 @@ export const purgeUsageLogs = purgeOlderThan('usage-logs', 'usage_log', 'at', (d
 export const purgeAnalytics = purgeOlderThan('analytics-events', 'analytics_event', 'created_at', (d) => d.config.retention.analyticsDays);
 export const purgeFinishedDeletionRequests = purgeOlderThan('finished-deletion-requests', 'deletion_request', 'finished_at', (d) => d.config.retention.deletionRequestDays);
 
+/** Backups older than their period: file and record. */
+export async function purgeOldBackups(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  const cutoff = new Date(now.getTime() - deps.config.retention.backupDays * DAY);
+  const old = await deps.db.selectFrom('backup').select(['id', 'storage_key']).where('created_at', '<', cutoff).execute();
+  await Promise.all(old.map((b) => deps.storage.delete(b.storage_key)));
+  if (old.length) await deps.db.deleteFrom('backup').where('id', 'in', old.map((b) => b.id)).execute();
+  deps.log.info('retention: old backups removed', { removed: old.length });
+  return { task: 'backups', removed: old.length };
+}
+
 /** Every retention task, in order; the scheduled job runs them all. Billing and audit records are kept. */
 export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [
   purgeUnsavedOutputs,
@@ -71,6 +81,7 @@ export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResul
   purgeUsageLogs,
   purgeAnalytics,
   purgeFinishedDeletionRequests,
+  purgeOldBackups,
 ];
 
 export async function runRetention(deps: Deps, now = new Date()): Promise<RetentionResult[]> {

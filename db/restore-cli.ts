@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../server/config.js';
+import { createDiskStorage } from '../server/storage/index.js';
+import { restoreBackup } from '../server/services/backup.js';
+import { createDb, createPool } from './index.js';
+import { startEmbeddedPostgres } from './embedded.js';
+import { migrateToLatest } from './migrate.js';
+
+/**
+ * `npm run db:restore -- <backup key or file>`: loads a backup into DATABASE_URL (or the embedded
+ * database), after migrating it. The database's data is replaced: stop the server first.
+ */
+const arg = process.argv[2];
+if (!arg) {
+  process.stderr.write('Usage: npm run db:restore -- backups/<name>.jsonl.gz   (a key in storage, or a file path)\n');
+  process.exit(2);
+}
+const config = loadConfig();
+const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort });
+const db = createDb(createPool(config.databaseUrl ?? embedded!.url, 2));
+try {
+  await migrateToLatest(db);
+  const input = fs.existsSync(arg) ? fs.createReadStream(arg) : await createDiskStorage(config.storageDir).read(arg);
+  const { rows } = await restoreBackup(db, input);
+  process.stdout.write(`Restored ${rows} rows from ${arg}.\n`);
+} finally {
+  await db.destroy();
+  await embedded?.stop();
+}

@@ -51,3 +51,23 @@ test('policy pages are readable and accessible, linked from every page', async (
   await page.goto('/privacy');
   await expect(page.getByText('Usage log: 90 days.')).toBeVisible();
 });
+
+test('remembered studio settings need the preferences category, and go when it is withdrawn', async ({ signedIn: page }) => {
+  await page.goto('/studio');
+  await page.getByText('16:9').click();
+  await page.reload();
+  await expect(page.getByRole('radio', { name: '16:9' })).not.toBeChecked(); // not remembered without consent
+  await page.goto('/cookies');
+  await page.getByRole('checkbox', { name: /Preferences/ }).check();
+  await page.getByRole('button', { name: 'Save my choice' }).click();
+  await expect(page.getByText('Saved. It applies in all your open tabs.')).toBeVisible();
+  await page.goto('/studio');
+  await page.getByText('16:9').click();
+  await expect.poll(() => page.evaluate(() => window.localStorage.getItem('fk:studio-settings'))).toContain('16:9');
+  await page.reload();
+  await expect(page.getByRole('radio', { name: '16:9' })).toBeChecked();
+  await page.goto('/cookies');
+  await page.getByRole('checkbox', { name: /Preferences/ }).uncheck();
+  await page.getByRole('button', { name: 'Save my choice' }).click();
+  await expect.poll(() => page.evaluate(() => window.localStorage.getItem('fk:studio-settings'))).toBeNull();
+});

@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { useConsent } from '../components/ConsentBanner.js';
+import { STORAGE_KEYS } from '../../server/shared/consent.js';
 import type { GenerationView } from '../../server/services/generations.js';
 import type { ModelInfo } from '../../server/providers/index.js';
 import { ASPECT_RATIOS, CreateGenerationInput, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../server/shared/generation.js';
@@ -27,6 +29,8 @@ interface Reference {
   url: string;
   name: string;
 }
+
+const STUDIO_SETTINGS_KEY = STORAGE_KEYS.preferences[0];
 
 function upsert(list: GenerationView[], gen: GenerationView): GenerationView[] {
   const i = list.findIndex((g) => g.id === gen.id);
@@ -79,9 +83,34 @@ export default function Studio() {
   const effectiveDuration = duration ?? model?.durations?.[0];
   const cost = costOf(model, kind === 'video' ? 1 : count, effectiveDuration);
 
+  // Remembered settings are a "preferences" feature: kept in this browser only with that consent.
+  const { consent } = useConsent();
+  const restored = useRef(false);
+  useEffect(() => {
+    if (restored.current || !consent.preferences || params.toString()) return;
+    restored.current = true;
+    try {
+      const saved = JSON.parse(window.localStorage.getItem(STUDIO_SETTINGS_KEY) ?? 'null') as { kind?: 'image' | 'video'; modelId?: string; aspectRatio?: AspectRatio; count?: number } | null;
+      if (!saved) return;
+      if (saved.kind) setKind(saved.kind);
+      if (saved.modelId && models.some((m) => m.id === saved.modelId)) setModelId(saved.modelId);
+      if (saved.aspectRatio && saved.aspectRatio in ASPECT_RATIOS) setAspectRatio(saved.aspectRatio);
+      if (saved.count && saved.count >= 1 && saved.count <= 4) setCount(saved.count);
+    } catch {
+      /* unreadable: start from the defaults */
+    }
+  }, [consent.preferences, models, params]);
+  useEffect(() => {
+    if (!consent.preferences) return;
+    window.localStorage.setItem(STUDIO_SETTINGS_KEY, JSON.stringify({ kind, modelId: model?.id, aspectRatio, count }));
+  }, [consent.preferences, kind, model?.id, aspectRatio, count]);
+
   const create = useMutation(
     trpc.generation.create.mutationOptions({
-      onSuccess: (gen) => setJobs((list) => upsert(list, gen)),
+      onSuccess: (gen) => {
+        setJobs((list) => upsert(list, gen));
+        if (consent.analytics) void fetch('/api/analytics', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'generation_started', path: '/studio' }) }).catch(() => {});
+      },
       onError: (err) => setError(errorMessage(err)),
     }),
   );

@@ -131,6 +131,15 @@ describe('account deletion', () => {
     expect(await server.deps.db.selectFrom('user').select('id').where('id', '=', early.id).executeTakeFirst()).toBeDefined();
   });
 
+  it('refuses a second deletion request while one is pending, changing nothing', async () => {
+    const { requestDeletion } = await import('./privacy.js');
+    const { user } = await userWithData('Hal');
+    const first = await requestDeletion(server.deps, { userId: user.id });
+    await expect(requestDeletion(server.deps, { userId: user.id })).rejects.toMatchObject({ code: 'CONFLICT', userMessage: 'Your account is already scheduled for deletion.' });
+    const rows = await server.deps.db.selectFrom('deletion_request').select(['id', 'status']).where('user_id', '=', user.id).execute();
+    expect(rows).toEqual([{ id: first.id, status: 'pending' }]);
+  });
+
   it('hands a team workspace to another member instead of deleting it', async () => {
     const { user: owner, api } = await userWithData('Fran');
     const member = await signUp(server, 'Gus');

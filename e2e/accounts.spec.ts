@@ -2,13 +2,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TOTP } from 'otpauth';
+import pg from 'pg';
 import { expect, expectAccessible, test, type E2EUser } from './fixtures.js';
 
 /** The e2e server has no SMTP: mail lands in its development outbox, which the specs read. */
-function outboxDir() {
+function e2eServer() {
   const port = Number(process.env.E2E_PORT ?? 3211);
-  const { dataDir } = JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string };
-  return path.join(dataDir, 'outbox');
+  return JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string; databaseUrl: string };
+}
+function outboxDir() {
+  return path.join(e2eServer().dataDir, 'outbox');
+}
+/** Reads what the server stored (the assertion is on the database, not only on the page). */
+async function query<T>(text: string, values: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: e2eServer().databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 async function linkFromMail(to: string, subject: RegExp): Promise<string> {
   const deadline = Date.now() + 10_000;
@@ -42,15 +55,55 @@ test('forgot password: the emailed link sets a new one', async ({ signedIn: page
   await expect(page).toHaveURL(/\/studio$/);
 });
 
-test('the confirmation reminder goes away once the emailed link is followed', async ({ signedIn: page, user }) => {
+test('the confirmation reminder goes away once the link in the mail (development outbox) is followed', async ({ signedIn: page, user }) => {
   await page.goto('/studio');
   const banner = page.getByRole('region', { name: 'Email confirmation' });
   await expect(banner).toContainText(user.email);
+  // The message, as listed on /dev/outbox: its link is clicked like in a mail client.
+  await page.goto('/dev/outbox');
+  await expect(page.getByRole('heading', { name: 'Development outbox' })).toBeVisible();
+  const message = page.getByRole('article', { name: 'Confirm your email address for Flux Klein' }).filter({ hasText: user.email });
+  await expect(message).toContainText('You got this message because');
+  await expectAccessible(page);
+  await message.getByRole('link', { name: /\/api\/auth\/verify-email\?token=/ }).click();
+  await expect(page).toHaveURL(/\/verify-email$/);
+  await expect(page.getByText(`Your email address ${user.email} is confirmed`)).toBeVisible();
+  await expect(banner).toHaveCount(0);
+  await expectAccessible(page);
+  const [row] = await query<{ emailVerified: boolean }>('select "emailVerified" from "user" where email = $1', [user.email]);
+  expect(row?.emailVerified).toBe(true);
+  await page.goto('/settings/account');
+  await expect(page.getByText('Confirmed')).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('a confirmation link that is not valid says so and offers a new one', async ({ signedIn: page, user }) => {
+  await page.goto('/api/auth/verify-email?token=not-a-token&callbackURL=%2Fverify-email');
+  await expect(page).toHaveURL(/\/verify-email\?error=/);
+  await expect(page.getByRole('alert')).toHaveText('This confirmation link is not valid, or was already used.');
+  await expectAccessible(page);
+  await page.getByRole('button', { name: `Send a new link to ${user.email}` }).click();
+  await expect(page.getByText(`We sent a new confirmation link to ${user.email}.`)).toBeVisible();
+  const [row] = await query<{ emailVerified: boolean }>('select "emailVerified" from "user" where email = $1', [user.email]);
+  expect(row?.emailVerified).toBe(false);
+});
+
+test('change of email address: approved from the current address, confirmed from the new one', async ({ signedIn: page, user }) => {
   await page.goto(await linkFromMail(user.email, /Confirm your email address/));
   await page.goto('/settings/account');
   await expect(page.getByText('Confirmed')).toBeVisible();
-  await expect(banner).toHaveCount(0);
-  await expectAccessible(page);
+  const newEmail = user.email.replace('e2e-', 'moved-');
+  await page.getByLabel('New address').fill(newEmail);
+  await page.getByRole('button', { name: 'Change address' }).click();
+  await expect(page.getByText(`We sent a link to ${user.email} to approve the change`)).toBeVisible();
+  const stored = async () => (await query<{ email: string }>('select email from "user" where email in ($1, $2)', [user.email, newEmail])).map((r) => r.email);
+  expect(await stored()).toEqual([user.email]);
+  await page.goto(await linkFromMail(user.email, /Approve the new email address/));
+  expect(await stored()).toEqual([user.email]);
+  await page.goto(await linkFromMail(newEmail, /Confirm your email address/));
+  await expect(page).toHaveURL(/\/settings\/account$/);
+  await expect(page.getByText(`${newEmail} ·`)).toBeVisible();
+  expect(await stored()).toEqual([newEmail]);
 });
 
 test('two-factor sign-in: set up with the key, then asked for a code at sign-in', async ({ signedIn: page, user }: { signedIn: import('@playwright/test').Page; user: E2EUser }) => {
@@ -98,8 +151,12 @@ test('sign in with GitHub: account created with the provider id; the only method
   const methods = page.getByRole('list', { name: 'Sign-in methods' });
   await expect(methods).toContainText('GitHub');
   await expect(methods).toContainText('Account 4242');
+  // Stored: the provider's account id, linked to the user the provider's address belongs to.
+  const stored = await query<{ providerId: string; accountId: string; email: string }>('select a."providerId", a."accountId", u.email from account a join "user" u on u.id = a."userId" where u.email = $1', ['octo@example.test']);
+  expect(stored).toEqual([{ providerId: 'github', accountId: '4242', email: 'octo@example.test' }]);
   await expectAccessible(page);
   await page.getByRole('button', { name: 'Remove GitHub' }).click();
   await expect(page.getByRole('alert')).toHaveText('This is your only way to sign in, so it cannot be removed. Add another one first.');
   await expect(methods).toContainText('GitHub');
+  expect(await query('select 1 from account a join "user" u on u.id = a."userId" where u.email = $1', ['octo@example.test'])).toHaveLength(1);
 });

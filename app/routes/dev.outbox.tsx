@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
+import { Fragment } from 'react';
 
 export const meta: MetaFunction = () => [{ title: 'Development outbox — Flux Klein' }];
 
@@ -7,6 +8,24 @@ export const meta: MetaFunction = () => [{ title: 'Development outbox — Flux K
 export async function loader({ context }: LoaderFunctionArgs) {
   if (context.deps.config.env === 'production') throw new Response('Not found', { status: 404 });
   return { messages: await context.deps.mailer.outbox(50) };
+}
+
+/** The message text with every http(s) URL as a link (the links a person would click in their mail). */
+function TextWithLinks({ text }: { text: string }) {
+  const parts = text.split(/(https?:\/\/[^\s]+)/g);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <a key={i} href={part}>
+            {part}
+          </a>
+        ) : (
+          <Fragment key={i}>{part}</Fragment>
+        ),
+      )}
+    </>
+  );
 }
 
 export default function Outbox() {
@@ -22,7 +41,9 @@ export default function Outbox() {
           <p className="muted small">
             To {m.to} · {new Date(m.sentAt).toLocaleString('en')}
           </p>
-          <pre className="outbox-text">{m.text}</pre>
+          <pre className="outbox-text">
+            <TextWithLinks text={m.text} />
+          </pre>
         </article>
       ))}
     </div>

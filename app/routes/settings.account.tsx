@@ -9,11 +9,10 @@ import { requireUser } from '../lib/session.server.js';
 export const meta: MetaFunction = () => [{ title: 'Account — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { me } = await requireUser(request, context);
-  const accounts = await context.auth.api.listUserAccounts({ headers: request.headers });
-  const linked = accounts.map((a) => ({ id: a.id, providerId: a.providerId, accountId: a.accountId }));
-  const available = Object.keys(context.deps.config.oauth).filter((p) => !linked.some((a) => a.providerId === p));
-  return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available };
+  const { me, trpc } = await requireUser(request, context);
+  const { methods, available, canRemove } = await trpc.account.methods();
+  const linked = methods.map((a) => ({ id: a.id, providerId: a.providerId, accountId: a.accountId }));
+  return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available, canRemove };
 }
 
 const Intent = z.discriminatedUnion('intent', [
@@ -48,13 +47,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const body = (await res.json().catch(() => ({}))) as { code?: string };
     return { error: body.code === 'FAILED_TO_UNLINK_LAST_ACCOUNT' ? 'This is your only way to sign in, so it cannot be removed. Add another one first.' : 'That sign-in method could not be removed.' };
   }
-  const res = await authRequest(context, request, '/send-verification-email', { email: me.email, callbackURL: '/studio' });
+  const res = await authRequest(context, request, '/send-verification-email', { email: me.email, callbackURL: '/verify-email' });
   if (res.status === 429) return { error: TOO_MANY };
   return { ok: `We sent a new confirmation link to ${me.email}.` };
 }
 
 export default function Account() {
-  const { name, email, emailVerified, linked, available } = useLoaderData<typeof loader>();
+  const { name, email, emailVerified, linked, available, canRemove } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   return (
@@ -97,6 +96,7 @@ export default function Account() {
               <div>
                 <strong>{providerLabel(a.providerId)}</strong>
                 {a.providerId !== 'credential' ? <div className="muted small">Account {a.accountId}</div> : null}
+                {!canRemove ? <div className="muted small">Your only way to sign in: add another before removing it.</div> : null}
               </div>
               <Form method="post">
                 <input type="hidden" name="intent" value="unlink" />

@@ -1,7 +1,7 @@
 import { TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
-import { signUp, startTestServer, type TestServer, type TestUser } from '../testing/harness.js';
+import { signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
 
 let smtp: TestSmtp;
 let server: TestServer;
@@ -40,9 +40,22 @@ describe('email verification', () => {
     expect((await session(user.cookie))?.user?.emailVerified).toBe(false);
     const link = linkIn(mail, `${server.config.baseUrl}/api/auth/verify-email`);
     const res = await fetch(link.replace(server.config.baseUrl, server.url), { redirect: 'manual' });
-    expect([200, 302]).toContain(res.status);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/verify-email');
+    // Following a link is not signing in (it would skip the password and two-factor).
+    expect(res.headers.getSetCookie().filter((c) => c.includes('session_token='))).toEqual([]);
     const row = await server.deps.db.selectFrom('user').select('emailVerified').where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(row.emailVerified).toBe(true);
+    expect((await session(user.cookie))?.user?.emailVerified).toBe(true);
+  });
+
+  it('sends a link that is not valid back to /verify-email with an error, changing nothing', async () => {
+    const user = await signUp(server);
+    const res = await fetch(`${server.url}/api/auth/verify-email?token=forged.token.value&callbackURL=%2Fverify-email`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(/^\/verify-email\?error=[A-Z_]+$/);
+    const row = await server.deps.db.selectFrom('user').select('emailVerified').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.emailVerified).toBe(false);
   });
 });
 
@@ -145,6 +158,26 @@ describe('brute force', () => {
     }
   });
 
+  it('limits sign-up and verification requests per client address', async () => {
+    const limited = await startTestServer(inject('pgAdminUrl'), { env: { AUTH_RATE_LIMIT: 'true' } });
+    try {
+      const call = (path: string, body: unknown) =>
+        fetch(`${limited.url}/api/auth${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify(body) });
+      const email = (i: number) => `burst-${i}-${Date.now()}@example.test`;
+      for (let i = 0; i < 10; i++) expect((await call('/sign-up/email', { email: email(i), password: PASSWORD, name: 'B' })).status).toBe(200);
+      const refused = await call('/sign-up/email', { email: email(10), password: PASSWORD, name: 'B' });
+      expect(refused.status).toBe(429);
+      expect(await limited.deps.db.selectFrom('user').select('id').where('email', '=', email(10)).executeTakeFirst()).toBeUndefined();
+      for (let i = 0; i < 5; i++) expect((await call('/send-verification-email', { email: email(i), callbackURL: '/verify-email' })).status).toBe(200);
+      expect((await call('/send-verification-email', { email: email(0), callbackURL: '/verify-email' })).status).toBe(429);
+      // The counters are rows in Postgres (shared by every process), not process memory.
+      const keys = await limited.deps.db.selectFrom('rateLimit').select('key').execute();
+      expect(keys.map((k) => k.key)).toEqual(expect.arrayContaining([expect.stringContaining('/sign-up/email'), expect.stringContaining('/send-verification-email')]));
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('takes about as long for an unknown address as for a wrong password', async () => {
     const known = await signUp(server);
     const time = async (email: string) => {
@@ -166,6 +199,48 @@ describe('brute force', () => {
 });
 
 describe('enumeration', () => {
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  async function timeBoth(known: (i: number) => Promise<Response>, unknown: (i: number) => Promise<Response>) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      let t = performance.now();
+      await known(i);
+      a.push(performance.now() - t);
+      t = performance.now();
+      await unknown(i);
+      b.push(performance.now() - t);
+    }
+    return median(a) / median(b);
+  }
+
+  it('answers a reset request alike, and about as fast, for a known and an unknown address', async () => {
+    const known = await signUp(server);
+    const reset = (email: string) => post('/request-password-reset', { email, redirectTo: '/reset-password' });
+    const a = await reset(known.email);
+    const b = await reset(`ghost-${Date.now()}@example.test`);
+    expect(a.status).toBe(b.status);
+    expect(await a.text()).toBe(await b.text());
+    // The message goes out after the answer, so sending it does not show in the timing.
+    const ratio = await timeBoth(
+      () => reset(known.email),
+      (i) => reset(`ghost-${i}-${Date.now()}@example.test`),
+    );
+    expect(ratio).toBeGreaterThan(0.33);
+    expect(ratio).toBeLessThan(3);
+    await smtp.waitFor(known.email, /Reset your Flux Klein password/);
+  });
+
+  it('answers sign-up about as fast for an existing address as for a new one', async () => {
+    const existing = await signUp(server);
+    const ratio = await timeBoth(
+      () => post('/sign-up/email', { email: existing.email, password: 'some password 1', name: 'X' }),
+      (i) => post('/sign-up/email', { email: `fresh-${i}-${Date.now()}@example.test`, password: 'some password 1', name: 'X' }),
+    );
+    expect(ratio).toBeGreaterThan(0.33);
+    expect(ratio).toBeLessThan(3);
+  });
+
   it('answers sign-up alike for a new and an existing address, and tells the owner', async () => {
     const existing = await signUp(server);
     const attempt = (email: string) => post('/sign-up/email', { email, password: 'some password 1', name: 'X' });
@@ -181,11 +256,52 @@ describe('enumeration', () => {
 });
 
 describe('session cookie', () => {
-  it('is HttpOnly and SameSite=Lax', async () => {
+  it('is HttpOnly and SameSite=Lax, not Secure over plain http, with a 30-day expiry', async () => {
     const res = await signIn((await signUp(server)).email);
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('better-auth.session_token='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/;\s*Secure/i);
+    const maxAge = Number(/Max-Age=(\d+)/i.exec(cookie)?.[1]);
+    expect(maxAge).toBe(60 * 60 * 24 * 30);
+  });
+
+  it('is Secure (and __Secure- prefixed) when BASE_URL is https', async () => {
+    const secure = await startTestServer(inject('pgAdminUrl'), { env: { BASE_URL: 'https://flux.example.test' } });
+    try {
+      const user = await signUp(secure);
+      expect(user.cookie).toMatch(/^__Secure-better-auth\.session_token=/);
+      const res = await fetch(`${secure.url}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://flux.example.test' },
+        body: JSON.stringify({ email: user.email, password: PASSWORD }),
+      });
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Secure-better-auth.session_token='))!;
+      expect(cookie).toMatch(/;\s*Secure/i);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Lax/i);
+    } finally {
+      await secure.stop();
+    }
+  });
+});
+
+describe('sessions', () => {
+  it('record the device and the real client address (not the sign-in throttle key)', async () => {
+    const user = await signUp(server);
+    const res = await fetch(`${server.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.config.baseUrl, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+      body: JSON.stringify({ email: user.email, password: PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+    const row = await server.deps.db.selectFrom('session').select(['ipAddress', 'userAgent', 'expiresAt']).where('token', '=', token).executeTakeFirstOrThrow();
+    expect(row.userAgent).toBe('Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0');
+    expect(row.ipAddress).toBe('127.0.0.1');
+    const days = (new Date(row.expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThanOrEqual(30);
   });
 });
 
@@ -215,9 +331,12 @@ describe('unconfirmed accounts', () => {
   it('may not invite others until the address is confirmed', async () => {
     const { requireVerifiedEmail } = await import('../services/accounts.js');
     const user = await signUp(server);
-    await expect(requireVerifiedEmail(server.deps.db, { userId: user.id })).rejects.toMatchObject({ code: 'FORBIDDEN', userMessage: expect.stringMatching(/Confirm your email address first/) });
+    await expect(requireVerifiedEmail(server.deps.db, { userId: user.id })).rejects.toMatchObject({ code: 'FORBIDDEN', userMessage: expect.stringMatching(/^Verify your email address first/) });
+    // What the pages read: me.get says the address is not confirmed yet.
+    expect((await trpcClient(server, user).me.get.query())?.emailVerified).toBe(false);
     const link = linkIn(await smtp.waitFor(user.email, /Confirm your email address/), `${server.config.baseUrl}/api/auth/verify-email`);
     await fetch(link.replace(server.config.baseUrl, server.url), { redirect: 'manual' });
     await expect(requireVerifiedEmail(server.deps.db, { userId: user.id })).resolves.toBeUndefined();
+    expect((await trpcClient(server, user).me.get.query())?.emailVerified).toBe(true);
   });
 });

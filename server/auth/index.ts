@@ -76,19 +76,24 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
         }),
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 60 * 60,
-      sendResetPassword: async ({ user, url }) =>
-        send({
+      // Not awaited: the answer must not wait for SMTP, or a known address would answer measurably
+      // later than an unknown one (which sends nothing). `send` logs failures.
+      sendResetPassword: async ({ user, url }) => {
+        void send({
           to: user.email,
           subject: 'Reset your Flux Klein password',
           heading: 'Reset your password',
           paragraphs: ['Someone asked to reset the password of the Flux Klein account for this address. If it was you, choose a new password with the link below. It works once, within an hour.', 'If it was not you, ignore this message: your password stays as it is.'],
           action: { label: 'Choose a new password', url },
           reason: 'You got this message because a password reset was requested for your account.',
-        }),
+        });
+      },
     },
     emailVerification: {
       sendOnSignUp: true,
-      autoSignInAfterVerification: true,
+      // A link is not a sign-in: signing in by it would skip the password and two-factor. The
+      // person is usually signed in already (sign-up signs in); elsewhere /verify-email says "sign in".
+      autoSignInAfterVerification: false,
       expiresIn: 60 * 60 * 24,
       sendVerificationEmail: async ({ user, url }) =>
         send({
@@ -96,7 +101,7 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           subject: 'Confirm your email address for Flux Klein',
           heading: 'Confirm your email address',
           paragraphs: [`Welcome${user.name ? `, ${user.name}` : ''}! Please confirm that this address is yours. Until you do, you can use Flux Klein but cannot invite others.`],
-          action: { label: 'Confirm my address', url },
+          action: { label: 'Confirm my address', url: landOnVerifyPage(url) },
           reason: 'You got this message because this address was used to create an account or was added to one.',
         }),
     },
@@ -168,6 +173,17 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       },
     },
   });
+}
+
+/**
+ * Verification links land on /verify-email (which says whether it worked) unless the caller named
+ * another page, e.g. the account page for a change of address.
+ */
+function landOnVerifyPage(url: string): string {
+  const link = new URL(url);
+  const cb = link.searchParams.get('callbackURL');
+  if (!cb || cb === '/') link.searchParams.set('callbackURL', '/verify-email');
+  return link.toString();
 }
 
 /**

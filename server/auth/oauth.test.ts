@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFakeGithub, type FakeOAuth } from '../testing/fake-oauth.js';
-import { signUp, startTestServer, type TestServer } from '../testing/harness.js';
+import { signUp, startTestServer, trpcClient, type TestServer } from '../testing/harness.js';
 
 let github: FakeOAuth;
 let server: TestServer;
@@ -43,6 +43,21 @@ async function oauthSignIn(path: '/sign-in/social' | '/link-social', cookie = ''
   return { jar, location: back.headers.get('location') };
 }
 
+describe('providers', () => {
+  it('are offered only when configured (the sign-in pages show a button per configured one)', async () => {
+    expect(Object.keys(server.config.oauth)).toEqual(['github']);
+    const bare = await startTestServer(inject('pgAdminUrl'));
+    try {
+      expect(bare.config.oauth).toEqual({});
+      // better-auth knows no provider either: starting one is refused.
+      const res = await fetch(`${bare.url}/api/auth/sign-in/social`, { method: 'POST', headers: { 'content-type': 'application/json', origin: bare.config.baseUrl }, body: JSON.stringify({ provider: 'github', callbackURL: '/studio' }) });
+      expect(res.ok).toBe(false);
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
 describe('sign in with GitHub', () => {
   it('creates an account with the provider account id and a personal workspace', async () => {
     github.nextUser = { id: 777001, login: 'mona', name: 'Mona Lisa', email: 'mona@example.test' };
@@ -55,6 +70,11 @@ describe('sign in with GitHub', () => {
     expect(github.tokenRequests.at(-1)).toMatchObject({ client_id: 'gh-client', grant_type: 'authorization_code' });
     const ws = await server.deps.db.selectFrom('membership').select('role').where('user_id', '=', me.user.id).execute();
     expect(ws).toEqual([{ role: 'owner' }]);
+    // The account page's view: GitHub with its account id, the only method, so not removable.
+    const methods = await trpcClient(server, { id: me.user.id, email: me.user.email, cookie: jar }).account.methods.query();
+    expect(methods.methods.map((m) => ({ providerId: m.providerId, accountId: m.accountId }))).toEqual([{ providerId: 'github', accountId: '777001' }]);
+    expect(methods.canRemove).toBe(false);
+    expect(methods.available).toEqual([]);
     // The only way to sign in cannot be unlinked.
     const unlink = await fetch(`${server.url}/api/auth/unlink-account`, {
       method: 'POST',
@@ -69,7 +89,9 @@ describe('sign in with GitHub', () => {
   it('links GitHub to a password account, and then unlinks it', async () => {
     const user = await signUp(server);
     github.nextUser = { id: 777002, login: 'linker', name: 'Link Er', email: null };
+    expect(await trpcClient(server, user).account.methods.query()).toMatchObject({ available: ['github'], canRemove: false });
     await oauthSignIn('/link-social', user.cookie);
+    expect(await trpcClient(server, user).account.methods.query()).toMatchObject({ available: [], canRemove: true });
     const accounts = await server.deps.db.selectFrom('account').select(['providerId', 'accountId']).where('userId', '=', user.id).orderBy('providerId').execute();
     expect(accounts).toEqual([
       { providerId: 'credential', accountId: user.id },

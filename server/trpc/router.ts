@@ -5,6 +5,7 @@ import { creditsRouter } from './routers/credits.js';
 import { generationRouter } from './routers/generation.js';
 import { meRouter } from './routers/me.js';
 import { privacyRouter } from './routers/privacy.js';
+import { accountRouter } from './routers/account.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -13,6 +14,7 @@ export const appRouter = router({
   credits: creditsRouter,
   billing: billingRouter,
   privacy: privacyRouter,
+  account: accountRouter,
 });
 
 export type AppRouter = typeof appRouter;

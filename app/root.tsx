@@ -4,6 +4,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import './lib/context.js';
 import { AppHeader } from './components/AppHeader.js';
+import { pickWorkspace } from './lib/workspace.server.js';
 import { JobToasts } from './components/JobToasts.js';
 import { Toaster } from './components/Toaster.js';
 import { RealtimeProvider } from './lib/realtime.js';
@@ -33,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const cookie = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CONSENT_COOKIE}=`))?.slice(CONSENT_COOKIE.length + 1) ?? null;
   const consent = await currentConsent(context.deps, { userId: me?.id ?? null, cookie, ip: request.headers.get(CLIENT_IP_HEADER) });
   const policies = me ? await pendingPolicies(context.deps.db, me.id) : [];
-  return { me, policies, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
+  return { me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -56,7 +57,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
-  const { me, policies, consent } = useLoaderData<typeof loader>();
+  const { me, policies, consent, currentWorkspaceId } = useLoaderData<typeof loader>();
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTrpcClient);
   return (
@@ -65,7 +66,7 @@ export default function App() {
         <RealtimeProvider enabled={Boolean(me)}>
           <ConsentProvider initial={consent}>
           <Toaster>
-            <AppHeader user={me} />
+            <AppHeader user={me} currentWorkspaceId={currentWorkspaceId} />
             {me && !me.emailVerified ? (
               <div className="verify-banner" role="region" aria-label="Email confirmation">
                 <span>Please confirm your email address: we sent a link to {me.email}. Until then you cannot invite others.</span>

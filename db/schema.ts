@@ -80,6 +80,8 @@ export interface MembershipTable {
   user_id: string;
   role: Role;
   created_at: Generated<Date>;
+  /** When the member last did something in the workspace (board edits, joins); null: never. */
+  last_active_at: Generated<Date | null>;
 }
 
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -281,6 +283,55 @@ export interface CreditPurchaseTable {
   created_at: Generated<Date>;
 }
 
+// ---- teams and boards (issue 5) ----
+export interface InvitationTable {
+  id: Generated<string>;
+  workspace_id: string;
+  email: string;
+  role: Exclude<Role, 'owner'>;
+  token_hash: string;
+  invited_by: string | null;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+  sent_at: Generated<Date>;
+}
+export interface BoardTable {
+  id: Generated<string>;
+  workspace_id: string;
+  name: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface BoardUpdateTable {
+  id: Generated<number>;
+  board_id: string;
+  update: Uint8Array;
+  user_id: string | null;
+  created_at: Generated<Date>;
+}
+export interface BoardSnapshotTable {
+  board_id: string;
+  state: Uint8Array;
+  updates_merged: Generated<number>;
+  compacted_at: Generated<Date>;
+}
+export interface NotificationTable {
+  id: Generated<string>;
+  user_id: string;
+  workspace_id: string | null;
+  kind: string;
+  title: string;
+  body: string | null;
+  link: string | null;
+  ref: string;
+  read_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   user: UserTable;
   session: SessionTable;
@@ -308,6 +359,11 @@ export interface DB {
   invoice: InvoiceTable;
   stripe_event: StripeEventTable;
   credit_purchase: CreditPurchaseTable;
+  invitation: InvitationTable;
+  board: BoardTable;
+  board_update: BoardUpdateTable;
+  board_snapshot: BoardSnapshotTable;
+  notification: NotificationTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

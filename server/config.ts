@@ -72,6 +72,11 @@ export const EnvSchema = z.object({
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
+  INVITATION_TTL_DAYS: int(7, 1, 90),
+  BOARD_MAX_UPDATE_BYTES: int(32 * 1024, 1024, 60 * 1024),
+  BOARD_MAX_DOC_BYTES: int(8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  BOARD_UPDATES_PER_SECOND: int(60, 1, 10_000),
+  BOARD_COMPACT_AFTER_UPDATES: int(200, 1, 1_000_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -127,6 +132,10 @@ export interface Config {
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   mailFrom: string;
+  /** How long an invitation link stays valid, in days. */
+  invitationTtlDays: number;
+  /** Live boards: limits per update, per document and per socket; compaction threshold. */
+  boards: { maxUpdateBytes: number; maxDocBytes: number; updatesPerSecond: number; compactAfterUpdates: number };
 }
 
 export class ConfigError extends Error {}
@@ -188,6 +197,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerPreference: e.MODEL_PROVIDER_ORDER,
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
+    invitationTtlDays: e.INVITATION_TTL_DAYS,
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

@@ -27,6 +27,9 @@ import { createMailer } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
+import { createBoardSync, type BoardSync } from './realtime/boards.js';
+import { boardGenerationHook, boardsApi } from './services/boards.js';
+import { jobNotificationHook } from './services/notifications.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { createContext } from './trpc/init.js';
@@ -48,6 +51,8 @@ export interface Running {
   io: IO;
   boss: PgBoss;
   databaseUrl: string;
+  /** Live boards of this process (server/realtime/boards.ts). */
+  boardSync: BoardSync;
   shutdown(): Promise<void>;
 }
 
@@ -77,7 +82,8 @@ function lifecycle(log: Logger) {
 
 /** Cross-area hooks, registered in one place so web and worker processes behave alike. */
 function createHooks(): Hooks {
-  return { generationChanged: [] };
+  // Boards: a generation started on a board lands on it; notifications: job finished/failed.
+  return { generationChanged: [boardGenerationHook, jobNotificationHook] };
 }
 
 /** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */
@@ -130,6 +136,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const httpServer = http.createServer(app);
     const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
+    const boardSync = await createBoardSync({ io, db, databaseUrl: database.url, limits: config.boards, log });
+    io.on('connection', (socket) => boardSync.attach(socket));
+    // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.
+    life.add('board sync (compact live boards)', () => boardSync.close());
 
     // Stopped before Socket.io, so that jobs finishing during shutdown can still announce it.
     const boss = createBoss(database.url, log);
@@ -150,6 +160,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       notifier: ioNotifier(io),
       mailer,
       hooks: createHooks(),
+      boards: boardsApi,
       stripe: createStripe(config),
       log,
     };
@@ -233,7 +244,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     const url = `http://localhost:${port}`;
     log.info('Flux Klein is ready', { url: config.baseUrl, port, embeddedDatabase: Boolean(database.embedded), worker: config.runWorker });
-    return { url, config, deps, auth, io, boss, databaseUrl: database.url, shutdown: () => life.close() };
+    return { url, config, deps, auth, io, boss, boardSync, databaseUrl: database.url, shutdown: () => life.close() };
   } catch (err) {
     await life.close();
     throw err;
@@ -266,6 +277,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       notifier: realtime.notifier,
       mailer: createMailer(config, log),
       hooks: createHooks(),
+      boards: boardsApi,
       stripe: createStripe(config),
       log,
     };

@@ -1,14 +1,16 @@
 import { Form, NavLink } from '@remix-run/react';
 import { CreditsBadge } from './CreditsBadge.js';
+import { NotificationBell } from './NotificationBell.js';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher.js';
 
 export interface HeaderUser {
   name: string;
   email: string;
-  workspaces: { id: string; name: string; kind: string }[];
+  workspaces: { id: string; name: string; kind: string; role?: string }[];
 }
 
-export function AppHeader({ user }: { user: HeaderUser | null }) {
-  const workspace = user?.workspaces[0];
+export function AppHeader({ user, currentWorkspaceId = null }: { user: HeaderUser | null; currentWorkspaceId?: string | null }) {
+  const workspace = user?.workspaces.find((w) => w.id === currentWorkspaceId) ?? user?.workspaces[0];
   return (
     <header className="app-header">
       <a href="#main" className="skip-link">
@@ -23,15 +25,13 @@ export function AppHeader({ user }: { user: HeaderUser | null }) {
           <nav aria-label="Main" className="main-nav">
             <NavLink to="/studio">Studio</NavLink>
             <NavLink to="/library">Library</NavLink>
+            <NavLink to="/boards">Boards</NavLink>
             <NavLink to="/billing">Billing</NavLink>
           </nav>
           <div className="header-end">
             {workspace ? <CreditsBadge workspaceId={workspace.id} /> : null}
-            {workspace ? (
-              <span className="workspace-chip" title="Current workspace">
-                {workspace.name}
-              </span>
-            ) : null}
+            {workspace ? <WorkspaceSwitcher workspaces={user.workspaces} currentId={workspace.id} /> : null}
+            <NotificationBell />
             <NavLink to="/settings/account" className="user-name" title={`${user.email}: account settings`}>
               {user.name || user.email}
             </NavLink>

@@ -5,14 +5,15 @@ import * as m0003 from './0003_generations_assets.js';
 import * as m0004 from './0004_socket_io.js';
 import * as m0005 from './0005_studio.js';
 import * as m0006 from './0006_asset_output_index.js';
+import * as m0020 from './0020_teams_boards.js';
 import * as m0030 from './0030_auth_plugins.js';
 import * as m0040 from './0040_privacy.js';
+import * as m0051 from './0051_keep_billing_records.js';
 import * as m0042 from './0042_consent_analytics.js';
 import * as m0043 from './0043_usage_log.js';
 import * as m0044 from './0044_policy_acceptance.js';
 import * as m0045 from './0045_privacy_requests.js';
 import * as m0046 from './0046_backups.js';
-import * as m0051 from './0051_keep_billing_records.js';
 import * as m0050 from './0050_billing.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0004_socket_io': m0004,
   '0005_studio': m0005,
   '0006_asset_output_index': m0006,
+  '0020_teams_boards': m0020,
   '0030_auth_plugins': m0030,
   '0040_privacy': m0040,
   '0042_consent_analytics': m0042,

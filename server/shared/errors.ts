@@ -14,6 +14,16 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'That is too large.' },
   PROVIDER_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The image model is not reachable right now. Please try again in a minute.' },
   GENERATION_FAILED: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'The generation failed. Please try again.' },
+  // teams and boards (issue 5)
+  INVITATION_EXPIRED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation has expired. Ask the person who invited you to send a new one.' },
+  INVITATION_USED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation has already been used.' },
+  INVITATION_REVOKED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation was withdrawn. Ask the workspace admin for a new one.' },
+  INVITATION_WRONG_EMAIL: { http: 403, trpc: 'FORBIDDEN', message: 'This invitation was sent to a different email address. Sign in with that address to accept it.' },
+  BOARD_READ_ONLY: { http: 403, trpc: 'FORBIDDEN', message: 'You can view this board but not change it. Ask an admin for editor access.' },
+  BOARD_UPDATE_MALFORMED: { http: 400, trpc: 'BAD_REQUEST', message: 'That change to the board could not be read and was not saved.' },
+  BOARD_UPDATE_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'That change is too large to save in one go.' },
+  BOARD_FULL: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'This board is full. Remove some items or start a new board.' },
+  BOARD_ACCESS_REVOKED: { http: 403, trpc: 'FORBIDDEN', message: 'You no longer have access to this board.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -21,13 +21,49 @@ export interface ServerToClientEvents {
   'billing:updated': (e: { workspaceId: string }) => void;
   'export:ready': (e: { id: string; url: string }) => void;
   'consent:changed': (e: { preferences: boolean; analytics: boolean }) => void;
+  // teams and boards (issue 5)
+  /** A y-protocols sync message (step 1, step 2 or update) for one board. */
+  'board:sync': (boardId: string, message: Uint8Array) => void;
+  /** A y-protocols awareness update (presence, cursors, selections) for one board. */
+  'board:awareness': (boardId: string, update: Uint8Array) => void;
+  /** Asks every client on the board to send its own awareness state again (someone joined elsewhere). */
+  'board:awareness-query': (boardId: string) => void;
+  /** A refusal or the end of access (codes from server/shared/errors.ts, e.g. BOARD_READ_ONLY, BOARD_ACCESS_REVOKED). */
+  'board:error': (e: { boardId: string; code: string; message: string }) => void;
+  'notification:new': (n: NotificationView) => void;
+  /** Read state changed in another tab: the new unread count. */
+  'notification:read': (e: { ids: string[] | 'all'; unread: number }) => void;
+  /** Members, invitations or boards of a workspace changed. */
+  'workspace:changed': (e: { workspaceId: string; what: 'members' | 'invitations' | 'boards' | 'workspace' }) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ClientToServerEvents {}
+export interface ClientToServerEvents {
+  // teams and boards (issue 5)
+  'board:join': (boardId: string, ack: (r: BoardJoinResult) => void) => void;
+  'board:leave': (boardId: string) => void;
+  /** Acknowledged once the change is stored in Postgres (or refused). */
+  'board:sync': (boardId: string, message: Uint8Array, ack?: (r: BoardAck) => void) => void;
+  'board:awareness': (boardId: string, update: Uint8Array) => void;
+}
 
 export const rooms = {
   user: (id: string) => `user:${id}`,
   workspace: (id: string) => `workspace:${id}`,
   board: (id: string) => `board:${id}`,
 };
+
+// ---- teams and boards (issue 5) ----
+export interface NotificationView {
+  id: string;
+  kind: 'job_succeeded' | 'job_failed' | 'invitation_received' | 'invitation_accepted' | 'member_joined' | 'mentioned';
+  title: string;
+  body: string | null;
+  link: string | null;
+  workspaceId: string | null;
+  read: boolean;
+  createdAt: string;
+}
+
+export type BoardJoinResult = { ok: true; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean; name: string; workspaceId: string } | { ok: false; code: string; message: string };
+export type BoardAck = { ok: true } | { ok: false; code: string; message: string };

@@ -5,6 +5,9 @@ import { creditsRouter } from './routers/credits.js';
 import { generationRouter } from './routers/generation.js';
 import { meRouter } from './routers/me.js';
 import { privacyRouter } from './routers/privacy.js';
+import { workspaceRouter } from './routers/workspace.js';
+import { boardRouter } from './routers/board.js';
+import { notificationRouter } from './routers/notification.js';
 import { accountRouter } from './routers/account.js';
 
 export const appRouter = router({
@@ -14,6 +17,9 @@ export const appRouter = router({
   credits: creditsRouter,
   billing: billingRouter,
   privacy: privacyRouter,
+  workspace: workspaceRouter,
+  board: boardRouter,
+  notification: notificationRouter,
   account: accountRouter,
 });
 

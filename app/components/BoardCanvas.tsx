@@ -1,0 +1,345 @@
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import * as Y from 'yjs';
+import { itemsOf, putItem, setFields, type BoardItem } from '../../server/shared/board.js';
+import type { Peer } from './BoardPresence.js';
+
+/** Local edits carry this origin, so the per-user undo manager tracks only them. */
+export const LOCAL = { local: true };
+
+export interface View {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+const MIN_ZOOM = 0.2;
+const MAX_ZOOM = 3;
+const WRITE_EVERY_MS = 60;
+
+type Drag =
+  | { kind: 'move'; startX: number; startY: number; origin: Map<string, { x: number; y: number }>; lastWrite: number; moved: boolean }
+  | { kind: 'resize'; id: string; startX: number; startY: number; w: number; h: number; lastWrite: number }
+  | { kind: 'pan'; startX: number; startY: number; view: View };
+
+export function describeItem(i: BoardItem): string {
+  if (i.type === 'note') return `Note: ${(i.text ?? '').slice(0, 60) || 'empty'}`;
+  if (i.type === 'placeholder') return `Generating: ${i.prompt ?? ''} (${i.status === 'failed' ? 'failed' : (i.status ?? 'queued')})`;
+  return `Image${i.prompt ? `: ${i.prompt.slice(0, 60)}` : ''}`;
+}
+
+export function BoardCanvas(props: {
+  doc: Y.Doc;
+  items: BoardItem[];
+  readOnly: boolean;
+  selection: Set<string>;
+  setSelection: (s: Set<string>) => void;
+  view: View;
+  setView: (v: View | ((v: View) => View)) => void;
+  peers: Peer[];
+  undo: Y.UndoManager | null;
+  onCursor: (p: { x: number; y: number } | null) => void;
+  onNoteEdited: (id: string, text: string) => void;
+  addNote: (at?: { x: number; y: number }) => void;
+}) {
+  const { doc, items, readOnly, selection, setSelection, view, setView, peers, undo } = props;
+  const ref = useRef<HTMLDivElement>(null);
+  const drag = useRef<Drag | null>(null);
+  const [overrides, setOverrides] = useState<Map<string, Partial<BoardItem>>>(new Map());
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+
+  const toWorld = useCallback(
+    (clientX: number, clientY: number) => {
+      const r = ref.current!.getBoundingClientRect();
+      return { x: (clientX - r.left - view.x) / view.zoom, y: (clientY - r.top - view.y) / view.zoom };
+    },
+    [view],
+  );
+
+  const write = useCallback(
+    (fn: () => void) => {
+      if (readOnly) return;
+      doc.transact(fn, LOCAL);
+    },
+    [doc, readOnly],
+  );
+
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const remoteSelections = new Map<string, Peer[]>();
+  for (const p of peers) for (const id of p.selection ?? []) remoteSelections.set(id, [...(remoteSelections.get(id) ?? []), p]);
+
+  function onItemPointerDown(e: ReactPointerEvent, item: BoardItem) {
+    if (e.button !== 0) return;
+    e.stopPropagation();
+    let next = selection;
+    if (e.shiftKey || e.metaKey || e.ctrlKey) {
+      next = new Set(selection);
+      if (next.has(item.id)) next.delete(item.id);
+      else next.add(item.id);
+      setSelection(next);
+      return;
+    }
+    if (!selection.has(item.id)) {
+      next = new Set([item.id]);
+      setSelection(next);
+    }
+    if (readOnly) return;
+    undo?.stopCapturing();
+    const origin = new Map<string, { x: number; y: number }>();
+    for (const id of next) {
+      const it = byId.get(id);
+      if (it) origin.set(id, { x: it.x, y: it.y });
+    }
+    drag.current = { kind: 'move', startX: e.clientX, startY: e.clientY, origin, lastWrite: 0, moved: false };
+    ref.current?.setPointerCapture(e.pointerId);
+  }
+
+  function onResizePointerDown(e: ReactPointerEvent, item: BoardItem) {
+    if (readOnly || e.button !== 0) return;
+    e.stopPropagation();
+    undo?.stopCapturing();
+    drag.current = { kind: 'resize', id: item.id, startX: e.clientX, startY: e.clientY, w: item.w, h: item.h, lastWrite: 0 };
+    ref.current?.setPointerCapture(e.pointerId);
+  }
+
+  function onBackgroundPointerDown(e: ReactPointerEvent) {
+    if (e.button !== 0 && e.button !== 1) return;
+    if (!e.shiftKey) setSelection(new Set());
+    setEditing(null);
+    drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
+    ref.current?.setPointerCapture(e.pointerId);
+  }
+
+  function onPointerMove(e: ReactPointerEvent) {
+    props.onCursor(toWorld(e.clientX, e.clientY));
+    const d = drag.current;
+    if (!d) return;
+    if (d.kind === 'pan') {
+      setView({ ...d.view, x: d.view.x + e.clientX - d.startX, y: d.view.y + e.clientY - d.startY });
+      return;
+    }
+    const dx = (e.clientX - d.startX) / view.zoom;
+    const dy = (e.clientY - d.startY) / view.zoom;
+    const now = Date.now();
+    if (d.kind === 'move') {
+      if (!d.moved && Math.abs(dx) + Math.abs(dy) < 2) return;
+      d.moved = true;
+      const next = new Map<string, Partial<BoardItem>>();
+      for (const [id, o] of d.origin) next.set(id, { x: Math.round(o.x + dx), y: Math.round(o.y + dy) });
+      setOverrides(next);
+      if (now - d.lastWrite > WRITE_EVERY_MS) {
+        d.lastWrite = now;
+        write(() => next.forEach((f, id) => setFields(doc, id, f)));
+      }
+    } else {
+      const f = { w: Math.max(60, Math.round(d.w + dx)), h: Math.max(40, Math.round(d.h + dy)) };
+      setOverrides(new Map([[d.id, f]]));
+      if (now - d.lastWrite > WRITE_EVERY_MS) {
+        d.lastWrite = now;
+        write(() => setFields(doc, d.id, f));
+      }
+    }
+  }
+
+  function onPointerUp() {
+    const d = drag.current;
+    drag.current = null;
+    if (d && d.kind !== 'pan' && overrides.size > 0) {
+      write(() => overrides.forEach((f, id) => setFields(doc, id, f)));
+    }
+    setOverrides(new Map());
+  }
+
+  // Wheel: pan; with Ctrl/Cmd (and pinch): zoom around the pointer. Not passive, to keep the page still.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      if (e.ctrlKey || e.metaKey) {
+        const r = el.getBoundingClientRect();
+        const px = e.clientX - r.left;
+        const py = e.clientY - r.top;
+        setView((v) => {
+          const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, v.zoom * Math.exp(-e.deltaY / 300)));
+          return { zoom, x: px - ((px - v.x) / v.zoom) * zoom, y: py - ((py - v.y) / v.zoom) * zoom };
+        });
+      } else {
+        setView((v) => ({ ...v, x: v.x - e.deltaX, y: v.y - e.deltaY }));
+      }
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [setView]);
+
+  function deleteSelected() {
+    if (selection.size === 0) return;
+    write(() => selection.forEach((id) => itemsOf(doc).delete(id)));
+    setSelection(new Set());
+  }
+
+  function nudge(dx: number, dy: number) {
+    write(() =>
+      selection.forEach((id) => {
+        const it = byId.get(id);
+        if (it) setFields(doc, id, { x: it.x + dx, y: it.y + dy });
+      }),
+    );
+  }
+
+  function startEdit(item: BoardItem) {
+    if (readOnly || item.type !== 'note') return;
+    setEditing(item.id);
+    setDraft(item.text ?? '');
+  }
+
+  function finishEdit(save: boolean) {
+    const id = editing;
+    setEditing(null);
+    if (!id || !save) return;
+    const before = byId.get(id)?.text ?? '';
+    if (draft === before) return;
+    write(() => setFields(doc, id, { text: draft }));
+    props.onNoteEdited(id, draft);
+    ref.current?.querySelector<HTMLElement>(`[data-item-id="${CSS.escape(id)}"]`)?.focus();
+  }
+
+  function onKeyDown(e: ReactKeyboardEvent) {
+    if (editing) return;
+    const mod = e.ctrlKey || e.metaKey;
+    const step = e.shiftKey ? 50 : 10;
+    if (mod && e.key.toLowerCase() === 'z' && !e.shiftKey) {
+      e.preventDefault();
+      if (!readOnly) undo?.undo();
+    } else if ((mod && e.key.toLowerCase() === 'z' && e.shiftKey) || (mod && e.key.toLowerCase() === 'y')) {
+      e.preventDefault();
+      if (!readOnly) undo?.redo();
+    } else if (mod && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      setSelection(new Set(items.map((i) => i.id)));
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      e.preventDefault();
+      deleteSelected();
+    } else if (e.key === 'Escape') {
+      setSelection(new Set());
+    } else if (e.key.startsWith('Arrow') && selection.size > 0) {
+      e.preventDefault();
+      nudge(e.key === 'ArrowLeft' ? -step : e.key === 'ArrowRight' ? step : 0, e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0);
+    } else if (e.key === '+' || e.key === '=') {
+      setView((v) => ({ ...v, zoom: Math.min(MAX_ZOOM, v.zoom * 1.2) }));
+    } else if (e.key === '-') {
+      setView((v) => ({ ...v, zoom: Math.max(MIN_ZOOM, v.zoom / 1.2) }));
+    } else if (e.key === '0') {
+      setView({ x: 0, y: 0, zoom: 1 });
+    } else if (e.key.toLowerCase() === 'n' && !mod && !readOnly) {
+      e.preventDefault();
+      props.addNote();
+    } else if (e.key === 'Enter' && selection.size === 1) {
+      const it = byId.get([...selection][0]!);
+      if (it) startEdit(it);
+    }
+  }
+
+  const editingItem = editing ? byId.get(editing) : undefined;
+
+  return (
+    <div
+      ref={ref}
+      className={`board-canvas${readOnly ? ' read-only' : ''}`}
+      onPointerDown={onBackgroundPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={onPointerUp}
+      onPointerLeave={() => props.onCursor(null)}
+      onKeyDown={onKeyDown}
+      data-testid="board-canvas"
+    >
+      <div className="board-world" style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.zoom})` }}>
+        <div role="listbox" aria-multiselectable="true" aria-label="Items on the board" className="board-items" tabIndex={items.length === 0 ? 0 : -1}>
+          {items.map((raw) => {
+            const item = { ...raw, ...overrides.get(raw.id) };
+            const selected = selection.has(item.id);
+            const others = remoteSelections.get(item.id) ?? [];
+            return (
+              <div
+                key={item.id}
+                data-item-id={item.id}
+                role="option"
+                aria-selected={selected}
+                aria-label={describeItem(item)}
+                tabIndex={0}
+                className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}`}
+                style={{ left: item.x, top: item.y, width: item.w, height: item.h, zIndex: item.z, ...(others[0] ? { outlineColor: others[0].user.color } : {}) }}
+                onPointerDown={(e) => onItemPointerDown(e, item)}
+                onDoubleClick={() => startEdit(item)}
+                onFocus={() => {
+                  if (!selection.has(item.id) && !drag.current) setSelection(new Set([item.id]));
+                }}
+              >
+                {item.type === 'image' && item.url ? <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} /> : null}
+                {item.type === 'note' ? <p className="board-note-text">{item.text || <span className="muted">Empty note — press Enter to write</span>}</p> : null}
+                {item.type === 'placeholder' ? (
+                  <div className="board-placeholder-body">
+                    {item.status === 'failed' ? null : <div className="shimmer" aria-hidden="true" />}
+                    <span className={`pill pill-${item.status ?? 'queued'}`}>{item.status === 'failed' ? 'Failed' : item.status === 'running' ? 'Generating…' : 'Queued'}</span>
+                    <p className="small">{item.prompt}</p>
+                    {item.error ? <p className="small danger">{item.error}</p> : null}
+                  </div>
+                ) : null}
+                {others.length > 0 ? (
+                  <span className="remote-tag" style={{ background: others[0]!.user.color }} aria-hidden="true">
+                    {others.map((o) => o.user.name).join(', ')}
+                  </span>
+                ) : null}
+                {selected && selection.size === 1 && !readOnly ? <span className="resize-handle" aria-hidden="true" onPointerDown={(e) => onResizePointerDown(e, item)} /> : null}
+              </div>
+            );
+          })}
+        </div>
+        {editingItem ? (
+          <div className="board-note-editor" style={{ left: editingItem.x, top: editingItem.y, width: editingItem.w, height: editingItem.h, zIndex: 100000 }}>
+            <label htmlFor="note-editor" className="visually-hidden">
+              Note text (mention someone with @name)
+            </label>
+            <textarea
+              id="note-editor"
+              autoFocus
+              value={draft}
+              maxLength={2000}
+              onChange={(e) => setDraft(e.target.value)}
+              onBlur={() => finishEdit(true)}
+              onPointerDown={(e) => e.stopPropagation()}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') finishEdit(false);
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) finishEdit(true);
+              }}
+            />
+          </div>
+        ) : null}
+        {peers
+          .filter((p) => p.cursor)
+          .map((p) => (
+            <div key={p.clientId} className="remote-cursor" style={{ left: p.cursor!.x, top: p.cursor!.y, color: p.user.color }} data-testid="remote-cursor">
+              <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+                <path d="M1 1l5 14 2-6 6-2z" fill="currentColor" stroke="#000" strokeWidth="1" />
+              </svg>
+              <span className="remote-cursor-name" style={{ background: p.user.color }}>
+                {p.user.name}
+              </span>
+            </div>
+          ))}
+      </div>
+      {items.length === 0 ? (
+        <div className="board-empty">
+          <p>{readOnly ? 'This board is empty.' : 'This board is empty. Add a note (N), place an image from the library, or generate one.'}</p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function newNote(doc: Y.Doc, at: { x: number; y: number }, z: number, userId: string): string {
+  const id = `note-${Math.random().toString(36).slice(2, 10)}`;
+  doc.transact(() => void putItem(doc, { id, type: 'note', x: Math.round(at.x), y: Math.round(at.y), w: 200, h: 150, z, text: '', color: 'yellow', createdBy: userId }), LOCAL);
+  return id;
+}

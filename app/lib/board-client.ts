@@ -1,0 +1,201 @@
+/**
+ * The browser side of a live board (also used by the tests and the benchmark with socket.io-client
+ * in Node): keeps a Y.Doc and an Awareness in sync with the server over the shared Socket.io
+ * connection, using y-protocols sync and awareness messages. Local edits are sent as they happen and
+ * acknowledged once stored; edits made while disconnected are sent when the server's state vector
+ * arrives after reconnecting (sync step 1 → our step 2).
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import type { Socket } from 'socket.io-client';
+import type { BoardAck, BoardJoinResult, ClientToServerEvents, ServerToClientEvents } from '../../server/shared/realtime.js';
+
+type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export type BoardStatus = 'connecting' | 'synced' | 'offline' | 'closed';
+
+export interface BoardClientState {
+  status: BoardStatus;
+  readOnly: boolean;
+  role: string | null;
+  name: string | null;
+  workspaceId: string | null;
+  /** Changes sent and not yet confirmed as stored. */
+  unsaved: number;
+  /** The last refusal from the server (code and message), if any. */
+  error: { code: string; message: string } | null;
+}
+
+const toU8 = (x: unknown): Uint8Array => (x instanceof Uint8Array ? x : x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x as ArrayBufferLike));
+
+export class BoardClient {
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  state: BoardClientState = { status: 'connecting', readOnly: true, role: null, name: null, workspaceId: null, unsaved: 0, error: null };
+  private joined = false;
+  private listeners = new Set<(s: BoardClientState) => void>();
+  private errorListeners = new Set<(e: { code: string; message: string }) => void>();
+  private offs: (() => void)[] = [];
+  private firstSync: { promise: Promise<void>; resolve: () => void };
+
+  constructor(
+    readonly socket: BoardSocket,
+    readonly boardId: string,
+    opts: { doc?: Y.Doc } = {},
+  ) {
+    this.doc = opts.doc ?? new Y.Doc();
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
+    let resolve!: () => void;
+    this.firstSync = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    this.firstSync.resolve = resolve;
+  }
+
+  /** Joins the board (and again after every reconnect). Resolves with the server's answer to the first join. */
+  start(): Promise<BoardJoinResult> {
+    const on = <E extends keyof ServerToClientEvents>(event: E, fn: ServerToClientEvents[E]) => {
+      this.socket.on(event, fn as never);
+      this.offs.push(() => this.socket.off(event, fn as never));
+    };
+    on('board:sync', (boardId, message) => {
+      if (boardId === this.boardId) this.onSync(toU8(message));
+    });
+    on('board:awareness', (boardId, update) => {
+      if (boardId !== this.boardId) return;
+      try {
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, toU8(update), this);
+      } catch {
+        /* a malformed presence update is ignored */
+      }
+    });
+    on('board:awareness-query', (boardId) => {
+      if (boardId === this.boardId) this.sendAwareness([this.doc.clientID]);
+    });
+    on('board:error', (e) => {
+      if (e.boardId !== this.boardId) return;
+      const closed = e.code === 'BOARD_ACCESS_REVOKED' || e.code === 'NOT_FOUND';
+      if (closed) this.joined = false;
+      this.set({ error: { code: e.code, message: e.message }, ...(e.code === 'BOARD_READ_ONLY' ? { readOnly: true } : {}), ...(closed ? { status: 'closed' as const } : {}) });
+      for (const l of this.errorListeners) l(e);
+    });
+    const onConnect = () => void this.join();
+    const onDisconnect = () => {
+      this.joined = false;
+      if (this.state.status !== 'closed') this.set({ status: 'offline', unsaved: 0 });
+    };
+    this.socket.on('connect', onConnect);
+    this.socket.on('disconnect', onDisconnect);
+    this.offs.push(() => this.socket.off('connect', onConnect), () => this.socket.off('disconnect', onDisconnect));
+
+    const onDocUpdate = (update: Uint8Array, origin: unknown) => {
+      if (origin === this || !this.joined || this.state.readOnly) return;
+      const enc = encoding.createEncoder();
+      syncProtocol.writeUpdate(enc, update);
+      this.send(encoding.toUint8Array(enc));
+    };
+    this.doc.on('update', onDocUpdate);
+    this.offs.push(() => this.doc.off('update', onDocUpdate));
+
+    const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      if (origin !== 'local') return;
+      this.sendAwareness([...added, ...updated, ...removed]);
+    };
+    this.awareness.on('update', onAwareness);
+    this.offs.push(() => this.awareness.off('update', onAwareness));
+
+    return this.join();
+  }
+
+  /** Resolves once the first full state from the server has been applied. */
+  synced(): Promise<void> {
+    return this.firstSync.promise;
+  }
+
+  onChange(fn: (s: BoardClientState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  onError(fn: (e: { code: string; message: string }) => void): () => void {
+    this.errorListeners.add(fn);
+    return () => this.errorListeners.delete(fn);
+  }
+
+  /** Sends a raw sync message (tests use it to send malformed or oversized ones). */
+  sendRaw(message: Uint8Array): Promise<BoardAck> {
+    return new Promise((resolve) => this.socket.emit('board:sync', this.boardId, message, resolve));
+  }
+
+  destroy() {
+    if (this.joined && this.socket.connected) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
+      this.socket.emit('board:leave', this.boardId);
+    }
+    for (const off of this.offs.splice(0)) off();
+    this.awareness.destroy();
+    this.joined = false;
+    this.listeners.clear();
+  }
+
+  private set(patch: Partial<BoardClientState>) {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l(this.state);
+  }
+
+  private join(): Promise<BoardJoinResult> {
+    if (!this.socket.connected) return Promise.resolve({ ok: false, code: 'OFFLINE', message: 'Not connected.' });
+    return new Promise((resolve) => {
+      this.socket.emit('board:join', this.boardId, (r) => {
+        if (!r.ok) {
+          this.set({ status: 'closed', error: { code: r.code, message: r.message } });
+          return resolve(r);
+        }
+        this.joined = true;
+        this.set({ role: r.role, readOnly: r.readOnly, name: r.name, workspaceId: r.workspaceId, error: null });
+        const enc = encoding.createEncoder();
+        syncProtocol.writeSyncStep1(enc, this.doc);
+        this.send(encoding.toUint8Array(enc));
+        if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+        resolve(r);
+      });
+    });
+  }
+
+  private send(message: Uint8Array) {
+    const counts = message[0] !== syncProtocol.messageYjsSyncStep1;
+    if (counts) this.set({ unsaved: this.state.unsaved + 1 });
+    this.socket.emit('board:sync', this.boardId, message, (ack) => {
+      if (counts) this.set({ unsaved: Math.max(0, this.state.unsaved - 1) });
+      if (!ack.ok) this.set({ error: { code: ack.code, message: ack.message } });
+    });
+  }
+
+  private sendAwareness(clients: number[]) {
+    if (!this.joined || !this.socket.connected) return;
+    this.socket.emit('board:awareness', this.boardId, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+  }
+
+  private onSync(message: Uint8Array) {
+    const decoder = decoding.createDecoder(message);
+    const type = decoding.readVarUint(decoder);
+    if (type === syncProtocol.messageYjsSyncStep1) {
+      // The server's state vector: answer with what it lacks (edits made while offline).
+      const sv = decoding.readVarUint8Array(decoder);
+      if (this.state.readOnly) return;
+      const update = Y.encodeStateAsUpdate(this.doc, sv);
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
+      encoding.writeVarUint8Array(enc, update);
+      this.send(encoding.toUint8Array(enc));
+      return;
+    }
+    const update = decoding.readVarUint8Array(decoder);
+    Y.applyUpdate(this.doc, update, this);
+    if (type === syncProtocol.messageYjsSyncStep2) {
+      if (this.state.status !== 'synced') this.set({ status: 'synced' });
+      this.firstSync.resolve();
+    }
+  }
+}

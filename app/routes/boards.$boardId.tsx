@@ -1,0 +1,237 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { useMutation } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import * as Y from 'yjs';
+import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
+import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
+import { BoardSidebar } from '../components/BoardSidebar.js';
+import { BoardClient, type BoardClientState } from '../lib/board-client.js';
+import { useSocket } from '../lib/realtime.js';
+import { requireUser } from '../lib/session.server.js';
+import { useTRPC } from '../lib/trpc.js';
+import { fitSize, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { me, trpc } = await requireUser(request, context);
+  try {
+    const board = await trpc.board.get({ boardId: params.boardId! });
+    return { board, me: { id: me.id, name: me.name || me.email } };
+  } catch {
+    throw new Response('Not found', { status: 404 });
+  }
+}
+
+/** The live board: a BoardClient on the tab's socket, its items, the others' presence. */
+function useBoard(boardId: string) {
+  const socket = useSocket();
+  const [client, setClient] = useState<BoardClient | null>(null);
+  const [state, setState] = useState<BoardClientState | null>(null);
+  const [items, setItems] = useState<BoardItem[]>([]);
+  const [peers, setPeers] = useState<Peer[]>([]);
+  useEffect(() => {
+    if (!socket) return;
+    const c = new BoardClient(socket, boardId);
+    let frame = 0;
+    const onDoc = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => setItems(readItems(c.doc)));
+    };
+    c.doc.on('update', onDoc);
+    const onAwareness = () => {
+      const list: Peer[] = [];
+      c.awareness.getStates().forEach((s, clientId) => {
+        if (clientId === c.doc.clientID || !s?.user) return;
+        list.push({ clientId, user: s.user, cursor: s.cursor ?? null, selection: Array.isArray(s.selection) ? s.selection : [], readOnly: s.readOnly });
+      });
+      setPeers(list);
+    };
+    c.awareness.on('change', onAwareness);
+    const off = c.onChange(setState);
+    setClient(c);
+    void c.start();
+    return () => {
+      cancelAnimationFrame(frame);
+      off();
+      c.doc.off('update', onDoc);
+      c.awareness.off('change', onAwareness);
+      c.destroy();
+      c.doc.destroy();
+      setClient(null);
+    };
+  }, [socket, boardId]);
+  return { client, state, items, peers };
+}
+
+function statusText(s: BoardClientState | null): string {
+  if (!s || s.status === 'connecting') return 'Connecting…';
+  if (s.status === 'offline') return 'Offline — your changes will sync when you reconnect';
+  if (s.status === 'closed') return s.error?.message ?? 'This board is closed.';
+  return s.unsaved > 0 ? 'Saving…' : 'All changes saved';
+}
+
+export default function BoardPage() {
+  const { board, me } = useLoaderData<typeof loader>();
+  const { client, state, items, peers } = useBoard(board.id);
+  const trpc = useTRPC();
+  const mentions = useMutation(trpc.notification.mentions.mutationOptions());
+  const readOnly = state ? state.readOnly : board.readOnly;
+  const [selection, setSelection] = useState<Set<string>>(new Set());
+  const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
+  const [, force] = useState(0);
+  const color = useMemo(() => colorFor(me.id), [me.id]);
+  const doc = client?.doc ?? null;
+  const undo = useMemo(() => (doc ? new Y.UndoManager(itemsOf(doc), { trackedOrigins: new Set([LOCAL]) }) : null), [doc]);
+  useEffect(() => {
+    if (!undo) return;
+    const bump = () => force((n) => n + 1);
+    undo.on('stack-item-added', bump);
+    undo.on('stack-item-popped', bump);
+    return () => undo.destroy();
+  }, [undo]);
+
+  // Presence: who I am, where my pointer is, what I selected.
+  useEffect(() => {
+    client?.awareness.setLocalStateField('user', { id: me.id, name: me.name, color });
+  }, [client, me, color]);
+  useEffect(() => {
+    client?.awareness.setLocalStateField('selection', [...selection]);
+  }, [client, selection]);
+  const lastCursor = useRef(0);
+  const onCursor = useCallback(
+    (p: { x: number; y: number } | null) => {
+      const now = Date.now();
+      if (p && now - lastCursor.current < 50) return;
+      lastCursor.current = now;
+      client?.awareness.setLocalStateField('cursor', p ? { x: Math.round(p.x), y: Math.round(p.y) } : null);
+    },
+    [client],
+  );
+  // Items removed by someone else leave the selection.
+  useEffect(() => {
+    const ids = new Set(items.map((i) => i.id));
+    if ([...selection].some((id) => !ids.has(id))) setSelection(new Set([...selection].filter((id) => ids.has(id))));
+  }, [items, selection]);
+
+  const center = () => {
+    const el = document.querySelector('.board-canvas');
+    const r = el?.getBoundingClientRect();
+    return { x: ((r?.width ?? 800) / 2 - view.x) / view.zoom - 100, y: ((r?.height ?? 600) / 2 - view.y) / view.zoom - 75 };
+  };
+  const topZ = () => items.reduce((z, i) => Math.max(z, i.z), 0) + 1;
+  const addNote = () => {
+    if (!doc || readOnly) return;
+    const id = newNote(doc, center(), topZ(), me.id);
+    setSelection(new Set([id]));
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-item-id="${id}"]`)?.focus());
+  };
+  const place = (a: { id: string; url: string; width: number | null; height: number | null; prompt: string | null }) => {
+    if (!doc || readOnly) return;
+    const id = `img-${a.id}-${Math.random().toString(36).slice(2, 6)}`;
+    const at = center();
+    doc.transact(() => void putItem(doc, { id, type: 'image', x: Math.round(at.x), y: Math.round(at.y), ...fitSize(a.width, a.height, 240), z: topZ(), assetId: a.id, url: a.url, prompt: a.prompt ?? undefined, createdBy: me.id }), LOCAL);
+    setSelection(new Set([id]));
+  };
+
+  return (
+    <div className="board-page">
+      <div className="board-bar">
+        <div className="row gap-s grow">
+          <Link to="/boards" className="back-link">
+            ← Boards
+          </Link>
+          <h1 className="board-title">{board.name}</h1>
+          {readOnly ? <span className="pill">View only</span> : null}
+        </div>
+        <BoardPresence me={{ id: me.id, name: me.name, color }} peers={peers} />
+        <div className="row gap-s" role="toolbar" aria-label="Board view">
+          <button type="button" className="button ghost small" onClick={() => undo?.undo()} disabled={readOnly || !undo?.canUndo()}>
+            Undo
+          </button>
+          <button type="button" className="button ghost small" onClick={() => undo?.redo()} disabled={readOnly || !undo?.canRedo()}>
+            Redo
+          </button>
+          <button
+            type="button"
+            className="button ghost small"
+            disabled={readOnly || selection.size === 0}
+            onClick={() => {
+              if (!doc) return;
+              doc.transact(() => selection.forEach((id) => itemsOf(doc).delete(id)), LOCAL);
+              setSelection(new Set());
+            }}
+          >
+            Delete{selection.size > 1 ? ` ${selection.size}` : ''}
+          </button>
+          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
+            −
+          </button>
+          <span className="small muted zoom-level" aria-live="polite">
+            {Math.round(view.zoom * 100)}%
+          </span>
+          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.min(3, v.zoom * 1.2) }))} aria-label="Zoom in">
+            +
+          </button>
+          <button type="button" className="button ghost small" onClick={() => setView({ x: 0, y: 0, zoom: 1 })}>
+            Reset view
+          </button>
+        </div>
+      </div>
+      <p className={`board-status small ${state?.status === 'closed' ? 'danger' : 'muted'}`} role="status" data-testid="board-status">
+        {statusText(state)}
+        {state?.error && state.status !== 'closed' ? <span className="danger"> · {state.error.message}</span> : null}
+      </p>
+      <div className="board-layout">
+        {doc ? (
+          <BoardCanvas
+            doc={doc}
+            items={items}
+            readOnly={readOnly}
+            selection={selection}
+            setSelection={setSelection}
+            view={view}
+            setView={setView}
+            peers={peers}
+            undo={undo}
+            onCursor={onCursor}
+            addNote={addNote}
+            onNoteEdited={(noteId, text) => {
+              if (mentionsIn(text).length > 0) {
+                // After the edit is stored, the server reads the note and tells the members it names.
+                const send = () => mentions.mutate({ boardId: board.id, noteId });
+                if (!client || client.state.unsaved === 0) setTimeout(send, 0);
+                else {
+                  const off = client.onChange((s) => {
+                    if (s.unsaved === 0) {
+                      off();
+                      send();
+                    }
+                  });
+                }
+              }
+            }}
+          />
+        ) : (
+          <div className="board-canvas" aria-busy="true" />
+        )}
+        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} onPlace={place} onAddNote={addNote} />
+      </div>
+      <details className="board-help small">
+        <summary>Keyboard shortcuts</summary>
+        <ul>
+          <li>
+            <kbd>Tab</kbd> move between items · <kbd>Shift</kbd>+click select several · <kbd>Ctrl</kbd>+<kbd>A</kbd> select all · <kbd>Esc</kbd> clear selection
+          </li>
+          <li>
+            Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
+          </li>
+          <li>
+            <kbd>N</kbd> new note · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom, drag the background to pan
+          </li>
+        </ul>
+      </details>
+    </div>
+  );
+}

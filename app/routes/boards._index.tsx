@@ -1,0 +1,86 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
+import { useCallback } from 'react';
+import { timeAgo } from '../components/NotificationBell.js';
+import { useSocketEvent } from '../lib/realtime.js';
+import { requireUser } from '../lib/session.server.js';
+import { errorMessage } from '../lib/trpc.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
+
+export const meta: MetaFunction = () => [{ title: 'Boards — Flux Klein' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { me, trpc } = await requireUser(request, context);
+  const workspace = pickWorkspace(request, me.workspaces)!;
+  const boards = await trpc.board.list({ workspaceId: workspace.id });
+  return { workspace, boards, canEdit: workspace.role !== 'viewer' };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { me, trpc } = await requireUser(request, context);
+  const workspace = pickWorkspace(request, me.workspaces)!;
+  const form = await request.formData();
+  try {
+    const board = await trpc.board.create({ workspaceId: workspace.id, name: String(form.get('name') ?? '') });
+    return redirect(`/boards/${board.id}`);
+  } catch (err) {
+    return { error: errorMessage(err) };
+  }
+}
+
+export default function Boards() {
+  const { workspace, boards, canEdit } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state === 'submitting';
+  const revalidator = useRevalidator();
+  const onChanged = useCallback(
+    (e: { workspaceId: string; what: string }) => {
+      if (e.workspaceId === workspace.id && e.what === 'boards' && revalidator.state === 'idle') revalidator.revalidate();
+    },
+    [workspace.id, revalidator],
+  );
+  useSocketEvent('workspace:changed', onChanged);
+  return (
+    <div className="stack">
+      <div className="section-head">
+        <h1>Boards</h1>
+        <span className="muted small">in {workspace.name}</span>
+      </div>
+      {canEdit ? (
+        <Form method="post" className="row gap board-new">
+          <label htmlFor="board-name" className="visually-hidden">
+            Board name
+          </label>
+          <input id="board-name" name="name" required maxLength={80} placeholder="New board name, e.g. Spring campaign" className="grow" />
+          <button type="submit" className="button primary" disabled={busy}>
+            Create board
+          </button>
+        </Form>
+      ) : (
+        <p className="muted">You can view the boards of this workspace; ask an admin for editor access to create one.</p>
+      )}
+      {data?.error ? (
+        <p className="form-error" role="alert">
+          {data.error}
+        </p>
+      ) : null}
+      {boards.length === 0 ? (
+        <div className="panel empty-state">
+          <h2>No boards yet</h2>
+          <p className="muted">A board is a shared canvas for generated images, references and notes. Everyone in the workspace sees changes as they happen.</p>
+        </div>
+      ) : (
+        <ul className="board-grid" aria-label="Boards">
+          {boards.map((b) => (
+            <li key={b.id}>
+              <Link to={`/boards/${b.id}`} className="board-tile">
+                <strong>{b.name}</strong>
+                <span className="muted small">Updated {timeAgo(b.updatedAt)}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,563 @@
+/**
+ * Live boards over Socket.io: y-protocols sync and awareness messages in the room `board:{id}`.
+ *
+ * - A socket joins a board only after its membership was checked; viewers join read-only.
+ * - Every update is validated (size, rate, decodable, document size), then appended to Postgres by
+ *   one statement that also re-checks the writer's role and NOTIFYs the channel `fk_board`; only then
+ *   is it applied to this process's live Y.Doc, sent to the other sockets here, and acknowledged.
+ * - Other processes (web nodes, workers writing generation results) reach this one through that
+ *   channel: each process applies the update to its own live document and sends it to its own
+ *   sockets (see docs/decisions/0005-board-sync.md).
+ * - Membership changes arrive on the same channel: a removed member leaves the board at once.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Socket } from 'socket.io';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type { Database } from '../../db/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
+import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
+import { appendBoardUpdates, BOARD_CHANNEL, boardAccess, compactBoard, loadBoardState, readBoardUpdate, touchActivity, type BoardBusMessage } from '../services/boards.js';
+import type { IO } from './index.js';
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_BOARDS_PER_SOCKET = 8;
+const MAX_IN_FLIGHT = 32;
+const MAX_AWARENESS_BYTES = 4096;
+const AWARENESS_PER_SECOND = 40;
+
+class LiveBoard {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  /** Stored size, approximately (snapshot + updates since), for the document size limit. */
+  bytes = 0;
+  /** Updates stored since the last compaction this process knows of. */
+  pending = 0;
+  sockets = new Set<string>();
+  ready!: Promise<void>;
+  idleTimer: NodeJS.Timeout | null = null;
+  compacting: Promise<void> | null = null;
+  /** Updates waiting to be stored: written together, one commit per batch (group commit). */
+  queue: { update: Uint8Array; userId: string; resolve: (stored: boolean) => void; reject: (err: unknown) => void }[] = [];
+  flushing = false;
+  constructor(
+    readonly id: string,
+    readonly workspaceId: string,
+  ) {
+    this.awareness.setLocalState(null);
+  }
+  destroy() {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
+
+interface Joined {
+  workspaceId: string;
+  readOnly: boolean;
+  awarenessClients: Set<number>;
+}
+
+class Bucket {
+  private tokens: number;
+  private last = Date.now();
+  constructor(
+    private readonly rate: number,
+    private readonly burst = rate * 2,
+  ) {
+    this.tokens = burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+interface SocketState {
+  userId: string;
+  name: Promise<string>;
+  boards: Map<string, Joined>;
+  updates: Bucket;
+  awareness: Bucket;
+  inFlight: number;
+  lastTouch: Map<string, number>;
+}
+
+export interface BoardSync {
+  attach(socket: AppSocket): void;
+  /** How many boards this process holds live (for tests and the benchmark). */
+  liveBoards(): number;
+  /** Opens a board's live document (as a join would), for tests and the benchmark. */
+  open(boardId: string, workspaceId: string): Promise<LiveBoard>;
+  /** Stores a compacted snapshot of every live board and stops listening; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface BoardSyncOptions {
+  io: IO;
+  db: Database;
+  databaseUrl: string;
+  limits: Config['boards'];
+  log: Logger;
+  /** How long a board with nobody on it stays in memory (ms). */
+  idleUnloadMs?: number;
+}
+
+const syncUpdateMessage = (update: Uint8Array) => {
+  const enc = encoding.createEncoder();
+  syncProtocol.writeUpdate(enc, update);
+  return encoding.toUint8Array(enc);
+};
+
+class Refusal extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+  ) {
+    super(message ?? ERROR_CODES[code].message);
+  }
+}
+
+/** True when an update brings nothing the document does not already have. */
+function bringsNothing(doc: Y.Doc, update: Uint8Array): boolean {
+  const diff = Y.diffUpdate(update, Y.encodeStateVector(doc));
+  const d = Y.decodeUpdate(diff);
+  return d.structs.length === 0 && d.ds.clients.size === 0;
+}
+
+export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync> {
+  const { io, db, log, limits } = opts;
+  const origin = randomUUID();
+  const idleUnloadMs = opts.idleUnloadMs ?? 30_000;
+  const boards = new Map<string, LiveBoard>();
+  const states = new Map<string, SocketState>();
+  const socketsById = new Map<string, AppSocket>();
+  const byUser = new Map<string, Set<string>>();
+  let closed = false;
+
+  // ---- the channel: updates, kicks, joins and role changes from every process ----
+  let listener: pg.Client | null = null;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    client.on('error', (err) => log.warn('board channel connection error', { err }));
+    client.on('end', () => {
+      if (closed) return;
+      listener = null;
+      reconnectTimer = setTimeout(() => void listen().then(resyncAll, (err) => log.warn('board channel reconnect failed', { err })), 1000);
+    });
+    client.on('notification', (n) => {
+      if (n.channel !== BOARD_CHANNEL || !n.payload) return;
+      let msg: BoardBusMessage;
+      try {
+        msg = JSON.parse(n.payload) as BoardBusMessage;
+      } catch {
+        return;
+      }
+      void onBusMessage(msg).catch((err) => log.error('board channel message failed', { err }));
+    });
+    await client.connect();
+    await client.query(`listen ${BOARD_CHANNEL}`);
+    listener = client;
+  };
+  await listen();
+
+  /** After a lost connection: anything announced meanwhile is read back from the table. */
+  async function resyncAll() {
+    for (const live of boards.values()) {
+      await live.ready.catch(() => undefined);
+      const before = Y.encodeStateVector(live.doc);
+      const { updates } = await loadBoardState(db, live.id);
+      Y.transact(live.doc, () => updates.forEach((u) => Y.applyUpdate(live.doc, u)), 'resync');
+      const diff = Y.encodeStateAsUpdate(live.doc, before);
+      if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
+    }
+  }
+
+  async function onBusMessage(msg: BoardBusMessage) {
+    if (msg.k === 'u') {
+      if (msg.o === origin) return;
+      const live = boards.get(msg.b);
+      if (!live) return;
+      const update = msg.u !== null ? new Uint8Array(Buffer.from(msg.u, 'base64')) : await readBoardUpdate(db, msg.i);
+      if (!update) return;
+      await live.ready;
+      Y.applyUpdate(live.doc, update, 'remote');
+      live.bytes += update.byteLength;
+      live.pending++;
+      io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
+      maybeCompact(live);
+      return;
+    }
+    const userSockets = msg.u ? [...(byUser.get(msg.u) ?? [])] : [...states.keys()];
+    for (const sid of userSockets) {
+      const socket = socketsById.get(sid);
+      const state = states.get(sid);
+      if (!socket || !state) continue;
+      if (msg.k === 'join') {
+        void socket.join(rooms.workspace(msg.w));
+      } else if (msg.k === 'kick') {
+        for (const [boardId, joined] of state.boards) {
+          if (joined.workspaceId !== msg.w || (msg.b && msg.b !== boardId)) continue;
+          leaveBoard(socket, state, boardId);
+          socket.emit('board:error', { boardId, code: msg.b ? 'NOT_FOUND' : 'BOARD_ACCESS_REVOKED', message: msg.b ? 'This board was deleted.' : ERROR_CODES.BOARD_ACCESS_REVOKED.message });
+        }
+        if (!msg.b) void socket.leave(rooms.workspace(msg.w));
+      } else if (msg.k === 'role') {
+        for (const [boardId, joined] of state.boards) {
+          if (joined.workspaceId !== msg.w) continue;
+          try {
+            const { role } = await boardAccess(db, { userId: state.userId }, boardId);
+            const readOnly = role === 'viewer';
+            if (readOnly && !joined.readOnly) socket.emit('board:error', { boardId, code: 'BOARD_READ_ONLY', message: ERROR_CODES.BOARD_READ_ONLY.message });
+            joined.readOnly = readOnly;
+          } catch {
+            leaveBoard(socket, state, boardId);
+            socket.emit('board:error', { boardId, code: 'BOARD_ACCESS_REVOKED', message: ERROR_CODES.BOARD_ACCESS_REVOKED.message });
+          }
+        }
+      }
+    }
+    if (msg.k === 'kick' && msg.b) {
+      const live = boards.get(msg.b);
+      if (live && live.sockets.size === 0) unload(live);
+    }
+  }
+
+  // ---- live documents ----
+  async function open(boardId: string, workspaceId: string): Promise<LiveBoard> {
+    let live = boards.get(boardId);
+    if (!live) {
+      const created = new LiveBoard(boardId, workspaceId);
+      live = created;
+      boards.set(boardId, created);
+      created.ready = (async () => {
+        const { updates, bytes, pending } = await loadBoardState(db, boardId);
+        Y.transact(created.doc, () => updates.forEach((u) => Y.applyUpdate(created.doc, u)), 'load');
+        created.bytes = bytes;
+        created.pending = pending;
+      })();
+      created.ready.catch(() => {
+        if (boards.get(boardId) === created) boards.delete(boardId);
+        created.destroy();
+      });
+    }
+    await live.ready;
+    if (live.idleTimer) {
+      clearTimeout(live.idleTimer);
+      live.idleTimer = null;
+    }
+    return live;
+  }
+
+  /** Stores an update with whatever else is waiting for this board; resolves once committed (false: refused). */
+  function store(live: LiveBoard, update: Uint8Array, userId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      live.queue.push({ update, userId, resolve, reject });
+      if (!live.flushing) void flush(live);
+    });
+  }
+
+  async function flush(live: LiveBoard) {
+    live.flushing = true;
+    try {
+      while (live.queue.length > 0) {
+        const batch = live.queue.splice(0, 64);
+        try {
+          const stored = await appendBoardUpdates(db, live.id, batch, origin);
+          for (const b of batch) b.resolve(stored.has(b.userId));
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      live.flushing = false;
+    }
+  }
+
+  function unload(live: LiveBoard) {
+    if (boards.get(live.id) !== live) return;
+    boards.delete(live.id);
+    live.destroy();
+  }
+
+  function compact(live: LiveBoard): Promise<void> {
+    live.compacting ??= (async () => {
+      try {
+        const r = await compactBoard(db, live.id);
+        if (r) {
+          live.pending = Math.max(0, live.pending - r.merged);
+          live.bytes = r.bytes;
+        }
+      } catch (err) {
+        log.warn('board compaction failed', { boardId: live.id, err });
+      } finally {
+        live.compacting = null;
+      }
+    })();
+    return live.compacting;
+  }
+
+  function maybeCompact(live: LiveBoard) {
+    if (live.pending >= limits.compactAfterUpdates && !live.compacting) void compact(live);
+  }
+
+  function scheduleIdle(live: LiveBoard) {
+    if (live.sockets.size > 0 || live.idleTimer || closed) return;
+    live.idleTimer = setTimeout(() => {
+      live.idleTimer = null;
+      if (live.sockets.size > 0) return;
+      void (live.pending > 0 ? compact(live) : Promise.resolve()).then(() => {
+        if (live.sockets.size === 0) unload(live);
+      });
+    }, idleUnloadMs);
+    live.idleTimer.unref();
+  }
+
+  function leaveBoard(socket: AppSocket, state: SocketState, boardId: string) {
+    const joined = state.boards.get(boardId);
+    if (!joined) return;
+    state.boards.delete(boardId);
+    void socket.leave(rooms.board(boardId));
+    const live = boards.get(boardId);
+    if (!live) return;
+    live.sockets.delete(socket.id);
+    const clients = [...joined.awarenessClients].filter((c) => live.awareness.states.has(c));
+    if (clients.length > 0) {
+      awarenessProtocol.removeAwarenessStates(live.awareness, clients, 'leave');
+      io.to(rooms.board(boardId)).emit('board:awareness', boardId, awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients));
+    }
+    scheduleIdle(live);
+  }
+
+  function refuse(socket: AppSocket, boardId: string, err: unknown, ack?: (r: BoardAck) => void) {
+    let code: string;
+    let message: string;
+    if (err instanceof Refusal || err instanceof AppError) {
+      code = err.code;
+      message = err instanceof AppError ? err.userMessage : err.message;
+    } else {
+      log.error('board message failed', { boardId, err });
+      code = 'INTERNAL';
+      message = ERROR_CODES.INTERNAL.message;
+    }
+    socket.emit('board:error', { boardId, code, message });
+    if (typeof ack === 'function') ack({ ok: false, code, message });
+  }
+
+  async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array) {
+    const live = boards.get(boardId);
+    if (!live) throw new Refusal('NOT_FOUND');
+    await live.ready;
+    if (update.byteLength > limits.maxUpdateBytes) throw new Refusal('BOARD_UPDATE_TOO_LARGE');
+    let nothing: boolean;
+    try {
+      nothing = bringsNothing(live.doc, update);
+    } catch {
+      throw new Refusal('BOARD_UPDATE_MALFORMED');
+    }
+    if (nothing) return;
+    if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
+    if (!state.updates.take()) throw new Refusal('RATE_LIMITED', 'You are changing the board faster than it can keep up. Slow down a little.');
+    if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
+    const stored = await store(live, update, state.userId);
+    if (!stored) {
+      // The role changed or the membership ended since joining: find out which, and say so.
+      try {
+        const { role } = await boardAccess(db, { userId: state.userId }, boardId);
+        joined.readOnly = role === 'viewer';
+        throw new Refusal(joined.readOnly ? 'BOARD_READ_ONLY' : 'CONFLICT');
+      } catch (err) {
+        if (err instanceof Refusal) throw err;
+        leaveBoard(socket, state, boardId);
+        throw new Refusal('BOARD_ACCESS_REVOKED');
+      }
+    }
+    try {
+      Y.applyUpdate(live.doc, update, socket.id);
+    } catch (err) {
+      // Stored already: the next load applies it again; log, do not fail the client.
+      log.error('applying a stored board update failed', { boardId, err });
+    }
+    live.bytes += update.byteLength;
+    live.pending++;
+    io.local.to(rooms.board(boardId)).except(socket.id).emit('board:sync', boardId, syncUpdateMessage(update));
+    maybeCompact(live);
+    const last = state.lastTouch.get(joined.workspaceId) ?? 0;
+    if (Date.now() - last > 60_000) {
+      state.lastTouch.set(joined.workspaceId, Date.now());
+      void touchActivity(db, joined.workspaceId, state.userId).catch(() => undefined);
+    }
+  }
+
+  function attach(socket: AppSocket) {
+    const userId = socket.data.userId as string;
+    const state: SocketState = {
+      userId,
+      name: db
+        .selectFrom('user')
+        .select('name')
+        .where('id', '=', userId)
+        .executeTakeFirst()
+        .then((u) => u?.name || 'Someone', () => 'Someone'),
+      boards: new Map(),
+      updates: new Bucket(limits.updatesPerSecond),
+      awareness: new Bucket(AWARENESS_PER_SECOND),
+      inFlight: 0,
+      lastTouch: new Map(),
+    };
+    states.set(socket.id, state);
+    socketsById.set(socket.id, socket);
+    if (!byUser.has(userId)) byUser.set(userId, new Set());
+    byUser.get(userId)!.add(socket.id);
+
+    void db
+      .selectFrom('membership')
+      .select('workspace_id')
+      .where('user_id', '=', userId)
+      .execute()
+      .then((rows) => socket.join(rows.map((r) => rooms.workspace(r.workspace_id))))
+      .catch((err) => log.warn('joining workspace rooms failed', { err }));
+
+    socket.on('board:join', async (boardId, ack) => {
+      if (typeof ack !== 'function') return;
+      const fail = (code: ErrorCode, message?: string) => ack({ ok: false, code, message: message ?? ERROR_CODES[code].message } satisfies BoardJoinResult);
+      if (typeof boardId !== 'string' || !UUID.test(boardId)) return fail('NOT_FOUND');
+      if (!state.boards.has(boardId) && state.boards.size >= MAX_BOARDS_PER_SOCKET) return fail('RATE_LIMITED', 'Too many boards open in this tab.');
+      try {
+        const { board, role } = await boardAccess(db, { userId }, boardId);
+        const live = await open(boardId, board.workspaceId);
+        if (!socket.connected) return scheduleIdle(live);
+        const readOnly = role === 'viewer';
+        const existing = state.boards.get(boardId);
+        state.boards.set(boardId, { workspaceId: board.workspaceId, readOnly, awarenessClients: existing?.awarenessClients ?? new Set() });
+        live.sockets.add(socket.id);
+        await socket.join(rooms.board(boardId));
+        ack({ ok: true, role, readOnly, name: board.name, workspaceId: board.workspaceId });
+        // Our state vector: the client answers with whatever we lack (edits made offline).
+        const enc = encoding.createEncoder();
+        syncProtocol.writeSyncStep1(enc, live.doc);
+        socket.emit('board:sync', boardId, encoding.toUint8Array(enc));
+        const present = [...live.awareness.getStates().keys()];
+        if (present.length > 0) socket.emit('board:awareness', boardId, awarenessProtocol.encodeAwarenessUpdate(live.awareness, present));
+        io.to(rooms.board(boardId)).except(socket.id).emit('board:awareness-query', boardId);
+        void touchActivity(db, board.workspaceId, userId).catch(() => undefined);
+        state.lastTouch.set(board.workspaceId, Date.now());
+      } catch (err) {
+        if (err instanceof AppError) return fail(err.code, err.userMessage);
+        log.error('board join failed', { boardId, err });
+        fail('INTERNAL');
+      }
+    });
+
+    socket.on('board:leave', (boardId) => {
+      if (typeof boardId === 'string') leaveBoard(socket, state, boardId);
+    });
+
+    socket.on('board:sync', async (boardId, message, ack) => {
+      if (typeof boardId !== 'string') return;
+      const joined = state.boards.get(boardId);
+      if (!joined) return refuse(socket, boardId, new Refusal('NOT_FOUND', 'Open the board before changing it.'), ack);
+      if (!(message instanceof Uint8Array)) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'), ack);
+      if (message.byteLength > limits.maxUpdateBytes + 16) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_TOO_LARGE'), ack);
+      if (state.inFlight >= MAX_IN_FLIGHT) return refuse(socket, boardId, new Refusal('RATE_LIMITED'), ack);
+      state.inFlight++;
+      try {
+        const live = boards.get(boardId);
+        if (!live) throw new Refusal('NOT_FOUND');
+        let type: number;
+        let payload: Uint8Array;
+        try {
+          const decoder = decoding.createDecoder(message);
+          type = decoding.readVarUint(decoder);
+          payload = decoding.readVarUint8Array(decoder);
+        } catch {
+          throw new Refusal('BOARD_UPDATE_MALFORMED');
+        }
+        if (type === syncProtocol.messageYjsSyncStep1) {
+          let reply: Uint8Array;
+          try {
+            const enc = encoding.createEncoder();
+            syncProtocol.writeSyncStep2(enc, live.doc, payload);
+            reply = encoding.toUint8Array(enc);
+          } catch {
+            throw new Refusal('BOARD_UPDATE_MALFORMED');
+          }
+          socket.emit('board:sync', boardId, reply);
+        } else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) {
+          await handleUpdate(socket, state, boardId, joined, payload);
+        } else {
+          throw new Refusal('BOARD_UPDATE_MALFORMED');
+        }
+        if (typeof ack === 'function') ack({ ok: true });
+      } catch (err) {
+        refuse(socket, boardId, err, ack);
+      } finally {
+        state.inFlight--;
+      }
+    });
+
+    socket.on('board:awareness', async (boardId, update) => {
+      if (typeof boardId !== 'string') return;
+      const joined = state.boards.get(boardId);
+      const live = boards.get(boardId);
+      if (!joined || !live || !(update instanceof Uint8Array) || update.byteLength > MAX_AWARENESS_BYTES) return;
+      if (!state.awareness.take()) return;
+      try {
+        const name = await state.name;
+        // The server states who the presence belongs to: a client cannot show up as someone else.
+        const checked = awarenessProtocol.modifyAwarenessUpdate(update, (s: Record<string, unknown> | null) =>
+          s ? { ...s, user: { id: userId, name, color: typeof (s.user as { color?: unknown })?.color === 'string' ? String((s.user as { color: string }).color).slice(0, 32) : '#8b5cf6' }, readOnly: joined.readOnly } : s,
+        );
+        awarenessProtocol.applyAwarenessUpdate(live.awareness, checked, socket.id);
+        const dec = decoding.createDecoder(checked);
+        const n = decoding.readVarUint(dec);
+        for (let i = 0; i < n; i++) {
+          joined.awarenessClients.add(decoding.readVarUint(dec));
+          decoding.readVarUint(dec);
+          decoding.readVarString(dec);
+        }
+        io.to(rooms.board(boardId)).except(socket.id).emit('board:awareness', boardId, checked);
+      } catch {
+        refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'));
+      }
+    });
+
+    socket.on('disconnect', () => {
+      for (const boardId of [...state.boards.keys()]) leaveBoard(socket, state, boardId);
+      states.delete(socket.id);
+      socketsById.delete(socket.id);
+      const set = byUser.get(userId);
+      set?.delete(socket.id);
+      if (set && set.size === 0) byUser.delete(userId);
+    });
+  }
+
+  return {
+    attach,
+    liveBoards: () => boards.size,
+    open,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      await listener?.end().catch(() => undefined);
+      const all = [...boards.values()];
+      await Promise.all(all.map((live) => (live.pending > 0 ? compact(live) : Promise.resolve())));
+      for (const live of all) unload(live);
+    },
+  };
+}

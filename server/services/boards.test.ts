@@ -1,0 +1,343 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BoardClient } from '../../app/lib/board-client.js';
+import { itemsOf, putItem, readItems, setFields } from '../shared/board.js';
+import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { loadBoardDoc } from './boards.js';
+import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from './teams.test-helpers.js';
+
+let server: TestServer;
+let owner: TestUser;
+let editor: TestUser;
+let viewer: TestUser;
+let outsider: TestUser;
+let workspaceId: string;
+
+beforeAll(async () => {
+  server = await startTestServer(inject('pgAdminUrl'));
+  owner = await signUp(server, 'Olivia Owner');
+  editor = await signUp(server, 'Eddie Editor');
+  viewer = await signUp(server, 'Vera Viewer');
+  outsider = await signUp(server, 'Oscar Outsider');
+  workspaceId = (await trpcClient(server, owner).workspace.create.mutate({ name: 'Board team' })).id;
+  await addMember(server.deps.db, workspaceId, editor.id, 'editor');
+  await addMember(server.deps.db, workspaceId, viewer.id, 'viewer');
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const newBoard = async (name = 'Board') => (await trpcClient(server, owner).board.create.mutate({ workspaceId, name })).id;
+const storedUpdates = async (boardId: string) => Number((await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${boardId}`.execute(server.deps.db)).rows[0]!.n);
+const note = (doc: Y.Doc, id: string, text: string, x = 10, y = 10) => doc.transact(() => void putItem(doc, { id, type: 'note', x, y, w: 160, h: 120, z: 1, text }));
+
+describe('board access', () => {
+  it('refuses a non-member (NOT_FOUND, as for a board that does not exist)', async () => {
+    const boardId = await newBoard();
+    const b = await openBoard(server, outsider, boardId, { wait: false });
+    expect(b.join).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    // Sync messages without a join are refused too, and nothing is stored.
+    const enc = encoding.createEncoder();
+    const d = new Y.Doc();
+    note(d, 'n1', 'sneaky');
+    syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(d));
+    expect(await b.client.sendRaw(encoding.toUint8Array(enc))).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect(await storedUpdates(boardId)).toBe(0);
+    b.close();
+  });
+
+  it('lets a viewer receive but refuses their updates with BOARD_READ_ONLY; nothing stored, others untouched', async () => {
+    const boardId = await newBoard();
+    const ed = await openBoard(server, editor, boardId);
+    const vw = await openBoard(server, viewer, boardId);
+    expect(vw.join).toMatchObject({ ok: true, readOnly: true, role: 'viewer' });
+    note(ed.client.doc, 'n1', 'from the editor');
+    await waitForDoc(vw.client.doc, (d) => itemIds(d).includes('n1'));
+    const before = await storedUpdates(boardId);
+    // A viewer that sends anyway (a modified client) is refused.
+    const d = new Y.Doc();
+    note(d, 'v1', 'from the viewer');
+    const enc = encoding.createEncoder();
+    syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(d));
+    expect(await vw.client.sendRaw(encoding.toUint8Array(enc))).toMatchObject({ ok: false, code: 'BOARD_READ_ONLY' });
+    await waitForEvent(vw.socket, 'board:error', (e) => e.code === 'BOARD_READ_ONLY');
+    expect(await storedUpdates(boardId)).toBe(before);
+    expect(itemIds(ed.client.doc)).toEqual(['n1']);
+    expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['n1']);
+    ed.close();
+    vw.close();
+  });
+
+  it('disconnects a removed member from the board at once; their later updates are refused', async () => {
+    const member = await signUp(server, 'Remy Removed');
+    await addMember(server.deps.db, workspaceId, member.id, 'editor');
+    const boardId = await newBoard();
+    const m = await openBoard(server, member, boardId);
+    const other = await openBoard(server, owner, boardId);
+    note(m.client.doc, 'before', 'while a member');
+    await waitForDoc(other.client.doc, (d) => itemIds(d).includes('before'));
+    await trpcClient(server, owner).workspace.removeMember.mutate({ workspaceId, userId: member.id });
+    await waitForEvent(m.socket, 'board:error', (e) => e.boardId === boardId && e.code === 'BOARD_ACCESS_REVOKED');
+    expect(m.client.state.status).toBe('closed');
+    const before = await storedUpdates(boardId);
+    const d = new Y.Doc();
+    note(d, 'after', 'after removal');
+    const enc = encoding.createEncoder();
+    syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(d));
+    expect(await m.client.sendRaw(encoding.toUint8Array(enc))).toMatchObject({ ok: false });
+    expect(await storedUpdates(boardId)).toBe(before);
+    // Nor does a new join work.
+    expect((await openBoard(server, member, boardId, { socket: m.socket, wait: false })).join).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect(itemIds(other.client.doc)).toEqual(['before']);
+    m.close();
+    other.close();
+  });
+});
+
+describe('refusing bad updates', () => {
+  it('refuses malformed and oversized updates to that client only; the document and the others are untouched', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    note(a.client.doc, 'ok1', 'fine');
+    await waitForDoc(b.client.doc, (d) => itemIds(d).includes('ok1'));
+    await waitSaved(a.client);
+    const before = { stored: await storedUpdates(boardId), doc: snapshotJson(b.client.doc) };
+    let othersGotSomething = false;
+    b.socket.on('board:sync', () => (othersGotSomething = true));
+
+    // Garbage bytes, a truncated message, an update message whose payload is not a Yjs update, an unknown type.
+    const garbageUpdate = (() => {
+      const enc = encoding.createEncoder();
+      syncProtocol.writeUpdate(enc, new Uint8Array([255, 255, 255, 255, 7, 1, 2, 3, 4, 5]));
+      return encoding.toUint8Array(enc);
+    })();
+    for (const bad of [new Uint8Array([2]), new Uint8Array([2, 200, 1]), garbageUpdate, new Uint8Array([9, 1, 0])]) {
+      expect(await a.client.sendRaw(bad)).toMatchObject({ ok: false, code: 'BOARD_UPDATE_MALFORMED' });
+    }
+    // Oversized: a real update larger than BOARD_MAX_UPDATE_BYTES (32 KiB) but under the transport cap.
+    const big = new Y.Doc();
+    note(big, 'huge', 'x'.repeat(40_000));
+    const enc = encoding.createEncoder();
+    syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(big));
+    expect(await a.client.sendRaw(encoding.toUint8Array(enc))).toMatchObject({ ok: false, code: 'BOARD_UPDATE_TOO_LARGE' });
+    await waitForEvent(a.socket, 'board:error', (e) => e.code === 'BOARD_UPDATE_TOO_LARGE');
+
+    expect(await storedUpdates(boardId)).toBe(before.stored);
+    expect(snapshotJson(b.client.doc)).toBe(before.doc);
+    expect(othersGotSomething).toBe(false);
+    // The sender is still connected and its next valid change goes through.
+    expect(a.socket.connected).toBe(true);
+    note(a.client.doc, 'ok2', 'still fine');
+    await waitForDoc(b.client.doc, (d) => itemIds(d).includes('ok2'));
+    expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['ok1', 'ok2']);
+    a.close();
+    b.close();
+  });
+
+  it('limits updates per second per socket', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const d = new Y.Doc();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const before = Y.encodeStateVector(d);
+        note(d, `r${i}`, 'spam');
+        const enc = encoding.createEncoder();
+        syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(d, before));
+        return a.client.sendRaw(encoding.toUint8Array(enc));
+      }),
+    );
+    const refused = results.filter((r) => !r.ok).map((r) => (r as { code: string }).code);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set(['RATE_LIMITED']));
+    expect(await storedUpdates(boardId)).toBe(results.filter((r) => r.ok).length);
+    a.close();
+  });
+});
+
+describe('persistence and merging', () => {
+  it('keeps everything acknowledged across a server restart (and compacts on shutdown)', async () => {
+    const databaseUrl = await createTestDatabase(inject('pgAdminUrl'));
+    const first = await startTestServer(inject('pgAdminUrl'), { databaseUrl });
+    const u = await signUp(first, 'Persistent Pat');
+    const ws = (await trpcClient(first, u).workspace.create.mutate({ name: 'Keep' })).id;
+    const boardId = (await trpcClient(first, u).board.create.mutate({ workspaceId: ws, name: 'Kept' })).id;
+    const a = await openBoard(first, u, boardId);
+    for (let i = 0; i < 20; i++) note(a.client.doc, `n${i}`, `note ${i}`, i * 10, i * 5);
+    a.client.doc.transact(() => setFields(a.client.doc, 'n3', { x: 999, text: 'moved' }));
+    a.client.doc.transact(() => itemsOf(a.client.doc).delete('n7'));
+    await waitSaved(a.client);
+    const expected = snapshotJson(a.client.doc);
+    a.close();
+    await first.stop();
+
+    const snap = await startTestServer(inject('pgAdminUrl'), { databaseUrl, config: {} });
+    try {
+      const rows = await sql<{ n: number }>`select count(*)::int as n from board_snapshot where board_id = ${boardId}`.execute(snap.deps.db);
+      expect(rows.rows[0]!.n).toBe(1);
+      expect(await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${boardId}`.execute(snap.deps.db).then((r) => r.rows[0]!.n)).toBe(0);
+      const again = await openBoard(snap, u, boardId);
+      expect(snapshotJson(again.client.doc)).toBe(expected);
+      expect(itemIds(again.client.doc)).not.toContain('n7');
+      again.close();
+    } finally {
+      await snap.stop();
+    }
+  });
+
+  it('merges edits made offline when the client reconnects', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    note(a.client.doc, 'shared', 'both see this');
+    await waitForDoc(b.client.doc, (d) => itemIds(d).includes('shared'));
+    a.socket.disconnect();
+    note(a.client.doc, 'offline-a', 'written on a train');
+    a.client.doc.transact(() => setFields(a.client.doc, 'shared', { x: 500 }));
+    note(b.client.doc, 'online-b', 'written meanwhile');
+    await waitSaved(b.client);
+    a.socket.connect();
+    await waitForDoc(a.client.doc, (d) => itemIds(d).includes('online-b'), 10_000, 'b’s edit on a');
+    await waitForDoc(b.client.doc, (d) => itemIds(d).includes('offline-a') && readItems(d).find((i) => i.id === 'shared')?.x === 500, 10_000, 'a’s offline edits on b');
+    await waitSaved(a.client);
+    expect(snapshotJson(a.client.doc)).toBe(snapshotJson(b.client.doc));
+    expect(snapshotJson(await loadBoardDoc(server.deps.db, boardId))).toBe(snapshotJson(a.client.doc));
+    a.close();
+    b.close();
+  });
+
+  it('three clients making random concurrent edits converge, and the stored board equals them (fast-check)', async () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), id: fc.integer({ min: 0, max: 7 }), x: fc.integer({ min: 0, max: 900 }), text: fc.string({ maxLength: 12 }) }),
+      fc.record({ kind: fc.constant('move' as const), id: fc.integer({ min: 0, max: 7 }), x: fc.integer({ min: 0, max: 900 }), y: fc.integer({ min: 0, max: 900 }) }),
+      fc.record({ kind: fc.constant('text' as const), id: fc.integer({ min: 0, max: 7 }), text: fc.string({ maxLength: 12 }) }),
+      fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 7 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(op, { maxLength: 12 }), { minLength: 3, maxLength: 3 }), async (scripts) => {
+        const boardId = await newBoard('Random');
+        const clients = await Promise.all([owner, editor, owner].map((u) => openBoard(server, u, boardId)));
+        try {
+          // Interleave the three scripts without waiting for each other: edits cross on the wire.
+          await Promise.all(
+            scripts.map(async (ops, c) => {
+              const doc = clients[c]!.client.doc;
+              for (const o of ops) {
+                const id = `i${o.id}`;
+                doc.transact(() => {
+                  const exists = itemsOf(doc).has(id);
+                  if (o.kind === 'add') putItem(doc, { id, type: 'note', x: o.x, y: 0, w: 100, h: 100, z: c, text: o.text });
+                  else if (o.kind === 'move' && exists) setFields(doc, id, { x: o.x, y: o.y });
+                  else if (o.kind === 'text' && exists) setFields(doc, id, { text: o.text });
+                  else if (o.kind === 'delete' && exists) itemsOf(doc).delete(id);
+                });
+                await Promise.resolve();
+              }
+            }),
+          );
+          await Promise.all(clients.map((c) => waitSaved(c.client)));
+          await eventually(async () => new Set(clients.map((c) => snapshotJson(c.client.doc))).size === 1, 10_000, 10);
+          expect(snapshotJson(await loadBoardDoc(server.deps.db, boardId))).toBe(snapshotJson(clients[0]!.client.doc));
+        } finally {
+          clients.forEach((c) => c.close());
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe('several processes', () => {
+  it('two clients on two server instances edit one board and converge', async () => {
+    const databaseUrl = await createTestDatabase(inject('pgAdminUrl'));
+    const one = await startTestServer(inject('pgAdminUrl'), { databaseUrl });
+    const two = await startTestServer(inject('pgAdminUrl'), { databaseUrl });
+    try {
+      const u = await signUp(one, 'Ana');
+      const v = await signUp(two, 'Ben');
+      const ws = (await trpcClient(one, u).workspace.create.mutate({ name: 'Two nodes' })).id;
+      await addMember(one.deps.db, ws, v.id, 'editor');
+      const boardId = (await trpcClient(one, u).board.create.mutate({ workspaceId: ws, name: 'Shared' })).id;
+      const a = await openBoard(one, u, boardId);
+      const b = await openBoard(two, v, boardId);
+      note(a.client.doc, 'from-one', 'on process one');
+      note(b.client.doc, 'from-two', 'on process two');
+      for (let i = 0; i < 10; i++) {
+        a.client.doc.transact(() => setFields(a.client.doc, 'from-one', { x: i }));
+        b.client.doc.transact(() => void putItem(b.client.doc, { id: `b${i}`, type: 'note', x: i, y: i, w: 50, h: 50, z: i, text: String(i) }));
+      }
+      await waitForDoc(a.client.doc, (d) => itemIds(d).length === 12, 10_000, 'b’s edits on process one');
+      await waitForDoc(b.client.doc, (d) => itemIds(d).includes('from-one') && readItems(d).find((x) => x.id === 'from-one')?.x === 9, 10_000, 'a’s edits on process two');
+      await eventually(async () => snapshotJson(a.client.doc) === snapshotJson(b.client.doc));
+      // Presence crosses processes too.
+      a.client.awareness.setLocalStateField('cursor', { x: 1, y: 2 });
+      await eventually(async () => [...b.client.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === 'Ana'));
+      a.close();
+      b.close();
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+    }
+  });
+
+  it('a generation started from a board lands on it, written by a separate worker; the browser on the web process is notified', async () => {
+    const databaseUrl = await createTestDatabase(inject('pgAdminUrl'));
+    const web = await startTestServer(inject('pgAdminUrl'), { databaseUrl, env: { RUN_WORKER: 'false' } });
+    let worker: ChildProcess | undefined;
+    try {
+      const u = await signUp(web, 'Gena');
+      const me = await trpcClient(web, u).me.get.query();
+      const personal = me!.workspaces[0]!.id;
+      const boardId = (await trpcClient(web, u).board.create.mutate({ workspaceId: personal, name: 'Gen board' })).id;
+      const a = await openBoard(web, u, boardId);
+      const gen = await trpcClient(web, u).generation.create.mutate({ prompt: 'a lighthouse', workspaceId: personal, boardId });
+      // The placeholder appears at once (queued), before any worker runs.
+      await waitForDoc(a.client.doc, (d) => readItems(d).some((i) => i.generationId === gen.id && i.type === 'placeholder'), 10_000, 'placeholder');
+
+      const child = spawn(process.execPath, ['--import', 'tsx', 'jobs/worker-main.ts'], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, DATA_DIR: web.dataDir, LOG_LEVEL: 'warn', LOCAL_PROVIDER_STEP_MS: '5' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      worker = child;
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      const n = await waitForEvent(a.socket, 'notification:new', (x) => x.kind === 'job_succeeded', 30_000).catch((err) => {
+        throw new Error(`${err}\nworker stderr:\n${stderr}`);
+      });
+      expect(n.link).toBe(`/boards/${boardId}`);
+      await waitForDoc(a.client.doc, (d) => readItems(d).some((i) => i.generationId === gen.id && i.type === 'image' && Boolean(i.assetId)), 10_000, 'result on the board');
+      const item = readItems(a.client.doc).find((i) => i.generationId === gen.id)!;
+      expect((await fetch(`${web.url}${item.url}`, { headers: { cookie: u.cookie } })).status).toBe(200);
+      // Stored for everyone who opens the board later.
+      expect(readItems(await loadBoardDoc(web.deps.db, boardId)).find((i) => i.generationId === gen.id)?.type).toBe('image');
+      a.close();
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+      await web.stop();
+    }
+  }, 60_000);
+});
+
+describe('BoardClient', () => {
+  it('reports unsaved changes until the server stored them', async () => {
+    const boardId = await newBoard();
+    const socket = await connectSocket(server, editor);
+    const c = new BoardClient(socket as never, boardId);
+    await c.start();
+    await c.synced();
+    note(c.doc, 'x', 'y');
+    expect(c.state.unsaved).toBeGreaterThan(0);
+    await waitSaved(c);
+    expect(await storedUpdates(boardId)).toBe(1);
+    c.destroy();
+    socket.close();
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * Boards: a Yjs document per board, stored as an append-only log of updates (board_update) plus a
+ * compacted snapshot (board_snapshot). Every write goes through `appendBoardUpdate`, which checks
+ * the writer's role, stores the update and announces it on the Postgres channel `fk_board` in ONE
+ * statement: each process holding the board live applies it (server/realtime/boards.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import * as Y from 'yjs';
+import type { z } from 'zod';
+import type { DB, Role } from '../../db/schema.js';
+import { fitSize, itemsOf, nextFreeSpot, putItem, readItem, setFields, type BoardItem, CreateBoardInput, RenameBoardInput } from '../shared/board.js';
+import { AppError } from '../shared/errors.js';
+import { rooms } from '../shared/realtime.js';
+import type { Actor, BoardsApi, Deps, GenerationChange } from './deps.js';
+import { requireRole } from './workspaces.js';
+
+export const BOARD_CHANNEL = 'fk_board';
+/** NOTIFY payloads are capped at 8000 bytes: updates up to this size travel inline, larger ones are read back by id. */
+const INLINE_UPDATE_BYTES = 5000;
+
+/** A message on the board channel. */
+export type BoardBusMessage =
+  | { k: 'u'; b: string; i: number; o: string; u: string | null }
+  | { k: 'kick'; w: string; u: string | null; b?: string }
+  | { k: 'join'; w: string; u: string }
+  | { k: 'role'; w: string; u: string };
+
+export interface BoardView {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const toView = (b: { id: string; workspace_id: string; name: string; created_at: Date; updated_at: Date }): BoardView => ({
+  id: b.id,
+  workspaceId: b.workspace_id,
+  name: b.name,
+  createdAt: b.created_at,
+  updatedAt: b.updated_at,
+});
+
+/** The board and the actor's role in its workspace; NOT_FOUND for non-members and unknown boards alike. */
+export async function boardAccess(db: Kysely<DB>, actor: Actor, boardId: string): Promise<{ board: BoardView; role: Role }> {
+  const row = await db
+    .selectFrom('board')
+    .innerJoin('membership', (j) => j.onRef('membership.workspace_id', '=', 'board.workspace_id').on('membership.user_id', '=', actor.userId))
+    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role'])
+    .where('board.id', '=', boardId)
+    .executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND');
+  return { board: toView(row), role: row.role };
+}
+
+export async function listBoards(deps: Pick<Deps, 'db'>, actor: Actor, workspaceId: string): Promise<BoardView[]> {
+  await requireRole(deps.db, actor, workspaceId, 'viewer');
+  const rows = await deps.db.selectFrom('board').selectAll().where('workspace_id', '=', workspaceId).orderBy('updated_at', 'desc').limit(200).execute();
+  return rows.map(toView);
+}
+
+export async function getBoard(deps: Pick<Deps, 'db'>, actor: Actor, boardId: string) {
+  const { board, role } = await boardAccess(deps.db, actor, boardId);
+  return { ...board, role, readOnly: role === 'viewer' };
+}
+
+export async function createBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, raw: z.input<typeof CreateBoardInput>): Promise<BoardView> {
+  const input = CreateBoardInput.parse(raw);
+  await requireRole(deps.db, actor, input.workspaceId, 'editor');
+  const row = await deps.db.insertInto('board').values({ workspace_id: input.workspaceId, name: input.name, created_by: actor.userId }).returningAll().executeTakeFirstOrThrow();
+  deps.notifier.emit(rooms.workspace(input.workspaceId), 'workspace:changed', { workspaceId: input.workspaceId, what: 'boards' });
+  return toView(row);
+}
+
+export async function renameBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, raw: z.input<typeof RenameBoardInput>): Promise<BoardView> {
+  const input = RenameBoardInput.parse(raw);
+  const { board } = await boardAccess(deps.db, actor, input.boardId);
+  await requireRole(deps.db, actor, board.workspaceId, 'editor');
+  const row = await deps.db.updateTable('board').set({ name: input.name, updated_at: new Date() }).where('id', '=', board.id).returningAll().executeTakeFirstOrThrow();
+  deps.notifier.emit(rooms.workspace(board.workspaceId), 'workspace:changed', { workspaceId: board.workspaceId, what: 'boards' });
+  return toView(row);
+}
+
+/** Admins and owners delete boards; everyone on it is told and removed from its room. */
+export async function deleteBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, boardId: string): Promise<{ id: string }> {
+  const { board } = await boardAccess(deps.db, actor, boardId);
+  await requireRole(deps.db, actor, board.workspaceId, 'admin');
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('board').where('id', '=', board.id).execute();
+    await publish(trx, { k: 'kick', w: board.workspaceId, u: null, b: board.id });
+  });
+  deps.notifier.emit(rooms.workspace(board.workspaceId), 'workspace:changed', { workspaceId: board.workspaceId, what: 'boards' });
+  return { id: board.id };
+}
+
+export const boardsApi: BoardsApi = {
+  async requireBoardInWorkspace(deps, boardId, workspaceId) {
+    const b = await deps.db.selectFrom('board').select('id').where('id', '=', boardId).where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (!b) throw new AppError('NOT_FOUND', { userMessage: 'That board was not found in this workspace.' });
+  },
+};
+
+// ---- the Postgres channel ----
+
+/** Announces a membership or board change to every process (they update their sockets' rooms). */
+export async function publish(db: Kysely<DB>, msg: BoardBusMessage): Promise<void> {
+  await sql`select pg_notify(${BOARD_CHANNEL}, ${JSON.stringify(msg)})`.execute(db);
+}
+
+// ---- persistence ----
+
+const WRITE_ROLES: Role[] = ['owner', 'admin', 'editor'];
+
+/**
+ * Stores one update and announces it, in one statement. With a `userId`, the row is written only if
+ * that user is (still) an editor or above in the board's workspace: the membership check and the
+ * append cannot be separated by a removal. Returns the update's id, or null when refused.
+ */
+export async function appendBoardUpdate(
+  db: Kysely<DB>,
+  opts: { boardId: string; update: Uint8Array; userId: string | null; origin: string },
+): Promise<number | null> {
+  const inline = opts.update.byteLength <= INLINE_UPDATE_BYTES;
+  const bytes = Buffer.from(opts.update.buffer, opts.update.byteOffset, opts.update.byteLength);
+  const allowed = opts.userId
+    ? sql`exists (select 1 from board b join membership m on m.workspace_id = b.workspace_id where b.id = ${opts.boardId} and m.user_id = ${opts.userId} and m.role in (${sql.join(WRITE_ROLES)}))`
+    : sql`exists (select 1 from board b where b.id = ${opts.boardId})`;
+  const res = await sql<{ id: number }>`
+    with ins as (
+      insert into board_update (board_id, update, user_id)
+      select ${opts.boardId}, ${bytes}, ${opts.userId} where ${allowed}
+      returning id
+    )
+    select ins.id, pg_notify(${BOARD_CHANNEL}, json_build_object('k', 'u', 'b', ${opts.boardId}::text, 'i', ins.id, 'o', ${opts.origin}::text, 'u', ${inline ? sql`encode(${bytes}::bytea, 'base64')` : sql`null::text`})::text) from ins`.execute(db);
+  return res.rows[0]?.id ?? null;
+}
+
+/**
+ * Group commit: stores several clients' updates to one board in ONE statement (one commit, one
+ * round trip), each row only if its writer is (still) an editor or above, and announces each on the
+ * channel. Returns the writers whose rows were stored (a writer's rows are all stored or none).
+ */
+export async function appendBoardUpdates(db: Kysely<DB>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const users = rows.map((r) => r.userId);
+  const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
+  const res = await sql<{ user_id: string }>`
+    with input as (
+      select * from unnest(${users}::text[], ${updates}::bytea[]) with ordinality as t(user_id, update, ord)
+    ), ok as (
+      select i.* from input i where exists (
+        select 1 from board b join membership m on m.workspace_id = b.workspace_id
+        where b.id = ${boardId} and m.user_id = i.user_id and m.role in (${sql.join(WRITE_ROLES)}))
+    ), ins as (
+      insert into board_update (board_id, update, user_id)
+      select ${boardId}, ok.update, ok.user_id from ok order by ok.ord
+      returning id, user_id, update
+    )
+    select ins.user_id, pg_notify(${BOARD_CHANNEL}, json_build_object('k', 'u', 'b', ${boardId}::text, 'i', ins.id, 'o', ${origin}::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text)
+    from ins order by ins.id`.execute(db);
+  return new Set(res.rows.map((r) => r.user_id));
+}
+
+export async function readBoardUpdate(db: Kysely<DB>, id: number): Promise<Uint8Array | null> {
+  const row = await db.selectFrom('board_update').select('update').where('id', '=', id).executeTakeFirst();
+  return row ? row.update : null;
+}
+
+/** Everything stored for a board (snapshot first, then the updates since), read consistently. */
+export async function loadBoardState(db: Kysely<DB>, boardId: string): Promise<{ updates: Uint8Array[]; bytes: number; pending: number }> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
+      const rows = await trx.selectFrom('board_update').select('update').where('board_id', '=', boardId).orderBy('id').execute();
+      const updates = [...(snap ? [snap.state] : []), ...rows.map((r) => r.update)];
+      return { updates, bytes: updates.reduce((n, u) => n + u.byteLength, 0), pending: rows.length };
+    });
+}
+
+export async function loadBoardDoc(db: Kysely<DB>, boardId: string): Promise<Y.Doc> {
+  const doc = new Y.Doc({ gc: true });
+  const { updates } = await loadBoardState(db, boardId);
+  Y.transact(doc, () => {
+    for (const u of updates) Y.applyUpdate(doc, u);
+  });
+  return doc;
+}
+
+/**
+ * Merges a board's stored updates into its snapshot. Deletes exactly the updates it merged (an
+ * update committed meanwhile with a lower id stays), so nothing is lost to a race. Serialised per
+ * board by a row lock. Returns the snapshot's size in bytes.
+ */
+export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ merged: number; bytes: number } | null> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('board').select('id').where('id', '=', boardId).forUpdate().executeTakeFirst();
+    if (!locked) return null;
+    const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
+    const rows = await trx.selectFrom('board_update').select(['id', 'update']).where('board_id', '=', boardId).orderBy('id').execute();
+    if (rows.length === 0) return { merged: 0, bytes: snap?.state.byteLength ?? 0 };
+    const doc = new Y.Doc({ gc: true });
+    Y.transact(doc, () => {
+      if (snap) Y.applyUpdate(doc, snap.state);
+      for (const r of rows) Y.applyUpdate(doc, r.update);
+    });
+    const state = Y.encodeStateAsUpdate(doc);
+    doc.destroy();
+    await trx
+      .insertInto('board_snapshot')
+      .values({ board_id: boardId, state: Buffer.from(state), updates_merged: rows.length })
+      .onConflict((oc) => oc.column('board_id').doUpdateSet({ state: Buffer.from(state), updates_merged: sql`board_snapshot.updates_merged + ${rows.length}`, compacted_at: new Date() }))
+      .execute();
+    await trx.deleteFrom('board_update').where('id', 'in', rows.map((r) => r.id)).execute();
+    await trx.updateTable('board').set({ updated_at: new Date() }).where('id', '=', boardId).execute();
+    return { merged: rows.length, bytes: state.byteLength };
+  });
+}
+
+/**
+ * Changes a board from the server (no socket involved): loads its stored state, applies `fn`, and
+ * appends the difference through the same path clients' updates take. Works in any process,
+ * including separate workers: the web processes holding the board live apply it from the channel.
+ */
+export async function editBoardFromServer(db: Kysely<DB>, boardId: string, fn: (doc: Y.Doc) => boolean | void): Promise<boolean> {
+  const doc = await loadBoardDoc(db, boardId);
+  try {
+    const before = Y.encodeStateVector(doc);
+    let changed: boolean | void = false;
+    doc.transact(() => {
+      changed = fn(doc);
+    });
+    if (changed === false) return false;
+    const update = Y.encodeStateAsUpdate(doc, before);
+    if (update.byteLength <= 2) return false;
+    return (await appendBoardUpdate(db, { boardId, update, userId: null, origin: 'server' })) !== null;
+  } finally {
+    doc.destroy();
+  }
+}
+
+// ---- generations started from a board ----
+
+const placeholderId = (generationId: string) => `gen-${generationId}`;
+const outputId = (generationId: string, index: number) => (index === 0 ? placeholderId(generationId) : `gen-${generationId}-${index}`);
+
+/**
+ * The generationChanged hook: a placeholder appears on the board when the generation is queued,
+ * follows its state, and turns into the outputs when it succeeds. Idempotent (items are keyed by
+ * the generation's id), so a retried job or a duplicate event changes nothing twice.
+ */
+export async function boardGenerationHook(change: GenerationChange, deps: Deps): Promise<void> {
+  if (!change.boardId) return;
+  const boardId = change.boardId;
+  await editBoardFromServer(deps.db, boardId, (doc) => {
+    const items = itemsOf(doc);
+    const id = placeholderId(change.id);
+    const existing = items.get(id);
+    const current = existing instanceof Y.Map ? readItem(id, existing) : null;
+    if (current?.status === 'succeeded' && current.type === 'image') return false;
+    if (change.status === 'succeeded') {
+      const images = change.assets.filter((a) => a.media === 'image' || a.media === 'video');
+      if (images.length === 0) return false;
+      const origin = current ?? { ...nextFreeSpot(doc), ...fitSize(change.width, change.height) };
+      images.forEach((a, index) => {
+        const size = fitSize(a.width ?? change.width, a.height ?? change.height, Math.max(origin.w, origin.h));
+        const fields: Partial<BoardItem> = { type: 'image', assetId: a.id, url: a.url, status: 'succeeded', prompt: change.prompt, generationId: change.id, error: undefined, ...size };
+        const itemId = outputId(change.id, index);
+        if (index === 0 && current) setFields(doc, itemId, fields);
+        else if (!(items.get(itemId) instanceof Y.Map)) putItem(doc, { id: itemId, x: origin.x + index * (size.w + 16), y: origin.y, z: (origin as { z?: number }).z ?? 1, createdBy: change.userId, ...fields } as BoardItem);
+      });
+      return true;
+    }
+    if (current) {
+      if (current.status === change.status) return false;
+      setFields(doc, id, { status: change.status, error: change.status === 'failed' ? (change.errorMessage ?? 'The generation failed.') : undefined });
+      return true;
+    }
+    if (change.status === 'queued' || change.status === 'running') {
+      putItem(doc, { id, type: 'placeholder', ...nextFreeSpot(doc), ...fitSize(change.width, change.height), generationId: change.id, status: change.status, prompt: change.prompt, createdBy: change.userId });
+      return true;
+    }
+    return false;
+  });
+}
+
+/** Records that a member did something in a workspace (at most once a minute per member). */
+export async function touchActivity(db: Kysely<DB>, workspaceId: string, userId: string): Promise<void> {
+  await db
+    .updateTable('membership')
+    .set({ last_active_at: sql`now()` })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .execute();
+}
+
+export const newOrigin = () => randomUUID();

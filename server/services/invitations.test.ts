@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectSocket, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
+import { randomEmail, signUpAs, verify } from './teams.test-helpers.js';
+
+let server: TestServer;
+let smtp: TestSmtp;
+let owner: TestUser;
+let workspaceId: string;
+
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url } });
+  owner = await signUp(server, 'Olivia Owner');
+  await verify(server.deps.db, owner.id);
+  workspaceId = (await trpcClient(server, owner).workspace.create.mutate({ name: 'Studio Nord' })).id;
+});
+afterAll(async () => {
+  await server?.stop();
+  await smtp?.close();
+});
+
+const api = (u?: TestUser) => trpcClient(server, u);
+const code = (e: unknown) => trpcErrorCode(e).appCode;
+
+/** Invites `email` and returns the token from the message the SMTP server received. */
+async function inviteAndRead(email: string, role: 'admin' | 'editor' | 'viewer' = 'editor') {
+  const before = smtp.messages.length;
+  const inv = await api(owner).workspace.invite.mutate({ workspaceId, email, role });
+  const mail = await smtp.waitFor(email, /invited you to Studio Nord/);
+  expect(smtp.messages.length).toBe(before + 1);
+  const link = linkIn(mail, `${server.config.baseUrl}/invite/`);
+  return { inv, token: link.split('/invite/')[1]!, mail };
+}
+
+describe('invitations', () => {
+  it('invites by email through SMTP; the token is stored only as a hash; accepting makes a member once', async () => {
+    const email = randomEmail('invitee');
+    const invitee = await signUpAs(server, email, 'Ivo Invitee');
+    const inviteeSocket = await connectSocket(server, invitee);
+    const ownerSocket = await connectSocket(server, owner);
+    const { token, mail } = await inviteAndRead(email, 'viewer');
+    expect(mail.html).toContain('Accept the invitation');
+    const row = await server.deps.db.selectFrom('invitation').select('token_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(row.token_hash).not.toContain(token);
+    // The invitee hears about it live, and it is stored.
+    await waitForEvent(inviteeSocket, 'notification:new', (n) => n.kind === 'invitation_received');
+
+    expect(await api().workspace.invitation.query({ token })).toMatchObject({ workspaceName: 'Studio Nord', status: 'pending', role: 'viewer' });
+    const accepted = await api(invitee).workspace.acceptInvitation.mutate({ token });
+    expect(accepted).toEqual({ workspaceId, role: 'viewer' });
+    expect((await api(invitee).workspace.get.query({ workspaceId })).role).toBe('viewer');
+    await waitForEvent(ownerSocket, 'notification:new', (n) => n.kind === 'invitation_accepted');
+    expect((await api(owner).notification.list.query()).items.some((n) => n.kind === 'invitation_accepted')).toBe(true);
+
+    // Reused: refused, nothing changes.
+    expect(code(await api(invitee).workspace.acceptInvitation.mutate({ token }).catch((e: unknown) => e))).toBe('INVITATION_USED');
+    expect(await api().workspace.invitation.query({ token })).toMatchObject({ status: 'used' });
+    inviteeSocket.close();
+    ownerSocket.close();
+  });
+
+  it('refuses an expired invitation', async () => {
+    const email = randomEmail('late');
+    const user = await signUpAs(server, email);
+    const { inv, token } = await inviteAndRead(email);
+    await server.deps.db.updateTable('invitation').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', inv.id).execute();
+    expect(code(await api(user).workspace.acceptInvitation.mutate({ token }).catch((e: unknown) => e))).toBe('INVITATION_EXPIRED');
+    expect(code(await api(user).workspace.get.query({ workspaceId }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+  });
+
+  it('refuses a revoked invitation', async () => {
+    const email = randomEmail('revoked');
+    const user = await signUpAs(server, email);
+    const { inv, token } = await inviteAndRead(email);
+    await api(owner).workspace.revokeInvitation.mutate({ invitationId: inv.id });
+    expect(code(await api(user).workspace.acceptInvitation.mutate({ token }).catch((e: unknown) => e))).toBe('INVITATION_REVOKED');
+    expect((await api(owner).workspace.invitations.query({ workspaceId })).some((i) => i.id === inv.id)).toBe(false);
+  });
+
+  it('refuses the wrong account, and the invitation stays usable by the right one', async () => {
+    const email = randomEmail('right');
+    const { token } = await inviteAndRead(email);
+    const wrong = await signUp(server, 'Someone Else');
+    expect(code(await api(wrong).workspace.acceptInvitation.mutate({ token }).catch((e: unknown) => e))).toBe('INVITATION_WRONG_EMAIL');
+    expect(code(await api(wrong).workspace.get.query({ workspaceId }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+    // Accept after sign-up: the invited address creates an account now, then accepts.
+    const right = await signUpAs(server, email, 'Rita Right');
+    expect(await api(right).workspace.acceptInvitation.mutate({ token })).toMatchObject({ workspaceId });
+  });
+
+  it('resending sends a new link; the old one stops working', async () => {
+    const email = randomEmail('resend');
+    const user = await signUpAs(server, email);
+    const { inv, token: first } = await inviteAndRead(email);
+    const before = smtp.messages.length;
+    await api(owner).workspace.resendInvitation.mutate({ invitationId: inv.id });
+    const deadline = Date.now() + 10_000;
+    while (smtp.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const second = linkIn(smtp.messages.at(-1)!, `${server.config.baseUrl}/invite/`).split('/invite/')[1]!;
+    expect(second).not.toBe(first);
+    expect(code(await api(user).workspace.acceptInvitation.mutate({ token: first }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+    expect(await api(user).workspace.acceptInvitation.mutate({ token: second })).toMatchObject({ workspaceId });
+  });
+
+  it('an unconfirmed email address cannot invite', async () => {
+    const unverified = await signUp(server, 'Unverified');
+    const ws = await api(unverified).workspace.create.mutate({ name: 'Mine' });
+    const before = smtp.messages.length;
+    expect(code(await api(unverified).workspace.invite.mutate({ workspaceId: ws.id, email: randomEmail(), role: 'editor' }).catch((e: unknown) => e))).toBe('FORBIDDEN');
+    expect(smtp.messages.length).toBe(before);
+    expect(await server.deps.db.selectFrom('invitation').select('id').where('workspace_id', '=', ws.id).execute()).toHaveLength(0);
+  });
+
+  it('tells the other members that someone joined', async () => {
+    const member = await signUp(server, 'Mia Member');
+    await server.deps.db.insertInto('membership').values({ workspace_id: workspaceId, user_id: member.id, role: 'editor' }).execute();
+    const socket = await connectSocket(server, member);
+    const email = randomEmail('joiner');
+    const joiner = await signUpAs(server, email, 'Jo Joiner');
+    const { token } = await inviteAndRead(email);
+    await api(joiner).workspace.acceptInvitation.mutate({ token });
+    const n = await waitForEvent(socket, 'notification:new', (x) => x.kind === 'member_joined');
+    expect(n.title).toContain('Jo Joiner');
+    const stored = await api(member).notification.list.query();
+    expect(stored.unread).toBeGreaterThanOrEqual(1);
+    await api(member).notification.markRead.mutate({ ids: 'all' });
+    await waitForEvent(socket, 'notification:read', (e) => e.unread === 0);
+    expect(await api(member).notification.unread.query()).toBe(0);
+    socket.close();
+  });
+});

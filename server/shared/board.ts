@@ -1,0 +1,111 @@
+/**
+ * The board document model, shared by the server (generation placeholders) and the browser.
+ * A board is one Y.Doc whose map `items` holds one Y.Map per item, keyed by item id.
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+
+export const ITEMS = 'items';
+
+export type BoardItemType = 'image' | 'note' | 'placeholder';
+
+export interface BoardItem {
+  id: string;
+  type: BoardItemType;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Stacking order: higher is on top. */
+  z: number;
+  /** image: the asset shown (served from /files/:id). */
+  assetId?: string;
+  url?: string;
+  /** note: its text (may contain @mentions). */
+  text?: string;
+  color?: string;
+  /** placeholder: the generation it stands for, its state and prompt. */
+  generationId?: string;
+  status?: string;
+  prompt?: string;
+  error?: string;
+  createdBy?: string;
+}
+
+export function itemsOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap(ITEMS) as Y.Map<Y.Map<unknown>>;
+}
+
+export function readItem(id: string, m: Y.Map<unknown>): BoardItem {
+  const o = m.toJSON() as Partial<BoardItem>;
+  return {
+    id,
+    type: (o.type as BoardItemType) ?? 'note',
+    x: Number(o.x ?? 0),
+    y: Number(o.y ?? 0),
+    w: Number(o.w ?? 200),
+    h: Number(o.h ?? 160),
+    z: Number(o.z ?? 0),
+    assetId: o.assetId,
+    url: o.url,
+    text: o.text,
+    color: o.color,
+    generationId: o.generationId,
+    status: o.status,
+    prompt: o.prompt,
+    error: o.error,
+    createdBy: o.createdBy,
+  };
+}
+
+export function readItems(doc: Y.Doc): BoardItem[] {
+  const out: BoardItem[] = [];
+  itemsOf(doc).forEach((m, id) => {
+    if (m instanceof Y.Map) out.push(readItem(id, m));
+  });
+  return out.sort((a, b) => a.z - b.z || a.id.localeCompare(b.id));
+}
+
+/** Adds an item (a fresh Y.Map) to the board; call inside doc.transact for one update. */
+export function putItem(doc: Y.Doc, item: BoardItem): Y.Map<unknown> {
+  const m = new Y.Map<unknown>();
+  for (const [k, v] of Object.entries(item)) if (k !== 'id' && v !== undefined) m.set(k, v);
+  itemsOf(doc).set(item.id, m);
+  return m;
+}
+
+export function setFields(doc: Y.Doc, id: string, fields: Partial<Omit<BoardItem, 'id'>>): boolean {
+  const m = itemsOf(doc).get(id);
+  if (!(m instanceof Y.Map)) return false;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
+  }
+  return true;
+}
+
+/** A free spot to the right of everything on the board. */
+export function nextFreeSpot(doc: Y.Doc, gap = 24): { x: number; y: number; z: number } {
+  const items = readItems(doc);
+  if (items.length === 0) return { x: 40, y: 40, z: 1 };
+  const right = Math.max(...items.map((i) => i.x + i.w));
+  const top = Math.min(...items.map((i) => i.y));
+  return { x: right + gap, y: top, z: Math.max(...items.map((i) => i.z)) + 1 };
+}
+
+/** Display size for media of width×height, at most `max` on its long side. */
+export function fitSize(width: number | null | undefined, height: number | null | undefined, max = 280): { w: number; h: number } {
+  const w0 = width && width > 0 ? width : 1;
+  const h0 = height && height > 0 ? height : 1;
+  const s = max / Math.max(w0, h0);
+  return { w: Math.round(w0 * s), h: Math.round(h0 * s) };
+}
+
+/** @mentions in a note: `@word` tokens (letters, digits, dot, dash, underscore). */
+export function mentionsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(/(?:^|[^\w@])@([\p{L}\p{N}._-]{1,64})/gu)].map((m) => m[1]!.toLowerCase()))];
+}
+
+export const BoardNameInput = z.string().trim().min(1, 'Give the board a name.').max(80, 'Keep the name under 80 characters.');
+export const CreateBoardInput = z.object({ workspaceId: z.uuid(), name: BoardNameInput });
+export const RenameBoardInput = z.object({ boardId: z.uuid(), name: BoardNameInput });

@@ -1,11 +1,15 @@
+import { spawnSync } from 'node:child_process';
+
 /** `npm run bench`: every benchmark in turn. Each prints its figures against a baseline measured in the same run. */
-const benches: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] = [
+const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; script?: string }[] = [
   { name: 'generation latency', load: () => import('./generation-latency.js') },
+  // A standalone script (it owns its process and exits when done).
+  { name: 'board sync (fan-out against Hocuspocus)', script: 'bench/boards.ts' },
 ];
 
 for (const b of benches) {
   console.log(`\n=== ${b.name} ===`);
-  await (await b.load()).run();
+  if (b.load) await (await b.load()).run();
+  else if (b.script) spawnSync(process.execPath, ['--import', 'tsx', b.script], { stdio: 'inherit' });
 }
 process.exit(0);
-export {};

@@ -4,13 +4,14 @@ import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 
 export const meta: MetaFunction = () => [{ title: 'Billing — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  return { status: await trpc.billing.status({ workspaceId: me.workspaces[0]?.id }) };
+  return { status: await trpc.billing.status({ workspaceId: pickWorkspace(request, me.workspaces)?.id }) };
 }
 
 const money = (cents: number, currency: string) => new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);

@@ -3,12 +3,13 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { useCallback, useState } from 'react';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Payment received — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  const status = await trpc.billing.status({ workspaceId: me.workspaces[0]?.id });
+  const status = await trpc.billing.status({ workspaceId: pickWorkspace(request, me.workspaces)?.id });
   return { workspaceId: status.workspaceId, balance: status.balance };
 }
 

@@ -6,6 +6,7 @@ import type { AssetView } from '../../server/services/assets.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { requireUser } from '../lib/session.server.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
@@ -32,7 +33,7 @@ function filtersFrom(url: URL) {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  const workspaceId = me.workspaces[0]?.id;
+  const workspaceId = pickWorkspace(request, me.workspaces)?.id;
   const [page, models] = await Promise.all([trpc.asset.list({ ...filtersFrom(new URL(request.url)), workspaceId }), trpc.generation.models()]);
   return { page, models, workspaceId };
 }

@@ -3,13 +3,14 @@ import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Pricing — Flux Klein' }];
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
   const [catalog, me] = await Promise.all([trpc.billing.catalog(), trpc.me.get()]);
-  return { catalog, signedIn: Boolean(me), workspaceId: me?.workspaces[0]?.id };
+  return { catalog, signedIn: Boolean(me), workspaceId: me ? pickWorkspace(request, me.workspaces)?.id : undefined };
 }
 
 const price = (cents: number, currency: string) => new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);

@@ -12,6 +12,7 @@ import { GenerationCard } from '../components/GenerationCard.js';
 import { useToast } from '../components/Toaster.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
+import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 
@@ -19,7 +20,7 @@ export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  const workspaceId = me.workspaces[0]?.id;
+  const workspaceId = pickWorkspace(request, me.workspaces)?.id;
   const [recent, models, credits] = await Promise.all([trpc.generation.list({ limit: 12, workspaceId }), trpc.generation.models(), trpc.credits.balance({ workspaceId })]);
   return { recent, models, balance: credits.balance, workspaceId };
 }

@@ -61,7 +61,8 @@ describe('data export', () => {
     expect(data.account.email).toBe(alice.user.email);
     expect(data.generations.map((g) => g.prompt)).toEqual(["Alice's secret lighthouse"]);
     expect(data.authProviders.map((p) => p.provider)).toEqual(['credential']);
-    for (const key of ['sessions', 'workspaces', 'credits', 'billing', 'auditLog']) expect(data).toHaveProperty(key);
+    for (const key of ['sessions', 'workspaces', 'credits', 'billing', 'auditLog', 'notifications', 'consentRecords', 'usageLog']) expect(data).toHaveProperty(key);
+    expect((data as unknown as { notifications: { kind: string }[] }).notifications.length).toBeGreaterThan(0); // the job-finished notification
     expect(data.assets.map((a) => a.id)).toEqual([alice.assetId]);
     const png = files.get(data.assets[0]!.file)!;
     expect((await sharp(png).metadata()).format).toBe('png');

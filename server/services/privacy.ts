@@ -44,7 +44,7 @@ export async function requestExport(deps: Deps, actor: Actor) {
 export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
   const db = deps.db;
   const user = await db.selectFrom('user').select(['id', 'name', 'email', 'emailVerified', 'createdAt', 'twoFactorEnabled']).where('id', '=', userId).executeTakeFirstOrThrow();
-  const [accounts, sessions, memberships, generations, assets, exports, audits, consents, usage, analytics] = await Promise.all([
+  const [accounts, sessions, memberships, generations, assets, exports, audits, consents, usage, analytics, notifications] = await Promise.all([
     db.selectFrom('account').select(['providerId', 'accountId', 'createdAt']).where('userId', '=', userId).execute(),
     db.selectFrom('session').select(['createdAt', 'expiresAt', 'ipAddress', 'userAgent']).where('userId', '=', userId).execute(),
     db.selectFrom('membership').innerJoin('workspace', 'workspace.id', 'membership.workspace_id').select(['workspace.id', 'workspace.name', 'workspace.kind', 'membership.role', 'membership.created_at']).where('membership.user_id', '=', userId).execute(),
@@ -55,6 +55,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('consent_record').select(['preferences', 'analytics', 'policy_version', 'source', 'ip_network', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('usage_log').select(['at', 'method', 'route', 'status', 'error_code', 'device', 'ip_network']).where('user_id', '=', userId).orderBy('at').execute(),
     db.selectFrom('analytics_event').select(['name', 'path', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('notification').select(['kind', 'title', 'body', 'link', 'read_at', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
@@ -80,6 +81,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     consentRecords: consents,
     usageLog: usage,
     analyticsEvents: analytics,
+    notifications,
     auditLog: audits,
   };
 }

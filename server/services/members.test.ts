@@ -93,6 +93,15 @@ describe('role matrix: each action for each role (and a non-member)', () => {
     const roles = Object.fromEntries((await api(users.editor).workspace.members.query({ workspaceId: f.ws })).map((m) => [m.userId, m.role]));
     expect(roles[users.editor.id]).toBe('owner');
     expect(roles[users.owner.id]).toBe('admin');
+    // Role changes are in the audit log.
+    await api(users.editor).workspace.setRole.mutate({ workspaceId: f.ws, userId: users.owner.id, role: 'viewer' });
+    const audits = await server.deps.db.selectFrom('audit_log').select(['user_id', 'detail']).where('action', '=', 'role.changed').execute();
+    expect(audits).toEqual(
+      expect.arrayContaining([
+        { user_id: users.owner.id, detail: expect.objectContaining({ workspaceId: f.ws, memberId: users.editor.id, to: 'owner' }) },
+        { user_id: users.editor.id, detail: expect.objectContaining({ workspaceId: f.ws, memberId: users.owner.id, from: 'admin', to: 'viewer' }) },
+      ]),
+    );
     expect(trpcErrorCode(await api(users.editor).workspace.delete.mutate({ workspaceId: f.ws, confirmName: 'wrong' }).catch((e: unknown) => e)).appCode).toBe('INVALID_INPUT');
     await api(users.editor).workspace.delete.mutate({ workspaceId: f.ws, confirmName: 'Matrix team' });
     expect(await server.deps.db.selectFrom('workspace').select('id').where('id', '=', f.ws).executeTakeFirst()).toBeUndefined();

@@ -13,6 +13,7 @@
  * | leave (owners transfer first)            |   ✓    |   ✓    |   ✓   |       |
  */
 import { sql, type Kysely } from 'kysely';
+import { audit } from './audit.js';
 import { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
 import { AppError } from '../shared/errors.js';
@@ -129,6 +130,7 @@ export async function setMemberRole(deps: MembersDeps, actor: Actor, workspaceId
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('membership').set({ role }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
     await publish(trx, { k: 'role', w: workspaceId, u: userId });
+    await audit(trx, actor.userId, 'role.changed', { workspaceId, memberId: userId, from: target.role, to: role });
   });
   changed(deps, workspaceId, 'members');
   return { userId, role };
@@ -177,6 +179,7 @@ export async function transferOwnership(deps: MembersDeps, actor: Actor, workspa
     await trx.updateTable('membership').set({ role: 'admin' }).where('workspace_id', '=', workspaceId).where('user_id', '=', actor.userId).execute();
     await publish(trx, { k: 'role', w: workspaceId, u: userId });
     await publish(trx, { k: 'role', w: workspaceId, u: actor.userId });
+    await audit(trx, actor.userId, 'role.changed', { workspaceId, memberId: userId, to: 'owner', previousOwner: actor.userId });
   });
   changed(deps, workspaceId, 'members');
   return { ownerId: userId };

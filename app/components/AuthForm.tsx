@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
+import { FormError } from './FormError.js';
 import { SocialButtons } from './SocialButtons.js';
 
 export interface AuthFormProps {
@@ -27,11 +28,7 @@ export function AuthForm({ mode, error: formError, fieldErrors = {}, values = {}
     <div className="auth-card panel">
       <h1>{signUp ? 'Create your account' : 'Welcome back'}</h1>
       <p className="muted">{signUp ? 'Start generating in under a minute. You get a personal workspace right away.' : 'Sign in to your studio and library.'}</p>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <SocialButtons providers={providers} next={next} />
       <Form method="post" className="stack" noValidate>
         <input type="hidden" name="next" value={next} />

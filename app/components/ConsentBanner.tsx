@@ -1,4 +1,5 @@
 import { Link, useLocation } from '@remix-run/react';
+import { FormError } from './FormError.js';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { STORAGE_KEYS, type ConsentChoice } from '../../server/shared/consent.js';
 import { useSocketEvent } from '../lib/realtime.js';
@@ -87,11 +88,7 @@ export function ConsentBanner() {
           are off. <Link to="/cookies">Cookie policy</Link>
         </p>
         {choosing ? <ConsentChoices value={draft} onChange={setDraft} /> : null}
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError message={error} />
       </div>
       <div className="consent-actions">
         {choosing ? (

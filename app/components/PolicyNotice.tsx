@@ -1,4 +1,5 @@
 import { Link } from '@remix-run/react';
+import { FormError } from './FormError.js';
 import { useState } from 'react';
 
 export interface PendingPolicy {
@@ -30,11 +31,7 @@ export function PolicyNotice({ policies }: { policies: PendingPolicy[] }) {
             </li>
           ))}
         </ul>
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError message={error} />
       </div>
       <button type="button" className="button primary small" onClick={accept}>
         I have read them

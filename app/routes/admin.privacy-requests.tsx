@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { useLoaderData, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -25,11 +26,7 @@ export default function AdminPrivacyRequests() {
   return (
     <div className="library">
       <h1>Privacy requests</h1>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       {requests.length === 0 ? (
         <p className="panel empty-state">No requests.</p>
       ) : (

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
@@ -34,11 +35,7 @@ export default function Billing() {
         </Link>
       </div>
       {!status.configured ? <p className="panel notice">Billing is not set up on this server. Your credits come from the sign-up grant.</p> : null}
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <section className="panel stack" aria-labelledby="plan-heading">
         <h2 id="plan-heading">Current plan</h2>
         <dl className="meta-list">

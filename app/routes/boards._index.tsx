@@ -1,4 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
 import { useCallback } from 'react';
 import { timeAgo } from '../components/NotificationBell.js';
@@ -59,11 +60,7 @@ export default function Boards() {
       ) : (
         <p className="muted">You can view the boards of this workspace; ask an admin for editor access to create one.</p>
       )}
-      {data?.error ? (
-        <p className="form-error" role="alert">
-          {data.error}
-        </p>
-      ) : null}
+      <FormError message={data?.error} />
       {boards.length === 0 ? (
         <div className="panel empty-state">
           <h2>No boards yet</h2>

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Form, Link, useActionData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { EmailSchema } from '../../server/shared/auth.js';
@@ -27,11 +28,7 @@ export default function ForgotPassword() {
         ) : (
           <>
             <p className="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
-            {data?.error ? (
-              <p className="form-error" role="alert">
-                {data.error}
-              </p>
-            ) : null}
+            <FormError message={data?.error} />
             <Form method="post" className="stack">
               <div className="field">
                 <label htmlFor="email">Email</label>

@@ -1,4 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { errorMessage } from '../lib/trpc.js';
 import { workspaceCookie } from '../lib/workspace.server.js';
@@ -74,11 +75,7 @@ export default function Invite() {
                 </Link>
               </div>
             )}
-            {data?.error ? (
-              <p className="form-error" role="alert">
-                {data.error}
-              </p>
-            ) : null}
+            <FormError message={data?.error} />
           </>
         )}
       </div>

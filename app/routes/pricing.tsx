@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -53,11 +54,7 @@ export default function Pricing() {
         </p>
       ) : null}
       {params.get('canceled') ? <p className="notice panel">Checkout was canceled. Nothing was charged.</p> : null}
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <h2>Plans</h2>
       <ul className="price-grid" aria-label="Plans">
         {catalog.plans.map((p) => (

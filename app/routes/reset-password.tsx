@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
@@ -31,11 +32,7 @@ export default function ResetPassword() {
           </p>
         ) : (
           <>
-            {data?.error ? (
-              <p className="form-error" role="alert">
-                {data.error}
-              </p>
-            ) : null}
+            <FormError message={data?.error} />
             <Form method="post" className="stack">
               <input type="hidden" name="token" value={token} />
               <div className="field">

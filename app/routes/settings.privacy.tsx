@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState, type FormEvent } from 'react';
@@ -74,11 +75,7 @@ export default function PrivacySettings() {
         <h1>Your data</h1>
         <Link to="/settings/account">Account</Link>
       </div>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <section className="panel stack" aria-labelledby="export-heading">
         <h2 id="export-heading">Download my data</h2>
         <p>

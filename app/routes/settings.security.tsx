@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
@@ -97,11 +98,7 @@ export default function Security() {
           {result.ok}
         </p>
       ) : null}
-      {result?.error ? (
-        <p className="form-error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
+      <FormError message={result?.error} />
 
       <section className="panel stack" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { z } from 'zod';
@@ -34,11 +35,7 @@ export default function TwoFactor() {
       <div className="auth-card panel">
         <h1>Two-factor sign-in</h1>
         <p className="muted">{method === 'totp' ? 'Enter the 6-digit code from your authenticator app.' : 'Enter one of the backup codes you saved when you turned on two-factor sign-in.'}</p>
-        {data?.error ? (
-          <p className="form-error" role="alert">
-            {data.error}
-          </p>
-        ) : null}
+        <FormError message={data?.error} />
         <Form method="post" className="stack">
           <input type="hidden" name="method" value={method} />
           <input type="hidden" name="next" value={params.get('next') ?? ''} />

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { FormError } from '../components/FormError.js';
 import { useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
@@ -419,11 +420,7 @@ export default function Studio() {
               </div>
             </details>
           ) : null}
-          {error ? (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <FormError message={error} />
           <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0}>
             {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
           </button>

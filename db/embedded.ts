@@ -71,6 +71,8 @@ export async function startEmbeddedPostgres(opts: {
   port?: number;
   database?: string;
   persistent?: boolean;
+  /** Flush commits to disk (default: on for persistent clusters, off for throwaway ones). */
+  fsync?: boolean;
   log?: (msg: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dir = path.resolve(opts.dir);
@@ -92,7 +94,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=200', ...(opts.persistent === false ? ['-c', 'fsync=off'] : [])],
+    postgresFlags: ['-c', 'max_connections=200', ...((opts.fsync ?? opts.persistent !== false) ? [] : ['-c', 'fsync=off'])],
     onLog: (m) => opts.log?.(String(m)),
     onError: (m) => opts.log?.(String(m)),
   });

@@ -7,8 +7,15 @@ export type Database = Kysely<DB>;
 // bigint counts come back as strings by default; ours fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+/**
+ * A pool whose idle connections may be dropped (a database restart, a network blip) without taking
+ * the process down: pg emits 'error' on the pool for an idle client, and an unhandled 'error' event
+ * would crash Node. The broken client is discarded by the pool; the next query opens a new one.
+ */
+export function createPool(connectionString: string, max = 10, onError: (err: Error) => void = () => {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+  pool.on('error', onError);
+  return pool;
 }
 
 export function createDb(pool: pg.Pool): Database {

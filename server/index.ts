@@ -123,7 +123,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
-    const pool = createPool(database.url, 20);
+    const pool = createPool(database.url, 20, (err) => log.warn('idle database connection lost', { err }));
     const db: Database = createDb(pool);
     life.add('database pool', () => db.destroy());
     await migrateToLatest(db);
@@ -136,7 +136,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const httpServer = http.createServer(app);
     const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
-    const boardSync = await createBoardSync({ io, db, databaseUrl: database.url, limits: config.boards, log });
+    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log });
     io.on('connection', (socket) => boardSync.attach(socket));
     // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.
     life.add('board sync (compact live boards)', () => boardSync.close());
@@ -257,7 +257,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const life = lifecycle(log);
   try {
     const url = workerDatabaseUrl(config);
-    const pool = createPool(url, 10);
+    const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }));
     const db = createDb(pool);
     life.add('database pool', () => db.destroy());
     await migrateToLatest(db);

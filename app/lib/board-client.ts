@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import type { Socket } from 'socket.io-client';
+import { fromWire } from '../../server/shared/board-wire.js';
 import type { BoardAck, BoardJoinResult, ClientToServerEvents, ServerToClientEvents } from '../../server/shared/realtime.js';
 
 type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -28,8 +29,6 @@ export interface BoardClientState {
   /** The last refusal from the server (code and message), if any. */
   error: { code: string; message: string } | null;
 }
-
-const toU8 = (x: unknown): Uint8Array => (x instanceof Uint8Array ? x : x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x as ArrayBufferLike));
 
 export class BoardClient {
   readonly doc: Y.Doc;
@@ -60,18 +59,17 @@ export class BoardClient {
       this.offs.push(() => this.socket.off(event, fn as never));
     };
     on('board:sync', (boardId, message) => {
-      if (boardId === this.boardId) this.onSync(toU8(message));
+      const bytes = boardId === this.boardId ? fromWire(message) : null;
+      if (bytes) this.onSync(bytes);
     });
     on('board:awareness', (boardId, update) => {
-      if (boardId !== this.boardId) return;
+      const bytes = boardId === this.boardId ? fromWire(update) : null;
+      if (!bytes) return;
       try {
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, toU8(update), this);
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, bytes, this);
       } catch {
         /* a malformed presence update is ignored */
       }
-    });
-    on('board:awareness-query', (boardId) => {
-      if (boardId === this.boardId) this.sendAwareness([this.doc.clientID]);
     });
     on('board:error', (e) => {
       if (e.boardId !== this.boardId) return;

@@ -9,6 +9,12 @@
  *   channel: each process applies the update to its own live document and sends it to its own
  *   sockets (see docs/decisions/0005-board-sync.md).
  * - Membership changes arrive on the same channel: a removed member leaves the board at once.
+ * - Presence (y-protocols awareness) is held by every process in the board's live Awareness: sent
+ *   to this process's sockets at once, and to other processes over the same channel, coalesced per
+ *   board (AWARENESS_RELAY_MS). A joiner gets everyone's presence from its own process, so a join
+ *   costs one message to each peer, not a round of re-sends from every client.
+ * - Messages to browsers are base64 text (server/shared/board-wire.ts): one pre-framed WebSocket
+ *   frame per broadcast.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -21,9 +27,10 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Database } from '../../db/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { toWire } from '../shared/board-wire.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
-import { appendBoardUpdates, BOARD_CHANNEL, boardAccess, compactBoard, loadBoardState, readBoardUpdate, touchActivity, type BoardBusMessage } from '../services/boards.js';
+import { appendBoardUpdates, BOARD_CHANNEL, boardAccess, compactBoard, loadBoardState, publish, readBoardUpdate, touchActivity, type BoardBusMessage } from '../services/boards.js';
 import type { IO } from './index.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -31,8 +38,14 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BOARDS_PER_SOCKET = 8;
 const MAX_IN_FLIGHT = 32;
+/** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */
+const MAX_BATCHES_IN_FLIGHT = 2;
 const MAX_AWARENESS_BYTES = 4096;
 const AWARENESS_PER_SECOND = 40;
+/** Presence changes are relayed to other processes at most this often per board (one NOTIFY for all of them). */
+const AWARENESS_RELAY_MS = 40;
+/** NOTIFY payloads are capped at 8000 bytes: a relay larger than this is split by client. */
+const AWARENESS_RELAY_BYTES = 5000;
 
 class LiveBoard {
   readonly doc = new Y.Doc({ gc: true });
@@ -46,8 +59,14 @@ class LiveBoard {
   idleTimer: NodeJS.Timeout | null = null;
   compacting: Promise<void> | null = null;
   /** Updates waiting to be stored: written together, one commit per batch (group commit). */
-  queue: { update: Uint8Array; userId: string; resolve: (stored: boolean) => void; reject: (err: unknown) => void }[] = [];
-  flushing = false;
+  queue: Pending[] = [];
+  /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
+  flushing = 0;
+  /** Which socket speaks for each awareness client id (the first to use it); others may not. */
+  awarenessOwners = new Map<number, string>();
+  /** Awareness clients changed by this process's sockets since the last relay to other processes. */
+  relayClients = new Set<number>();
+  relayTimer: NodeJS.Timeout | null = null;
   constructor(
     readonly id: string,
     readonly workspaceId: string,
@@ -56,9 +75,19 @@ class LiveBoard {
   }
   destroy() {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.relayTimer) clearTimeout(this.relayTimer);
     this.awareness.destroy();
     this.doc.destroy();
   }
+}
+
+/** An update waiting to be stored, from one socket. */
+interface Pending {
+  update: Uint8Array;
+  userId: string;
+  socketId: string;
+  resolve: (stored: boolean) => void;
+  reject: (err: unknown) => void;
 }
 
 interface Joined {
@@ -109,6 +138,8 @@ export interface BoardSync {
 export interface BoardSyncOptions {
   io: IO;
   db: Database;
+  /** the pool behind `db`, for the prepared statement that stores updates */
+  pool: Pick<pg.Pool, 'query'>;
   databaseUrl: string;
   limits: Config['boards'];
   log: Logger;
@@ -116,11 +147,45 @@ export interface BoardSyncOptions {
   idleUnloadMs?: number;
 }
 
+/** A y-protocols update message, as sent to browsers. */
 const syncUpdateMessage = (update: Uint8Array) => {
   const enc = encoding.createEncoder();
   syncProtocol.writeUpdate(enc, update);
-  return encoding.toUint8Array(enc);
+  return toWire(encoding.toUint8Array(enc));
 };
+
+interface AwarenessEntry {
+  client: number;
+  clock: number;
+  /** the state as JSON text ('null' for a removal) */
+  state: string;
+}
+
+/** The entries of an awareness update: one per client it speaks for. Throws when it does not decode. */
+function awarenessEntries(update: Uint8Array): AwarenessEntry[] {
+  const dec = decoding.createDecoder(update);
+  const n = decoding.readVarUint(dec);
+  const out: AwarenessEntry[] = [];
+  for (let i = 0; i < n; i++) out.push({ client: decoding.readVarUint(dec), clock: decoding.readVarUint(dec), state: decoding.readVarString(dec) });
+  return out;
+}
+
+function encodeAwarenessEntries(entries: AwarenessEntry[]): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, entries.length);
+  for (const e of entries) {
+    encoding.writeVarUint(enc, e.client);
+    encoding.writeVarUint(enc, e.clock);
+    encoding.writeVarString(enc, e.state);
+  }
+  return encoding.toUint8Array(enc);
+}
+
+/** Whether y-protocols would apply this entry to `awareness` (a newer clock, or a removal at the same one). */
+function isNews(awareness: awarenessProtocol.Awareness, e: AwarenessEntry): boolean {
+  const current = awareness.meta.get(e.client)?.clock ?? 0;
+  return current < e.clock || (current === e.clock && e.state === 'null' && awareness.states.has(e.client));
+}
 
 class Refusal extends Error {
   constructor(
@@ -188,6 +253,16 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   }
 
   async function onBusMessage(msg: BoardBusMessage) {
+    if (msg.k === 'a') {
+      if (msg.o === origin) return;
+      const live = boards.get(msg.b);
+      if (!live) return;
+      await live.ready;
+      const update = new Uint8Array(Buffer.from(msg.a, 'base64'));
+      awarenessProtocol.applyAwarenessUpdate(live.awareness, update, 'remote');
+      io.local.to(rooms.board(live.id)).emit('board:awareness', live.id, msg.a);
+      return;
+    }
     if (msg.k === 'u') {
       if (msg.o === origin) return;
       const live = boards.get(msg.b);
@@ -263,28 +338,64 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     return live;
   }
 
-  /** Stores an update with whatever else is waiting for this board; resolves once committed (false: refused). */
-  function store(live: LiveBoard, update: Uint8Array, userId: string): Promise<boolean> {
+  /**
+   * Stores an update with whatever else is waiting for this board, then applies it to the live
+   * document and sends it to this process's other sockets on the board. Resolves once committed and
+   * sent (false: refused, nothing stored or sent).
+   */
+  function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      live.queue.push({ update, userId, resolve, reject });
-      if (!live.flushing) void flush(live);
+      live.queue.push({ update, userId, socketId, resolve, reject });
+      if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
     });
   }
 
   async function flush(live: LiveBoard) {
-    live.flushing = true;
+    live.flushing++;
     try {
       while (live.queue.length > 0) {
         const batch = live.queue.splice(0, 64);
+        let accepted: Pending[];
         try {
-          const stored = await appendBoardUpdates(db, live.id, batch, origin);
-          for (const b of batch) b.resolve(stored.has(b.userId));
+          const stored = await appendBoardUpdates(opts.pool, live.id, batch, origin);
+          accepted = batch.filter((b) => stored.has(b.userId));
         } catch (err) {
           for (const b of batch) b.reject(err);
+          continue;
         }
+        for (const b of accepted) {
+          try {
+            Y.applyUpdate(live.doc, b.update, b.socketId);
+          } catch (err) {
+            // Stored already: the next load applies it again; log, do not fail the client.
+            log.error('applying a stored board update failed', { boardId: live.id, err });
+          }
+          live.bytes += b.update.byteLength;
+          live.pending++;
+        }
+        fanOut(live, accepted);
+        for (const b of batch) b.resolve(accepted.includes(b));
+        maybeCompact(live);
       }
     } finally {
-      live.flushing = false;
+      live.flushing--;
+    }
+  }
+
+  /**
+   * Sends a batch of stored updates to this process's sockets on the board: one message per socket
+   * (a batch of several is merged into one update), each socket getting what it did not send itself.
+   */
+  function fanOut(live: LiveBoard, accepted: Pending[]) {
+    if (accepted.length === 0) return;
+    const room = io.local.to(rooms.board(live.id));
+    const senders = [...new Set(accepted.map((b) => b.socketId))];
+    const merged = (from: Pending[]) => (from.length === 1 ? from[0]!.update : Y.mergeUpdates(from.map((b) => b.update)));
+    room.except(senders).emit('board:sync', live.id, syncUpdateMessage(merged(accepted)));
+    if (senders.length === 1) return;
+    for (const sender of senders) {
+      const others = accepted.filter((b) => b.socketId !== sender);
+      io.local.to(sender).emit('board:sync', live.id, syncUpdateMessage(merged(others)));
     }
   }
 
@@ -327,6 +438,30 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     live.idleTimer.unref();
   }
 
+  /** Presence changed here: tell other processes soon, in one message for every client that changed. */
+  function relayAwareness(live: LiveBoard, clients: number[]) {
+    for (const c of clients) live.relayClients.add(c);
+    if (live.relayTimer || closed) return;
+    live.relayTimer = setTimeout(() => {
+      live.relayTimer = null;
+      // Clients whose update was not applied (an older clock) have nothing to relay.
+      const all = [...live.relayClients].filter((c) => live.awareness.meta.has(c));
+      live.relayClients.clear();
+      if (boards.get(live.id) !== live) return;
+      const send = (ids: number[]) => {
+        const update = awarenessProtocol.encodeAwarenessUpdate(live.awareness, ids);
+        if (update.byteLength > AWARENESS_RELAY_BYTES && ids.length > 1) {
+          send(ids.slice(0, ids.length >> 1));
+          send(ids.slice(ids.length >> 1));
+          return;
+        }
+        void publish(db, { k: 'a', b: live.id, o: origin, a: toWire(update) }).catch((err) => log.warn('presence relay failed', { boardId: live.id, err }));
+      };
+      if (all.length > 0) send(all);
+    }, AWARENESS_RELAY_MS);
+    live.relayTimer.unref();
+  }
+
   function leaveBoard(socket: AppSocket, state: SocketState, boardId: string) {
     const joined = state.boards.get(boardId);
     if (!joined) return;
@@ -335,10 +470,12 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     const live = boards.get(boardId);
     if (!live) return;
     live.sockets.delete(socket.id);
+    for (const c of joined.awarenessClients) if (live.awarenessOwners.get(c) === socket.id) live.awarenessOwners.delete(c);
     const clients = [...joined.awarenessClients].filter((c) => live.awareness.states.has(c));
     if (clients.length > 0) {
       awarenessProtocol.removeAwarenessStates(live.awareness, clients, 'leave');
-      io.to(rooms.board(boardId)).emit('board:awareness', boardId, awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients));
+      io.local.to(rooms.board(boardId)).emit('board:awareness', boardId, toWire(awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients)));
+      relayAwareness(live, clients);
     }
     scheduleIdle(live);
   }
@@ -373,7 +510,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
     if (!state.updates.take()) throw new Refusal('RATE_LIMITED', 'You are changing the board faster than it can keep up. Slow down a little.');
     if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
-    const stored = await store(live, update, state.userId);
+    const stored = await store(live, update, state.userId, socket.id);
     if (!stored) {
       // The role changed or the membership ended since joining: find out which, and say so.
       try {
@@ -386,16 +523,6 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         throw new Refusal('BOARD_ACCESS_REVOKED');
       }
     }
-    try {
-      Y.applyUpdate(live.doc, update, socket.id);
-    } catch (err) {
-      // Stored already: the next load applies it again; log, do not fail the client.
-      log.error('applying a stored board update failed', { boardId, err });
-    }
-    live.bytes += update.byteLength;
-    live.pending++;
-    io.local.to(rooms.board(boardId)).except(socket.id).emit('board:sync', boardId, syncUpdateMessage(update));
-    maybeCompact(live);
     const last = state.lastTouch.get(joined.workspaceId) ?? 0;
     if (Date.now() - last > 60_000) {
       state.lastTouch.set(joined.workspaceId, Date.now());
@@ -450,10 +577,10 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         // Our state vector: the client answers with whatever we lack (edits made offline).
         const enc = encoding.createEncoder();
         syncProtocol.writeSyncStep1(enc, live.doc);
-        socket.emit('board:sync', boardId, encoding.toUint8Array(enc));
+        socket.emit('board:sync', boardId, toWire(encoding.toUint8Array(enc)));
+        // Everyone's presence, from this process's copy (other processes relay theirs into it).
         const present = [...live.awareness.getStates().keys()];
-        if (present.length > 0) socket.emit('board:awareness', boardId, awarenessProtocol.encodeAwarenessUpdate(live.awareness, present));
-        io.to(rooms.board(boardId)).except(socket.id).emit('board:awareness-query', boardId);
+        if (present.length > 0) socket.emit('board:awareness', boardId, toWire(awarenessProtocol.encodeAwarenessUpdate(live.awareness, present)));
         void touchActivity(db, board.workspaceId, userId).catch(() => undefined);
         state.lastTouch.set(board.workspaceId, Date.now());
       } catch (err) {
@@ -496,7 +623,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           } catch {
             throw new Refusal('BOARD_UPDATE_MALFORMED');
           }
-          socket.emit('board:sync', boardId, reply);
+          socket.emit('board:sync', boardId, toWire(reply));
         } else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) {
           await handleUpdate(socket, state, boardId, joined, payload);
         } else {
@@ -522,15 +649,19 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         const checked = awarenessProtocol.modifyAwarenessUpdate(update, (s: Record<string, unknown> | null) =>
           s ? { ...s, user: { id: userId, name, color: typeof (s.user as { color?: unknown })?.color === 'string' ? String((s.user as { color: string }).color).slice(0, 32) : '#8b5cf6' }, readOnly: joined.readOnly } : s,
         );
-        awarenessProtocol.applyAwarenessUpdate(live.awareness, checked, socket.id);
-        const dec = decoding.createDecoder(checked);
-        const n = decoding.readVarUint(dec);
-        for (let i = 0; i < n; i++) {
-          joined.awarenessClients.add(decoding.readVarUint(dec));
-          decoding.readVarUint(dec);
-          decoding.readVarString(dec);
+        // Only what is new goes on (a stale clock changes nothing), and only for client ids this
+        // socket speaks for: nobody can move or remove someone else's cursor.
+        const news = awarenessEntries(checked).filter((e) => (live.awarenessOwners.get(e.client) ?? socket.id) === socket.id && isNews(live.awareness, e));
+        if (news.length === 0) return;
+        const clients = news.map((e) => e.client);
+        for (const c of clients) {
+          joined.awarenessClients.add(c);
+          live.awarenessOwners.set(c, socket.id);
         }
-        io.to(rooms.board(boardId)).except(socket.id).emit('board:awareness', boardId, checked);
+        const forward = encodeAwarenessEntries(news);
+        awarenessProtocol.applyAwarenessUpdate(live.awareness, forward, socket.id);
+        io.local.to(rooms.board(boardId)).except(socket.id).emit('board:awareness', boardId, toWire(forward));
+        relayAwareness(live, clients);
       } catch {
         refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'));
       }

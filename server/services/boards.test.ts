@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import * as encoding from 'lib0/encoding';
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -278,8 +279,15 @@ describe('several processes', () => {
       // Presence crosses processes too.
       a.client.awareness.setLocalStateField('cursor', { x: 1, y: 2 });
       await eventually(async () => [...b.client.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === 'Ana'));
+      // Someone joining later on process two sees Ana's cursor at once, though Ana sent nothing since.
+      const c = await openBoard(two, v, boardId);
+      await eventually(async () => presentNames(c.client).includes('Ana'), 5_000);
+      expect((c.client.awareness.getStates().get(a.client.doc.clientID) as { cursor?: unknown }).cursor).toEqual({ x: 1, y: 2 });
+      // Ana leaves: her presence goes from process two as well.
       a.close();
+      await eventually(async () => !presentNames(b.client).includes('Ana') && !presentNames(c.client).includes('Ana'), 5_000);
       b.close();
+      c.close();
     } finally {
       await Promise.all([one.stop(), two.stop()]);
     }
@@ -324,6 +332,63 @@ describe('several processes', () => {
       await web.stop();
     }
   }, 60_000);
+});
+
+const presentNames = (c: BoardClient) => [...c.awareness.getStates().values()].map((s) => (s as { user?: { name?: string } }).user?.name).filter(Boolean) as string[];
+
+describe('presence', () => {
+  it('a join costs each peer one presence message, not a round of re-sends from everyone', async () => {
+    const boardId = await newBoard();
+    const first = await openBoard(server, editor, boardId);
+    let received = 0;
+    first.socket.on('board:awareness', (id) => void (id === boardId && received++));
+    first.client.awareness.setLocalStateField('cursor', { x: 0, y: 0 });
+    const others: Awaited<ReturnType<typeof openBoard>>[] = [];
+    const K = 8;
+    for (let i = 1; i < K; i++) {
+      const o = await openBoard(server, editor, boardId);
+      o.client.awareness.setLocalStateField('cursor', { x: i, y: i });
+      others.push(o);
+      // Each newcomer sees everyone who came before, from the server, without asking them.
+      await eventually(async () => o.client.awareness.getStates().size === i + 1, 5_000);
+    }
+    await eventually(async () => first.client.awareness.getStates().size === K, 5_000);
+    await new Promise((r) => setTimeout(r, 200)); // anything still on its way
+    // One message per newcomer's cursor (the old protocol asked every client to re-send on each join: K²/2).
+    expect(received).toBe(K - 1);
+    others.forEach((o) => o.close());
+    await eventually(async () => first.client.awareness.getStates().size === 1, 5_000);
+    first.close();
+  });
+
+  it('states who a cursor belongs to: a client can neither appear as someone else nor move or remove their cursor', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    a.client.awareness.setLocalStateField('user', { id: owner.id, name: 'Olivia Owner', color: '#000' });
+    await eventually(async () => {
+      const s = b.client.awareness.getStates().get(a.client.doc.clientID) as { user?: { id: string; name: string } } | undefined;
+      return s?.user?.id === editor.id && s.user.name === 'Eddie Editor';
+    }, 5_000);
+    // b sends a state under a's client id, with a newer clock: refused, a's cursor stays a's.
+    a.client.awareness.setLocalStateField('cursor', { x: 5, y: 5 });
+    const c = await openBoard(server, viewer, boardId);
+    const cursorOfA = () => (c.client.awareness.getStates().get(a.client.doc.clientID) as { cursor?: unknown } | undefined)?.cursor;
+    await eventually(async () => JSON.stringify(cursorOfA()) === JSON.stringify({ x: 5, y: 5 }), 5_000);
+    const fakeDoc = new Y.Doc();
+    fakeDoc.clientID = a.client.doc.clientID;
+    const fake = new Awareness(fakeDoc);
+    for (let i = 0; i < 20; i++) fake.setLocalState({ cursor: { x: 999, y: i } });
+    b.socket.emit('board:awareness', boardId, encodeAwarenessUpdate(fake, [fakeDoc.clientID]));
+    removeAwarenessStates(fake, [fakeDoc.clientID], 'test');
+    b.socket.emit('board:awareness', boardId, encodeAwarenessUpdate(fake, [fakeDoc.clientID]));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cursorOfA()).toEqual({ x: 5, y: 5 });
+    fake.destroy();
+    a.close();
+    b.close();
+    c.close();
+  });
 });
 
 describe('BoardClient', () => {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
@@ -22,6 +23,8 @@ const INLINE_UPDATE_BYTES = 5000;
 /** A message on the board channel. */
 export type BoardBusMessage =
   | { k: 'u'; b: string; i: number; o: string; u: string | null }
+  /** presence (awareness update, base64) relayed from process `o` */
+  | { k: 'a'; b: string; o: string; a: string }
   | { k: 'kick'; w: string; u: string | null; b?: string }
   | { k: 'join'; w: string; u: string }
   | { k: 'role'; w: string; u: string };
@@ -139,26 +142,33 @@ export async function appendBoardUpdate(
 /**
  * Group commit: stores several clients' updates to one board in ONE statement (one commit, one
  * round trip), each row only if its writer is (still) an editor or above, and announces each on the
- * channel. Returns the writers whose rows were stored (a writer's rows are all stored or none).
+ * channel. It is the hot path of live boards, so it runs as a named prepared statement (planned once
+ * per connection; the plan of this statement costs about as much as running it).
  */
-export async function appendBoardUpdates(db: Kysely<DB>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const users = rows.map((r) => r.userId);
-  const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
-  const res = await sql<{ user_id: string }>`
+const APPEND_BOARD_UPDATES = {
+  name: 'fk_append_board_updates',
+  text: `
     with input as (
-      select * from unnest(${users}::text[], ${updates}::bytea[]) with ordinality as t(user_id, update, ord)
+      select * from unnest($1::text[], $2::bytea[]) with ordinality as t(user_id, update, ord)
     ), ok as (
       select i.* from input i where exists (
         select 1 from board b join membership m on m.workspace_id = b.workspace_id
-        where b.id = ${boardId} and m.user_id = i.user_id and m.role in (${sql.join(WRITE_ROLES)}))
+        where b.id = $3 and m.user_id = i.user_id and m.role in (${WRITE_ROLES.map((r) => `'${r}'`).join(', ')}))
     ), ins as (
       insert into board_update (board_id, update, user_id)
-      select ${boardId}, ok.update, ok.user_id from ok order by ok.ord
+      select $3, ok.update, ok.user_id from ok order by ok.ord
       returning id, user_id, update
     )
-    select ins.user_id, pg_notify(${BOARD_CHANNEL}, json_build_object('k', 'u', 'b', ${boardId}::text, 'i', ins.id, 'o', ${origin}::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text)
-    from ins order by ins.id`.execute(db);
+    select ins.user_id, pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text)
+    from ins order by ins.id`,
+};
+
+/** Returns the writers whose rows were stored (a writer's rows are all stored or none). */
+export async function appendBoardUpdates(pool: Pick<pg.Pool, 'query'>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const users = rows.map((r) => r.userId);
+  const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
+  const res = await pool.query<{ user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin] });
   return new Set(res.rows.map((r) => r.user_id));
 }
 
@@ -192,11 +202,13 @@ export async function loadBoardDoc(db: Kysely<DB>, boardId: string): Promise<Y.D
 /**
  * Merges a board's stored updates into its snapshot. Deletes exactly the updates it merged (an
  * update committed meanwhile with a lower id stays), so nothing is lost to a race. Serialised per
- * board by a row lock. Returns the snapshot's size in bytes.
+ * board by a row lock that does not hold up appends. Returns the snapshot's size in bytes.
  */
 export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ merged: number; bytes: number } | null> {
   return db.transaction().execute(async (trx) => {
-    const locked = await trx.selectFrom('board').select('id').where('id', '=', boardId).forUpdate().executeTakeFirst();
+    // FOR NO KEY UPDATE: serialises compactions of this board, yet does not block the appends that
+    // go on meanwhile (their foreign key takes KEY SHARE on the board row, which FOR UPDATE would block).
+    const locked = await trx.selectFrom('board').select('id').where('id', '=', boardId).forNoKeyUpdate().executeTakeFirst();
     if (!locked) return null;
     const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
     const rows = await trx.selectFrom('board_update').select(['id', 'update']).where('board_id', '=', boardId).orderBy('id').execute();

@@ -1,4 +1,5 @@
 /** Socket.io event names and payloads, declared once for server and client. */
+import type { WireBytes } from './board-wire.js';
 import type { GenerationStatusName } from './generation.js';
 
 export interface GenerationEvent {
@@ -22,12 +23,10 @@ export interface ServerToClientEvents {
   'export:ready': (e: { id: string; url: string }) => void;
   'consent:changed': (e: { preferences: boolean; analytics: boolean }) => void;
   // teams and boards (issue 5)
-  /** A y-protocols sync message (step 1, step 2 or update) for one board. */
-  'board:sync': (boardId: string, message: Uint8Array) => void;
-  /** A y-protocols awareness update (presence, cursors, selections) for one board. */
-  'board:awareness': (boardId: string, update: Uint8Array) => void;
-  /** Asks every client on the board to send its own awareness state again (someone joined elsewhere). */
-  'board:awareness-query': (boardId: string) => void;
+  /** A y-protocols sync message (step 1, step 2 or update) for one board, base64 (see board-wire.ts). */
+  'board:sync': (boardId: string, message: WireBytes) => void;
+  /** A y-protocols awareness update (presence, cursors, selections) for one board, base64. */
+  'board:awareness': (boardId: string, update: WireBytes) => void;
   /** A refusal or the end of access (codes from server/shared/errors.ts, e.g. BOARD_READ_ONLY, BOARD_ACCESS_REVOKED). */
   'board:error': (e: { boardId: string; code: string; message: string }) => void;
   'notification:new': (n: NotificationView) => void;

@@ -1,0 +1,26 @@
+import { sql } from 'kysely';
+import { describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../server/testing/harness.js';
+import { createDb, createPool } from './index.js';
+import { createMigrator, migrateToLatest, migrationsApplied } from './migrate.js';
+import { migrations } from './migrations/index.js';
+
+describe('migrations', () => {
+  it('bring a database made before 0020 landed (with 0030–0051 applied) up to date', async () => {
+    const db = createDb(createPool(await createTestDatabase(inject('pgAdminUrl')), 2));
+    try {
+      // The state of a database created while main had every migration but 0020_teams_boards.
+      const { '0020_teams_boards': _later, ...before } = migrations;
+      const first = await createMigrator(db, before).migrateToLatest();
+      expect(first.error).toBeUndefined();
+      expect(await migrationsApplied(db)).toBe(false);
+      expect(await migrateToLatest(db)).toEqual(['0020_teams_boards']);
+      expect(await migrationsApplied(db)).toBe(true);
+      const boards = await sql<{ n: number }>`select count(*)::int as n from board`.execute(db);
+      expect(boards.rows[0]!.n).toBe(0);
+      expect(await migrateToLatest(db)).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -71,6 +71,12 @@ export class BoardClient {
         /* a malformed presence update is ignored */
       }
     });
+    on('board:role', (e) => {
+      if (e.boardId !== this.boardId) return;
+      const promoted = this.state.readOnly && !e.readOnly;
+      this.set({ role: e.role, readOnly: e.readOnly, ...(promoted && this.state.error?.code === 'BOARD_READ_ONLY' ? { error: null } : {}) });
+      if (promoted) this.resync();
+    });
     on('board:error', (e) => {
       if (e.boardId !== this.boardId) return;
       const closed = e.code === 'BOARD_ACCESS_REVOKED' || e.code === 'NOT_FOUND';
@@ -142,6 +148,13 @@ export class BoardClient {
     for (const l of this.listeners) l(this.state);
   }
 
+  /** Sends our state vector: the server answers with what we lack, and we answer its with what it lacks. */
+  private resync() {
+    const enc = encoding.createEncoder();
+    syncProtocol.writeSyncStep1(enc, this.doc);
+    this.send(encoding.toUint8Array(enc));
+  }
+
   private join(): Promise<BoardJoinResult> {
     if (!this.socket.connected) return Promise.resolve({ ok: false, code: 'OFFLINE', message: 'Not connected.' });
     return new Promise((resolve) => {
@@ -152,9 +165,7 @@ export class BoardClient {
         }
         this.joined = true;
         this.set({ role: r.role, readOnly: r.readOnly, name: r.name, workspaceId: r.workspaceId, error: null });
-        const enc = encoding.createEncoder();
-        syncProtocol.writeSyncStep1(enc, this.doc);
-        this.send(encoding.toUint8Array(enc));
+        this.resync();
         if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
         resolve(r);
       });

@@ -299,6 +299,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
             const readOnly = role === 'viewer';
             if (readOnly && !joined.readOnly) socket.emit('board:error', { boardId, code: 'BOARD_READ_ONLY', message: ERROR_CODES.BOARD_READ_ONLY.message });
             joined.readOnly = readOnly;
+            // Either way the open board follows at once: a promoted viewer can edit without reloading.
+            socket.emit('board:role', { boardId, role, readOnly });
           } catch {
             leaveBoard(socket, state, boardId);
             socket.emit('board:error', { boardId, code: 'BOARD_ACCESS_REVOKED', message: ERROR_CODES.BOARD_ACCESS_REVOKED.message });

@@ -74,6 +74,32 @@ describe('board access', () => {
     vw.close();
   });
 
+  it('a viewer promoted to editor can edit the open board at once, without reloading; demoted again, is refused', async () => {
+    const boardId = await newBoard();
+    const promoted = await signUp(server, 'Petra Promoted');
+    await addMember(server.deps.db, workspaceId, promoted.id, 'viewer');
+    const ed = await openBoard(server, editor, boardId);
+    const p = await openBoard(server, promoted, boardId);
+    expect(p.client.state).toMatchObject({ readOnly: true, role: 'viewer' });
+    await trpcClient(server, owner).workspace.setRole.mutate({ workspaceId, userId: promoted.id, role: 'editor' });
+    await eventually(async () => p.client.state.readOnly === false && p.client.state.role === 'editor', 5_000);
+    note(p.client.doc, 'p1', 'now I can');
+    await waitSaved(p.client);
+    await waitForDoc(ed.client.doc, (d) => itemIds(d).includes('p1'));
+    expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toContain('p1');
+    await trpcClient(server, owner).workspace.setRole.mutate({ workspaceId, userId: promoted.id, role: 'viewer' });
+    await eventually(async () => p.client.state.readOnly === true, 5_000);
+    const before = await storedUpdates(boardId);
+    const enc = encoding.createEncoder();
+    const d = new Y.Doc();
+    note(d, 'p2', 'not any more');
+    syncProtocol.writeUpdate(enc, Y.encodeStateAsUpdate(d));
+    expect(await p.client.sendRaw(encoding.toUint8Array(enc))).toMatchObject({ ok: false, code: 'BOARD_READ_ONLY' });
+    expect(await storedUpdates(boardId)).toBe(before);
+    ed.close();
+    p.close();
+  });
+
   it('disconnects a removed member from the board at once; their later updates are refused', async () => {
     const member = await signUp(server, 'Remy Removed');
     await addMember(server.deps.db, workspaceId, member.id, 'editor');

@@ -27,6 +27,8 @@ export interface ServerToClientEvents {
   'board:sync': (boardId: string, message: WireBytes) => void;
   /** A y-protocols awareness update (presence, cursors, selections) for one board, base64. */
   'board:awareness': (boardId: string, update: WireBytes) => void;
+  /** The viewer's role in the board's workspace changed while the board is open (e.g. promoted from viewer to editor). */
+  'board:role': (e: { boardId: string; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean }) => void;
   /** A refusal or the end of access (codes from server/shared/errors.ts, e.g. BOARD_READ_ONLY, BOARD_ACCESS_REVOKED). */
   'board:error': (e: { boardId: string; code: string; message: string }) => void;
   'notification:new': (n: NotificationView) => void;

@@ -75,6 +75,7 @@ export const EnvSchema = z.object({
   INVITATION_TTL_DAYS: int(7, 1, 90),
   BOARD_MAX_UPDATE_BYTES: int(32 * 1024, 1024, 60 * 1024),
   BOARD_MAX_DOC_BYTES: int(8 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  BOARD_MAX_SYNC_BYTES: int(1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
   BOARD_UPDATES_PER_SECOND: int(60, 1, 10_000),
   BOARD_COMPACT_AFTER_UPDATES: int(200, 1, 1_000_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
@@ -135,7 +136,14 @@ export interface Config {
   /** How long an invitation link stays valid, in days. */
   invitationTtlDays: number;
   /** Live boards: limits per update, per document and per socket; compaction threshold. */
-  boards: { maxUpdateBytes: number; maxDocBytes: number; updatesPerSecond: number; compactAfterUpdates: number };
+  boards: {
+    maxUpdateBytes: number;
+    maxDocBytes: number;
+    /** largest change sent in parts (edits made offline, sent on reconnect) */
+    maxSyncBytes: number;
+    updatesPerSecond: number;
+    compactAfterUpdates: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -198,7 +206,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
-    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

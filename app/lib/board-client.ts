@@ -35,6 +35,9 @@ export class BoardClient {
   readonly awareness: awarenessProtocol.Awareness;
   state: BoardClientState = { status: 'connecting', readOnly: true, role: null, name: null, workspaceId: null, unsaved: 0, error: null };
   private joined = false;
+  /** From the server's answer to the join: larger messages go in parts, up to maxSyncBytes. */
+  private limits = { maxUpdateBytes: 32 * 1024, maxSyncBytes: 1024 * 1024 };
+  private partSeq = 0;
   private listeners = new Set<(s: BoardClientState) => void>();
   private errorListeners = new Set<(e: { code: string; message: string }) => void>();
   private offs: (() => void)[] = [];
@@ -164,6 +167,7 @@ export class BoardClient {
           return resolve(r);
         }
         this.joined = true;
+        this.limits = { maxUpdateBytes: r.maxUpdateBytes, maxSyncBytes: r.maxSyncBytes };
         this.set({ role: r.role, readOnly: r.readOnly, name: r.name, workspaceId: r.workspaceId, error: null });
         this.resync();
         if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
@@ -175,10 +179,26 @@ export class BoardClient {
   private send(message: Uint8Array) {
     const counts = message[0] !== syncProtocol.messageYjsSyncStep1;
     if (counts) this.set({ unsaved: this.state.unsaved + 1 });
-    this.socket.emit('board:sync', this.boardId, message, (ack) => {
+    const done = (ack: BoardAck) => {
       if (counts) this.set({ unsaved: Math.max(0, this.state.unsaved - 1) });
       if (!ack.ok) this.set({ error: { code: ack.code, message: ack.message } });
-    });
+    };
+    if (message.byteLength <= this.limits.maxUpdateBytes) this.socket.emit('board:sync', this.boardId, message, done);
+    else void this.sendInParts(message).then(done);
+  }
+
+  /** A message too large for one packet (many edits made offline): in order, each part acknowledged. */
+  private async sendInParts(message: Uint8Array): Promise<BoardAck> {
+    if (message.byteLength > this.limits.maxSyncBytes) return { ok: false, code: 'BOARD_UPDATE_TOO_LARGE', message: 'These changes are too large to save at once.' };
+    const size = this.limits.maxUpdateBytes;
+    const total = Math.ceil(message.byteLength / size);
+    const id = `${this.doc.clientID}-${++this.partSeq}`;
+    for (let index = 0; index < total; index++) {
+      const bytes = message.subarray(index * size, (index + 1) * size);
+      const ack = await new Promise<BoardAck>((resolve) => this.socket.emit('board:sync-part', this.boardId, { id, index, total }, bytes, resolve));
+      if (!ack.ok || index === total - 1) return ack;
+    }
+    return { ok: true };
   }
 
   private sendAwareness(clients: number[]) {

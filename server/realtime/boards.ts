@@ -123,6 +123,8 @@ interface SocketState {
   awareness: Bucket;
   inFlight: number;
   lastTouch: Map<string, number>;
+  /** a sync message being received in parts, per board */
+  parts: Map<string, { id: string; total: number; chunks: Uint8Array[]; bytes: number }>;
 }
 
 export interface BoardSync {
@@ -468,6 +470,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     const joined = state.boards.get(boardId);
     if (!joined) return;
     state.boards.delete(boardId);
+    state.parts.delete(boardId);
     void socket.leave(rooms.board(boardId));
     const live = boards.get(boardId);
     if (!live) return;
@@ -497,11 +500,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (typeof ack === 'function') ack({ ok: false, code, message });
   }
 
-  async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array) {
+  async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array, maxBytes: number) {
     const live = boards.get(boardId);
     if (!live) throw new Refusal('NOT_FOUND');
     await live.ready;
-    if (update.byteLength > limits.maxUpdateBytes) throw new Refusal('BOARD_UPDATE_TOO_LARGE');
+    if (update.byteLength > maxBytes) throw new Refusal('BOARD_UPDATE_TOO_LARGE');
     let nothing: boolean;
     try {
       nothing = bringsNothing(live.doc, update);
@@ -547,6 +550,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       awareness: new Bucket(AWARENESS_PER_SECOND),
       inFlight: 0,
       lastTouch: new Map(),
+      parts: new Map(),
     };
     states.set(socket.id, state);
     socketsById.set(socket.id, socket);
@@ -575,7 +579,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         state.boards.set(boardId, { workspaceId: board.workspaceId, readOnly, awarenessClients: existing?.awarenessClients ?? new Set() });
         live.sockets.add(socket.id);
         await socket.join(rooms.board(boardId));
-        ack({ ok: true, role, readOnly, name: board.name, workspaceId: board.workspaceId });
+        ack({ ok: true, role, readOnly, name: board.name, workspaceId: board.workspaceId, maxUpdateBytes: limits.maxUpdateBytes, maxSyncBytes: limits.maxSyncBytes });
         // Our state vector: the client answers with whatever we lack (edits made offline).
         const enc = encoding.createEncoder();
         syncProtocol.writeSyncStep1(enc, live.doc);
@@ -596,12 +600,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       if (typeof boardId === 'string') leaveBoard(socket, state, boardId);
     });
 
-    socket.on('board:sync', async (boardId, message, ack) => {
-      if (typeof boardId !== 'string') return;
+    /** A whole y-protocols sync message (sent at once, or assembled from parts) of at most `maxBytes`. */
+    async function onSyncMessage(boardId: string, message: Uint8Array, ack: ((r: BoardAck) => void) | undefined, maxBytes: number) {
       const joined = state.boards.get(boardId);
       if (!joined) return refuse(socket, boardId, new Refusal('NOT_FOUND', 'Open the board before changing it.'), ack);
-      if (!(message instanceof Uint8Array)) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'), ack);
-      if (message.byteLength > limits.maxUpdateBytes + 16) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_TOO_LARGE'), ack);
+      if (message.byteLength > maxBytes + 16) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_TOO_LARGE'), ack);
       if (state.inFlight >= MAX_IN_FLIGHT) return refuse(socket, boardId, new Refusal('RATE_LIMITED'), ack);
       state.inFlight++;
       try {
@@ -627,7 +630,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           }
           socket.emit('board:sync', boardId, toWire(reply));
         } else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) {
-          await handleUpdate(socket, state, boardId, joined, payload);
+          await handleUpdate(socket, state, boardId, joined, payload, maxBytes);
         } else {
           throw new Refusal('BOARD_UPDATE_MALFORMED');
         }
@@ -637,6 +640,53 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       } finally {
         state.inFlight--;
       }
+    }
+
+    socket.on('board:sync', (boardId, message, ack) => {
+      if (typeof boardId !== 'string') return;
+      if (!(message instanceof Uint8Array)) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'), ack);
+      void onSyncMessage(boardId, message, ack, limits.maxUpdateBytes);
+    });
+
+    // A message too large for one packet (edits made offline) arrives in parts, in order, and is
+    // handled as one once complete, up to maxSyncBytes; the parts are held only until then.
+    socket.on('board:sync-part', (boardId, part, bytes, ack) => {
+      if (typeof boardId !== 'string') return;
+      if (!state.boards.has(boardId)) return refuse(socket, boardId, new Refusal('NOT_FOUND', 'Open the board before changing it.'), ack);
+      const valid =
+        part !== null &&
+        typeof part === 'object' &&
+        typeof part.id === 'string' &&
+        part.id.length > 0 &&
+        part.id.length <= 64 &&
+        Number.isInteger(part.index) &&
+        Number.isInteger(part.total) &&
+        part.total >= 2 &&
+        part.index >= 0 &&
+        part.index < part.total &&
+        bytes instanceof Uint8Array;
+      const fail = (code: ErrorCode) => {
+        state.parts.delete(boardId);
+        refuse(socket, boardId, new Refusal(code), ack);
+      };
+      if (!valid) return fail('BOARD_UPDATE_MALFORMED');
+      if (bytes.byteLength > limits.maxUpdateBytes + 16 || part.total > Math.ceil(limits.maxSyncBytes / 1024) + 1) return fail('BOARD_UPDATE_TOO_LARGE');
+      if (!state.updates.take()) return fail('RATE_LIMITED');
+      let pending = state.parts.get(boardId);
+      if (part.index === 0) {
+        pending = { id: part.id, total: part.total, chunks: [], bytes: 0 };
+        state.parts.set(boardId, pending);
+      }
+      if (!pending || pending.id !== part.id || pending.total !== part.total || pending.chunks.length !== part.index) return fail('BOARD_UPDATE_MALFORMED');
+      pending.bytes += bytes.byteLength;
+      if (pending.bytes > limits.maxSyncBytes + 16) return fail('BOARD_UPDATE_TOO_LARGE');
+      pending.chunks.push(bytes);
+      if (part.index < part.total - 1) {
+        if (typeof ack === 'function') ack({ ok: true });
+        return;
+      }
+      state.parts.delete(boardId);
+      void onSyncMessage(boardId, Buffer.concat(pending.chunks), ack, limits.maxSyncBytes);
     });
 
     socket.on('board:awareness', async (boardId, update) => {

@@ -239,6 +239,47 @@ describe('persistence and merging', () => {
     b.close();
   });
 
+  it('sends edits made offline that are larger than one message in parts; all arrive and are stored', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    a.socket.disconnect();
+    const text = 'offline '.repeat(80); // 640 characters a note: about 100 KB in all, over three times one message
+    a.client.doc.transact(() => {
+      for (let i = 0; i < 150; i++) putItem(a.client.doc, { id: `big-${i}`, type: 'note', x: i, y: i, w: 160, h: 120, z: i, text: `${i} ${text}` });
+    });
+    expect(Y.encodeStateAsUpdate(a.client.doc).byteLength).toBeGreaterThan(3 * server.config.boards.maxUpdateBytes);
+    a.socket.connect();
+    await waitForDoc(b.client.doc, (d) => itemIds(d).filter((id) => id.startsWith('big-')).length === 150, 15_000, 'the offline notes on b');
+    await waitSaved(a.client);
+    expect(a.client.state.error).toBeNull();
+    expect(readItems(await loadBoardDoc(server.deps.db, boardId)).filter((i) => i.id.startsWith('big-'))).toHaveLength(150);
+    a.close();
+    b.close();
+  });
+
+  it('refuses parts out of order, and a message in parts larger than BOARD_MAX_SYNC_BYTES; nothing stored', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const part = (id: string, index: number, total: number, bytes: Uint8Array) =>
+      new Promise<{ ok: boolean; code?: string }>((resolve) => a.socket.emit('board:sync-part', boardId, { id, index, total }, bytes, resolve));
+    const chunk = new Uint8Array(server.config.boards.maxUpdateBytes).fill(1);
+    expect(await part('x', 1, 3, chunk)).toMatchObject({ ok: false, code: 'BOARD_UPDATE_MALFORMED' });
+    expect(await part('y', 0, 3, chunk)).toMatchObject({ ok: true });
+    expect(await part('y', 2, 3, chunk)).toMatchObject({ ok: false, code: 'BOARD_UPDATE_MALFORMED' });
+    expect(await part('z', 0, 1, chunk)).toMatchObject({ ok: false, code: 'BOARD_UPDATE_MALFORMED' });
+    expect(await part('big', 0, 2, new Uint8Array(server.config.boards.maxUpdateBytes + 100))).toMatchObject({ ok: false, code: 'BOARD_UPDATE_TOO_LARGE' });
+    const count = Math.ceil(server.config.boards.maxSyncBytes / chunk.byteLength) + 2;
+    let last: { ok: boolean; code?: string } = { ok: true };
+    for (let i = 0; i < count && last.ok; i++) last = await part('huge', i, count, chunk);
+    expect(last).toMatchObject({ ok: false, code: 'BOARD_UPDATE_TOO_LARGE' });
+    // Parts that assemble into garbage are refused as malformed once complete.
+    expect(await part('junk', 0, 2, chunk)).toMatchObject({ ok: true });
+    expect(await part('junk', 1, 2, chunk)).toMatchObject({ ok: false, code: 'BOARD_UPDATE_MALFORMED' });
+    expect(await storedUpdates(boardId)).toBe(0);
+    a.close();
+  });
+
   it('three clients making random concurrent edits converge, and the stored board equals them (fast-check)', async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('add' as const), id: fc.integer({ min: 0, max: 7 }), x: fc.integer({ min: 0, max: 900 }), text: fc.string({ maxLength: 12 }) }),

@@ -46,6 +46,19 @@ export interface ClientToServerEvents {
   /** Acknowledged once the change is stored in Postgres (or refused). */
   'board:sync': (boardId: string, message: Uint8Array, ack?: (r: BoardAck) => void) => void;
   'board:awareness': (boardId: string, update: Uint8Array) => void;
+  /**
+   * One part of a sync message larger than `maxUpdateBytes` (from the join result), e.g. edits made
+   * offline: parts go in order (index 0 … total-1), each acknowledged; the last part's answer is the
+   * message's (stored, or refused).
+   */
+  'board:sync-part': (boardId: string, part: BoardSyncPart, bytes: Uint8Array, ack?: (r: BoardAck) => void) => void;
+}
+
+export interface BoardSyncPart {
+  /** chosen by the client, the same for every part of one message */
+  id: string;
+  index: number;
+  total: number;
 }
 
 export const rooms = {
@@ -66,5 +79,16 @@ export interface NotificationView {
   createdAt: string;
 }
 
-export type BoardJoinResult = { ok: true; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean; name: string; workspaceId: string } | { ok: false; code: string; message: string };
+export type BoardJoinResult =
+  | {
+      ok: true;
+      role: 'owner' | 'admin' | 'editor' | 'viewer';
+      readOnly: boolean;
+      name: string;
+      workspaceId: string;
+      /** largest sync message sent at once; larger ones go as 'board:sync-part' */
+      maxUpdateBytes: number;
+      /** largest sync message sent in parts */
+      maxSyncBytes: number;
+    } | { ok: false; code: string; message: string };
 export type BoardAck = { ok: true } | { ok: false; code: string; message: string };

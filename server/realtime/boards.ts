@@ -62,8 +62,12 @@ class LiveBoard {
   queue: Pending[] = [];
   /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
   flushing = 0;
-  /** Which socket speaks for each awareness client id (the first to use it); others may not. */
-  awarenessOwners = new Map<number, string>();
+  /**
+   * Who speaks for each awareness client id: the user who first used it here, through their latest
+   * socket (a tab that reconnects before its old connection timed out takes its cursor along).
+   * Other users may not speak for it.
+   */
+  awarenessOwners = new Map<number, { userId: string; socketId: string }>();
   /** Awareness clients changed by this process's sockets since the last relay to other processes. */
   relayClients = new Set<number>();
   relayTimer: NodeJS.Timeout | null = null;
@@ -475,10 +479,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     const live = boards.get(boardId);
     if (!live) return;
     live.sockets.delete(socket.id);
-    for (const c of joined.awarenessClients) if (live.awarenessOwners.get(c) === socket.id) live.awarenessOwners.delete(c);
-    const clients = [...joined.awarenessClients].filter((c) => live.awareness.states.has(c));
+    // Only the cursors this socket still speaks for (not those a reconnected tab took over).
+    const clients = [...joined.awarenessClients].filter((c) => live.awarenessOwners.get(c)?.socketId === socket.id);
+    for (const c of clients) live.awarenessOwners.delete(c);
     if (clients.length > 0) {
-      awarenessProtocol.removeAwarenessStates(live.awareness, clients, 'leave');
+      awarenessProtocol.removeAwarenessStates(live.awareness, clients.filter((c) => live.awareness.states.has(c)), 'leave');
       io.local.to(rooms.board(boardId)).emit('board:awareness', boardId, toWire(awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients)));
       relayAwareness(live, clients);
     }
@@ -703,12 +708,12 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         );
         // Only what is new goes on (a stale clock changes nothing), and only for client ids this
         // socket speaks for: nobody can move or remove someone else's cursor.
-        const news = awarenessEntries(checked).filter((e) => (live.awarenessOwners.get(e.client) ?? socket.id) === socket.id && isNews(live.awareness, e));
+        const news = awarenessEntries(checked).filter((e) => (live.awarenessOwners.get(e.client)?.userId ?? userId) === userId && isNews(live.awareness, e));
         if (news.length === 0) return;
         const clients = news.map((e) => e.client);
         for (const c of clients) {
           joined.awarenessClients.add(c);
-          live.awarenessOwners.set(c, socket.id);
+          live.awarenessOwners.set(c, { userId, socketId: socket.id });
         }
         const forward = encodeAwarenessEntries(news);
         awarenessProtocol.applyAwarenessUpdate(live.awareness, forward, socket.id);

@@ -458,6 +458,32 @@ describe('presence', () => {
   });
 });
 
+describe('presence across reconnects', () => {
+  it('a tab that reconnects before its old connection is gone keeps its cursor when the old one ends', async () => {
+    const boardId = await newBoard();
+    const watcher = await openBoard(server, owner, boardId);
+    const first = await openBoard(server, editor, boardId);
+    first.client.awareness.setLocalStateField('cursor', { x: 1, y: 1 });
+    const id = first.client.doc.clientID;
+    const cursor = () => (watcher.client.awareness.getStates().get(id) as { cursor?: unknown } | undefined)?.cursor;
+    await eventually(async () => JSON.stringify(cursor()) === JSON.stringify({ x: 1, y: 1 }), 5_000);
+    // The same tab (same document, same client id) on a new connection, the old one not yet closed.
+    const socket = await connectSocket(server, editor);
+    const again = new BoardClient(socket as never, boardId, { doc: first.client.doc });
+    await again.start();
+    again.awareness.setLocalState({ cursor: { x: 2, y: 2 } });
+    again.awareness.setLocalState({ cursor: { x: 3, y: 3 } });
+    await eventually(async () => JSON.stringify(cursor()) === JSON.stringify({ x: 3, y: 3 }), 5_000);
+    first.socket.close(); // the old connection ends: the cursor stays, it belongs to the new one now
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cursor()).toEqual({ x: 3, y: 3 });
+    again.destroy();
+    socket.close();
+    await eventually(async () => cursor() === undefined, 5_000);
+    watcher.close();
+  });
+});
+
 describe('BoardClient', () => {
   it('reports unsaved changes until the server stored them', async () => {
     const boardId = await newBoard();

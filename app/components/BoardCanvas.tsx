@@ -16,10 +16,36 @@ const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 3;
 const WRITE_EVERY_MS = 60;
 
+/** A rubber band this far (screen px) from where it started counts as a drag, not a click. */
+const MARQUEE_MIN_PX = 3;
+
+/** A rectangle in board coordinates. */
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 type Drag =
   | { kind: 'move'; startX: number; startY: number; origin: Map<string, { x: number; y: number }>; lastWrite: number; moved: boolean }
   | { kind: 'resize'; id: string; startX: number; startY: number; w: number; h: number; lastWrite: number }
-  | { kind: 'pan'; startX: number; startY: number; view: View };
+  | { kind: 'pan'; startX: number; startY: number; view: View }
+  | { kind: 'marquee'; startX: number; startY: number; from: { x: number; y: number }; base: Set<string>; moved: boolean };
+
+/** The ids of the items a rectangle (board coordinates) touches, in board order. */
+export function itemsInRect(items: BoardItem[], r: Rect): string[] {
+  return items.filter((i) => i.x < r.x + r.w && i.x + i.w > r.x && i.y < r.y + r.h && i.y + i.h > r.y).map((i) => i.id);
+}
+
+const rectBetween = (a: { x: number; y: number }, b: { x: number; y: number }): Rect => ({ x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(a.x - b.x), h: Math.abs(a.y - b.y) });
+
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((id) => b.has(id));
+
+/** Space held over the board turns a drag into panning, but never while typing. */
+function isTextField(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
 
 export function describeItem(i: BoardItem): string {
   if (i.type === 'note') return `Note: ${(i.text ?? '').slice(0, 60) || 'empty'}`;
@@ -47,6 +73,12 @@ export function BoardCanvas(props: {
   const [overrides, setOverrides] = useState<Map<string, Partial<BoardItem>>>(new Map());
   const [editing, setEditing] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
+  const [marquee, setMarquee] = useState<Rect | null>(null);
+  // Space held (with the pointer over the board or focus in it): a drag pans.
+  const space = useRef(false);
+  const hovering = useRef(false);
+  const [panReady, setPanReady] = useState(false);
+  const [panning, setPanning] = useState(false);
 
   const toWorld = useCallback(
     (clientX: number, clientY: number) => {
@@ -69,7 +101,7 @@ export function BoardCanvas(props: {
   for (const p of peers) for (const id of p.selection ?? []) remoteSelections.set(id, [...(remoteSelections.get(id) ?? []), p]);
 
   function onItemPointerDown(e: ReactPointerEvent, item: BoardItem) {
-    if (e.button !== 0) return;
+    if (e.button !== 0 || space.current) return; // Space+drag pans from anywhere (the board handles it)
     e.stopPropagation();
     let next = selection;
     if (e.shiftKey || e.metaKey || e.ctrlKey) {
@@ -102,12 +134,31 @@ export function BoardCanvas(props: {
     ref.current?.setPointerCapture(e.pointerId);
   }
 
+  // Empty space: a drag draws a selection rectangle (Shift adds to the selection); Space+drag, the
+  // middle button or a finger pans.
   function onBackgroundPointerDown(e: ReactPointerEvent) {
     if (e.button !== 0 && e.button !== 1) return;
-    if (!e.shiftKey) setSelection(new Set());
     setEditing(null);
-    drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
+    if (e.button === 1 || space.current || e.pointerType === 'touch') {
+      e.preventDefault(); // no middle-button autoscroll or paste
+      drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
+      setPanning(true);
+    } else {
+      const base = e.shiftKey ? new Set(selection) : new Set<string>();
+      if (!e.shiftKey && selection.size > 0) setSelection(base);
+      drag.current = { kind: 'marquee', startX: e.clientX, startY: e.clientY, from: toWorld(e.clientX, e.clientY), base, moved: false };
+    }
     ref.current?.setPointerCapture(e.pointerId);
+    ref.current?.focus({ preventScroll: true }); // keyboard shortcuts (Delete, Esc…) apply to what gets selected
+  }
+
+  function updateMarquee(d: Extract<Drag, { kind: 'marquee' }>, clientX: number, clientY: number) {
+    if (!d.moved && Math.abs(clientX - d.startX) + Math.abs(clientY - d.startY) < MARQUEE_MIN_PX) return;
+    d.moved = true;
+    const r = rectBetween(d.from, toWorld(clientX, clientY));
+    setMarquee(r);
+    const next = new Set([...d.base, ...itemsInRect(items, r)]);
+    if (!sameSet(next, selection)) setSelection(next);
   }
 
   function onPointerMove(e: ReactPointerEvent) {
@@ -116,6 +167,10 @@ export function BoardCanvas(props: {
     if (!d) return;
     if (d.kind === 'pan') {
       setView({ ...d.view, x: d.view.x + e.clientX - d.startX, y: d.view.y + e.clientY - d.startY });
+      return;
+    }
+    if (d.kind === 'marquee') {
+      updateMarquee(d, e.clientX, e.clientY);
       return;
     }
     const dx = (e.clientX - d.startX) / view.zoom;
@@ -144,11 +199,41 @@ export function BoardCanvas(props: {
   function onPointerUp() {
     const d = drag.current;
     drag.current = null;
-    if (d && d.kind !== 'pan' && overrides.size > 0) {
+    if (d && (d.kind === 'move' || d.kind === 'resize') && overrides.size > 0) {
       write(() => overrides.forEach((f, id) => setFields(doc, id, f)));
     }
     setOverrides(new Map());
+    setMarquee(null);
+    setPanning(false);
   }
+
+  // Space for panning, tracked on the window: the pointer may be over the board while focus is elsewhere.
+  useEffect(() => {
+    const release = () => {
+      space.current = false;
+      setPanReady(false);
+    };
+    const onDown = (e: KeyboardEvent) => {
+      if (e.key !== ' ' || e.ctrlKey || e.metaKey || e.altKey || isTextField(e.target)) return;
+      if (!hovering.current && !ref.current?.contains(document.activeElement)) return;
+      e.preventDefault(); // not a page scroll, nor a press of the focused button
+      space.current = true;
+      setPanReady(true);
+    };
+    const onUp = (e: KeyboardEvent) => {
+      if (e.key !== ' ' || !space.current) return;
+      e.preventDefault();
+      release();
+    };
+    window.addEventListener('keydown', onDown);
+    window.addEventListener('keyup', onUp);
+    window.addEventListener('blur', release);
+    return () => {
+      window.removeEventListener('keydown', onDown);
+      window.removeEventListener('keyup', onUp);
+      window.removeEventListener('blur', release);
+    };
+  }, []);
 
   // Wheel: pan; with Ctrl/Cmd (and pinch): zoom around the pointer. Not passive, to keep the page still.
   useEffect(() => {
@@ -221,6 +306,8 @@ export function BoardCanvas(props: {
       e.preventDefault();
       deleteSelected();
     } else if (e.key === 'Escape') {
+      if (drag.current?.kind === 'marquee') drag.current = null;
+      setMarquee(null);
       setSelection(new Set());
     } else if (e.key.startsWith('Arrow') && selection.size > 0) {
       e.preventDefault();
@@ -245,12 +332,17 @@ export function BoardCanvas(props: {
   return (
     <div
       ref={ref}
-      className={`board-canvas${readOnly ? ' read-only' : ''}`}
+      className={`board-canvas${readOnly ? ' read-only' : ''}${panning ? ' panning' : panReady ? ' pan-ready' : ''}`}
+      tabIndex={-1}
       onPointerDown={onBackgroundPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
       onPointerCancel={onPointerUp}
-      onPointerLeave={() => props.onCursor(null)}
+      onPointerEnter={() => (hovering.current = true)}
+      onPointerLeave={() => {
+        hovering.current = false;
+        props.onCursor(null);
+      }}
       onKeyDown={onKeyDown}
       data-testid="board-canvas"
     >
@@ -315,6 +407,9 @@ export function BoardCanvas(props: {
               }}
             />
           </div>
+        ) : null}
+        {marquee ? (
+          <div className="board-marquee" data-testid="marquee" aria-hidden="true" style={{ left: marquee.x, top: marquee.y, width: marquee.w, height: marquee.h, borderWidth: 1 / view.zoom }} />
         ) : null}
         {peers
           .filter((p) => p.cursor)

@@ -1,4 +1,4 @@
-import { Link, useNavigate } from '@remix-run/react';
+import { Link } from '@remix-run/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { NotificationView } from '../../server/shared/realtime.js';
@@ -13,6 +13,50 @@ export function timeAgo(iso: string | Date): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/**
+ * What opening a notification leads to, said as an action where that is not obvious from its title
+ * (an invitation is accepted on the page its link opens). Null when it has no link.
+ */
+export function notificationAction(n: Pick<NotificationView, 'kind' | 'link'>): string | null {
+  if (!n.link) return null;
+  if (n.kind === 'invitation_received') return 'Open invitation';
+  if (n.link.startsWith('/boards/')) return 'Open board';
+  if (n.link.startsWith('/workspaces/')) return 'Open workspace';
+  return null;
+}
+
+/** One notification in the bell's panel: a link when it leads somewhere, else a button that marks it read. */
+function BellItem({ n, onOpen }: { n: NotificationView; onOpen: () => void }) {
+  const action = notificationAction(n);
+  const content = (
+    <>
+      <span className="notification-title">
+        {n.read ? null : <span className="visually-hidden">Unread: </span>}
+        {n.title}
+      </span>
+      {n.body ? <span className="muted small">{n.body}</span> : null}
+      <span className="muted small">{timeAgo(n.createdAt)}</span>
+    </>
+  );
+  if (!n.link) {
+    return (
+      <button type="button" className="notification-item" onClick={onOpen}>
+        {content}
+      </button>
+    );
+  }
+  return (
+    <Link to={n.link} className="notification-item" onClick={onOpen}>
+      {content}
+      {action ? (
+        <span className="notification-action" data-kind={n.kind}>
+          {action}
+        </span>
+      ) : null}
+    </Link>
+  );
+}
+
 /** The notification centre: unread count on a bell, the latest ones in a panel, live from the user's room. */
 export function NotificationBell() {
   const trpc = useTRPC();
@@ -20,7 +64,6 @@ export function NotificationBell() {
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const ref = useRef<HTMLDivElement>(null);
-  const navigate = useNavigate();
   const listKey = trpc.notification.list.queryKey({ limit: 10 });
   const list = useQuery(trpc.notification.list.queryOptions({ limit: 10 }, { staleTime: 60_000 }));
   const [live, setLive] = useState<string | null>(null);
@@ -89,22 +132,13 @@ export function NotificationBell() {
           <ul className="notification-list">
             {list.data?.items.map((n) => (
               <li key={n.id} className={n.read ? '' : 'unread'}>
-                <button
-                  type="button"
-                  className="notification-item"
-                  onClick={() => {
+                <BellItem
+                  n={n}
+                  onOpen={() => {
                     if (!n.read) markRead.mutate({ ids: [n.id] });
                     setOpen(false);
-                    if (n.link) navigate(n.link);
                   }}
-                >
-                  <span className="notification-title">
-                    {n.read ? null : <span className="visually-hidden">Unread: </span>}
-                    {n.title}
-                  </span>
-                  {n.body ? <span className="muted small">{n.body}</span> : null}
-                  <span className="muted small">{timeAgo(n.createdAt)}</span>
-                </button>
+                />
               </li>
             ))}
           </ul>

@@ -1,15 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
 import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
 import { BoardSidebar } from '../components/BoardSidebar.js';
+import { FormError } from '../components/FormError.js';
 import { BoardClient, type BoardClientState } from '../lib/board-client.js';
-import { useSocket } from '../lib/realtime.js';
+import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
-import { useTRPC } from '../lib/trpc.js';
+import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { fitSize, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
@@ -72,12 +73,173 @@ function statusText(s: BoardClientState | null): string {
   return s.unsaved > 0 ? 'Saving…' : 'All changes saved';
 }
 
+/**
+ * The board's name as a heading; editors rename it in place (Enter saves, Escape cancels) and see
+ * the server's refusal if there is one.
+ */
+function BoardTitle(props: { boardId: string; name: string; canRename: boolean; onRenamed: (name: string) => void }) {
+  const trpc = useTRPC();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(props.name);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const rename = useMutation(
+    trpc.board.rename.mutationOptions({
+      onSuccess: (b) => {
+        props.onRenamed(b.name);
+        setEditing(false);
+        requestAnimationFrame(() => renameButton.current?.focus());
+      },
+    }),
+  );
+  const cancel = () => {
+    setEditing(false);
+    rename.reset();
+    requestAnimationFrame(() => renameButton.current?.focus());
+  };
+  if (!editing || !props.canRename) {
+    return (
+      <>
+        <h1 className="board-title">{props.name}</h1>
+        {props.canRename ? (
+          <button
+            ref={renameButton}
+            type="button"
+            className="button ghost small"
+            onClick={() => {
+              setDraft(props.name);
+              setEditing(true);
+            }}
+          >
+            Rename<span className="visually-hidden"> board</span>
+          </button>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <form
+      className="row gap-s board-rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (draft === props.name) return cancel();
+        rename.mutate({ boardId: props.boardId, name: draft });
+      }}
+    >
+      <label htmlFor="board-rename" className="visually-hidden">
+        Board name
+      </label>
+      <input
+        id="board-rename"
+        className="board-rename-input"
+        value={draft}
+        maxLength={80}
+        autoFocus
+        onFocus={(e) => e.currentTarget.select()}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            cancel();
+          }
+        }}
+        aria-invalid={rename.isError || undefined}
+        aria-describedby={rename.isError ? 'board-rename-error' : undefined}
+      />
+      <button type="submit" className="button primary small" disabled={rename.isPending}>
+        Save
+      </button>
+      <button type="button" className="button ghost small" onClick={cancel}>
+        Cancel
+      </button>
+      {rename.isError ? (
+        <p id="board-rename-error" className="form-error small" role="alert">
+          {errorMessage(rename.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+/** Asks before deleting the board (a modal dialog naming it); on success, back to the list. */
+function DeleteBoardDialog(props: { boardId: string; name: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const ref = useRef<HTMLDialogElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const headingId = useId();
+  const remove = useMutation(trpc.board.delete.mutationOptions({ onSuccess: () => navigate('/boards', { state: { deletedBoard: props.name } }) }));
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (!dialog.open) dialog.showModal();
+    cancelRef.current?.focus();
+  }, []);
+  return (
+    // A native modal dialog: focus moves in and stays there, Escape closes it (the close event).
+    <dialog ref={ref} className="dialog" aria-labelledby={headingId} onClose={props.onClose}>
+      <h2 id={headingId}>Delete “{props.name}”?</h2>
+      <p className="muted">The board and everything on it are removed for everyone in the workspace. This cannot be undone.</p>
+      <FormError message={remove.isError ? errorMessage(remove.error) : null} />
+      <div className="row gap-s dialog-actions">
+        <button ref={cancelRef} type="button" className="button ghost" onClick={() => ref.current?.close()}>
+          Cancel
+        </button>
+        <button type="button" className="button danger" disabled={remove.isPending} onClick={() => remove.mutate({ boardId: props.boardId })}>
+          {remove.isPending ? 'Deleting…' : 'Delete board'}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Shown instead of the board when it was deleted or access to it ended (the server closed it). */
+function BoardClosed({ error }: { error: BoardClientState['error'] }) {
+  const [title, text] =
+    error?.code === 'NOT_FOUND'
+      ? ['This board was deleted', 'It was removed from the workspace with everything on it.']
+      : error?.code === 'BOARD_ACCESS_REVOKED'
+        ? ['You no longer have access to this board', 'You were removed from its workspace, or your role there changed.']
+        : ['This board cannot be opened', error?.message ?? 'Please try again in a moment.'];
+  return (
+    <div className="panel empty-state board-closed" role="alert">
+      <h2>{title}</h2>
+      <p className="muted">{text}</p>
+      <Link to="/boards" className="button primary">
+        Back to boards
+      </Link>
+    </div>
+  );
+}
+
 export default function BoardPage() {
   const { board, me } = useLoaderData<typeof loader>();
   const { client, state, items, peers } = useBoard(board.id);
   const trpc = useTRPC();
+  const trpcClient = useTRPCClient();
+  const revalidator = useRevalidator();
   const mentions = useMutation(trpc.notification.mentions.mutationOptions());
-  const readOnly = state ? state.readOnly : board.readOnly;
+  const closed = state?.status === 'closed';
+  const readOnly = closed || (state ? state.readOnly : board.readOnly);
+  const role = state?.role ?? board.role;
+  const canRename = !readOnly && role !== 'viewer';
+  const canDelete = !closed && (role === 'admin' || role === 'owner');
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  // The name, kept current when someone renames the board (the workspace's boards changed).
+  const [name, setName] = useState(board.name);
+  useEffect(() => setName(board.name), [board.name]);
+  const onWorkspaceChanged = useCallback(
+    (e: { workspaceId: string; what: string }) => {
+      if (e.workspaceId !== board.workspaceId || e.what !== 'boards') return;
+      trpcClient.board.get.query({ boardId: board.id }).then(
+        (b) => setName(b.name),
+        () => {
+          /* deleted or no access: the board's socket says so */
+        },
+      );
+    },
+    [trpcClient, board.id, board.workspaceId],
+  );
+  useSocketEvent('workspace:changed', onWorkspaceChanged);
   const [selection, setSelection] = useState<Set<string>>(new Set());
   const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
   const [, force] = useState(0);
@@ -109,11 +271,21 @@ export default function BoardPage() {
     },
     [client],
   );
-  // Items removed by someone else leave the selection.
+  // Items removed by someone else leave the selection. Checked against the document: `items`
+  // follows it a frame later, and a note just added is already selected.
   useEffect(() => {
-    const ids = new Set(items.map((i) => i.id));
-    if ([...selection].some((id) => !ids.has(id))) setSelection(new Set([...selection].filter((id) => ids.has(id))));
-  }, [items, selection]);
+    if (!doc) return;
+    const live = itemsOf(doc);
+    if ([...selection].some((id) => !live.has(id))) setSelection(new Set([...selection].filter((id) => live.has(id))));
+  }, [doc, items, selection]);
+  // A new note gets focus once it is on screen (so Enter edits it, Delete removes it).
+  const focusNext = useRef<string | null>(null);
+  useEffect(() => {
+    const el = focusNext.current ? document.querySelector<HTMLElement>(`[data-item-id="${CSS.escape(focusNext.current)}"]`) : null;
+    if (!el) return;
+    focusNext.current = null;
+    el.focus();
+  }, [items]);
 
   const center = () => {
     const el = document.querySelector('.board-canvas');
@@ -125,7 +297,7 @@ export default function BoardPage() {
     if (!doc || readOnly) return;
     const id = newNote(doc, center(), topZ(), me.id);
     setSelection(new Set([id]));
-    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-item-id="${id}"]`)?.focus());
+    focusNext.current = id;
   };
   const place = (a: { id: string; url: string; width: number | null; height: number | null; prompt: string | null }) => {
     if (!doc || readOnly) return;
@@ -135,6 +307,22 @@ export default function BoardPage() {
     setSelection(new Set([id]));
   };
 
+  const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} /> : null;
+  if (closed) {
+    return (
+      <div className="board-page">
+        <div className="board-bar">
+          <Link to="/boards" className="back-link">
+            ← Boards
+          </Link>
+          <h1 className="board-title">{name}</h1>
+        </div>
+        <BoardClosed error={state?.error ?? null} />
+        {deleteDialog}
+      </div>
+    );
+  }
+
   return (
     <div className="board-page">
       <div className="board-bar">
@@ -142,8 +330,21 @@ export default function BoardPage() {
           <Link to="/boards" className="back-link">
             ← Boards
           </Link>
-          <h1 className="board-title">{board.name}</h1>
+          <BoardTitle
+            boardId={board.id}
+            name={name}
+            canRename={canRename}
+            onRenamed={(n) => {
+              setName(n);
+              revalidator.revalidate(); // the tab title
+            }}
+          />
           {readOnly ? <span className="pill">View only</span> : null}
+          {canDelete ? (
+            <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)} aria-haspopup="dialog">
+              Delete board
+            </button>
+          ) : null}
         </div>
         <BoardPresence me={{ id: me.id, name: me.name, color }} peers={peers} />
         <div className="row gap-s" role="toolbar" aria-label="Board view">
@@ -183,6 +384,7 @@ export default function BoardPage() {
         {statusText(state)}
         {state?.error && state.status !== 'closed' ? <span className="danger"> · {state.error.message}</span> : null}
       </p>
+      {deleteDialog}
       <div className="board-layout">
         {doc ? (
           <BoardCanvas
@@ -219,7 +421,7 @@ export default function BoardPage() {
         <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} onPlace={place} onAddNote={addNote} />
       </div>
       <details className="board-help small">
-        <summary>Keyboard shortcuts</summary>
+        <summary>Keyboard and mouse shortcuts</summary>
         <ul>
           <li>
             <kbd>Tab</kbd> move between items · <kbd>Shift</kbd>+click select several · <kbd>Ctrl</kbd>+<kbd>A</kbd> select all · <kbd>Esc</kbd> clear selection
@@ -228,7 +430,10 @@ export default function BoardPage() {
             Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
           </li>
           <li>
-            <kbd>N</kbd> new note · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom, drag the background to pan
+            <kbd>N</kbd> new note · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom
+          </li>
+          <li>
+            Drag across empty space to select the items it touches (<kbd>Shift</kbd> adds to the selection) · <kbd>Space</kbd>+drag or the middle mouse button to pan
           </li>
         </ul>
       </details>

@@ -1,6 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRevalidator } from '@remix-run/react';
 import { useCallback } from 'react';
 import { timeAgo } from '../components/NotificationBell.js';
 import { useSocketEvent } from '../lib/realtime.js';
@@ -34,6 +34,8 @@ export default function Boards() {
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
+  // Set by the board page after deleting a board.
+  const deleted = (useLocation().state as { deletedBoard?: string } | null)?.deletedBoard;
   const onChanged = useCallback(
     (e: { workspaceId: string; what: string }) => {
       if (e.workspaceId === workspace.id && e.what === 'boards' && revalidator.state === 'idle') revalidator.revalidate();
@@ -61,6 +63,11 @@ export default function Boards() {
         <p className="muted">You can view the boards of this workspace; ask an admin for editor access to create one.</p>
       )}
       <FormError message={data?.error} />
+      {deleted ? (
+        <p className="form-ok" role="status">
+          Deleted “{deleted}”.
+        </p>
+      ) : null}
       {boards.length === 0 ? (
         <div className="panel empty-state">
           <h2>No boards yet</h2>

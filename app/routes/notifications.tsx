@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback } from 'react';
-import { timeAgo } from '../components/NotificationBell.js';
+import { notificationAction, timeAgo } from '../components/NotificationBell.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { useTRPC } from '../lib/trpc.js';
@@ -37,23 +37,39 @@ export default function Notifications() {
         </div>
       ) : (
         <ul className="panel notification-list full" aria-label="Notifications">
-          {items.map((n) => (
-            <li key={n.id} className={n.read ? '' : 'unread'}>
-              <div className="grow">
-                <div className="notification-title">
-                  {n.read ? null : <span className="visually-hidden">Unread: </span>}
-                  {n.link ? <Link to={n.link}>{n.title}</Link> : n.title}
+          {items.map((n) => {
+            const action = n.kind === 'invitation_received' ? notificationAction(n) : null;
+            const open = () => (n.read ? undefined : markRead.mutate({ ids: [n.id] }));
+            return (
+              <li key={n.id} className={n.read ? '' : 'unread'}>
+                <div className="grow">
+                  <div className="notification-title">
+                    {n.read ? null : <span className="visually-hidden">Unread: </span>}
+                    {n.link ? (
+                      <Link to={n.link} onClick={open}>
+                        {n.title}
+                      </Link>
+                    ) : (
+                      n.title
+                    )}
+                  </div>
+                  {n.body ? <div className="muted small">{n.body}</div> : null}
+                  <div className="muted small">{timeAgo(n.createdAt)}</div>
                 </div>
-                {n.body ? <div className="muted small">{n.body}</div> : null}
-                <div className="muted small">{timeAgo(n.createdAt)}</div>
-              </div>
-              {!n.read ? (
-                <button type="button" className="button ghost small" onClick={() => markRead.mutate({ ids: [n.id] })}>
-                  Mark read<span className="visually-hidden">: {n.title}</span>
-                </button>
-              ) : null}
-            </li>
-          ))}
+                {n.link && action ? (
+                  <Link to={n.link} className="button primary small" onClick={open}>
+                    {action}
+                    <span className="visually-hidden">: {n.title}</span>
+                  </Link>
+                ) : null}
+                {!n.read ? (
+                  <button type="button" className="button ghost small" onClick={() => markRead.mutate({ ids: [n.id] })}>
+                    Mark read<span className="visually-hidden">: {n.title}</span>
+                  </button>
+                ) : null}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -91,6 +91,28 @@ describe('invitations', () => {
     expect(await api(right).workspace.acceptInvitation.mutate({ token })).toMatchObject({ workspaceId });
   });
 
+  it('the invitee accepts from the notification, by id, with a confirmed address; nobody else can open or accept it', async () => {
+    const email = randomEmail('bell');
+    const invitee = await signUpAs(server, email, 'Bella Bell');
+    const stranger = await signUpAs(server, randomEmail('stranger'), 'Sam Stranger');
+    await verify(server.deps.db, stranger.id);
+    const { inv } = await inviteAndRead(email, 'editor');
+    const n = (await api(invitee).notification.list.query()).items.find((x) => x.kind === 'invitation_received')!;
+    expect(n.link).toBe(`/invitations/${inv.id}`);
+    // Someone else (even signed in, even confirmed) learns nothing and cannot accept.
+    expect(await api(stranger).workspace.invitationById.query({ invitationId: inv.id })).toBeNull();
+    expect(code(await api(stranger).workspace.acceptInvitationById.mutate({ invitationId: inv.id }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+    expect(code(await api().workspace.invitationById.query({ invitationId: inv.id }).catch((e: unknown) => e))).toBe('UNAUTHORIZED');
+    // The invitee sees it; accepting needs the address confirmed (the emailed link proves it by itself).
+    expect(await api(invitee).workspace.invitationById.query({ invitationId: inv.id })).toMatchObject({ workspaceName: 'Studio Nord', status: 'pending', role: 'editor' });
+    expect(code(await api(invitee).workspace.acceptInvitationById.mutate({ invitationId: inv.id }).catch((e: unknown) => e))).toBe('FORBIDDEN');
+    expect(await server.deps.db.selectFrom('membership').select('role').where('workspace_id', '=', workspaceId).where('user_id', '=', invitee.id).executeTakeFirst()).toBeUndefined();
+    await verify(server.deps.db, invitee.id);
+    expect(await api(invitee).workspace.acceptInvitationById.mutate({ invitationId: inv.id })).toEqual({ workspaceId, role: 'editor' });
+    expect(code(await api(invitee).workspace.acceptInvitationById.mutate({ invitationId: inv.id }).catch((e: unknown) => e))).toBe('INVITATION_USED');
+    expect(await api(invitee).workspace.invitationById.query({ invitationId: inv.id })).toMatchObject({ status: 'used' });
+  });
+
   it('resending sends a new link; the old one stops working', async () => {
     const email = randomEmail('resend');
     const user = await signUpAs(server, email);

@@ -4,9 +4,9 @@
  * needs a signed-in account with the invited address (after sign-up works the same way).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Role } from '../../db/schema.js';
+import type { DB, Role } from '../../db/schema.js';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
@@ -96,7 +96,9 @@ export async function inviteMember(deps: InviteDeps, actor: Actor, raw: z.input<
   await sendInvitationMail(deps, { to: input.email, token, workspaceName: ws.name, inviterName, role: input.role, expiresAt });
   const existing = await deps.db.selectFrom('user').select('id').where(sql`lower(email)`, '=', input.email).executeTakeFirst();
   if (existing) {
-    await notify(deps, { userId: existing.id, workspaceId: null, kind: 'invitation_received', title: `${inviterName} invited you to ${ws.name}`, body: 'Open the email we sent you to accept.', link: null, ref: row.id });
+    // The notification links to the invitation by id (not by token): only this account, with a
+    // confirmed address that is the invited one, can open and accept it there.
+    await notify(deps, { userId: existing.id, workspaceId: null, kind: 'invitation_received', title: `${inviterName} invited you to ${ws.name}`, body: 'Accept it here, or from the email we sent you.', link: `/invitations/${row.id}`, ref: row.id });
   }
   deps.notifier.emit(rooms.workspace(ws.id), 'workspace:changed', { workspaceId: ws.id, what: 'invitations' });
   return toView(row);
@@ -164,16 +166,32 @@ export async function resendInvitation(deps: InviteDeps, actor: Actor, invitatio
 
 export type InvitationStatus = 'pending' | 'expired' | 'used' | 'revoked';
 
-/** What the invitation page shows before accepting (the token is the secret; nothing else is revealed). */
-export async function invitationInfo(deps: Pick<Deps, 'db'>, token: string) {
+/**
+ * How an invitation is found: by the token from the email (the token is the secret), or by its id
+ * for the signed-in person it was sent to (from their notification): then their account's address
+ * must be the invited one, or the invitation does not exist for them.
+ */
+export type InvitationKey = { token: string } | { invitationId: string };
+
+async function invitedAddressOf(db: Kysely<DB>, actor: Actor | null): Promise<{ email: string; emailVerified: boolean } | null> {
+  if (!actor) return null;
+  return (await db.selectFrom('user').select(['email', 'emailVerified']).where('id', '=', actor.userId).executeTakeFirst()) ?? null;
+}
+
+const keyFilter = (key: InvitationKey) => ('token' in key ? ({ column: 'invitation.token_hash', value: hashToken(key.token) } as const) : ({ column: 'invitation.id', value: key.invitationId } as const));
+
+/** What the invitation page shows before accepting; nothing about invitations one may not open. */
+export async function invitationInfo(deps: Pick<Deps, 'db'>, key: InvitationKey, actor: Actor | null = null) {
+  const { column, value } = keyFilter(key);
   const inv = await deps.db
     .selectFrom('invitation')
     .innerJoin('workspace', 'workspace.id', 'invitation.workspace_id')
     .leftJoin('user', 'user.id', 'invitation.invited_by')
     .select(['invitation.id', 'invitation.email', 'invitation.role', 'invitation.expires_at', 'invitation.accepted_at', 'invitation.revoked_at', 'workspace.name as workspaceName', 'user.name as inviterName'])
-    .where('invitation.token_hash', '=', hashToken(token))
+    .where(column, '=', value)
     .executeTakeFirst();
   if (!inv) return null;
+  if ('invitationId' in key && (await invitedAddressOf(deps.db, actor))?.email.toLowerCase() !== inv.email.toLowerCase()) return null;
   const status: InvitationStatus = inv.accepted_at ? 'used' : inv.revoked_at ? 'revoked' : inv.expires_at.getTime() <= Date.now() ? 'expired' : 'pending';
   return { email: inv.email, role: inv.role, workspaceName: inv.workspaceName, inviterName: inv.inviterName ?? 'Someone', status, expiresAt: inv.expires_at };
 }
@@ -183,10 +201,17 @@ export async function invitationInfo(deps: Pick<Deps, 'db'>, token: string) {
  * address (the invitation stays usable by the right person). Marks the token used and adds the
  * membership in one transaction, so two tabs cannot both use it.
  */
-export async function acceptInvitation(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, token: string): Promise<{ workspaceId: string; role: Role }> {
+export async function acceptInvitation(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, key: InvitationKey): Promise<{ workspaceId: string; role: Role }> {
+  const byId = 'invitationId' in key;
   const result = await deps.db.transaction().execute(async (trx) => {
-    const inv = await trx.selectFrom('invitation').selectAll().where('token_hash', '=', hashToken(token)).forUpdate().executeTakeFirst();
-    if (!inv) throw new AppError('NOT_FOUND', { userMessage: 'This invitation link is not valid. Check that you copied all of it.' });
+    const inv = await trx.selectFrom('invitation').selectAll().where(byId ? 'id' : 'token_hash', '=', byId ? key.invitationId : hashToken(key.token)).forUpdate().executeTakeFirst();
+    const mine = await invitedAddressOf(trx, actor);
+    const notFound = new AppError('NOT_FOUND', { userMessage: byId ? 'This invitation was not found for your account.' : 'This invitation link is not valid. Check that you copied all of it.' });
+    if (!inv || (byId && mine?.email.toLowerCase() !== inv.email.toLowerCase())) throw notFound;
+    // Without the emailed token nothing proves the address is theirs, except its confirmation.
+    if (byId && !mine?.emailVerified) {
+      throw new AppError('FORBIDDEN', { userMessage: 'Confirm your email address first (follow the link we sent you), or accept from the invitation email.' });
+    }
     if (inv.accepted_at) throw new AppError('INVITATION_USED');
     if (inv.revoked_at) throw new AppError('INVITATION_REVOKED');
     if (inv.expires_at.getTime() <= Date.now()) throw new AppError('INVITATION_EXPIRED');

@@ -37,6 +37,9 @@ export const workspaceRouter = router({
   revokeInvitation: authedProcedure.input(InvitationId).mutation(({ ctx, input }) => revokeInvitation(ctx.deps, ctx.actor, input.invitationId)),
   resendInvitation: authedProcedure.input(InvitationId).mutation(({ ctx, input }) => resendInvitation(ctx.deps, ctx.actor, input.invitationId)),
   /** What an invitation link is for (the token is the secret); null when it does not exist. */
-  invitation: publicProcedure.input(Token).query(({ ctx, input }) => invitationInfo(ctx.deps, input.token)),
-  acceptInvitation: authedProcedure.input(Token).mutation(({ ctx, input }) => acceptInvitation(ctx.deps, ctx.actor, input.token)),
+  invitation: publicProcedure.input(Token).query(({ ctx, input }) => invitationInfo(ctx.deps, input)),
+  acceptInvitation: authedProcedure.input(Token).mutation(({ ctx, input }) => acceptInvitation(ctx.deps, ctx.actor, input)),
+  /** An invitation sent to the signed-in person's address, from their notification; null otherwise. */
+  invitationById: authedProcedure.input(InvitationId).query(({ ctx, input }) => invitationInfo(ctx.deps, input, ctx.actor)),
+  acceptInvitationById: authedProcedure.input(InvitationId).mutation(({ ctx, input }) => acceptInvitation(ctx.deps, ctx.actor, input)),
 });

@@ -1,0 +1,360 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
+import { CONSENT_COOKIE, encodeConsentCookie } from '../server/shared/consent.js';
+import { expect, expectAccessible, newUser, test, type E2EUser } from './fixtures.js';
+
+// ---- helpers (the same ways of arranging people as boards.spec.ts) ----
+
+/** Where the e2e server keeps its data (development outbox) and its database. */
+function e2eServer() {
+  const port = Number(process.env.E2E_PORT ?? 3211);
+  return JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string; databaseUrl: string };
+}
+
+async function sql(text: string, values: unknown[]) {
+  const client = new pg.Client({ connectionString: e2eServer().databaseUrl });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+async function inviteLink(to: string): Promise<string> {
+  const dir = path.join(e2eServer().dataDir, 'outbox');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: string; subject: string; text: string };
+      if (m.to === to && /invited you to/.test(m.subject)) return m.text.match(/https?:\/\/\S+\/invite\/\S+/)![0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no invitation to ${to}`);
+}
+
+type Person = { ctx: BrowserContext; page: Page; user: E2EUser };
+
+/** A browser context signed in as a new user (through better-auth's HTTP API), cookie choice made. */
+async function person(browser: Browser, baseURL: string, name: string, prefix: string, opts: { verified?: boolean } = {}): Promise<Person> {
+  const ctx = await browser.newContext({ baseURL });
+  await ctx.addCookies([{ name: CONSENT_COOKIE, value: encodeConsentCookie({ preferences: false, analytics: false }, new Date()), url: baseURL }]);
+  const page = await ctx.newPage();
+  const user = { ...newUser(prefix), name };
+  expect((await page.request.post('/api/auth/sign-up/email', { data: user, headers: { origin: baseURL } })).ok()).toBe(true);
+  expect((await page.request.post('/api/auth/sign-in/email', { data: { email: user.email, password: user.password }, headers: { origin: baseURL } })).ok()).toBe(true);
+  if (opts.verified) await sql('update "user" set "emailVerified" = true where email = $1', [user.email]);
+  return { ctx, page, user };
+}
+
+/** Creates a team workspace from /workspaces; the page is left on its settings page. */
+async function createWorkspace(page: Page, name: string) {
+  await page.goto('/workspaces');
+  await page.getByLabel('Workspace name').fill(name);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+}
+
+/** From the workspace page: invites an address with a role. */
+async function invite(page: Page, email: string, role: 'viewer' | 'editor' | 'admin') {
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Invitation sent to ${email}` })).toBeVisible();
+}
+
+async function acceptFromEmail(who: Person, workspace: string) {
+  await who.page.goto(await inviteLink(who.user.email));
+  await who.page.getByRole('button', { name: `Accept and join ${workspace}` }).click();
+  await expect(who.page).toHaveURL(/\/boards$/);
+}
+
+async function createBoard(page: Page, name: string) {
+  await page.goto('/boards');
+  await page.getByLabel('Board name').fill(name);
+  await page.getByRole('button', { name: 'Create board' }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+}
+
+const items = (page: Page) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option');
+const item = (page: Page, name: RegExp) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option', { name });
+
+async function box(l: Locator) {
+  const b = await l.boundingBox();
+  if (!b) throw new Error('not visible');
+  return b;
+}
+
+// ---- 1. rename and delete ----
+
+test('editors rename a board in place, only admins delete it (after confirming), and the others are told it is gone', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const ben = await person(browser, baseURL!, 'Ben Editor', 'ben');
+  const vic = await person(browser, baseURL!, 'Vic Viewer', 'vic');
+  const a = ana.page;
+  await createWorkspace(a, 'Atelier Sud');
+  await invite(a, ben.user.email, 'editor');
+  await invite(a, vic.user.email, 'viewer');
+  await acceptFromEmail(ben, 'Atelier Sud');
+  await acceptFromEmail(vic, 'Atelier Sud');
+
+  await createBoard(a, 'Moodboard');
+  const boardUrl = a.url();
+  for (const p of [ben.page, vic.page]) {
+    await p.goto(boardUrl);
+    await expect(p.getByTestId('board-status')).toHaveText('All changes saved');
+  }
+
+  // What each role is offered: the viewer neither, the editor renames, the owner also deletes.
+  await expect(vic.page.getByRole('heading', { name: 'Moodboard', level: 1 })).toBeVisible();
+  await expect(vic.page.getByRole('button', { name: 'Rename board' })).toHaveCount(0);
+  await expect(vic.page.getByRole('button', { name: 'Delete board' })).toHaveCount(0);
+  await expect(ben.page.getByRole('button', { name: 'Rename board' })).toBeVisible();
+  await expect(ben.page.getByRole('button', { name: 'Delete board' })).toHaveCount(0);
+  await expect(a.getByRole('button', { name: 'Rename board' })).toBeVisible();
+  await expect(a.getByRole('button', { name: 'Delete board' })).toBeVisible();
+
+  // Escape cancels an edit and gives focus back to the button.
+  await a.getByRole('button', { name: 'Rename board' }).click();
+  const field = a.getByRole('textbox', { name: 'Board name' });
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue('Moodboard');
+  await field.fill('Something else');
+  await field.press('Escape');
+  await expect(field).toHaveCount(0);
+  await expect(a.getByRole('heading', { name: 'Moodboard', level: 1 })).toBeVisible();
+  await expect(a.getByRole('button', { name: 'Rename board' })).toBeFocused();
+
+  // A refusal from the server is shown, and nothing changes.
+  await a.keyboard.press('Enter');
+  await field.fill('   ');
+  await field.press('Enter');
+  await expect(a.getByRole('alert').filter({ hasText: 'Give the board a name.' })).toBeVisible();
+  await expect(field).toBeVisible();
+  await expectAccessible(a);
+  await field.press('Escape');
+
+  // Enter saves; everyone on the board sees the new name at once.
+  await a.getByRole('button', { name: 'Rename board' }).click();
+  await field.fill('Moodboard spring');
+  await field.press('Enter');
+  await expect(a.getByRole('heading', { name: 'Moodboard spring', level: 1 })).toBeVisible();
+  for (const p of [ben.page, vic.page]) await expect(p.getByRole('heading', { name: 'Moodboard spring', level: 1 })).toBeVisible();
+
+  // The editor renames too; after a reload the stored name is there, and on the list.
+  await ben.page.getByRole('button', { name: 'Rename board' }).click();
+  await ben.page.getByRole('textbox', { name: 'Board name' }).fill('Spring moodboard');
+  await ben.page.getByRole('button', { name: 'Save' }).click();
+  await expect(a.getByRole('heading', { name: 'Spring moodboard', level: 1 })).toBeVisible();
+  await a.reload();
+  await expect(a.getByRole('heading', { name: 'Spring moodboard', level: 1 })).toBeVisible();
+  await expect(a).toHaveTitle(/Spring moodboard/);
+  await vic.page.goto('/boards');
+  await expect(vic.page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: /Spring moodboard/ })).toBeVisible();
+  await vic.page.goto(boardUrl);
+  await expect(vic.page.getByTestId('board-status')).toHaveText('All changes saved');
+
+  // Deleting asks first, in a dialog that names the board; Escape and Cancel keep it.
+  await a.getByRole('button', { name: 'Delete board' }).click();
+  const dialog = a.getByRole('dialog', { name: 'Delete “Spring moodboard”?' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await expectAccessible(a);
+  await a.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(a.getByRole('button', { name: 'Delete board' })).toBeFocused();
+  await a.getByRole('button', { name: 'Delete board' }).click();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(a.getByRole('heading', { name: 'Spring moodboard', level: 1 })).toBeVisible();
+
+  // Confirmed: the owner lands on the list without the board.
+  await a.getByRole('button', { name: 'Delete board' }).click();
+  await dialog.getByRole('button', { name: 'Delete board' }).click();
+  await expect(a).toHaveURL(/\/boards$/);
+  await expect(a.getByRole('status').filter({ hasText: 'Deleted “Spring moodboard”.' })).toBeVisible();
+  await expect(a.getByRole('link', { name: /Spring moodboard/ })).toHaveCount(0);
+  await expect(a.getByRole('heading', { name: 'No boards yet' })).toBeVisible();
+
+  // The others on the board are told, with a way back; the board is gone from their list too.
+  for (const p of [ben.page, vic.page]) {
+    await expect(p.getByRole('alert').getByRole('heading', { name: 'This board was deleted' })).toBeVisible();
+    await expect(items(p)).toHaveCount(0);
+  }
+  await expectAccessible(ben.page);
+  await ben.page.getByRole('link', { name: 'Back to boards' }).click();
+  await expect(ben.page).toHaveURL(/\/boards$/);
+  await expect(ben.page.getByRole('heading', { name: 'No boards yet' })).toBeVisible();
+  // A deleted board's address is not found.
+  const res = await vic.page.goto(boardUrl);
+  expect(res?.status()).toBe(404);
+  for (const p of [ana, ben, vic]) await p.ctx.close();
+});
+
+// ---- 2. an invitation in the bell ----
+
+test('an invited user who is signed in sees the invitation arrive in the bell, live', async ({ browser, baseURL }) => {
+  test.setTimeout(90_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const bea = await person(browser, baseURL!, 'Bea Invited', 'bea', { verified: true });
+  await createWorkspace(ana.page, 'Maison Bleue');
+  const b = bea.page;
+  await b.goto('/boards');
+  await expect(b.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible();
+
+  await invite(ana.page, bea.user.email, 'editor');
+  // No reload: the count arrives over the socket.
+  const bell = b.getByRole('button', { name: 'Notifications, 1 unread' });
+  await expect(bell).toBeVisible();
+  await bell.focus();
+  await b.keyboard.press('Enter');
+  const panel = b.getByRole('region', { name: 'Notifications' });
+  await expect(panel.getByText('Ana Owner invited you to Maison Bleue')).toBeVisible();
+  await expectAccessible(b);
+
+  await b.goto('/notifications');
+  await expect(b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: 'Ana Owner invited you to Maison Bleue' })).toHaveCount(1);
+  for (const p of [ana, bea]) await p.ctx.close();
+});
+
+test('an invited user accepts from the notification, without the email: from the bell and /notifications to the workspace', async ({ browser, baseURL }) => {
+  test.setTimeout(90_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const bea = await person(browser, baseURL!, 'Bea Invited', 'bea', { verified: true });
+  await createWorkspace(ana.page, 'Maison Verte');
+  const b = bea.page;
+  await b.goto('/notifications');
+  await invite(ana.page, bea.user.email, 'editor');
+
+  // On /notifications (it arrives live) the notification is a link to the invitation.
+  const row = b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: 'Ana Owner invited you to Maison Verte' });
+  await expect(row.getByRole('link', { name: /^Open invitation\s*: Ana Owner invited you to Maison Verte$/ })).toHaveAttribute('href', /^\/invitations\/[0-9a-f-]{36}$/);
+  await expectAccessible(b);
+
+  // From the bell, with the keyboard.
+  await b.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+  const open = b.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: /Ana Owner invited you to Maison Verte.*Open invitation/ });
+  await expect(open).toBeVisible();
+  await expectAccessible(b);
+  await open.focus();
+  await b.keyboard.press('Enter');
+  await expect(b.getByRole('heading', { name: 'Join Maison Verte' })).toBeVisible();
+  await expect(b.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible(); // opening it marked it read
+  await expectAccessible(b);
+  await b.getByRole('button', { name: 'Accept and join Maison Verte' }).click();
+  await expect(b).toHaveURL(/\/boards$/);
+  await expect(b.getByRole('button', { name: 'Current workspace: Maison Verte' })).toBeVisible();
+
+  for (const p of [ana, bea]) await p.ctx.close();
+});
+
+// ---- 3. rubber-band selection ----
+
+async function addNote(page: Page, text: string) {
+  await page.getByRole('button', { name: /Add a note/ }).click();
+  const note = item(page, /^Note: empty/).last();
+  await expect(note).toBeFocused();
+  await note.press('Enter');
+  await page.getByLabel(/Note text/).fill(text);
+  await page.getByLabel(/Note text/).press('Control+Enter');
+  const saved = item(page, new RegExp(`^Note: ${text}`));
+  await expect(saved).toBeFocused();
+  return saved;
+}
+
+async function dragFrom(page: Page, from: { x: number; y: number }, to: { x: number; y: number }, during?: () => Promise<void>) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await during?.();
+  await page.mouse.up();
+}
+
+test('dragging across empty board space selects the notes it touches, zoomed and panned; Space+drag pans; Escape clears; Delete removes them for good', async ({ signedIn: page }) => {
+  test.setTimeout(90_000);
+  await createBoard(page, 'Marquee board');
+  const alpha = await addNote(page, 'Alpha');
+  for (let i = 0; i < 6; i++) await alpha.press('Shift+ArrowLeft');
+  const beta = await addNote(page, 'Beta');
+  const gamma = await addNote(page, 'Gamma');
+  for (let i = 0; i < 6; i++) await gamma.press('Shift+ArrowRight');
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  const selected = items(page).and(page.locator('[aria-selected="true"]'));
+
+  // Zoomed out and panned: Space+drag moves the board and leaves the selection (the new Gamma) alone.
+  await expect(selected).toHaveCount(1);
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await expect(page.getByText('83%')).toBeVisible();
+  const canvas = await box(page.getByTestId('board-canvas'));
+  const empty = { x: canvas.x + canvas.width / 2, y: canvas.y + canvas.height - 40 };
+  const before = await box(alpha);
+  await page.mouse.move(empty.x, empty.y);
+  await page.keyboard.down('Space');
+  await dragFrom(page, empty, { x: empty.x + 60, y: empty.y - 30 });
+  await page.keyboard.up('Space');
+  const after = await box(alpha);
+  expect(Math.round(after.x - before.x)).toBe(60);
+  expect(Math.round(after.y - before.y)).toBe(-30);
+  await expect(page.getByTestId('marquee')).toHaveCount(0);
+  await expect(selected).toHaveCount(1);
+  await expect(gamma).toHaveAttribute('aria-selected', 'true');
+  // The middle button pans too (back by half).
+  await page.mouse.move(empty.x, empty.y);
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(empty.x - 30, empty.y + 15, { steps: 4 });
+  await page.mouse.up({ button: 'middle' });
+  const panned = await box(alpha);
+  expect(Math.round(panned.x - after.x)).toBe(-30);
+  expect(Math.round(panned.y - after.y)).toBe(15);
+
+  // A rectangle from above-left of Alpha to the middle of Beta: both, not Gamma; the board stays put.
+  const [a, b] = [await box(alpha), await box(beta)];
+  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height + 20 }, async () => {
+    await expect(page.getByTestId('marquee')).toBeVisible();
+  });
+  await expect(page.getByTestId('marquee')).toHaveCount(0);
+  expect(await box(alpha)).toEqual(a);
+  await expect(alpha).toHaveAttribute('aria-selected', 'true');
+  await expect(beta).toHaveAttribute('aria-selected', 'true');
+  await expect(gamma).toHaveAttribute('aria-selected', 'false');
+  await expect(page.getByRole('button', { name: 'Delete 2' })).toBeEnabled();
+
+  // Escape clears the selection.
+  await page.keyboard.press('Escape');
+  await expect(selected).toHaveCount(0);
+
+  // Shift adds to what is selected: Gamma, then Alpha with Shift.
+  const g = await box(gamma);
+  await dragFrom(page, { x: g.x + g.width + 20, y: g.y - 20 }, { x: g.x + g.width - 10, y: g.y + 10 });
+  await expect(selected).toHaveCount(1);
+  await expect(gamma).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.down('Shift');
+  await dragFrom(page, { x: a.x - 20, y: a.y + a.height + 20 }, { x: a.x + 10, y: a.y + a.height - 10 });
+  await page.keyboard.up('Shift');
+  await expect(selected).toHaveCount(2);
+  await expect(alpha).toHaveAttribute('aria-selected', 'true');
+  await expect(gamma).toHaveAttribute('aria-selected', 'true');
+  // A click on empty space (no drag) clears it.
+  await page.mouse.click(empty.x, empty.y);
+  await expect(selected).toHaveCount(0);
+
+  // Around Alpha and Beta again, Delete: Gamma remains, also after a reload.
+  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height + 20 });
+  await expect(selected).toHaveCount(2);
+  await page.keyboard.press('Delete');
+  await expect(items(page)).toHaveCount(1);
+  await expect(gamma).toBeVisible();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  await expectAccessible(page);
+  await page.reload();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  await expect(items(page)).toHaveCount(1);
+  await expect(item(page, /^Note: Gamma/)).toBeVisible();
+});

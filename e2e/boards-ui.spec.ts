@@ -280,11 +280,13 @@ async function dragFrom(page: Page, from: { x: number; y: number }, to: { x: num
 test('dragging across empty board space selects the notes it touches, zoomed and panned; Space+drag pans; Escape clears; Delete removes them for good', async ({ signedIn: page }) => {
   test.setTimeout(90_000);
   await createBoard(page, 'Marquee board');
+  // New notes go next to each other around the middle: Alpha there, Beta to its right, Gamma below.
   const alpha = await addNote(page, 'Alpha');
-  for (let i = 0; i < 6; i++) await alpha.press('Shift+ArrowLeft');
   const beta = await addNote(page, 'Beta');
   const gamma = await addNote(page, 'Gamma');
-  for (let i = 0; i < 6; i++) await gamma.press('Shift+ArrowRight');
+  const [a0, b0, g0] = [await box(alpha), await box(beta), await box(gamma)];
+  expect(b0.x).toBeGreaterThan(a0.x + a0.width);
+  expect(g0.y).toBeGreaterThan(a0.y + a0.height);
   await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
   const selected = items(page).and(page.locator('[aria-selected="true"]'));
 
@@ -293,7 +295,7 @@ test('dragging across empty board space selects the notes it touches, zoomed and
   await page.getByRole('button', { name: 'Zoom out' }).click();
   await expect(page.getByText('83%')).toBeVisible();
   const canvas = await box(page.getByTestId('board-canvas'));
-  const empty = { x: canvas.x + canvas.width / 2, y: canvas.y + canvas.height - 40 };
+  const empty = { x: canvas.x + 40, y: canvas.y + canvas.height - 40 };
   const before = await box(alpha);
   await page.mouse.move(empty.x, empty.y);
   await page.keyboard.down('Space');
@@ -316,7 +318,7 @@ test('dragging across empty board space selects the notes it touches, zoomed and
 
   // A rectangle from above-left of Alpha to the middle of Beta: both, not Gamma; the board stays put.
   const [a, b] = [await box(alpha), await box(beta)];
-  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height + 20 }, async () => {
+  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height / 2 }, async () => {
     await expect(page.getByTestId('marquee')).toBeVisible();
   });
   await expect(page.getByTestId('marquee')).toHaveCount(0);
@@ -332,7 +334,7 @@ test('dragging across empty board space selects the notes it touches, zoomed and
 
   // Shift adds to what is selected: Gamma, then Alpha with Shift.
   const g = await box(gamma);
-  await dragFrom(page, { x: g.x + g.width + 20, y: g.y - 20 }, { x: g.x + g.width - 10, y: g.y + 10 });
+  await dragFrom(page, { x: g.x + g.width + 20, y: g.y + g.height + 20 }, { x: g.x + g.width - 10, y: g.y + g.height - 10 });
   await expect(selected).toHaveCount(1);
   await expect(gamma).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.down('Shift');
@@ -346,7 +348,7 @@ test('dragging across empty board space selects the notes it touches, zoomed and
   await expect(selected).toHaveCount(0);
 
   // Around Alpha and Beta again, Delete: Gamma remains, also after a reload.
-  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height + 20 });
+  await dragFrom(page, { x: a.x - 20, y: a.y - 20 }, { x: b.x + b.width / 2, y: b.y + b.height / 2 });
   await expect(selected).toHaveCount(2);
   await page.keyboard.press('Delete');
   await expect(items(page)).toHaveCount(1);

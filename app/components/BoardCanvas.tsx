@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import * as Y from 'yjs';
-import { itemsOf, putItem, setFields, type BoardItem } from '../../server/shared/board.js';
+import { freeSpotNear, itemsOf, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
 
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
@@ -433,8 +433,10 @@ export function BoardCanvas(props: {
   );
 }
 
+/** A new empty note at `at`, or the nearest spot around it where it covers nothing. */
 export function newNote(doc: Y.Doc, at: { x: number; y: number }, z: number, userId: string): string {
   const id = `note-${Math.random().toString(36).slice(2, 10)}`;
-  doc.transact(() => void putItem(doc, { id, type: 'note', x: Math.round(at.x), y: Math.round(at.y), w: 200, h: 150, z, text: '', color: 'yellow', createdBy: userId }), LOCAL);
+  const spot = freeSpotNear(readItems(doc), at, 200, 150);
+  doc.transact(() => void putItem(doc, { id, type: 'note', ...spot, w: 200, h: 150, z, text: '', color: 'yellow', createdBy: userId }), LOCAL);
   return id;
 }

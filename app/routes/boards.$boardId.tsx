@@ -11,7 +11,7 @@ import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
-import { fitSize, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
+import { fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
 
@@ -302,8 +302,9 @@ export default function BoardPage() {
   const place = (a: { id: string; url: string; width: number | null; height: number | null; prompt: string | null }) => {
     if (!doc || readOnly) return;
     const id = `img-${a.id}-${Math.random().toString(36).slice(2, 6)}`;
-    const at = center();
-    doc.transact(() => void putItem(doc, { id, type: 'image', x: Math.round(at.x), y: Math.round(at.y), ...fitSize(a.width, a.height, 240), z: topZ(), assetId: a.id, url: a.url, prompt: a.prompt ?? undefined, createdBy: me.id }), LOCAL);
+    const size = fitSize(a.width, a.height, 240);
+    const at = freeSpotNear(items, center(), size.w, size.h);
+    doc.transact(() => void putItem(doc, { id, type: 'image', ...at, ...size, z: topZ(), assetId: a.id, url: a.url, prompt: a.prompt ?? undefined, createdBy: me.id }), LOCAL);
     setSelection(new Set([id]));
   };
 

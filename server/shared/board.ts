@@ -93,6 +93,32 @@ export function nextFreeSpot(doc: Y.Doc, gap = 24): { x: number; y: number; z: n
   return { x: right + gap, y: top, z: Math.max(...items.map((i) => i.z)) + 1 };
 }
 
+/**
+ * Where to put a new w×h item near `at` (e.g. the middle of what the person sees) without covering
+ * what is there: `at` itself if free, else the nearest free cell of a grid around it, ring by ring
+ * (to the right first, then below).
+ */
+export function freeSpotNear(items: Pick<BoardItem, 'x' | 'y' | 'w' | 'h'>[], at: { x: number; y: number }, w: number, h: number, gap = 16): { x: number; y: number } {
+  const overlaps = (x: number, y: number) => items.some((i) => x < i.x + i.w + gap && x + w + gap > i.x && y < i.y + i.h + gap && y + h + gap > i.y);
+  const stepX = w + gap;
+  const stepY = h + gap;
+  for (let ring = 0; ring <= 12; ring++) {
+    let best: { x: number; y: number; d: number } | null = null;
+    for (let dx = -ring; dx <= ring; dx++) {
+      for (let dy = -ring; dy <= ring; dy++) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== ring) continue;
+        const x = Math.round(at.x + dx * stepX);
+        const y = Math.round(at.y + dy * stepY);
+        // Nearest first; among equals: right, below, left, above.
+        const d = (dx * dx + dy * dy) * 10 + (dy === 0 ? (dx > 0 ? 0 : 2) : dy > 0 ? 1 : 3);
+        if (!overlaps(x, y) && (!best || d < best.d)) best = { x, y, d };
+      }
+    }
+    if (best) return { x: best.x, y: best.y };
+  }
+  return { x: Math.round(at.x), y: Math.round(at.y) };
+}
+
 /** Display size for media of width×height, at most `max` on its long side. */
 export function fitSize(width: number | null | undefined, height: number | null | undefined, max = 280): { w: number; h: number } {
   const w0 = width && width > 0 ? width : 1;

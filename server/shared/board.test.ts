@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { freeSpotNear } from './board.js';
+
+const overlap = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) => a.x < b.x + b.w && a.x + a.w > b.x && a.y < b.y + b.h && a.y + a.h > b.y;
+
+describe('freeSpotNear', () => {
+  it('uses the spot asked for when it is free', () => {
+    expect(freeSpotNear([{ x: 1000, y: 1000, w: 10, h: 10 }], { x: 50, y: 60 }, 200, 150)).toEqual({ x: 50, y: 60 });
+  });
+
+  it('puts ten new notes near the same point without any of them covering another', () => {
+    const placed: { x: number; y: number; w: number; h: number }[] = [];
+    for (let i = 0; i < 10; i++) placed.push({ ...freeSpotNear(placed, { x: 300, y: 200 }, 200, 150), w: 200, h: 150 });
+    for (let i = 0; i < placed.length; i++) for (let j = i + 1; j < placed.length; j++) expect(overlap(placed[i]!, placed[j]!)).toBe(false);
+    // The second note is right next to the first, not far away.
+    expect(Math.hypot(placed[1]!.x - 300, placed[1]!.y - 200)).toBeLessThanOrEqual(216);
+  });
+});

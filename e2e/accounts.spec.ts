@@ -1,39 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TOTP } from 'otpauth';
-import pg from 'pg';
 import { expect, expectAccessible, test, type E2EUser } from './fixtures.js';
+import { linkFromMail, sql } from './server-data.js';
 
-/** The e2e server has no SMTP: mail lands in its development outbox, which the specs read. */
-function e2eServer() {
-  const port = Number(process.env.E2E_PORT ?? 3211);
-  return JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string; databaseUrl: string };
-}
-function outboxDir() {
-  return path.join(e2eServer().dataDir, 'outbox');
-}
 /** Reads what the server stored (the assertion is on the database, not only on the page). */
 async function query<T>(text: string, values: unknown[]): Promise<T[]> {
-  const client = new pg.Client({ connectionString: e2eServer().databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-async function linkFromMail(to: string, subject: RegExp): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const files = fs.existsSync(outboxDir()) ? fs.readdirSync(outboxDir()) : [];
-    for (const f of files) {
-      const m = JSON.parse(fs.readFileSync(path.join(outboxDir(), f), 'utf8')) as { to: string; subject: string; text: string };
-      if (m.to === to && subject.test(m.subject)) return m.text.match(/https?:\/\/\S+/)![0];
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail to ${to}`);
+  return (await sql<T>(text, values)).rows;
 }
 
 test('forgot password: the emailed link sets a new one', async ({ signedIn: page, user }) => {

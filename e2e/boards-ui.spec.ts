@@ -1,41 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 import { CONSENT_COOKIE, encodeConsentCookie } from '../server/shared/consent.js';
 import { expect, expectAccessible, newUser, test, type E2EUser } from './fixtures.js';
+import { linkFromMail, sql } from './server-data.js';
 
 // ---- helpers (the same ways of arranging people as boards.spec.ts) ----
 
-/** Where the e2e server keeps its data (development outbox) and its database. */
-function e2eServer() {
-  const port = Number(process.env.E2E_PORT ?? 3211);
-  return JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string; databaseUrl: string };
-}
-
-async function sql(text: string, values: unknown[]) {
-  const client = new pg.Client({ connectionString: e2eServer().databaseUrl });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
-
-async function inviteLink(to: string): Promise<string> {
-  const dir = path.join(e2eServer().dataDir, 'outbox');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-      const m = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { to: string; subject: string; text: string };
-      if (m.to === to && /invited you to/.test(m.subject)) return m.text.match(/https?:\/\/\S+\/invite\/\S+/)![0];
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no invitation to ${to}`);
-}
+const inviteLink = (to: string) => linkFromMail(to, /invited you to/, /https?:\/\/\S+\/invite\/\S+/);
 
 type Person = { ctx: BrowserContext; page: Page; user: E2EUser };
 

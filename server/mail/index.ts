@@ -45,7 +45,10 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
     async send(m) {
       await fs.mkdir(outboxDir, { recursive: true });
       const entry: OutboxEntry = { ...m, id: randomUUID(), from: config.mailFrom, sentAt: new Date().toISOString() };
-      await fs.writeFile(path.join(outboxDir, `${Date.now()}-${entry.id}.json`), JSON.stringify(entry, null, 2), { mode: 0o600 });
+      // Written under a temporary name and renamed: whoever lists the outbox never sees half a message.
+      const file = path.join(outboxDir, `${Date.now()}-${entry.id}.json`);
+      await fs.writeFile(`${file}.tmp`, JSON.stringify(entry, null, 2), { mode: 0o600 });
+      await fs.rename(`${file}.tmp`, file);
       log.info('mail written to the development outbox', { subject: m.subject, dir: outboxDir });
     },
     async outbox(limit = 50) {

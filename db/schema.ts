@@ -313,6 +313,11 @@ export interface BoardUpdateTable {
   user_id: string | null;
   created_at: Generated<Date>;
 }
+export interface BoardLiveTable {
+  board_id: string;
+  origin: string;
+  expires_at: Date;
+}
 export interface BoardSnapshotTable {
   board_id: string;
   state: Uint8Array;
@@ -363,6 +368,7 @@ export interface DB {
   board: BoardTable;
   board_update: BoardUpdateTable;
   board_snapshot: BoardSnapshotTable;
+  board_live: BoardLiveTable;
   notification: NotificationTable;
 }
 

@@ -30,7 +30,20 @@ import type { Logger } from '../log.js';
 import { toWire } from '../shared/board-wire.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
-import { appendBoardUpdates, BOARD_CHANNEL, boardAccess, compactBoard, loadBoardState, publish, readBoardUpdate, touchActivity, type BoardBusMessage } from '../services/boards.js';
+import {
+  appendBoardUpdates,
+  BOARD_CHANNEL,
+  BOARD_LIVE_TTL_SECONDS,
+  boardAccess,
+  compactBoard,
+  loadBoardState,
+  publishToOthers,
+  readBoardUpdate,
+  registerLiveBoards,
+  touchActivity,
+  unregisterLiveBoards,
+  type BoardBusMessage,
+} from '../services/boards.js';
 import type { IO } from './index.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -46,6 +59,8 @@ const AWARENESS_PER_SECOND = 40;
 const AWARENESS_RELAY_MS = 40;
 /** NOTIFY payloads are capped at 8000 bytes: a relay larger than this is split by client. */
 const AWARENESS_RELAY_BYTES = 5000;
+/** After opening a board, its stored state is read again at these delays (see `open`). */
+const CATCH_UP_AFTER_MS = [1_000, 10_000];
 
 class LiveBoard {
   readonly doc = new Y.Doc({ gc: true });
@@ -248,15 +263,26 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
 
   /** After a lost connection: anything announced meanwhile is read back from the table. */
   async function resyncAll() {
-    for (const live of boards.values()) {
-      await live.ready.catch(() => undefined);
-      const before = Y.encodeStateVector(live.doc);
-      const { updates } = await loadBoardState(db, live.id);
-      Y.transact(live.doc, () => updates.forEach((u) => Y.applyUpdate(live.doc, u)), 'resync');
-      const diff = Y.encodeStateAsUpdate(live.doc, before);
-      if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
-    }
+    for (const live of boards.values()) await resync(live);
   }
+
+  /** Reads the board's stored state again and sends this process's sockets whatever was missing. */
+  async function resync(live: LiveBoard) {
+    await live.ready.catch(() => undefined);
+    if (boards.get(live.id) !== live) return;
+    const before = Y.encodeStateVector(live.doc);
+    const { updates } = await loadBoardState(db, live.id);
+    if (boards.get(live.id) !== live) return;
+    Y.transact(live.doc, () => updates.forEach((u) => Y.applyUpdate(live.doc, u)), 'resync');
+    const diff = Y.encodeStateAsUpdate(live.doc, before);
+    if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
+  }
+
+  // Claims to hold boards live are renewed while held (they expire, so a dead process stops counting).
+  const renewTimer = setInterval(() => {
+    void registerLiveBoards(db, origin, [...boards.keys()]).catch((err) => log.warn('renewing live boards failed', { err }));
+  }, (BOARD_LIVE_TTL_SECONDS * 1000) / 4);
+  renewTimer.unref();
 
   async function onBusMessage(msg: BoardBusMessage) {
     if (msg.k === 'a') {
@@ -328,10 +354,15 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       live = created;
       boards.set(boardId, created);
       created.ready = (async () => {
+        // Claimed before loading: from then on every process announces this board's changes to us.
+        // A change whose statement began just before the claim is neither announced nor (if it
+        // commits after the load) loaded: the reads a little later pick it up.
+        await registerLiveBoards(db, origin, [boardId]);
         const { updates, bytes, pending } = await loadBoardState(db, boardId);
         Y.transact(created.doc, () => updates.forEach((u) => Y.applyUpdate(created.doc, u)), 'load');
         created.bytes = bytes;
         created.pending = pending;
+        for (const ms of CATCH_UP_AFTER_MS) setTimeout(() => void resync(created).catch((err) => log.warn('board catch-up failed', { boardId, err })), ms).unref();
       })();
       created.ready.catch(() => {
         if (boards.get(boardId) === created) boards.delete(boardId);
@@ -411,6 +442,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (boards.get(live.id) !== live) return;
     boards.delete(live.id);
     live.destroy();
+    if (!closed) void unregisterLiveBoards(db, origin, [live.id]).catch(() => undefined);
   }
 
   function compact(live: LiveBoard): Promise<void> {
@@ -463,7 +495,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           send(ids.slice(ids.length >> 1));
           return;
         }
-        void publish(db, { k: 'a', b: live.id, o: origin, a: toWire(update) }).catch((err) => log.warn('presence relay failed', { boardId: live.id, err }));
+        void publishToOthers(db, live.id, origin, { k: 'a', b: live.id, o: origin, a: toWire(update) }).catch((err) => log.warn('presence relay failed', { boardId: live.id, err }));
       };
       if (all.length > 0) send(all);
     }, AWARENESS_RELAY_MS);
@@ -742,10 +774,12 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       if (closed) return;
       closed = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      clearInterval(renewTimer);
       await listener?.end().catch(() => undefined);
       const all = [...boards.values()];
       await Promise.all(all.map((live) => (live.pending > 0 ? compact(live) : Promise.resolve())));
       for (const live of all) unload(live);
+      await unregisterLiveBoards(db, origin).catch((err) => log.warn('releasing live boards failed', { err }));
     },
   };
 }

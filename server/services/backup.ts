@@ -14,7 +14,7 @@ import type { Deps } from './deps.js';
 const BATCH = 1000;
 
 async function tablesOf(db: Kysely<any>): Promise<string[]> {
-  const r = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not in ('kysely_migration', 'kysely_migration_lock', 'backup', 'socket_io_attachments') order by table_name`.execute(db);
+  const r = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not in ('kysely_migration', 'kysely_migration_lock', 'backup', 'socket_io_attachments', 'board_live') order by table_name`.execute(db);
   return r.rows.map((x) => x.table_name);
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fc from 'fast-check';
+import pg from 'pg';
 import { sql } from 'kysely';
 import * as encoding from 'lib0/encoding';
 import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BoardClient } from '../../app/lib/board-client.js';
 import { itemsOf, putItem, readItems, setFields } from '../shared/board.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { loadBoardDoc } from './boards.js';
+import { loadBoardDoc, registerLiveBoards, unregisterLiveBoards } from './boards.js';
 import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from './teams.test-helpers.js';
 
 let server: TestServer;
@@ -358,6 +359,49 @@ describe('several processes', () => {
     } finally {
       await Promise.all([one.stop(), two.stop()]);
     }
+  });
+
+  it('announces board changes on the channel only while another process holds the board', async () => {
+    const boardId = await newBoard();
+    const heard: string[] = [];
+    const listener = new pg.Client({ connectionString: server.config.databaseUrl! });
+    await listener.connect();
+    listener.on('notification', (n) => {
+      const m = JSON.parse(n.payload ?? '{}') as { k?: string; b?: string };
+      if (m.b === boardId) heard.push(m.k ?? '?');
+    });
+    await listener.query(`listen fk_board`);
+    try {
+      const a = await openBoard(server, editor, boardId);
+      const b = await openBoard(server, owner, boardId);
+      a.client.awareness.setLocalStateField('cursor', { x: 1, y: 1 });
+      note(a.client.doc, 'alone', 'only this process has the board');
+      await waitForDoc(b.client.doc, (d) => itemIds(d).includes('alone'));
+      await waitSaved(a.client);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard).toEqual([]); // one process: nobody to tell
+      // Another process takes the board live: from then on changes are announced.
+      await registerLiveBoards(server.deps.db, 'another-process', [boardId]);
+      note(a.client.doc, 'told', 'now someone else holds it');
+      a.client.awareness.setLocalStateField('cursor', { x: 2, y: 2 });
+      await eventually(async () => heard.includes('u') && heard.includes('a'), 5_000);
+      await unregisterLiveBoards(server.deps.db, 'another-process');
+      a.close();
+      b.close();
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('a change stored just as the board was opened, and never announced, still arrives (catch-up read)', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    // As if another process's statement began before this process claimed the board: stored, not announced.
+    const other = new Y.Doc();
+    note(other, 'late', 'committed after the load');
+    await server.deps.db.insertInto('board_update').values({ board_id: boardId, update: Y.encodeStateAsUpdate(other), user_id: owner.id }).execute();
+    await waitForDoc(a.client.doc, (d) => itemIds(d).includes('late'), 5_000, 'the unannounced change');
+    a.close();
   });
 
   it('a generation started from a board lands on it, written by a separate worker; the browser on the web process is notified', async () => {

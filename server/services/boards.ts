@@ -111,6 +111,11 @@ export async function publish(db: Kysely<DB>, msg: BoardBusMessage): Promise<voi
   await sql`select pg_notify(${BOARD_CHANNEL}, ${JSON.stringify(msg)})`.execute(db);
 }
 
+/** Announces a message about one board to the other processes that hold it live, if there are any. */
+export async function publishToOthers(db: Kysely<DB>, boardId: string, origin: string, msg: BoardBusMessage): Promise<void> {
+  await sql`select pg_notify(${BOARD_CHANNEL}, ${JSON.stringify(msg)}) where exists (select 1 from board_live where board_id = ${boardId} and origin <> ${origin} and expires_at > now())`.execute(db);
+}
+
 // ---- persistence ----
 
 const WRITE_ROLES: Role[] = ['owner', 'admin', 'editor'];
@@ -142,7 +147,7 @@ export async function appendBoardUpdate(
 /**
  * Group commit: stores several clients' updates to one board in ONE statement (one commit, one
  * round trip), each row only if its writer is (still) an editor or above, and announces each on the
- * channel. It is the hot path of live boards, so it runs as a named prepared statement (planned once
+ * channel when another process holds the board live (board_live; see registerLiveBoards). It is the hot path of live boards, so it runs as a named prepared statement (planned once
  * per connection; the plan of this statement costs about as much as running it).
  */
 const APPEND_BOARD_UPDATES = {
@@ -158,9 +163,11 @@ const APPEND_BOARD_UPDATES = {
       insert into board_update (board_id, update, user_id)
       select $3, ok.update, ok.user_id from ok order by ok.ord
       returning id, user_id, update
+    ), others as (
+      select exists (select 1 from board_live l where l.board_id = $3 and l.origin <> $4 and l.expires_at > now()) as live
     )
-    select ins.user_id, pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text)
-    from ins order by ins.id`,
+    select ins.user_id, case when others.live then pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text) end
+    from ins, others order by ins.id`,
 };
 
 /** Returns the writers whose rows were stored (a writer's rows are all stored or none). */
@@ -170,6 +177,30 @@ export async function appendBoardUpdates(pool: Pick<pg.Pool, 'query'>, boardId: 
   const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
   const res = await pool.query<{ user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin] });
   return new Set(res.rows.map((r) => r.user_id));
+}
+
+/** How long a process's claim to hold a board live lasts unless renewed. */
+export const BOARD_LIVE_TTL_SECONDS = 120;
+
+/**
+ * Records that process `origin` holds these boards live (so others announce their changes to it).
+ * Called before a board's state is loaded, and periodically for all live boards.
+ */
+export async function registerLiveBoards(db: Kysely<DB>, origin: string, boardIds: string[]): Promise<void> {
+  if (boardIds.length === 0) return;
+  await sql`
+    insert into board_live (board_id, origin, expires_at)
+    select b.id, ${origin}, now() + make_interval(secs => ${BOARD_LIVE_TTL_SECONDS}) from board b where b.id = any(${boardIds}::uuid[])
+    on conflict (board_id, origin) do update set expires_at = excluded.expires_at`.execute(db);
+}
+
+export async function unregisterLiveBoards(db: Kysely<DB>, origin: string, boardIds?: string[]): Promise<void> {
+  let q = db.deleteFrom('board_live').where('origin', '=', origin);
+  if (boardIds) {
+    if (boardIds.length === 0) return;
+    q = q.where('board_id', 'in', boardIds);
+  }
+  await q.execute();
 }
 
 export async function readBoardUpdate(db: Kysely<DB>, id: number): Promise<Uint8Array | null> {

@@ -167,6 +167,23 @@ test('editors rename a board in place, only admins delete it (after confirming),
   for (const p of [ana, ben, vic]) await p.ctx.close();
 });
 
+test('an owner deletes a board from the list of boards, after confirming', async ({ signedIn: page }) => {
+  await createBoard(page, 'Old sketches');
+  await page.goto('/boards');
+  const list = page.getByRole('list', { name: 'Boards' });
+  await expect(list.getByRole('link', { name: /Old sketches/ })).toBeVisible();
+  await list.getByRole('button', { name: 'Delete Old sketches' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete “Old sketches”?' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await dialog.getByRole('button', { name: 'Delete board' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Deleted “Old sketches”.' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'No boards yet' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'No boards yet' })).toBeVisible();
+  await expectAccessible(page);
+});
+
 // ---- 2. an invitation in the bell ----
 
 test('an invited user who is signed in sees the invitation arrive in the bell, live', async ({ browser, baseURL }) => {

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
 import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
 import { BoardSidebar } from '../components/BoardSidebar.js';
+import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
 import { FormError } from '../components/FormError.js';
 import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
@@ -161,37 +162,6 @@ function BoardTitle(props: { boardId: string; name: string; canRename: boolean; 
 }
 
 /** Asks before deleting the board (a modal dialog naming it); on success, back to the list. */
-function DeleteBoardDialog(props: { boardId: string; name: string; onClose: () => void }) {
-  const trpc = useTRPC();
-  const navigate = useNavigate();
-  const ref = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const headingId = useId();
-  const remove = useMutation(trpc.board.delete.mutationOptions({ onSuccess: () => navigate('/boards', { state: { deletedBoard: props.name } }) }));
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-  }, []);
-  return (
-    // A native modal dialog: focus moves in and stays there, Escape closes it (the close event).
-    <dialog ref={ref} className="dialog" aria-labelledby={headingId} onClose={props.onClose}>
-      <h2 id={headingId}>Delete “{props.name}”?</h2>
-      <p className="muted">The board and everything on it are removed for everyone in the workspace. This cannot be undone.</p>
-      <FormError message={remove.isError ? errorMessage(remove.error) : null} />
-      <div className="row gap-s dialog-actions">
-        <button ref={cancelRef} type="button" className="button ghost" onClick={() => ref.current?.close()}>
-          Cancel
-        </button>
-        <button type="button" className="button danger" disabled={remove.isPending} onClick={() => remove.mutate({ boardId: props.boardId })}>
-          {remove.isPending ? 'Deleting…' : 'Delete board'}
-        </button>
-      </div>
-    </dialog>
-  );
-}
-
 /** Shown instead of the board when it was deleted or access to it ended (the server closed it). */
 function BoardClosed({ error }: { error: BoardClientState['error'] }) {
   const [title, text] =
@@ -214,6 +184,7 @@ function BoardClosed({ error }: { error: BoardClientState['error'] }) {
 export default function BoardPage() {
   const { board, me } = useLoaderData<typeof loader>();
   const { client, state, items, peers } = useBoard(board.id);
+  const navigate = useNavigate();
   const trpc = useTRPC();
   const trpcClient = useTRPCClient();
   const revalidator = useRevalidator();
@@ -308,7 +279,7 @@ export default function BoardPage() {
     setSelection(new Set([id]));
   };
 
-  const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} /> : null;
+  const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} onDeleted={() => navigate('/boards', { state: { deletedBoard: name } })} /> : null;
   if (closed) {
     return (
       <div className="board-page">

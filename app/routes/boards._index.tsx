@@ -1,7 +1,8 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRevalidator } from '@remix-run/react';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
+import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
 import { timeAgo } from '../components/NotificationBell.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
@@ -14,7 +15,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { me, trpc } = await requireUser(request, context);
   const workspace = pickWorkspace(request, me.workspaces)!;
   const boards = await trpc.board.list({ workspaceId: workspace.id });
-  return { workspace, boards, canEdit: workspace.role !== 'viewer' };
+  return { workspace, boards, canEdit: workspace.role !== 'viewer', canDelete: workspace.role === 'owner' || workspace.role === 'admin' };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -30,12 +31,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Boards() {
-  const { workspace, boards, canEdit } = useLoaderData<typeof loader>();
+  const { workspace, boards, canEdit, canDelete } = useLoaderData<typeof loader>();
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const [deletedHere, setDeletedHere] = useState<string | null>(null);
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
   // Set by the board page after deleting a board.
-  const deleted = (useLocation().state as { deletedBoard?: string } | null)?.deletedBoard;
+  const deleted = deletedHere ?? (useLocation().state as { deletedBoard?: string } | null)?.deletedBoard;
   const onChanged = useCallback(
     (e: { workspaceId: string; what: string }) => {
       if (e.workspaceId === workspace.id && e.what === 'boards' && revalidator.state === 'idle') revalidator.revalidate();
@@ -76,15 +79,32 @@ export default function Boards() {
       ) : (
         <ul className="board-grid" aria-label="Boards">
           {boards.map((b) => (
-            <li key={b.id}>
+            <li key={b.id} className="board-tile-wrap">
               <Link to={`/boards/${b.id}`} className="board-tile">
                 <strong>{b.name}</strong>
                 <span className="muted small">Updated {timeAgo(b.updatedAt)}</span>
               </Link>
+              {canDelete ? (
+                <button type="button" className="button ghost small board-tile-delete" aria-label={`Delete ${b.name}`} onClick={() => setDeleting({ id: b.id, name: b.name })}>
+                  Delete
+                </button>
+              ) : null}
             </li>
           ))}
         </ul>
       )}
+      {deleting ? (
+        <DeleteBoardDialog
+          boardId={deleting.id}
+          name={deleting.name}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            setDeletedHere(deleting.name);
+            setDeleting(null);
+            revalidator.revalidate();
+          }}
+        />
+      ) : null}
     </div>
   );
 }

@@ -347,3 +347,20 @@ test('dragging across empty board space selects the notes it touches, zoomed and
   await expect(items(page)).toHaveCount(1);
   await expect(item(page, /^Note: Gamma/)).toBeVisible();
 });
+
+test('arranging: bring a note to front with ], send it to back with the toolbar; it stays after reload', async ({ signedIn: page }) => {
+  await createBoard(page, 'Layers');
+  const first = await addNote(page, 'First');
+  const second = await addNote(page, 'Second');
+  const z = async (l: Locator) => Number(await l.evaluate((el) => getComputedStyle(el).zIndex));
+  expect(await z(second)).toBeGreaterThan(await z(first));
+  await first.click();
+  await first.press(']');
+  await expect.poll(async () => (await z(first)) > (await z(second))).toBe(true);
+  await page.getByRole('button', { name: 'To back' }).click();
+  await expect.poll(async () => (await z(first)) < (await z(second))).toBe(true);
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  await page.reload();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  expect(await z(item(page, /^Note: First/))).toBeLessThan(await z(item(page, /^Note: Second/)));
+});

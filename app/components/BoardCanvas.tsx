@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import * as Y from 'yjs';
-import { freeSpotNear, itemsOf, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
+import { arrange, freeSpotNear, itemsOf, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
 
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
@@ -312,6 +312,9 @@ export function BoardCanvas(props: {
     } else if (e.key.startsWith('Arrow') && selection.size > 0) {
       e.preventDefault();
       nudge(e.key === 'ArrowLeft' ? -step : e.key === 'ArrowRight' ? step : 0, e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0);
+    } else if ((e.key === ']' || e.key === '[') && selection.size > 0 && !readOnly) {
+      e.preventDefault();
+      write(() => arrange(doc, selection, e.key === ']' ? 'front' : 'back'));
     } else if (e.key === '+' || e.key === '=') {
       setView((v) => ({ ...v, zoom: Math.min(MAX_ZOOM, v.zoom * 1.2) }));
     } else if (e.key === '-') {

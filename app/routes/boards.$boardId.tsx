@@ -12,7 +12,7 @@ import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
-import { fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
+import { arrange, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
 
@@ -161,7 +161,6 @@ function BoardTitle(props: { boardId: string; name: string; canRename: boolean; 
   );
 }
 
-/** Asks before deleting the board (a modal dialog naming it); on success, back to the list. */
 /** Shown instead of the board when it was deleted or access to it ended (the server closed it). */
 function BoardClosed({ error }: { error: BoardClientState['error'] }) {
   const [title, text] =
@@ -338,6 +337,12 @@ export default function BoardPage() {
           >
             Delete{selection.size > 1 ? ` ${selection.size}` : ''}
           </button>
+          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && doc.transact(() => arrange(doc, selection, 'front'), LOCAL)} title="Bring to front (])">
+            To front
+          </button>
+          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && doc.transact(() => arrange(doc, selection, 'back'), LOCAL)} title="Send to back ([)">
+            To back
+          </button>
           <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
             −
           </button>
@@ -402,7 +407,7 @@ export default function BoardPage() {
             Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
           </li>
           <li>
-            <kbd>N</kbd> new note · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom
+            <kbd>N</kbd> new note · <kbd>]</kbd>/<kbd>[</kbd> to front/back · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom
           </li>
           <li>
             Drag across empty space to select the items it touches (<kbd>Shift</kbd> adds to the selection) · <kbd>Space</kbd>+drag or the middle mouse button to pan

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freeSpotNear } from './board.js';
+import * as Y from 'yjs';
+import { arrange, freeSpotNear, putItem, readItems } from './board.js';
 
 const overlap = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) => a.x < b.x + b.w && a.x + a.w > b.x && a.y < b.y + b.h && a.y + a.h > b.y;
 
@@ -14,5 +15,26 @@ describe('freeSpotNear', () => {
     for (let i = 0; i < placed.length; i++) for (let j = i + 1; j < placed.length; j++) expect(overlap(placed[i]!, placed[j]!)).toBe(false);
     // The second note is right next to the first, not far away.
     expect(Math.hypot(placed[1]!.x - 300, placed[1]!.y - 200)).toBeLessThanOrEqual(216);
+  });
+});
+
+describe('arrange', () => {
+  const board = () => {
+    const doc = new Y.Doc();
+    doc.transact(() => ['a', 'b', 'c', 'd'].forEach((id, z) => void putItem(doc, { id, type: 'note', x: 0, y: 0, w: 10, h: 10, z: z + 1, text: id })));
+    return doc;
+  };
+  const order = (doc: Y.Doc) => readItems(doc).sort((x, y) => x.z - y.z).map((i) => i.id).join('');
+
+  it('brings the chosen items in front of all others, keeping their own order', () => {
+    const doc = board();
+    arrange(doc, ['b', 'a'], 'front');
+    expect(order(doc)).toBe('cdab');
+  });
+
+  it('sends the chosen items behind all others', () => {
+    const doc = board();
+    arrange(doc, ['d'], 'back');
+    expect(order(doc)).toBe('dabc');
   });
 });

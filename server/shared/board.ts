@@ -84,6 +84,20 @@ export function setFields(doc: Y.Doc, id: string, fields: Partial<Omit<BoardItem
   return true;
 }
 
+/**
+ * Brings items in front of everything else, or sends them behind it, keeping their order among
+ * themselves. Only the moved items change (their z), so concurrent edits elsewhere are untouched.
+ */
+export function arrange(doc: Y.Doc, ids: Iterable<string>, where: 'front' | 'back'): void {
+  const all = readItems(doc);
+  const moving = new Set(ids);
+  const picked = all.filter((i) => moving.has(i.id)).sort((a, b) => a.z - b.z);
+  const rest = all.filter((i) => !moving.has(i.id));
+  if (picked.length === 0 || rest.length === 0) return;
+  const start = where === 'front' ? Math.max(...rest.map((i) => i.z)) + 1 : Math.min(...rest.map((i) => i.z)) - picked.length;
+  picked.forEach((i, n) => setFields(doc, i.id, { z: start + n }));
+}
+
 /** A free spot to the right of everything on the board. */
 export function nextFreeSpot(doc: Y.Doc, gap = 24): { x: number; y: number; z: number } {
   const items = readItems(doc);

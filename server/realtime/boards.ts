@@ -229,6 +229,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   const origin = randomUUID();
   const idleUnloadMs = opts.idleUnloadMs ?? 30_000;
   const boards = new Map<string, LiveBoard>();
+  /** Releases of boards' live claims still being written (see unload and open). */
+  const unregistering = new Map<string, Promise<unknown>>();
   const states = new Map<string, SocketState>();
   const socketsById = new Map<string, AppSocket>();
   const byUser = new Map<string, Set<string>>();
@@ -357,6 +359,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         // Claimed before loading: from then on every process announces this board's changes to us.
         // A change whose statement began just before the claim is neither announced nor (if it
         // commits after the load) loaded: the reads a little later pick it up.
+        await unregistering.get(boardId); // a release still on its way must not remove this claim
         await registerLiveBoards(db, origin, [boardId]);
         const { updates, bytes, pending } = await loadBoardState(db, boardId);
         Y.transact(created.doc, () => updates.forEach((u) => Y.applyUpdate(created.doc, u)), 'load');
@@ -442,7 +445,13 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (boards.get(live.id) !== live) return;
     boards.delete(live.id);
     live.destroy();
-    if (!closed) void unregisterLiveBoards(db, origin, [live.id]).catch(() => undefined);
+    if (closed) return;
+    const released = unregisterLiveBoards(db, origin, [live.id])
+      .catch(() => undefined)
+      .finally(() => {
+        if (unregistering.get(live.id) === released) unregistering.delete(live.id);
+      });
+    unregistering.set(live.id, released);
   }
 
   function compact(live: LiveBoard): Promise<void> {

@@ -37,6 +37,7 @@ import {
   boardAccess,
   compactBoard,
   loadBoardState,
+  pruneLiveBoards,
   publishToOthers,
   readBoardUpdate,
   registerLiveBoards,
@@ -282,7 +283,9 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
 
   // Claims to hold boards live are renewed while held (they expire, so a dead process stops counting).
   const renewTimer = setInterval(() => {
-    void registerLiveBoards(db, origin, [...boards.keys()]).catch((err) => log.warn('renewing live boards failed', { err }));
+    void registerLiveBoards(db, origin, [...boards.keys()])
+      .then(() => pruneLiveBoards(db))
+      .catch((err) => log.warn('renewing live boards failed', { err }));
   }, (BOARD_LIVE_TTL_SECONDS * 1000) / 4);
   renewTimer.unref();
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BoardClient } from '../../app/lib/board-client.js';
 import { itemsOf, putItem, readItems, setFields } from '../shared/board.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { loadBoardDoc, registerLiveBoards, unregisterLiveBoards } from './boards.js';
+import { loadBoardDoc, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards } from './boards.js';
 import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from './teams.test-helpers.js';
 
 let server: TestServer;
@@ -386,6 +386,15 @@ describe('several processes', () => {
       a.client.awareness.setLocalStateField('cursor', { x: 2, y: 2 });
       await eventually(async () => heard.includes('u') && heard.includes('a'), 5_000);
       await unregisterLiveBoards(server.deps.db, 'another-process');
+      // A process that ended without releasing its claim: ignored once expired, then pruned.
+      await server.deps.db.insertInto('board_live').values({ board_id: boardId, origin: 'dead-process', expires_at: new Date(Date.now() - 1000) }).execute();
+      heard.length = 0;
+      note(a.client.doc, 'after', 'the dead process is not told');
+      await waitSaved(a.client);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard).toEqual([]);
+      expect(await pruneLiveBoards(server.deps.db)).toBeGreaterThanOrEqual(1);
+      expect(await server.deps.db.selectFrom('board_live').select('origin').where('origin', '=', 'dead-process').execute()).toEqual([]);
       a.close();
       b.close();
     } finally {

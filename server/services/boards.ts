@@ -194,6 +194,12 @@ export async function registerLiveBoards(db: Kysely<DB>, origin: string, boardId
     on conflict (board_id, origin) do update set expires_at = excluded.expires_at`.execute(db);
 }
 
+/** Forgets the claims of processes that stopped renewing them (ended without releasing). */
+export async function pruneLiveBoards(db: Kysely<DB>): Promise<number> {
+  const r = await db.deleteFrom('board_live').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export async function unregisterLiveBoards(db: Kysely<DB>, origin: string, boardIds?: string[]): Promise<void> {
   let q = db.deleteFrom('board_live').where('origin', '=', origin);
   if (boardIds) {

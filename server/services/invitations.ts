@@ -204,19 +204,22 @@ export async function invitationInfo(deps: Pick<Deps, 'db'>, key: InvitationKey,
 export async function acceptInvitation(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, key: InvitationKey): Promise<{ workspaceId: string; role: Role }> {
   const byId = 'invitationId' in key;
   const result = await deps.db.transaction().execute(async (trx) => {
-    const inv = await trx.selectFrom('invitation').selectAll().where(byId ? 'id' : 'token_hash', '=', byId ? key.invitationId : hashToken(key.token)).forUpdate().executeTakeFirst();
-    const mine = await invitedAddressOf(trx, actor);
-    const notFound = new AppError('NOT_FOUND', { userMessage: byId ? 'This invitation was not found for your account.' : 'This invitation link is not valid. Check that you copied all of it.' });
-    if (!inv || (byId && mine?.email.toLowerCase() !== inv.email.toLowerCase())) throw notFound;
+    const { column, value } = keyFilter(key);
+    const inv = await trx.selectFrom('invitation').selectAll().where(column, '=', value).forUpdate().executeTakeFirst();
+    const user = await trx.selectFrom('user').select(['id', 'email', 'name', 'emailVerified']).where('id', '=', actor.userId).executeTakeFirst();
+    if (!user) throw new AppError('UNAUTHORIZED');
+    const sameAddress = inv !== undefined && user.email.toLowerCase() === inv.email.toLowerCase();
+    if (!inv || (byId && !sameAddress)) {
+      throw new AppError('NOT_FOUND', { userMessage: byId ? 'This invitation was not found for your account.' : 'This invitation link is not valid. Check that you copied all of it.' });
+    }
     // Without the emailed token nothing proves the address is theirs, except its confirmation.
-    if (byId && !mine?.emailVerified) {
+    if (byId && !user.emailVerified) {
       throw new AppError('FORBIDDEN', { userMessage: 'Confirm your email address first (follow the link we sent you), or accept from the invitation email.' });
     }
     if (inv.accepted_at) throw new AppError('INVITATION_USED');
     if (inv.revoked_at) throw new AppError('INVITATION_REVOKED');
     if (inv.expires_at.getTime() <= Date.now()) throw new AppError('INVITATION_EXPIRED');
-    const user = await trx.selectFrom('user').select(['id', 'email', 'name']).where('id', '=', actor.userId).executeTakeFirstOrThrow();
-    if (user.email.toLowerCase() !== inv.email.toLowerCase()) throw new AppError('INVITATION_WRONG_EMAIL', { userMessage: `This invitation was sent to ${inv.email}. Sign in with that address to accept it.` });
+    if (!sameAddress) throw new AppError('INVITATION_WRONG_EMAIL', { userMessage: `This invitation was sent to ${inv.email}. Sign in with that address to accept it.` });
     await trx.updateTable('invitation').set({ accepted_at: new Date(), accepted_by: actor.userId }).where('id', '=', inv.id).execute();
     const existing = await trx.selectFrom('membership').select('role').where('workspace_id', '=', inv.workspace_id).where('user_id', '=', actor.userId).executeTakeFirst();
     if (!existing) {

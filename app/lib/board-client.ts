@@ -12,6 +12,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import type { Socket } from 'socket.io-client';
 import { fromWire } from '../../server/shared/board-wire.js';
+import { ERROR_CODES } from '../../server/shared/errors.js';
 import type { BoardAck, BoardJoinResult, ClientToServerEvents, ServerToClientEvents } from '../../server/shared/realtime.js';
 
 type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -189,7 +190,7 @@ export class BoardClient {
 
   /** A message too large for one packet (many edits made offline): in order, each part acknowledged. */
   private async sendInParts(message: Uint8Array): Promise<BoardAck> {
-    if (message.byteLength > this.limits.maxSyncBytes) return { ok: false, code: 'BOARD_UPDATE_TOO_LARGE', message: 'These changes are too large to save at once.' };
+    if (message.byteLength > this.limits.maxSyncBytes) return { ok: false, code: 'BOARD_UPDATE_TOO_LARGE', message: ERROR_CODES.BOARD_UPDATE_TOO_LARGE.message };
     const size = this.limits.maxUpdateBytes;
     const total = Math.ceil(message.byteLength / size);
     const id = `${this.doc.clientID}-${++this.partSeq}`;

@@ -27,7 +27,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Database } from '../../db/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { toWire } from '../shared/board-wire.js';
+import { fromWire, toWire } from '../shared/board-wire.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 import {
@@ -294,8 +294,9 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       if (msg.o === origin) return;
       const live = boards.get(msg.b);
       if (!live) return;
+      const update = fromWire(msg.a);
+      if (!update) return;
       await live.ready;
-      const update = new Uint8Array(Buffer.from(msg.a, 'base64'));
       awarenessProtocol.applyAwarenessUpdate(live.awareness, update, 'remote');
       io.local.to(rooms.board(live.id)).emit('board:awareness', live.id, msg.a);
       return;

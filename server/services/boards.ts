@@ -147,8 +147,9 @@ export async function appendBoardUpdate(
 /**
  * Group commit: stores several clients' updates to one board in ONE statement (one commit, one
  * round trip), each row only if its writer is (still) an editor or above, and announces each on the
- * channel when another process holds the board live (board_live; see registerLiveBoards). It is the hot path of live boards, so it runs as a named prepared statement (planned once
- * per connection; the plan of this statement costs about as much as running it).
+ * channel when another process holds the board live (board_live; see registerLiveBoards). It is
+ * the hot path of live boards, so it runs as a named prepared statement (planned once per
+ * connection; the plan of this statement costs about as much as running it).
  */
 const APPEND_BOARD_UPDATES = {
   name: 'fk_append_board_updates',

@@ -1,13 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
 import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
 import { BoardSidebar } from '../components/BoardSidebar.js';
 import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
-import { FormError } from '../components/FormError.js';
 import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';

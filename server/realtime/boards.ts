@@ -37,6 +37,7 @@ import {
   boardAccess,
   compactBoard,
   loadBoardState,
+  othersHoldBoard,
   pruneLiveBoards,
   publishToOthers,
   readBoardUpdate,
@@ -362,14 +363,18 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       created.ready = (async () => {
         // Claimed before loading: from then on every process announces this board's changes to us.
         // A change whose statement began just before the claim is neither announced nor (if it
-        // commits after the load) loaded: the reads a little later pick it up.
+        // commits after the load) loaded: the reads a little later pick it up. Only another
+        // process holding the board can have written such a change, and its claim came before its
+        // writes, so when none holds it once loaded, there is nothing to catch up with.
         await unregistering.get(boardId); // a release still on its way must not remove this claim
         await registerLiveBoards(db, origin, [boardId]);
         const { updates, bytes, pending } = await loadBoardState(db, boardId);
         Y.transact(created.doc, () => updates.forEach((u) => Y.applyUpdate(created.doc, u)), 'load');
         created.bytes = bytes;
         created.pending = pending;
-        for (const ms of CATCH_UP_AFTER_MS) setTimeout(() => void resync(created).catch((err) => log.warn('board catch-up failed', { boardId, err })), ms).unref();
+        if (await othersHoldBoard(db, boardId, origin)) {
+          for (const ms of CATCH_UP_AFTER_MS) setTimeout(() => void resync(created).catch((err) => log.warn('board catch-up failed', { boardId, err })), ms).unref();
+        }
       })();
       created.ready.catch(() => {
         if (boards.get(boardId) === created) boards.delete(boardId);

@@ -404,12 +404,15 @@ describe('several processes', () => {
 
   it('a change stored just as the board was opened, and never announced, still arrives (catch-up read)', async () => {
     const boardId = await newBoard();
+    // Another process holds the board, and its statement began before this process claimed it:
+    // stored, not announced.
+    await registerLiveBoards(server.deps.db, 'writing-process', [boardId]);
     const a = await openBoard(server, editor, boardId);
-    // As if another process's statement began before this process claimed the board: stored, not announced.
     const other = new Y.Doc();
     note(other, 'late', 'committed after the load');
     await server.deps.db.insertInto('board_update').values({ board_id: boardId, update: Y.encodeStateAsUpdate(other), user_id: owner.id }).execute();
     await waitForDoc(a.client.doc, (d) => itemIds(d).includes('late'), 5_000, 'the unannounced change');
+    await unregisterLiveBoards(server.deps.db, 'writing-process');
     a.close();
   });
 

@@ -195,6 +195,18 @@ export async function registerLiveBoards(db: Kysely<DB>, origin: string, boardId
     on conflict (board_id, origin) do update set expires_at = excluded.expires_at`.execute(db);
 }
 
+/** Whether a process other than `origin` holds the board live (an unexpired claim). */
+export async function othersHoldBoard(db: Kysely<DB>, boardId: string, origin: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('board_live')
+    .select('origin')
+    .where('board_id', '=', boardId)
+    .where('origin', '<>', origin)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Forgets the claims of processes that stopped renewing them (ended without releasing). */
 export async function pruneLiveBoards(db: Kysely<DB>): Promise<number> {
   const r = await db.deleteFrom('board_live').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();

@@ -79,7 +79,7 @@ export default function Boards() {
       ) : (
         <ul className="board-grid" aria-label="Boards">
           {boards.map((b) => (
-            <li key={b.id} className="board-tile-wrap">
+            <li key={b.id} className={canDelete ? 'board-tile-wrap deletable' : 'board-tile-wrap'}>
               <Link to={`/boards/${b.id}`} className="board-tile">
                 <strong>{b.name}</strong>
                 <span className="muted small">Updated {timeAgo(b.updatedAt)}</span>

@@ -70,6 +70,7 @@ export const EnvSchema = z.object({
   REPLICATE_API_URL: opt(z.string().url()),
   MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
+  TEAM_STARTING_CREDITS: int(100, 0, 1_000_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
   INVITATION_TTL_DAYS: int(7, 1, 90),
@@ -132,6 +133,8 @@ export interface Config {
   authRateLimit: boolean;
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
+  /** Credits a new team workspace starts with when billing is off (there is no other way to fund it then). */
+  teamStartingCredits: number;
   mailFrom: string;
   /** How long an invitation link stays valid, in days. */
   invitationTtlDays: number;
@@ -174,6 +177,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
+    teamStartingCredits: e.TEAM_STARTING_CREDITS,
     ffmpegPath: e.FFMPEG_PATH,
     authRateLimit: e.AUTH_RATE_LIMIT,
     oauth: {

@@ -21,8 +21,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw new Response('Not found', { status: 404 });
   }
   const canManage = workspace.role === 'owner' || workspace.role === 'admin';
-  const [members, invitations] = await Promise.all([trpc.workspace.members({ workspaceId }), canManage ? trpc.workspace.invitations({ workspaceId }) : Promise.resolve([])]);
-  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage };
+  const [members, invitations, credits, personal] = await Promise.all([
+    trpc.workspace.members({ workspaceId }),
+    canManage ? trpc.workspace.invitations({ workspaceId }) : Promise.resolve([]),
+    trpc.credits.balance({ workspaceId }),
+    canManage && workspace.kind === 'team' ? trpc.credits.balance({}) : Promise.resolve(null),
+  ]);
+  // One id per rendering of the transfer form: sending the same form twice moves credits once.
+  const transferId = crypto.randomUUID();
+  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -57,6 +64,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case 'transfer':
         await trpc.workspace.transferOwnership({ workspaceId, userId });
         return { ok: 'Ownership was transferred. You are now an admin.', intent };
+      case 'credits': {
+        const amount = Number(form.get('amount'));
+        const r = await trpc.credits.transfer({ transferId: String(form.get('transferId') ?? ''), toWorkspaceId: workspaceId, amount });
+        return { ok: `Moved ${r.amount} credit${r.amount === 1 ? '' : 's'} from your personal workspace. This workspace now has ${r.balance}.`, intent };
+      }
       case 'leave':
         await trpc.workspace.leave({ workspaceId });
         return redirect('/workspaces', { headers: { 'Set-Cookie': workspaceCookie(context, null) } });
@@ -72,7 +84,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function WorkspaceSettings() {
-  const { me, workspace, members, invitations, canManage } = useLoaderData<typeof loader>();
+  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
@@ -220,6 +232,25 @@ export default function WorkspaceSettings() {
           )}
         </section>
       ) : null}
+
+      <section className="panel stack" aria-labelledby="credits-h">
+        <h2 id="credits-h">Credits</h2>
+        <p>
+          This workspace has <strong>{credits}</strong> credit{credits === 1 ? '' : 's'}. Generations started here are paid from them.
+        </p>
+        {personalCredits !== null ? (
+          <Form method="post" className="row gap wrap" aria-label="Move credits from your personal workspace">
+            <input type="hidden" name="intent" value="credits" />
+            <input type="hidden" name="transferId" value={transferId} />
+            <label htmlFor="credits-amount">Move from your personal workspace ({personalCredits} available)</label>
+            <input id="credits-amount" name="amount" type="number" inputMode="numeric" min={1} max={Math.max(1, personalCredits)} step={1} required defaultValue={Math.min(10, personalCredits) || ''} />
+            <button type="submit" className="button ghost" disabled={busy || personalCredits < 1}>
+              Move credits
+            </button>
+          </Form>
+        ) : null}
+        {result('credits')}
+      </section>
 
       {isOwner ? (
         <section className="panel stack" aria-labelledby="settings-h">

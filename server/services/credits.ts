@@ -1,9 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { TransferCreditsInput } from '../shared/billing.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import type { Actor, Deps } from './deps.js';
-import { requireRole } from './workspaces.js';
+import { personalWorkspaceId, requireRole } from './workspaces.js';
 
 /**
  * The credit ledger: append-only rows, a balance is their sum. Every entry has a (reason, ref)
@@ -12,6 +13,9 @@ import { requireRole } from './workspaces.js';
  */
 export type LedgerReason =
   | 'signup_grant'
+  | 'team_grant'
+  | 'transfer.out'
+  | 'transfer.in'
   | 'generation.reserve'
   | 'generation.capture'
   | 'generation.release'
@@ -114,4 +118,34 @@ export async function listLedger(deps: Deps, actor: Actor, workspaceId: string, 
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Moves credits from the actor's personal workspace to a team workspace they own or administer:
+ * two ledger entries (out of one, into the other) in one transaction, keyed by the transfer id, so
+ * the move happens exactly once (the client picks `transferId` once per transfer, so a retried or
+ * double-sent request moves nothing more). Refuses an amount the personal workspace does not have.
+ */
+export async function transferCredits(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, input: TransferCreditsInput) {
+  const from = await personalWorkspaceId(deps.db, actor);
+  if (from === input.toWorkspaceId) throw new AppError('INVALID_INPUT', { userMessage: 'Choose a team workspace to move credits to.' });
+  await requireRole(deps.db, actor, input.toWorkspaceId, 'admin');
+  const moved = await deps.db.transaction().execute(async (trx) => {
+    // Both ledgers, always in the same order, so two opposite transfers cannot deadlock.
+    for (const id of [from, input.toWorkspaceId].sort()) await lockLedger(trx, id);
+    const done = await trx.selectFrom('credit_ledger').select(['workspace_id', 'delta']).where('reason', '=', 'transfer.in').where('ref', '=', input.transferId).executeTakeFirst();
+    if (done) {
+      if (done.workspace_id !== input.toWorkspaceId || done.delta !== input.amount) throw new AppError('CONFLICT', { userMessage: 'This transfer was already made with other details.' });
+      return false;
+    }
+    const balance = await balanceOf(trx, from);
+    if (balance < input.amount) {
+      throw new AppError('INSUFFICIENT_CREDITS', { userMessage: `Your personal workspace has ${balance} credit${balance === 1 ? '' : 's'}; move at most that many.` });
+    }
+    await recordCredit(trx, { workspaceId: from, userId: actor.userId, delta: -input.amount, reason: 'transfer.out', ref: input.transferId });
+    await recordCredit(trx, { workspaceId: input.toWorkspaceId, userId: actor.userId, delta: input.amount, reason: 'transfer.in', ref: input.transferId });
+    return true;
+  });
+  if (moved) await Promise.all([publishBalance(deps, from), publishBalance(deps, input.toWorkspaceId)]);
+  return { fromWorkspaceId: from, toWorkspaceId: input.toWorkspaceId, amount: input.amount, balance: await balanceOf(deps.db, input.toWorkspaceId) };
 }

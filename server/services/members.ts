@@ -21,6 +21,7 @@ import { rooms } from '../shared/realtime.js';
 import { publish } from './boards.js';
 import type { Actor, Deps } from './deps.js';
 import { requireRole } from './workspaces.js';
+import { recordCredit } from './credits.js';
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
 export const atLeast = (role: Role, min: Role) => ROLE_RANK[role] >= ROLE_RANK[min];
@@ -40,11 +41,17 @@ async function teamWorkspace(db: Kysely<DB>, workspaceId: string) {
   return ws;
 }
 
-export async function createTeamWorkspace(deps: MembersDeps, actor: Actor, rawName: string) {
+/**
+ * A new team workspace, owned by the actor. With billing off there is no way to buy credits, so it
+ * starts with `TEAM_STARTING_CREDITS` (once, keyed by the workspace); with billing on it starts at 0.
+ */
+export async function createTeamWorkspace(deps: MembersDeps & Pick<Deps, 'config'>, actor: Actor, rawName: string) {
   const name = WorkspaceNameInput.parse(rawName);
   const ws = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('workspace').values({ name, kind: 'team' }).returning(['id', 'name', 'kind']).executeTakeFirstOrThrow();
     await trx.insertInto('membership').values({ workspace_id: row.id, user_id: actor.userId, role: 'owner', last_active_at: new Date() }).execute();
+    const grant = deps.config.stripe ? 0 : deps.config.teamStartingCredits;
+    if (grant > 0) await recordCredit(trx, { workspaceId: row.id, userId: actor.userId, delta: grant, reason: 'team_grant', ref: row.id });
     await publish(trx, { k: 'join', w: row.id, u: actor.userId });
     return row;
   });

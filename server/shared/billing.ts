@@ -26,3 +26,11 @@ export const DEFAULT_CATALOG: Catalog = {
 
 export const CheckoutInput = z.object({ workspaceId: z.uuid().optional(), itemId: z.string().min(1).max(64) });
 export const WorkspaceOnly = z.object({ workspaceId: z.uuid().optional() }).default({});
+
+/** Moving credits from one's personal workspace into a team (the form and the procedure share it). */
+export const TransferCreditsInput = z.object({
+  transferId: z.uuid(),
+  toWorkspaceId: z.uuid(),
+  amount: z.number().int('Move a whole number of credits.').min(1, 'Move at least 1 credit.').max(1_000_000, 'Move at most 1,000,000 credits at once.'),
+});
+export type TransferCreditsInput = z.infer<typeof TransferCreditsInput>;

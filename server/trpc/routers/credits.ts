@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { getBalance, listLedger } from '../../services/credits.js';
+import { getBalance, listLedger, transferCredits } from '../../services/credits.js';
 import { resolveWorkspace } from '../../services/workspaces.js';
+import { TransferCreditsInput } from '../../shared/billing.js';
 import { authedProcedure, router } from '../init.js';
 
 const WorkspaceInput = z.object({ workspaceId: z.uuid().optional() }).default({});
@@ -12,4 +13,6 @@ export const creditsRouter = router({
   ledger: authedProcedure.input(WorkspaceInput).query(async ({ ctx, input }) =>
     listLedger(ctx.deps, ctx.actor, await resolveWorkspace(ctx.deps.db, ctx.actor, input.workspaceId, 'viewer')),
   ),
+  /** Owners and admins of a team move credits into it from their personal workspace. */
+  transfer: authedProcedure.input(TransferCreditsInput).mutation(({ ctx, input }) => transferCredits(ctx.deps, ctx.actor, input)),
 });

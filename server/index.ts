@@ -183,12 +183,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
 
     for (const prefix of ['/trpc', '/api', '/files', '/uploads', '/exports']) app.use(prefix, usageLog(deps));
+    // Every state-changing request, whoever handles it (better-auth, tRPC, uploads, consent, Remix
+    // actions), passes one Origin check. Not the Stripe webhook: Stripe sends no Origin and the
+    // request is authenticated by its signature over the raw body (server/services/billing.ts).
+    app.use(requireTrustedOrigin(config.trustedOrigins, { exempt: ['/api/stripe/webhook'] }));
     app.post('/api/auth/sign-in/email', express.json({ limit: '16kb' }), signInThrottle());
     app.all('/api/auth/*', toNodeHandler(auth));
     app.post('/api/stripe/webhook', ...stripeWebhookRoute(deps));
     app.use(
       '/trpc',
-      requireTrustedOrigin(config.trustedOrigins),
       createExpressMiddleware({
         router: appRouter,
         createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals),
@@ -198,11 +201,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         },
       }),
     );
-    app.use('/api', requireTrustedOrigin(config.trustedOrigins), consentRoutes(deps, auth));
+    app.use('/api', consentRoutes(deps, auth));
     app.get('/files/archive', archiveRoute(deps, auth));
     app.get('/exports/:id/download', exportDownloadRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));
-    app.post('/uploads', requireTrustedOrigin(config.trustedOrigins), ...uploadRoute(deps, auth));
+    app.post('/uploads', ...uploadRoute(deps, auth));
 
     if (opts.ui !== false) {
       const build = await loadRemixBuild();

@@ -3,12 +3,13 @@ import { accountThrottleAddress, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../../
 
 /**
  * Calls one of better-auth's endpoints through its HTTP handler, as the browser would, so its
- * origin checks and rate limits apply to the forms too. Sign-in attempts are keyed by account.
+ * origin checks and rate limits apply to the forms too: the browser's own Origin (and Referer,
+ * Sec-Fetch-Site) are passed on, never ours. Sign-in attempts are keyed by account.
  */
 export async function authRequest(context: AppLoadContext, request: Request, path: string, body: Record<string, unknown>, method = 'POST'): Promise<Response> {
   const base = context.deps.config.baseUrl;
-  const headers = new Headers({ 'content-type': 'application/json', origin: new URL(base).origin });
-  for (const h of ['cookie', 'user-agent']) {
+  const headers = new Headers({ 'content-type': 'application/json' });
+  for (const h of ['cookie', 'user-agent', 'origin', 'referer', 'sec-fetch-site']) {
     const v = request.headers.get(h);
     if (v) headers.set(h, v);
   }

@@ -40,8 +40,3 @@ export function workspaceCookie(context: AppLoadContext, workspaceId: string | n
   if (!workspaceId) return `${WORKSPACE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`;
   return `${WORKSPACE_COOKIE}=${workspaceId}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure}`;
 }
-
-/** Only same-site paths, for redirects after switching. */
-export function safeRedirect(to: unknown, fallback = '/boards'): string {
-  return typeof to === 'string' && to.startsWith('/') && !to.startsWith('//') && !to.startsWith('/\\') ? to : fallback;
-}

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { z } from 'zod';
-import { safeNext } from '../../server/shared/auth.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { safeDestination } from '../../server/shared/redirect.js';
 import { authRequest } from '../lib/auth.server.js';
 import { redirectWithCookies } from '../lib/session.server.js';
 
@@ -15,7 +16,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const link = mode === 'link';
   const res = await authRequest(context, request, link ? '/link-social' : '/sign-in/social', {
     provider,
-    callbackURL: link ? '/settings/account?linked=1' : safeNext(parsed.data.next),
+    callbackURL: link ? '/settings/account?linked=1' : safeDestination(parsed.data.next, AFTER_SIGN_IN),
     errorCallbackURL: link ? '/settings/account?error=link' : '/sign-in?error=provider',
   });
   const body = (await res.clone().json().catch(() => null)) as { url?: string } | null;

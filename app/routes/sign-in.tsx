@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { SignInInput, safeNext } from '../../server/shared/auth.js';
+import { SignInInput, AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
@@ -12,7 +13,7 @@ export const loader = ({ context }: LoaderFunctionArgs) => authPageData(context)
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
-  const next = safeNext(String(form.next ?? ''));
+  const next = safeDestination(form.next, AFTER_SIGN_IN);
   const parsed = SignInInput.safeParse(form);
   const values = { email: String(form.email ?? '') };
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'email' | 'password'>(parsed.error), values };
@@ -37,7 +38,7 @@ export default function SignIn() {
           Your password was changed. Sign in with the new one.
         </p>
       ) : null}
-      <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
+      <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
     </div>
   );
 }

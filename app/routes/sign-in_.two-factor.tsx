@@ -3,7 +3,8 @@ import { FormError } from '../components/FormError.js';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { z } from 'zod';
-import { safeNext } from '../../server/shared/auth.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { safeDestination } from '../../server/shared/redirect.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { redirectWithCookies } from '../lib/session.server.js';
 
@@ -22,7 +23,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const res = await authRequest(context, request, method === 'totp' ? '/two-factor/verify-totp' : '/two-factor/verify-backup-code', { code: code.replace(/\s/g, '') });
   if (res.status === 429) return { error: TOO_MANY };
   if (!res.ok) return { error: method === 'totp' ? 'That code is not right. Check your authenticator app and try again.' : 'That backup code is not valid or was already used.' };
-  return redirectWithCookies(safeNext(parsed.data.next), res);
+  return redirectWithCookies(safeDestination(parsed.data.next, AFTER_SIGN_IN), res);
 }
 
 export default function TwoFactor() {

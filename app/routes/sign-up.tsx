@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { SignUpInput, safeNext } from '../../server/shared/auth.js';
+import { SignUpInput, AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
@@ -12,7 +13,7 @@ export const loader = ({ context }: LoaderFunctionArgs) => authPageData(context)
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
-  const next = safeNext(String(form.next ?? ''));
+  const next = safeDestination(form.next, AFTER_SIGN_IN);
   const parsed = SignUpInput.safeParse(form);
   const values = { name: String(form.name ?? ''), email: String(form.email ?? '') };
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'name' | 'email' | 'password'>(parsed.error), values };
@@ -33,7 +34,7 @@ export default function SignUp() {
   const [params] = useSearchParams();
   return (
     <div className="auth-page">
-      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeNext(params.get('next'))} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
+      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
     </div>
   );
 }

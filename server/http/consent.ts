@@ -1,5 +1,4 @@
 import express, { type Request, type Response } from 'express';
-import { ZodError } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
 import { currentConsent, recordAnalytics, setConsent } from '../services/consent.js';
@@ -7,6 +6,8 @@ import { acceptPolicies } from '../services/policies.js';
 import { audit } from '../services/audit.js';
 import type { Deps } from '../services/deps.js';
 import { CONSENT_COOKIE } from '../shared/consent.js';
+import { AppError } from '../shared/errors.js';
+import { sendError } from './errors.js';
 import { toHeaders } from './headers.js';
 import { CLIENT_IP_HEADER } from './security.js';
 
@@ -22,11 +23,7 @@ export function consentRoutes(deps: Deps, auth: Auth) {
   const r = express.Router();
   r.use(express.json({ limit: '4kb' }));
   const who = async (req: Request) => ({ userId: (await getSessionUser(auth, toHeaders(req)))?.id ?? null, cookie: cookieOf(req), ip: req.get(CLIENT_IP_HEADER) ?? null });
-  const bad = (res: Response, err: unknown) => {
-    if (err instanceof ZodError) return void res.status(400).json({ error: { code: 'INVALID_INPUT', message: err.issues[0]?.message ?? 'Invalid consent.' } });
-    deps.log.error('consent route failed', { err });
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'Something went wrong on our side. Please try again.' } });
-  };
+  const bad = (res: Response, err: unknown) => sendError(res, err, { log: deps.log, what: 'consent route' });
   r.get('/consent', async (req, res) => {
     try {
       res.json(await currentConsent(deps, await who(req)));
@@ -46,7 +43,7 @@ export function consentRoutes(deps: Deps, auth: Auth) {
   r.post('/policies/accept', async (req, res) => {
     try {
       const { userId } = await who(req);
-      if (!userId) return void res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'Please sign in to continue.' } });
+      if (!userId) throw new AppError('UNAUTHORIZED');
       await acceptPolicies(deps.db, userId, 'clicked');
       await audit(deps.db, userId, 'policies.accepted', {});
       res.json({ ok: true });

@@ -4,22 +4,17 @@ import yazl from 'yazl';
 import { z } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
-import { createUpload, openAssetFile, openAssetFiles } from '../services/assets.js';
+import { authorizeUpload, createUpload, openAssetFile, openAssetFiles } from '../services/assets.js';
 import { openExport } from '../services/privacy.js';
 import type { Deps } from '../services/deps.js';
-import { AppError, ERROR_CODES } from '../shared/errors.js';
+import { AppError } from '../shared/errors.js';
+import { sendError } from './errors.js';
 import { toHeaders } from './headers.js';
 
 /** The largest upload accepted on the wire (the validation path has its own, equal cap). */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
-function sendError(deps: Deps, res: Response, err: unknown) {
-  const code = err instanceof AppError ? err.code : 'INTERNAL';
-  if (!(err instanceof AppError)) deps.log.error('file route failed', { err });
-  const message = err instanceof AppError ? err.userMessage : ERROR_CODES.INTERNAL.message;
-  if (!res.headersSent) res.status(ERROR_CODES[code].http).json({ error: { code, message } });
-  else res.destroy();
-}
+const fail = (deps: Deps, res: Response, err: unknown) => sendError(res, err, { log: deps.log, what: 'file route' });
 
 async function requireUser(auth: Auth, req: Request) {
   const user = await getSessionUser(auth, toHeaders(req));
@@ -48,7 +43,7 @@ export function fileRoute(deps: Deps, auth: Auth) {
       file.stream.on('error', () => res.destroy());
       file.stream.pipe(res);
     } catch (err) {
-      sendError(deps, res, err);
+      fail(deps, res, err);
     }
   };
 }
@@ -69,36 +64,52 @@ export function archiveRoute(deps: Deps, auth: Auth) {
       for (const f of files) zip.addReadStream(await f.open(), f.name, { compress: false });
       zip.end();
     } catch (err) {
-      sendError(deps, res, err);
+      fail(deps, res, err);
     }
   };
 }
 
 /**
  * POST /uploads — a reference image as the raw request body (the browser sends the File).
- * Optional query: workspaceId, name. Validated by the one upload path; answers the asset.
+ * Optional query: workspaceId, name. The session and the editor role are checked before a byte of
+ * the body is read (an anonymous 20 MB post is refused at once, and the connection closed); then
+ * the body is read up to the cap and validated by the one upload path; answers the asset.
  */
 export function uploadRoute(deps: Deps, auth: Auth) {
   const Query = z.object({ workspaceId: z.uuid().optional(), name: z.string().max(200).optional() });
   const raw = express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES });
+  const refuse = (res: Response, err: unknown) => {
+    // The unread body is not drained: the connection closes after the answer.
+    res.setHeader('Connection', 'close');
+    fail(deps, res, err);
+  };
   return [
+    async (req: Request, res: Response, next: (err?: unknown) => void) => {
+      try {
+        const actor = await requireUser(auth, req);
+        const query = Query.safeParse(req.query);
+        if (!query.success) throw new AppError('INVALID_INPUT');
+        res.locals.upload = { actor, workspaceId: await authorizeUpload(deps, actor, query.data.workspaceId), fileName: query.data.name };
+        next();
+      } catch (err) {
+        refuse(res, err);
+      }
+    },
     (req: Request, res: Response, next: (err?: unknown) => void) =>
       raw(req, res, (err?: unknown) => {
         if (err && (err as { type?: string }).type === 'entity.too.large') {
-          return sendError(deps, res, new AppError('PAYLOAD_TOO_LARGE', { userMessage: `That file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.` }));
+          return refuse(res, new AppError('PAYLOAD_TOO_LARGE', { userMessage: `That file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.` }));
         }
         next(err);
       }),
     async (req: Request, res: Response) => {
       try {
-        const actor = await requireUser(auth, req);
-        const query = Query.safeParse(req.query);
-        if (!query.success) throw new AppError('INVALID_INPUT');
+        const { actor, workspaceId, fileName } = res.locals.upload as { actor: { userId: string }; workspaceId: string; fileName?: string };
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const asset = await createUpload(deps, actor, { workspaceId: query.data.workspaceId, data: body, fileName: query.data.name });
+        const asset = await createUpload(deps, actor, { workspaceId, data: body, fileName });
         res.status(asset.duplicate ? 200 : 201).json({ asset });
       } catch (err) {
-        sendError(deps, res, err);
+        fail(deps, res, err);
       }
     },
   ];
@@ -119,7 +130,7 @@ export function exportDownloadRoute(deps: Deps, auth: Auth) {
       file.stream.on('error', () => res.destroy());
       file.stream.pipe(res);
     } catch (err) {
-      sendError(deps, res, err);
+      fail(deps, res, err);
     }
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ERROR_CODES } from '../shared/errors.js';
+import { AppError } from '../shared/errors.js';
+import { sendError } from './errors.js';
 
 export function isTrustedOrigin(origin: string | null | undefined, trusted: string[]): boolean {
   if (!origin) return false;
@@ -8,20 +9,24 @@ export function isTrustedOrigin(origin: string | null | undefined, trusted: stri
 }
 
 /**
- * CSRF defence for our own endpoints (better-auth guards only /api/auth/*): a state-changing
- * request from a browser must come from a trusted Origin. Requests with no Origin are accepted
- * only when the browser says they are same-origin (Sec-Fetch-Site) or when it is not a browser.
+ * CSRF defence for every state-changing request (Remix actions, tRPC, uploads, consent, better-auth),
+ * mounted once in front of all of them: a non-GET/HEAD/OPTIONS request from a browser must come
+ * from a trusted Origin. With no Origin header it is accepted only when the browser says it is
+ * same-origin or user-initiated (Sec-Fetch-Site), or when neither header is there (not a browser:
+ * scripts, the test harness, server-to-server calls, which carry no ambient cookies to abuse).
+ * `exempt` lists exact paths authenticated otherwise (the Stripe webhook, by its signature).
+ * Refusals answer FOREIGN_ORIGIN (403): JSON for API callers, a short page for a form post.
  */
-export function requireTrustedOrigin(trusted: string[]) {
+export function requireTrustedOrigin(trusted: string[], opts: { exempt?: string[] } = {}) {
+  const exempt = new Set(opts.exempt ?? []);
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    if (exempt.has(req.path)) return next();
     const origin = req.get('origin');
     const site = req.get('sec-fetch-site');
     const ok = origin ? isTrustedOrigin(origin, trusted) : site === undefined || site === 'same-origin' || site === 'none';
     if (ok) return next();
-    res.status(403).json({
-      error: { code: 'FOREIGN_ORIGIN', message: ERROR_CODES.FOREIGN_ORIGIN.message },
-    });
+    sendError(res, new AppError('FOREIGN_ORIGIN'));
   };
 }
 

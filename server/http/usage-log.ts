@@ -25,7 +25,7 @@ export function usageLog(deps: Pick<Deps, 'db' | 'log'>) {
         method: req.method,
         route: routeName(req),
         status: res.statusCode,
-        errorCode: res.statusCode >= 400 ? (STATUS_CODES[res.statusCode] ?? (res.statusCode >= 500 ? 'INTERNAL' : null)) : null,
+        errorCode: res.statusCode >= 400 ? ((res.locals.errorCode as string | undefined) ?? STATUS_CODES[res.statusCode] ?? (res.statusCode >= 500 ? 'INTERNAL' : null)) : null,
         userAgent: req.get('user-agent'),
         ip: req.get(CLIENT_IP_HEADER),
       }).catch((err) => deps.log.warn('usage log write failed', { err }));

@@ -193,8 +193,13 @@ export async function deleteAsset(deps: Deps, actor: Actor, id: string): Promise
  * Stores a reference image through the one validated upload path (type from magic bytes, size and
  * pixel caps, metadata stripped). The same file uploaded twice to a workspace is stored once.
  */
+/** The workspace an upload goes to, if the actor may upload there (editor or above); checked before the body is read. */
+export function authorizeUpload(deps: Pick<Deps, 'db'>, actor: Actor, workspaceId: string | undefined): Promise<string> {
+  return resolveWorkspace(deps.db, actor, workspaceId, 'editor');
+}
+
 export async function createUpload(deps: Deps, actor: Actor, opts: { workspaceId?: string; data: Buffer; fileName?: string }): Promise<AssetView & { duplicate: boolean }> {
-  const workspaceId = await resolveWorkspace(deps.db, actor, opts.workspaceId, 'editor');
+  const workspaceId = await authorizeUpload(deps, actor, opts.workspaceId);
   const image = await validateImageUpload(opts.data);
   const existing = await baseQuery(deps)
     .where('asset.workspace_id', '=', workspaceId)

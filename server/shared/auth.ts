@@ -14,8 +14,5 @@ export const SignInInput = z.object({
   password: z.string().min(1, 'Enter your password.').max(128),
 });
 
-/** Only same-site paths may be used as a post-sign-in destination. */
-export function safeNext(next: string | null | undefined, fallback = '/studio'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  return next;
-}
+/** Where a person lands after signing in when no (acceptable) destination was given. */
+export const AFTER_SIGN_IN = '/studio';

@@ -25,4 +25,10 @@ describe('config', () => {
     expect(c.baseUrl).toBe('https://app.example.com');
     expect(c.trustedOrigins).toEqual(['https://app.example.com', 'https://a.example.com', 'https://b.example.com']);
   });
+
+  it('refuses MEDIA_FETCH_ALLOW_HOSTS in production (it lets result downloads reach private hosts)', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', MEDIA_FETCH_ALLOW_HOSTS: '127.0.0.1:9000' })).toThrow(/MEDIA_FETCH_ALLOW_HOSTS: .*not allowed in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', MEDIA_FETCH_ALLOW_HOSTS: ' ' })).not.toThrow();
+    expect(loadConfig({ NODE_ENV: 'test', MEDIA_FETCH_ALLOW_HOSTS: '127.0.0.1:9000' }).providers.mediaAllowHosts).toEqual(['127.0.0.1:9000']);
+  });
 });

@@ -158,6 +158,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.MEDIA_FETCH_ALLOW_HOSTS.length > 0) {
+    throw new ConfigError('Invalid configuration:\n  MEDIA_FETCH_ALLOW_HOSTS: not allowed in production (it lets result downloads reach private addresses; it is for local fakes in tests)');
+  }
   const port = overrides.port ?? e.PORT;
   const baseUrl = (overrides.baseUrl ?? e.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   const cfg: Config = {

@@ -2,13 +2,15 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import sharp from 'sharp';
 import { canceled, ProviderError } from './types.js';
 
 /**
  * Fetches a provider's result URL with an SSRF guard: only http(s); the host's addresses are
- * resolved and refused when any is loopback, private, link-local (cloud metadata), CGNAT,
- * multicast or otherwise special; the connection goes to the address that was checked (no DNS
+ * resolved and refused when any is not globally routable unicast (ipaddr.js ranges: loopback,
+ * private, link-local cloud metadata, CGNAT, IPv4-mapped IPv6 judged by its IPv4 address, 6to4,
+ * Teredo, multicast, reserved...); the connection goes to the address that was checked (no DNS
  * rebinding); every redirect hop is checked again; the body is capped and the whole fetch timed.
  * `allowHosts` ("host:port") lets configured local fakes through in tests.
  */
@@ -18,55 +20,47 @@ export interface FetchMediaOptions {
   maxRedirects?: number;
   allowHosts?: string[];
   signal?: AbortSignal;
+  /** Resolves a host name to all its addresses (node's dns.lookup by default; tests answer what they like). */
+  lookup?: LookupAll;
 }
+
+export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemLookup: LookupAll = (host) => dns.lookup(host, { all: true, verbatim: true });
 
 export interface FetchedMedia {
   data: Buffer;
   contentType: string;
 }
 
-const V4_BLOCKED: [string, number][] = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
+/**
+ * Ranges ipaddr.js files under 'unicast' that must not be fetched either: the deprecated
+ * IPv4-compatible ::a.b.c.d (the rest of ::/8 is reserved too).
+ */
+const EXTRA_BLOCKED: [ipaddr.IPv6, number][] = [ipaddr.IPv6.parseCIDR('::/8')];
 
-const v4ToInt = (ip: string) => ip.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-
+/**
+ * True unless `ip` is a globally routable unicast address. IPv4-mapped IPv6 (`::ffff:7f00:1`,
+ * however spelled) is judged as the IPv4 address it carries; every range ipaddr.js names
+ * (loopback, private, linkLocal, carrierGradeNat, uniqueLocal, 6to4, teredo, rfc6052, reserved,
+ * ...) is refused, as is anything that does not parse.
+ */
 export function isBlockedAddress(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const n = v4ToInt(ip);
-    return V4_BLOCKED.some(([base, bits]) => (n >>> (32 - bits)) === (v4ToInt(base) >>> (32 - bits)));
+  if (!ipaddr.isValid(ip)) return true;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.process(ip);
+  } catch {
+    return true;
   }
-  if (net.isIPv6(ip)) {
-    const lower = ip.toLowerCase();
-    const mapped = lower.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped) return isBlockedAddress(mapped[1]!);
-    if (lower === '::' || lower === '::1') return true;
-    const first = parseInt(lower.split(':')[0] || '0', 16);
-    if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
-    if ((first & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
-    if ((first & 0xff00) === 0xff00) return true; // multicast
-    if (lower.startsWith('64:ff9b:') || lower.startsWith('2001:db8:')) return true;
-    return false;
-  }
-  return true;
+  if (addr.range() !== 'unicast') return true;
+  if (addr instanceof ipaddr.IPv6 && EXTRA_BLOCKED.some((r) => addr.match(r))) return true;
+  return false;
 }
 
 const refused = (why: string) => new ProviderError('BAD_RESPONSE', `The result URL was refused: ${why}.`);
 
-async function resolveChecked(u: URL, allow: Set<string>): Promise<{ address: string; family: number }> {
+async function resolveChecked(u: URL, allow: Set<string>, lookup: LookupAll): Promise<{ address: string; family: number }> {
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const allowed = allow.has(`${host}:${port}`);
@@ -76,7 +70,7 @@ async function resolveChecked(u: URL, allow: Set<string>): Promise<{ address: st
   }
   let addrs: { address: string; family: number }[];
   try {
-    addrs = await dns.lookup(host, { all: true, verbatim: true });
+    addrs = await lookup(host);
   } catch {
     throw new ProviderError('PROVIDER_UNAVAILABLE', `The result host ${host} could not be resolved.`, true);
   }
@@ -85,7 +79,7 @@ async function resolveChecked(u: URL, allow: Set<string>): Promise<{ address: st
   return addrs[0]!;
 }
 
-function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal'>>, signal: AbortSignal) {
+function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal' | 'lookup'>>, signal: AbortSignal) {
   return new Promise<{ status: number; location?: string; contentType: string; data?: Buffer }>((resolve, reject) => {
     const mod = u.protocol === 'https:' ? https : http;
     const req = mod.request(
@@ -149,7 +143,7 @@ export async function fetchMedia(url: string, options: FetchMediaOptions = {}): 
       }
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refused(`${u.protocol} is not allowed`);
       if (u.username || u.password) throw refused('credentials in URLs are not allowed');
-      const pinned = await resolveChecked(u, allow);
+      const pinned = await resolveChecked(u, allow, options.lookup ?? systemLookup);
       const res = await getOnce(u, pinned, opts, signal);
       if (res.location !== undefined) {
         current = new URL(res.location, u).toString();

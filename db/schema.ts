@@ -172,7 +172,8 @@ export interface DataExportTable {
 export interface DeletionRequestTable {
   id: Generated<string>;
   user_id: string;
-  status: Generated<'pending' | 'canceled' | 'completed'>;
+  /** failed: every attempt of the job failed; kept (finished_at null) until an operator finishes it. */
+  status: Generated<'pending' | 'canceled' | 'completed' | 'failed'>;
   requested_at: Generated<Date>;
   scheduled_for: Date;
   finished_at: Date | null;

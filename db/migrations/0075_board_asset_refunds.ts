@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
  *   deleting one can say which boards use it, without decoding every board document.
  * - credit_purchase.refunded_cents: the highest cumulative refund applied to a purchase, so each
  *   partial refund takes back the credits for what it newly refunds, exactly once.
+ * - deletion_request.status 'failed': a deletion whose job used up its retries (its dead letter).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -21,4 +22,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('credit_purchase')
     .addColumn('refunded_cents', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
+  await sql`alter table deletion_request drop constraint if exists deletion_request_status_check`.execute(db);
+  await sql`alter table deletion_request add constraint deletion_request_status_check check (status in ('pending', 'canceled', 'completed', 'failed'))`.execute(db);
 }

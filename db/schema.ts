@@ -172,7 +172,8 @@ export interface DataExportTable {
 export interface DeletionRequestTable {
   id: Generated<string>;
   user_id: string;
-  status: Generated<'pending' | 'canceled' | 'completed'>;
+  /** failed: every attempt of the job failed; kept (finished_at null) until an operator finishes it. */
+  status: Generated<'pending' | 'canceled' | 'completed' | 'failed'>;
   requested_at: Generated<Date>;
   scheduled_for: Date;
   finished_at: Date | null;
@@ -280,6 +281,8 @@ export interface CreditPurchaseTable {
   checkout_session_id: string;
   credits: number;
   amount_cents: number;
+  /** The highest cumulative refund (Stripe's amount_refunded) already applied. */
+  refunded_cents: Generated<number>;
   created_at: Generated<Date>;
 }
 
@@ -317,6 +320,12 @@ export interface BoardLiveTable {
   board_id: string;
   origin: string;
   expires_at: Date;
+}
+/** Which boards show which assets (maintained from board updates; recomputed on compaction). */
+export interface BoardAssetTable {
+  board_id: string;
+  asset_id: string;
+  added_at: Generated<Date>;
 }
 export interface BoardSnapshotTable {
   board_id: string;
@@ -369,6 +378,7 @@ export interface DB {
   board_update: BoardUpdateTable;
   board_snapshot: BoardSnapshotTable;
   board_live: BoardLiveTable;
+  board_asset: BoardAssetTable;
   notification: NotificationTable;
 }
 

@@ -11,5 +11,10 @@ export const backupQueue: QueueDefinition<Record<string, unknown>> = {
   handle: async (deps) => {
     await createBackup(deps);
   },
+  // A backup is recorded only once its file is complete, so a failed one leaves no row claiming a
+  // backup exists: the operator is told, and tomorrow's run tries again.
+  handleDead: async (deps) => {
+    deps.log.error('backup failed after its retries: there is no new backup today', {});
+  },
   schedule: { cron: '41 2 * * *' },
 };

@@ -19,8 +19,8 @@ export interface QueueDefinition<T> {
   options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
   parse(data: unknown): T;
   handle(deps: Deps, data: T, job: JobInfo): Promise<void>;
-  /** Runs for jobs that exhausted their retries (optional). */
-  handleDead?(deps: Deps, data: T): Promise<void>;
+  /** Runs for jobs that exhausted their retries: leaves their row in an honest final state (and tells whoever waits). */
+  handleDead(deps: Deps, data: T): Promise<void>;
   /** Run on a schedule (pg-boss cron, UTC); one run per tick across all processes. */
   schedule?: { cron: string };
   /** Concurrency groups (e.g. per provider) and their limits per worker process. */
@@ -36,11 +36,14 @@ export function createBoss(connectionString: string, log: Logger): PgBoss {
   return boss;
 }
 
+/** Per queue name, retry options that replace a queue's own (tests use quick retries). */
+export type QueueOptionOverrides = Record<string, Partial<QueueDefinition<unknown>['options']>>;
+
 /** Creates every queue (and its dead-letter queue). Safe to run on every start. */
-export async function createQueues(boss: PgBoss): Promise<void> {
+export async function createQueues(boss: PgBoss, overrides: QueueOptionOverrides = {}): Promise<void> {
   for (const q of queues) {
     await boss.createQueue(q.deadLetter, { notify: true });
-    await boss.createQueue(q.name, { ...q.options, deadLetter: q.deadLetter, notify: true });
+    await boss.createQueue(q.name, { ...q.options, ...overrides[q.name], deadLetter: q.deadLetter, notify: true });
     if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {});
   }
 }
@@ -86,11 +89,8 @@ export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency
         await q.handle(deps, q.parse(job.data), { signal: job.signal, retryCount: job.retryCount });
       },
     );
-    if (q.handleDead) {
-      const onDead = q.handleDead;
-      await boss.work(q.deadLetter, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
-        if (job) await onDead(deps, q.parse(job.data));
-      });
-    }
+    await boss.work(q.deadLetter, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+      if (job) await q.handleDead(deps, q.parse(job.data));
+    });
   }
 }

@@ -13,5 +13,10 @@ export const retentionQueue: QueueDefinition<z.infer<typeof Payload>> = {
   handle: async (deps) => {
     await runRetention(deps);
   },
+  // Nothing is half-done (each task removes files, then rows, and the next run finishes what a failed
+  // one left): the operator is told, and tomorrow's run tries again.
+  handleDead: async (deps) => {
+    deps.log.error('retention failed after its retries; the next scheduled run tries again', {});
+  },
   schedule: { cron: '17 3 * * *' },
 };

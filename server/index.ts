@@ -12,7 +12,7 @@ import type { PgBoss } from 'pg-boss';
 import { createDb, createPool, type Database } from '../db/index.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
-import { createBoss, createQueues, jobSender, startWorkers } from '../jobs/boss.js';
+import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, uploadRoute } from './http/files.js';
@@ -41,6 +41,8 @@ export interface StartOptions {
   /** Extra model providers (tests register fakes of outside services here). */
   providers?: ModelProvider[];
   log?: Logger;
+  /** Retry options per queue name that replace the queues' own (tests make failures reach the dead letter fast). */
+  queueOptions?: QueueOptionOverrides;
 }
 
 export interface Running {
@@ -149,7 +151,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       bossRunning = false;
       await boss.stop({ graceful: true, timeout: 20_000 });
     });
-    await createQueues(boss);
+    await createQueues(boss, opts.queueOptions);
 
     const deps: Deps = {
       config,

@@ -64,6 +64,12 @@ export default function PrivacySettings() {
     }),
   );
   useSocketEvent('export:ready', useCallback(() => revalidator.revalidate(), [revalidator]));
+  useSocketEvent(
+    'notification:new',
+    useCallback((n: { kind: string }) => {
+      if (n.kind === 'export_failed') revalidator.revalidate();
+    }, [revalidator]),
+  );
   const onDelete = (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -91,6 +97,7 @@ export default function PrivacySettings() {
               <li key={x.id}>
                 <div>
                   <strong>{STATUS[x.status]}</strong>
+                  {x.status === 'failed' ? <div className="small">We could not prepare this export. Try again; if it fails again, send us a request below.</div> : null}
                   <div className="muted small">
                     Asked {new Date(x.createdAt).toLocaleString('en')}
                     {x.sizeBytes ? ` · ${formatBytes(x.sizeBytes)}` : ''}
@@ -101,6 +108,11 @@ export default function PrivacySettings() {
                   <a className="button ghost small" href={x.url} download>
                     Download
                   </a>
+                ) : null}
+                {x.status === 'failed' && x.id === exports[0]?.id ? (
+                  <button type="button" className="button ghost small" onClick={() => requestExport.mutate()} disabled={requestExport.isPending}>
+                    Try again
+                  </button>
                 ) : null}
               </li>
             ))}

@@ -131,6 +131,57 @@ describe('checkout and webhooks', () => {
     await stripe.deliver(stripe.event('charge.refunded', refund));
     expect(await balanceOf(server.deps.db, ws)).toBe(0);
   });
+
+  it('claws back each partial refund of the same charge in proportion to what it newly refunds, once per refund', async () => {
+    const user = await signUp(server);
+    const api = trpcClient(server, user);
+    const ws = (await api.me.get.query())!.workspaces[0]!.id;
+    const { url } = await api.billing.checkout.mutate({ itemId: 'pack-100' });
+    await fetch(url, { method: 'POST', redirect: 'manual' });
+    expect(await balanceOf(server.deps.db, ws)).toBe(200);
+    const purchase = await server.deps.db.selectFrom('credit_purchase').selectAll().where('workspace_id', '=', ws).executeTakeFirstOrThrow();
+    const customer = (await server.deps.db.selectFrom('billing_customer').select('stripe_customer_id').where('workspace_id', '=', ws).executeTakeFirstOrThrow()).stripe_customer_id;
+    const charge = { id: `ch_partial_${ws.slice(0, 8)}`, object: 'charge', customer, payment_intent: purchase.payment_intent_id };
+    // Half of the 500 cents refunded: half of the pack's 100 credits go.
+    const first = stripe.event('charge.refunded', { ...charge, amount_refunded: 250 });
+    expect((await stripe.deliver(first)).body).toMatchObject({ outcome: 'refund-clawed' });
+    expect(await balanceOf(server.deps.db, ws)).toBe(150);
+    // The same event again, and a new event carrying the same cumulative amount: nothing more.
+    expect((await stripe.deliver(first)).body).toMatchObject({ duplicate: true });
+    await stripe.deliver(stripe.event('charge.refunded', { ...charge, amount_refunded: 250 }));
+    expect(await balanceOf(server.deps.db, ws)).toBe(150);
+    // A second partial refund (cumulative 400 of 500): the newly refunded 150 cents take 30 credits.
+    const second = stripe.event('charge.refunded', { ...charge, amount_refunded: 400 });
+    expect((await stripe.deliver(second)).body).toMatchObject({ outcome: 'refund-clawed' });
+    expect(await balanceOf(server.deps.db, ws)).toBe(120);
+    // An older event (cumulative 250) delivered late takes nothing; the rest (500) takes the last 20.
+    await stripe.deliver(stripe.event('charge.refunded', { ...charge, amount_refunded: 250 }));
+    expect(await balanceOf(server.deps.db, ws)).toBe(120);
+    await stripe.deliver(stripe.event('charge.refunded', { ...charge, amount_refunded: 500 }));
+    expect(await balanceOf(server.deps.db, ws)).toBe(100);
+    const refunds = await server.deps.db.selectFrom('credit_ledger').select('delta').where('workspace_id', '=', ws).where('reason', '=', 'refund').execute();
+    expect(refunds.map((r) => r.delta).sort()).toEqual([-20, -30, -50]);
+  });
+
+  it('keeps a paid invoice paid when a failure of an earlier attempt arrives late', async () => {
+    const user = await signUp(server);
+    const api = trpcClient(server, user);
+    const { customer } = await customerFor(user);
+    const invoice = { id: `in_late${customer.slice(4)}`, object: 'invoice', customer, amount_paid: 1500, amount_due: 1500, currency: 'usd', hosted_invoice_url: 'https://invoice.example/late', lines: { data: [{ price: { id: 'price_creator' } }] } };
+    const t = Math.floor(Date.now() / 1000);
+    // The retry that succeeded (newer) is delivered before the failure of the first attempt (older).
+    await stripe.deliver(stripe.event('invoice.paid', invoice, t + 60));
+    const late = await stripe.deliver(stripe.event('invoice.payment_failed', { ...invoice, amount_paid: 0 }, t));
+    expect(late.status).toBe(200);
+    expect((await api.billing.status.query({})).invoices.find((i) => i.id === invoice.id)).toMatchObject({ status: 'paid', amountCents: 1500 });
+    // A failure that is genuinely newer than what we hold (before any payment) is still recorded.
+    const next = { ...invoice, id: `in_next${customer.slice(4)}`, amount_paid: 0 };
+    await stripe.deliver(stripe.event('invoice.payment_failed', next, t));
+    await stripe.deliver(stripe.event('invoice.payment_failed', next, t + 5));
+    expect((await api.billing.status.query({})).invoices.find((i) => i.id === next.id)).toMatchObject({ status: 'payment_failed' });
+    await stripe.deliver(stripe.event('invoice.paid', { ...next, amount_paid: 1500 }, t + 10));
+    expect((await api.billing.status.query({})).invoices.find((i) => i.id === next.id)).toMatchObject({ status: 'paid', amountCents: 1500 });
+  });
 });
 
 describe('who may do what', () => {

@@ -171,10 +171,19 @@ async function applyEvent(deps: Deps, stripe: Stripe, trx: Transaction<DB>, even
       const inv = event.data.object;
       const ws = await workspaceForCustomer(trx, idOf(inv.customer));
       if (!ws) return { outcome: 'unknown-customer', workspaceId: null };
+      const paid = event.type === 'invoice.paid';
+      // What the invoice is for: a failed attempt has paid nothing, so its amount is what is due.
+      const amount = paid ? (inv.amount_paid ?? inv.amount_due ?? 0) : (inv.amount_due ?? inv.amount_paid ?? 0);
+      // Paid is final for a Stripe invoice: a failure delivered after it belongs to an earlier attempt
+      // (events arrive in any order), so it never overwrites `paid`.
       await trx
         .insertInto('invoice')
-        .values({ id: inv.id!, workspace_id: ws, status: event.type === 'invoice.paid' ? 'paid' : 'payment_failed', amount_cents: inv.amount_paid ?? inv.amount_due ?? 0, currency: inv.currency, hosted_invoice_url: inv.hosted_invoice_url ?? null })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ status: event.type === 'invoice.paid' ? 'paid' : 'payment_failed', hosted_invoice_url: inv.hosted_invoice_url ?? null }))
+        .values({ id: inv.id!, workspace_id: ws, status: paid ? 'paid' : 'payment_failed', amount_cents: amount, currency: inv.currency, hosted_invoice_url: inv.hosted_invoice_url ?? null })
+        .onConflict((oc) =>
+          paid
+            ? oc.column('id').doUpdateSet({ status: 'paid', amount_cents: amount, hosted_invoice_url: inv.hosted_invoice_url ?? null })
+            : oc.column('id').doUpdateSet({ status: 'payment_failed', hosted_invoice_url: inv.hosted_invoice_url ?? null }).where('invoice.status', '<>', 'paid'),
+        )
         .execute();
       if (event.type === 'invoice.payment_failed') return { outcome: 'payment-failed', workspaceId: ws };
       const priceId = (inv.lines?.data?.[0] as unknown as { pricing?: { price_details?: { price?: string } }; price?: { id?: string } })?.pricing?.price_details?.price ?? (inv.lines?.data?.[0] as unknown as { price?: { id?: string } })?.price?.id;
@@ -207,10 +216,18 @@ async function applyEvent(deps: Deps, stripe: Stripe, trx: Transaction<DB>, even
       const purchase = await trx.selectFrom('credit_purchase').selectAll().where('payment_intent_id', '=', idOf(charge.payment_intent) ?? '').executeTakeFirst();
       if (!purchase || purchase.amount_cents <= 0) return { outcome: 'refund-without-purchase', workspaceId: ws };
       await lockLedger(trx, ws);
-      const due = Math.floor((purchase.credits * Math.min(charge.amount_refunded, purchase.amount_cents)) / purchase.amount_cents);
+      // amount_refunded is cumulative: each event takes back the credits for what it newly refunds,
+      // measured against the highest cumulative amount already applied (kept on the purchase, locked
+      // here). A redelivered or older event refunds nothing new; the ledger key names the cumulative amount.
+      const locked = await trx.selectFrom('credit_purchase').select('refunded_cents').where('payment_intent_id', '=', purchase.payment_intent_id).forUpdate().executeTakeFirstOrThrow();
+      const refunded = Math.min(charge.amount_refunded, purchase.amount_cents);
+      if (refunded <= locked.refunded_cents) return { outcome: 'refund-already-applied', workspaceId: ws };
+      const creditsFor = (cents: number) => Math.floor((purchase.credits * cents) / purchase.amount_cents);
+      const due = creditsFor(refunded) - creditsFor(locked.refunded_cents);
+      await trx.updateTable('credit_purchase').set({ refunded_cents: refunded }).where('payment_intent_id', '=', purchase.payment_intent_id).execute();
       // Take back what is refunded, but never more than is left: credits already spent stay spent.
       const claw = Math.min(due, Math.max(0, await balanceOf(trx, ws)));
-      if (claw > 0) await recordCredit(trx, { workspaceId: ws, delta: -claw, reason: 'refund', ref: charge.id });
+      if (claw > 0) await recordCredit(trx, { workspaceId: ws, delta: -claw, reason: 'refund', ref: `${charge.id}:${refunded}` });
       return { outcome: claw < due ? `refund-partially-clawed-${claw}-of-${due}` : 'refund-clawed', workspaceId: ws };
     }
     default:

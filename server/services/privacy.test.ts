@@ -1,13 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { pseudonym, runDeletion } from './privacy.js';
-import { purgeExpiredExports } from './retention.js';
+import { purgeExpiredExports, purgeFinishedDeletionRequests } from './retention.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer(inject('pgAdminUrl'));
+  // Exports give up after one quick retry here, so a failing export reaches its dead letter in seconds.
+  server = await startTestServer(inject('pgAdminUrl'), { start: { queueOptions: { export: { retryLimit: 1, retryDelay: 1, retryBackoff: false } } } });
 });
 afterAll(async () => {
   await server?.stop();
@@ -81,6 +84,62 @@ describe('data export', () => {
     expect((await purgeExpiredExports(server.deps)).removed).toBeGreaterThanOrEqual(1);
     expect(await server.deps.storage.stat(key)).toBeNull();
     socket.close();
+  });
+});
+
+describe('a failed export', () => {
+  it('is marked failed once its retries are used up, the person is told, and a new export is accepted and succeeds', async () => {
+    const { user, api } = await userWithData('Erin');
+    const socket = await connectSocket(server, user);
+    // A poison file where the export's folder must go: every attempt to write the ZIP fails.
+    const poison = path.join(server.config.storageDir, 'exports', user.id);
+    fs.mkdirSync(path.dirname(poison), { recursive: true });
+    fs.writeFileSync(poison, 'not a folder');
+    const { id } = await api.privacy.requestExport.mutate();
+    const row = await eventually(async () => {
+      const r = await server.deps.db.selectFrom('data_export').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return r.status === 'failed' ? r : null;
+    }, 30_000, 200);
+    expect(row.storage_key).toBeNull();
+    // Told in the page and in the notification centre.
+    const told = await waitForEvent(socket, 'notification:new', (n) => n.kind === 'export_failed');
+    expect(told).toMatchObject({ title: 'Your data export failed', link: '/settings/privacy' });
+    expect((await api.notification.list.query({})).items.map((n) => n.kind)).toContain('export_failed');
+    expect((await api.privacy.exports.query()).find((x) => x.id === id)).toMatchObject({ status: 'failed', url: null });
+    // Once the cause is gone, asking again is accepted and the new export is ready.
+    fs.rmSync(poison);
+    const again = await api.privacy.requestExport.mutate();
+    expect(again.id).not.toBe(id);
+    const ready = await waitForEvent(socket, 'export:ready', (e) => e.id === again.id, 20_000);
+    expect((await fetch(`${server.url}${ready.url}`, { headers: { cookie: user.cookie } })).status).toBe(200);
+    expect((await api.privacy.exports.query()).map((x) => [x.id, x.status])).toEqual([
+      [again.id, 'ready'],
+      [id, 'failed'],
+    ]);
+    socket.close();
+  }, 60_000);
+});
+
+describe('a failed deletion', () => {
+  it('is marked failed by its dead letter, kept for an operator (not purged), and the person is told by email', async () => {
+    const { user, api } = await userWithData('Frank');
+    const req = await api.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
+    // What pg-boss does once the deletion job used up its retries: the job lands on the dead-letter queue.
+    await server.boss.send('deletion.dead', { requestId: req.id });
+    const row = await eventually(async () => {
+      const r = await server.deps.db.selectFrom('deletion_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
+      return r.status === 'failed' ? r : null;
+    }, 20_000, 200);
+    expect(row).toMatchObject({ user_id: user.id, finished_at: null });
+    // The account is still there, and the record of the unfinished request survives retention.
+    expect(await server.deps.db.selectFrom('user').select('id').where('id', '=', user.id).executeTakeFirst()).toBeDefined();
+    await purgeFinishedDeletionRequests(server.deps, new Date(Date.now() + 400 * 86_400_000));
+    expect(await server.deps.db.selectFrom('deletion_request').select('status').where('id', '=', req.id).executeTakeFirst()).toEqual({ status: 'failed' });
+    const mail = await eventually(async () => (await server.deps.mailer.outbox(20)).find((m) => m.to === user.email && /not deleted yet/.test(m.subject)));
+    expect(mail).toBeDefined();
+    // Running the job now does nothing (the request is no longer pending).
+    await runDeletion(server.deps, req.id, new Date(Date.now() + 400 * 86_400_000));
+    expect(await server.deps.db.selectFrom('user').select('id').where('id', '=', user.id).executeTakeFirst()).toBeDefined();
   });
 });
 

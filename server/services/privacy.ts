@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { sql } from 'kysely';
 import yazl from 'yazl';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import { audit } from './audit.js';
+import { notify } from './notifications.js';
 import type { Actor, Deps } from './deps.js';
 
 export const EXPORT_QUEUE = 'export';
@@ -99,13 +100,23 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
   const out = new PassThrough();
   zip.outputStream.pipe(out);
   const key = `exports/${row.user_id}/${exportId}.zip`;
-  const writing = deps.storage.putStream(key, out);
+  const opened: Readable[] = [];
+  // A failed write ends the attempt (the job retries, then its dead letter marks the export failed):
+  // stop feeding the ZIP and close the files it had opened.
+  const writing = deps.storage.putStream(key, out).catch((err: unknown) => {
+    out.destroy();
+    for (const f of opened) f.destroy();
+    throw err;
+  });
+  writing.catch(() => undefined); // awaited below; handled here so a failure while files are still being opened is not "unhandled"
   zip.addBuffer(Buffer.from(JSON.stringify(data, null, 2)), 'data.json');
   zip.addBuffer(Buffer.from(README), 'README.txt');
   const files = await deps.db.selectFrom('asset').select(['id', 'storage_key']).where('user_id', '=', row.user_id).execute();
   for (const f of files) {
     try {
-      zip.addReadStream(await deps.storage.read(f.storage_key), `files/${f.id}.${f.storage_key.split('.').pop()}`, { compress: false });
+      const stream = await deps.storage.read(f.storage_key);
+      opened.push(stream);
+      zip.addReadStream(stream, `files/${f.id}.${f.storage_key.split('.').pop()}`, { compress: false });
     } catch {
       /* a file already removed by retention: the JSON still lists the record */
     }
@@ -136,6 +147,26 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
       }),
     );
   }
+}
+
+/**
+ * The export's dead letter: every attempt failed. The export is marked failed (so a new one may be
+ * asked for at once) and the person is told in the page and the notification centre. Idempotent.
+ */
+export async function failExport(deps: Deps, exportId: string) {
+  const row = await deps.db.updateTable('data_export').set({ status: 'failed' }).where('id', '=', exportId).where('status', '=', 'queued').returning(['id', 'user_id']).executeTakeFirst();
+  if (!row) return;
+  deps.log.error('data export failed after its retries', { exportId });
+  await audit(deps.db, row.user_id, 'export.failed', { exportId });
+  await notify(deps, {
+    userId: row.user_id,
+    workspaceId: null,
+    kind: 'export_failed',
+    title: 'Your data export failed',
+    body: 'We could not prepare the ZIP of your data. Try again from the privacy page; if it fails again, send us a request there.',
+    link: '/settings/privacy',
+    ref: exportId,
+  });
 }
 
 const README = `This archive holds the data Flux Klein keeps about your account.
@@ -180,6 +211,30 @@ export async function cancelDeletion(deps: Pick<Deps, 'db'>, userId: string): Pr
 
 export async function pendingDeletion(deps: Pick<Deps, 'db'>, userId: string) {
   return deps.db.selectFrom('deletion_request').select(['id', 'scheduled_for']).where('user_id', '=', userId).where('status', '=', 'pending').executeTakeFirst();
+}
+
+/**
+ * The deletion's dead letter: every attempt failed, so the account is still there. The request is
+ * marked failed (kept until an operator finishes it: retention only purges finished requests) and
+ * logged at error level; the person is told by email that it is not done yet. Idempotent.
+ */
+export async function failDeletion(deps: Deps, requestId: string) {
+  const row = await deps.db.updateTable('deletion_request').set({ status: 'failed' }).where('id', '=', requestId).where('status', '=', 'pending').returning(['id', 'user_id']).executeTakeFirst();
+  if (!row) return;
+  deps.log.error('account deletion failed after its retries; finish it by hand (docs/operations.md)', { requestId });
+  await audit(deps.db, row.user_id, 'deletion.failed', { requestId });
+  const user = await deps.db.selectFrom('user').select(['email']).where('id', '=', row.user_id).executeTakeFirst();
+  if (user) {
+    await deps.mailer.send(
+      composeMail({
+        to: user.email,
+        subject: 'Your Flux Klein account is not deleted yet',
+        heading: 'Deleting your account failed',
+        paragraphs: ['Something went wrong on our side while deleting your account and its data. Our team has been alerted and will finish it; you do not need to do anything.'],
+        reason: 'You got this message because you asked for your account to be deleted.',
+      }),
+    );
+  }
 }
 
 /** A stable pseudonym for records that are kept (billing, audit): not reversible without our data. */

@@ -70,7 +70,7 @@ export const rooms = {
 // ---- teams and boards (issue 5) ----
 export interface NotificationView {
   id: string;
-  kind: 'job_succeeded' | 'job_failed' | 'invitation_received' | 'invitation_accepted' | 'member_joined' | 'mentioned';
+  kind: 'job_succeeded' | 'job_failed' | 'invitation_received' | 'invitation_accepted' | 'member_joined' | 'mentioned' | 'export_failed';
   title: string;
   body: string | null;
   link: string | null;

@@ -61,6 +61,10 @@ function countingLogger(): Logger & { errors: string[] } {
       errors.push(m);
       inner.error(m, d);
     },
+    unredacted: (level, m, d) => {
+      if (level === 'error') errors.push(m);
+      inner.unredacted(level, m, d);
+    },
   };
 }
 

@@ -178,6 +178,11 @@ export interface DeletionRequestTable {
   scheduled_for: Date;
   finished_at: Date | null;
 }
+/** A completed account deletion, by pseudonym (server/services/privacy.ts: replayDeletions). */
+export interface DeletionLogTable {
+  subject: string;
+  deleted_at: Generated<Date>;
+}
 export interface AuditLogTable {
   id: Generated<string>;
   user_id: string | null;
@@ -361,6 +366,7 @@ export interface DB {
   credit_ledger: CreditLedgerTable;
   data_export: DataExportTable;
   deletion_request: DeletionRequestTable;
+  deletion_log: DeletionLogTable;
   audit_log: AuditLogTable;
   consent_record: ConsentRecordTable;
   analytics_event: AnalyticsEventTable;

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, createPool } from '../../db/index.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { connectSocket, createTestDatabase, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from '../testing/harness.js';
+import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from '../testing/harness.js';
 import { createBackup, restoreBackup } from './backup.js';
 import { purgeOldBackups } from './retention.js';
 
@@ -54,5 +56,93 @@ describe('backups', () => {
     await purgeOldBackups(server.deps, new Date(Date.now() + 15 * 86_400_000));
     expect(await server.deps.storage.stat(b.key)).toBeNull();
     expect(await server.deps.db.selectFrom('backup').select('id').where('storage_key', '=', b.key).execute()).toEqual([]);
+  });
+});
+
+describe('backup consistency', () => {
+  it('is one snapshot: a backup taken while writes go on restores to a consistent database', async () => {
+    const user = await signUp(server, 'Invariant');
+    const ws = (await server.deps.db.selectFrom('membership').select('workspace_id').where('user_id', '=', user.id).executeTakeFirstOrThrow()).workspace_id;
+    // The writer keeps an invariant across two tables: every generation has its ledger charge, in one transaction.
+    let writes = 0;
+    const write = () =>
+      server.deps.db.transaction().execute(async (trx) => {
+        const g = await trx
+          .insertInto('generation')
+          .values({ workspace_id: ws, user_id: user.id, kind: 'image', mode: 'text', prompt: 'invariant', params: JSON.stringify({ model: 'm', aspectRatio: '1:1', width: 8, height: 8, seed: 1 }), provider: 'local', credit_cost: 1 })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('credit_ledger').values({ workspace_id: ws, user_id: user.id, delta: -1, reason: 'invariant-test', ref: g.id }).execute();
+        writes++;
+      });
+    await write();
+    // Writes land between the backup's reads of each table (and a writer keeps going meanwhile).
+    let stop = false;
+    const background = (async () => {
+      while (!stop) await write();
+    })();
+    let backup: Awaited<ReturnType<typeof createBackup>>;
+    try {
+      backup = await createBackup(server.deps, new Date(), { afterTable: async () => void (await write()) });
+    } finally {
+      stop = true;
+      await background;
+    }
+    expect(writes).toBeGreaterThan(5);
+    const fresh = createDb(createPool(await createTestDatabase(inject('pgAdminUrl')), 2));
+    try {
+      await migrateToLatest(fresh);
+      await restoreBackup(fresh, await server.deps.storage.read(backup.key));
+      const broken = await sql<{ n: number }>`
+        select count(*)::int as n from generation g full join (select ref from credit_ledger where reason = 'invariant-test') l on l.ref = g.id::text
+        where (g.prompt = 'invariant' or g.id is null) and (l.ref is null or g.id is null)`.execute(fresh);
+      expect(broken.rows[0]!.n).toBe(0);
+      const kept = await sql<{ n: number }>`select count(*)::int as n from generation where prompt = 'invariant'`.execute(fresh);
+      expect(kept.rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+});
+
+describe('backup restore', () => {
+  it('streams the file: rows are loaded while the rest is still being read', async () => {
+    const fresh = createDb(createPool(await createTestDatabase(inject('pgAdminUrl')), 2));
+    try {
+      await migrateToLatest(fresh);
+      const gz = zlib.createGzip();
+      const line = (i: number) => `${JSON.stringify({ t: 'analytics_event', r: { id: randomUUID(), user_id: null, name: `streamed-${i}`, path: '/', created_at: new Date().toISOString() } })}\n`;
+      for (let i = 0; i < 2500; i++) gz.write(line(i));
+      gz.flush();
+      const restoring = restoreBackup(fresh, gz);
+      // While the file is not finished, the restore has already put rows in the database.
+      await eventually(async () => {
+        const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and query like 'insert into restore_row%'`.execute(fresh);
+        return r.rows[0]!.n > 0;
+      });
+      for (let i = 2500; i < 3000; i++) gz.write(line(i));
+      gz.end();
+      expect(await restoring).toEqual({ rows: 3000 });
+      expect((await sql<{ n: number }>`select count(*)::int as n from analytics_event where name like 'streamed-%'`.execute(fresh)).rows[0]!.n).toBe(3000);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+
+  it('continues serial ids after the restored ones', async () => {
+    const boardUser = await signUp(server, 'Serial');
+    const ws = (await server.deps.db.selectFrom('membership').select('workspace_id').where('user_id', '=', boardUser.id).executeTakeFirstOrThrow()).workspace_id;
+    const board = await server.deps.db.insertInto('board').values({ workspace_id: ws, name: 'b' }).returning('id').executeTakeFirstOrThrow();
+    await server.deps.db.insertInto('board_update').values({ board_id: board.id, update: Buffer.from([0, 0]), user_id: null }).execute();
+    const backup = await createBackup(server.deps);
+    const fresh = createDb(createPool(await createTestDatabase(inject('pgAdminUrl')), 2));
+    try {
+      await migrateToLatest(fresh);
+      await restoreBackup(fresh, await server.deps.storage.read(backup.key));
+      await fresh.insertInto('board_update').values({ board_id: board.id, update: Buffer.from([0, 0]), user_id: null }).execute();
+      expect((await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${board.id}`.execute(fresh)).rows[0]!.n).toBe(2);
+    } finally {
+      await fresh.destroy();
+    }
   });
 });

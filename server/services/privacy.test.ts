@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { pseudonym, runDeletion } from './privacy.js';
+import { pseudonym, requestDeletion, runDeletion } from './privacy.js';
 import { purgeExpiredExports, purgeFinishedDeletionRequests } from './retention.js';
 
 let server: TestServer;
@@ -209,5 +209,121 @@ describe('account deletion', () => {
     await runDeletion(server.deps, req.id, new Date(Date.now() + 31 * 86_400_000));
     const left = await server.deps.db.selectFrom('membership').select(['user_id', 'role']).where('workspace_id', '=', team.id).execute();
     expect(left).toEqual([{ user_id: member.id, role: 'owner' }]);
+  });
+});
+
+describe('account deletion of a rich user', () => {
+  it('leaves nothing of them in any column (bytea board documents decoded) nor in any stored file; team notes stay, anonymous', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    const Y = await import('yjs');
+    const { putItem, setFields, readItems } = await import('../shared/board.js');
+    const { createTeamWorkspace } = await import('./members.js');
+    const { acceptInvitation, inviteMember } = await import('./invitations.js');
+    const { notifyMentions } = await import('./notifications.js');
+    const { openBoard, signUpAs, verify, waitSaved, waitForDoc } = await import('./teams.test-helpers.js');
+    const tag = randomBytes(4).toString('hex');
+    const name = `Quillon${tag}`;
+    const deps = server.deps;
+
+    // The person: a generation in their personal workspace, 2FA, an export, a pending password reset.
+    const user = await signUpAs(server, `rich-${tag}@example.test`, name);
+    const api = trpcClient(server, user);
+    const socket = await connectSocket(server, user);
+    const gen = await api.generation.create.mutate({ prompt: `${name} private prompt ${tag}`, seed: 5 });
+    await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
+    const twoFa = await fetch(`${server.url}/api/auth/two-factor/enable`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.config.baseUrl, cookie: user.cookie }, body: JSON.stringify({ password: 'correct horse battery' }) });
+    expect(twoFa.status).toBe(200);
+    const { id: exportId } = await api.privacy.requestExport.mutate();
+    await waitForEvent(socket, 'export:ready', (e) => e.id === exportId, 20_000);
+    socket.close();
+    const reset = await fetch(`${server.url}/api/auth/request-password-reset`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.config.baseUrl }, body: JSON.stringify({ email: user.email, redirectTo: '/reset-password' }) });
+    expect(reset.status).toBe(200);
+
+    // A team owned by someone else: they were invited (and accepted), wrote a note on its board (edited
+    // once, so the old text is in the stored history), mentioned the owner; a second team invited them too.
+    const owner = await signUpAs(server, `owner-${tag}@example.test`, `Owner${tag}`);
+    await verify(deps.db, owner.id);
+    const team = await createTeamWorkspace(deps, { userId: owner.id }, `Team ${tag}`);
+    const inv = await inviteMember(deps, { userId: owner.id }, { workspaceId: team.id, email: user.email, role: 'editor' });
+    await verify(deps.db, user.id);
+    await acceptInvitation(deps, { userId: user.id }, { invitationId: inv.id });
+    const other = await createTeamWorkspace(deps, { userId: owner.id }, `Other ${tag}`);
+    await inviteMember(deps, { userId: owner.id }, { workspaceId: other.id, email: user.email, role: 'viewer' });
+    const board = await trpcClient(server, owner).board.create.mutate({ workspaceId: team.id, name: 'Shared' });
+    const ownerView = await openBoard(server, owner, board.id); // the board is open live in the server meanwhile
+    const mine = await openBoard(server, user, board.id);
+    mine.client.doc.transact(() => void putItem(mine.client.doc, { id: 'n1', type: 'note', x: 0, y: 0, w: 100, h: 100, z: 1, text: `draft ${tag} by ${name}`, createdBy: user.id }));
+    await waitSaved(mine.client);
+    mine.client.doc.transact(() => setFields(mine.client.doc, 'n1', { text: `team plan ${tag} @Owner${tag}` }));
+    await waitSaved(mine.client);
+    mine.close();
+    await notifyMentions(deps, { userId: user.id }, board.id, 'n1');
+    // Their personal board.
+    const personalWs = (await deps.db.selectFrom('workspace').innerJoin('membership', 'membership.workspace_id', 'workspace.id').select('workspace.id').where('membership.user_id', '=', user.id).where('workspace.kind', '=', 'personal').executeTakeFirstOrThrow()).id;
+    const personal = await api.board.create.mutate({ workspaceId: personalWs, name: 'Mine' });
+    const p = await openBoard(server, user, personal.id);
+    p.client.doc.transact(() => void putItem(p.client.doc, { id: 'p1', type: 'note', x: 0, y: 0, w: 100, h: 100, z: 1, text: `private note ${tag}`, createdBy: user.id }));
+    await waitSaved(p.client);
+    p.close();
+    // Output files of attempts killed between storage and commit: no asset row points at them.
+    const teamGen = await deps.db
+      .insertInto('generation')
+      .values({ workspace_id: team.id, user_id: user.id, kind: 'image', mode: 'text', prompt: `team prompt ${tag}`, params: JSON.stringify({ model: 'm', aspectRatio: '1:1', width: 8, height: 8, seed: 1 }), provider: 'local', status: 'failed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const orphanTeam = `ws/${team.id}/out/${teamGen.id}-deadbeef-0.png`;
+    const orphanPersonal = `ws/${personalWs}/out/${gen.id}-cafebabe-0.png`;
+    await deps.storage.put(orphanTeam, Buffer.from(`orphan of ${user.id}`));
+    await deps.storage.put(orphanPersonal, Buffer.from(`orphan of ${user.id}`));
+
+    const req = await requestDeletion(deps, { userId: user.id });
+    await runDeletion(deps, req.id, new Date(Date.now() + 31 * 86_400_000));
+
+    const needles = [user.id, user.email, name, `draft ${tag}`, `private note ${tag}`, `private prompt ${tag}`, `team prompt ${tag}`];
+    const found = (text: string) => needles.filter((n) => text.toLowerCase().includes(n.toLowerCase()));
+    // Every text, jsonb and bytea column of every table; board documents decoded to JSON.
+    const cols = await sql<{ table_name: string; column_name: string; data_type: string }>`
+      select c.table_name, c.column_name, c.data_type from information_schema.columns c join information_schema.tables t on t.table_name = c.table_name and t.table_schema = c.table_schema
+      where c.table_schema = 'public' and t.table_type = 'BASE TABLE' and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'bytea', 'ARRAY')`.execute(deps.db);
+    const hits: string[] = [];
+    for (const c of cols.rows) {
+      const rows = await sql<{ v: unknown }>`select ${sql.ref(c.column_name)} as v from ${sql.table(c.table_name)}`.execute(deps.db);
+      for (const { v } of rows.rows) {
+        if (v === null) continue;
+        let text = v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : typeof v === 'string' ? v : JSON.stringify(v);
+        if (v instanceof Uint8Array && c.table_name.startsWith('board_')) {
+          const doc = new Y.Doc();
+          Y.applyUpdate(doc, v);
+          text += JSON.stringify(doc.toJSON());
+          doc.destroy();
+        }
+        for (const n of found(text)) hits.push(`${c.table_name}.${c.column_name}: ${n}`);
+      }
+    }
+    // Every stored file, by name and content.
+    const root = path.join(server.dataDir, 'storage');
+    for (const e of await fs.readdir(root, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const full = path.join(e.parentPath, e.name);
+      for (const n of found(`${path.relative(root, full)}\n${(await fs.readFile(full)).toString('latin1')}`)) hits.push(`file ${path.relative(root, full)}: ${n}`);
+    }
+    expect(hits).toEqual([]);
+    expect(await deps.storage.stat(orphanTeam)).toBeNull();
+    expect(await deps.storage.stat(orphanPersonal)).toBeNull();
+    // The team's note stays, without its author (docs/decisions/0009-deleted-authors-on-team-boards.md), in the store and live.
+    const stored = await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${board.id}`.execute(deps.db);
+    expect(stored.rows[0]!.n).toBe(0); // history replaced by one fresh snapshot
+    const { loadBoardDoc } = await import('./boards.js');
+    const doc = await loadBoardDoc(deps.db, board.id);
+    expect(readItems(doc).find((i) => i.id === 'n1')).toMatchObject({ text: `team plan ${tag} @Owner${tag}`, createdBy: undefined });
+    doc.destroy();
+    await waitForDoc(ownerView.client.doc, (d) => readItems(d).find((i) => i.id === 'n1')?.createdBy === undefined);
+    ownerView.close();
+    // The owner's notifications are still there, naming nobody.
+    const ownerNotes = await deps.db.selectFrom('notification').select(['kind', 'title']).where('user_id', '=', owner.id).execute();
+    expect(ownerNotes.map((n) => n.kind)).toEqual(expect.arrayContaining(['mentioned', 'invitation_accepted']));
+    expect(ownerNotes.find((n) => n.kind === 'mentioned')!.title).toContain('A deleted user');
   });
 });

@@ -5,8 +5,11 @@ import yazl from 'yazl';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
+import * as Y from 'yjs';
+import { itemsOf } from '../shared/board.js';
 import { audit } from './audit.js';
 import { notify } from './notifications.js';
+import { compactBoard, editBoardFromServer } from './boards.js';
 import type { Actor, Deps } from './deps.js';
 
 export const EXPORT_QUEUE = 'export';
@@ -241,22 +244,123 @@ export async function failDeletion(deps: Deps, requestId: string) {
 export const pseudonym = (userId: string) => `deleted-${createHash('sha256').update(`user:${userId}`).digest('hex').slice(0, 16)}`;
 
 /**
- * The deletion job: removes the user's files, prompts, generations, sessions, accounts and logs;
- * hands team workspaces they own to another admin (or member), deletes the rest; keeps billing and
- * audit records under a pseudonym. Idempotent: a retry or a second run deletes nothing twice.
+ * The deletion job: erases the account (eraseUser) once the grace period is over. Idempotent: a
+ * retry or a second run deletes nothing twice.
  */
 export async function runDeletion(deps: Deps, requestId: string, now = new Date()) {
   const req = await deps.db.selectFrom('deletion_request').selectAll().where('id', '=', requestId).executeTakeFirst();
   if (!req || req.status !== 'pending' || req.scheduled_for.getTime() > now.getTime()) return;
-  const userId = req.user_id;
+  await eraseUser(deps, req.user_id, { now, requestId });
+}
+
+type EraseDeps = Pick<Deps, 'db' | 'storage' | 'log'>;
+
+/** Where the deletion log is mirrored in storage (it outlives a lost database: see replayDeletions). */
+const DELETION_LOG_PREFIX = 'deletion-log/';
+const DELETED_USER = 'A deleted user';
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `text` with every whole-word occurrence of one of `names` replaced. */
+function withoutNames(text: string, names: string[]): string {
+  let out = text;
+  for (const n of names) if (n.trim()) out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(n.trim())}(?![\\p{L}\\p{N}])`, 'giu'), DELETED_USER);
+  return out;
+}
+
+/**
+ * Removes a user's authorship from one board document, as a Yjs change stored through the same
+ * path every server-side edit takes (the processes holding the board live apply it and pass it on
+ * to their clients), then compacts the board: the stored history, whose old updates still hold the
+ * removed values, is replaced by one fresh snapshot in which the removed content is garbage-collected.
+ * Items showing the user's own generations (deleted with them) go; notes they wrote stay, anonymous
+ * (docs/decisions/0009-deleted-authors-on-team-boards.md).
+ */
+async function scrubBoard(db: Deps['db'], boardId: string, userId: string, generationIds: Set<string>, assetIds: Set<string>): Promise<void> {
+  await editBoardFromServer(db, boardId, (doc) => {
+    let changed = false;
+    const items = itemsOf(doc);
+    for (const [id, m] of [...items.entries()]) {
+      if (!(m instanceof Y.Map)) continue;
+      const gen = m.get('generationId');
+      const asset = m.get('assetId');
+      if ((typeof gen === 'string' && generationIds.has(gen)) || (typeof asset === 'string' && assetIds.has(asset))) {
+        items.delete(id);
+        changed = true;
+        continue;
+      }
+      for (const [k, v] of [...m.entries()]) {
+        if (typeof v === 'string' && v.includes(userId)) {
+          m.delete(k);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  });
+  // Always (also when a previous attempt already made the change): the old history must go.
+  await compactBoard(db, boardId);
+}
+
+/** Files no row will point at once the user is gone: outputs of their generations that never committed an asset. */
+async function orphanOutputsOf(deps: EraseDeps, generations: { id: string; workspace_id: string }[]): Promise<string[]> {
+  const byWorkspace = new Map<string, Set<string>>();
+  for (const g of generations) {
+    if (!byWorkspace.has(g.workspace_id)) byWorkspace.set(g.workspace_id, new Set());
+    byWorkspace.get(g.workspace_id)!.add(g.id);
+  }
+  const keys: string[] = [];
+  for (const [ws, ids] of byWorkspace) {
+    for await (const f of deps.storage.list(`ws/${ws}/out/`)) {
+      const name = f.key.slice(f.key.lastIndexOf('/') + 1);
+      if (ids.has(name.slice(0, 36))) keys.push(f.key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Erases one user: their files (including outputs of attempts killed before they committed), prompts,
+ * generations, sessions, accounts, 2FA, logs, invitations sent to them, auth verification rows, their
+ * name in other members' notifications and their authorship inside board documents; hands team
+ * workspaces they own to another admin (or member), deletes the rest; keeps billing and audit
+ * records under a pseudonym, and records the pseudonym in the deletion log so that a restore of an
+ * older backup erases them again. Safe to run again (a replay after a restore does).
+ */
+export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: Date; requestId?: string } = {}) {
+  const now = opts.now ?? new Date();
+  const subject = pseudonym(userId);
+  const user = await deps.db.selectFrom('user').select(['name', 'email']).where('id', '=', userId).executeTakeFirst();
   const files = await deps.db.selectFrom('asset').select(['id', 'storage_key']).where('user_id', '=', userId).execute();
   const exports = await deps.db.selectFrom('data_export').select('storage_key').where('user_id', '=', userId).execute();
+  const generations = await deps.db.selectFrom('generation').select(['id', 'workspace_id']).where('user_id', '=', userId).execute();
+
+  // Recorded first: should this run stop half-way, a restore still knows to finish it.
+  await deps.storage.put(`${DELETION_LOG_PREFIX}${subject}`, Buffer.from(now.toISOString()));
+  await deps.db.insertInto('deletion_log').values({ subject, deleted_at: now }).onConflict((oc) => oc.column('subject').doNothing()).execute();
+
+  // Board documents: every board whose stored bytes hold the user's id, they wrote to, or shows their generations.
+  const idBytes = Buffer.from(userId, 'utf8');
+  const boards = await sql<{ id: string }>`
+    select b.id from board b where b.created_by = ${userId}
+      or exists (select 1 from board_update u where u.board_id = b.id and (u.user_id = ${userId} or position(${idBytes}::bytea in u.update) > 0))
+      or exists (select 1 from board_snapshot s where s.board_id = b.id and position(${idBytes}::bytea in s.state) > 0)
+      or exists (select 1 from generation g where g.board_id = b.id and g.user_id = ${userId})`.execute(deps.db);
+  const generationIds = new Set(generations.map((g) => g.id));
+  const assetIds = new Set(files.map((f) => f.id));
+  for (const b of boards.rows) await scrubBoard(deps.db, b.id, userId, generationIds, assetIds);
+
+  const orphans = await orphanOutputsOf(deps, generations);
   await Promise.all([
     ...files.flatMap((f) => [deps.storage.delete(f.storage_key), deps.storage.delete(`thumbs/${f.id}.webp`)]),
     ...exports.filter((e) => e.storage_key).map((e) => deps.storage.delete(e.storage_key!)),
+    ...orphans.map((k) => deps.storage.delete(k)),
   ]);
-  await deps.db.transaction().execute(async (trx) => {
+  for await (const f of deps.storage.list(`exports/${userId}/`)) await deps.storage.delete(f.key);
+
+  const gone = await deps.db.transaction().execute(async (trx) => {
+    const memberOf = await trx.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).execute();
     const owned = await trx.selectFrom('membership').innerJoin('workspace', 'workspace.id', 'membership.workspace_id').select(['workspace.id', 'workspace.kind']).where('membership.user_id', '=', userId).where('membership.role', '=', 'owner').execute();
+    const deleted: string[] = [];
     for (const ws of owned) {
       const heir =
         ws.kind === 'team'
@@ -271,17 +375,106 @@ export async function runDeletion(deps: Deps, requestId: string, now = new Date(
           : undefined;
       if (heir) await trx.updateTable('membership').set({ role: 'owner' }).where('workspace_id', '=', ws.id).where('user_id', '=', heir.user_id).execute();
       else {
-            // Billing records of a workspace that goes away are kept, detached from it (see migration 0051).
+        // Billing records of a workspace that goes away are kept, detached from it (see migration 0051).
         await trx.deleteFrom('workspace').where('id', '=', ws.id).execute();
+        deleted.push(ws.id);
       }
+    }
+    if (user) {
+      // Their name (or address, shown when there is no name) in what other members were told.
+      const invitations = await trx
+        .selectFrom('invitation')
+        .select('id')
+        .where((eb) => eb.or([eb('invited_by', '=', userId), eb('accepted_by', '=', userId), eb(sql`lower(email)`, '=', user.email.toLowerCase())]))
+        .execute();
+      const workspaceIds = memberOf.map((m) => m.workspace_id);
+      const told = await trx
+        .selectFrom('notification')
+        .select(['id', 'title', 'body', 'ref'])
+        .where('user_id', '!=', userId)
+        .where((eb) =>
+          eb.or([
+            ...(workspaceIds.length ? [eb('workspace_id', 'in', workspaceIds)] : []),
+            ...(invitations.length ? [eb('ref', 'in', invitations.map((i) => i.id))] : []),
+            eb(sql`position(${userId} in ref)`, '>', 0),
+          ]),
+        )
+        .execute();
+      const names = [user.name, user.email];
+      for (const n of told) {
+        const title = withoutNames(n.title, names);
+        const body = n.body === null ? null : withoutNames(n.body, names);
+        const ref = n.ref.split(userId).join(subject);
+        if (title !== n.title || body !== n.body || ref !== n.ref) await trx.updateTable('notification').set({ title, body, ref }).where('id', '=', n.id).execute();
+      }
+      // Invitations sent to them (pending or used): their address.
+      await trx
+        .deleteFrom('invitation')
+        .where((eb) => eb.or([eb('accepted_by', '=', userId), eb(sql`lower(email)`, '=', user.email.toLowerCase())]))
+        .execute();
+      // better-auth's verification rows (password reset, 2FA, OAuth state) name the user by id or address.
+      await trx
+        .deleteFrom('verification')
+        .where((eb) =>
+          eb.or([
+            eb(sql`position(${userId} in value)`, '>', 0),
+            eb(sql`position(${userId} in identifier)`, '>', 0),
+            eb(sql`position(${user.email.toLowerCase()} in lower(value))`, '>', 0),
+            eb(sql`position(${user.email.toLowerCase()} in lower(identifier))`, '>', 0),
+          ]),
+        )
+        .execute();
     }
     await trx.deleteFrom('asset').where('user_id', '=', userId).execute();
     await trx.deleteFrom('generation').where('user_id', '=', userId).execute();
-    await trx.updateTable('credit_ledger').set({ user_id: pseudonym(userId) }).where('user_id', '=', userId).execute();
-    await trx.updateTable('credit_ledger').set({ ref: pseudonym(userId) }).where('ref', '=', userId).execute();
-    await trx.updateTable('audit_log').set({ user_id: pseudonym(userId) }).where('user_id', '=', userId).execute();
+    await trx.updateTable('credit_ledger').set({ user_id: subject }).where('user_id', '=', userId).execute();
+    await trx.updateTable('credit_ledger').set({ ref: subject }).where('ref', '=', userId).execute();
+    await trx.updateTable('audit_log').set({ user_id: subject }).where('user_id', '=', userId).execute();
     await trx.deleteFrom('user').where('id', '=', userId).execute(); // sessions, accounts, memberships, exports, 2FA cascade
-    await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: pseudonym(userId) }).where('id', '=', requestId).execute();
-    await audit(trx, pseudonym(userId), 'deletion.completed', { requestId, files: files.length });
+    await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('user_id', '=', userId).execute();
+    if (opts.requestId) await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('id', '=', opts.requestId).execute();
+    await audit(trx, subject, opts.requestId ? 'deletion.completed' : 'deletion.replayed', { ...(opts.requestId ? { requestId: opts.requestId } : {}), files: files.length });
+    return deleted;
   });
+  // Whatever is left under a deleted workspace's prefix (its files' rows went with it).
+  for (const ws of gone) for await (const f of deps.storage.list(`ws/${ws}/`)) await deps.storage.delete(f.key);
 }
+
+/** Every pseudonym in the deletion log: the table, and its mirror in storage (for a database lost and restored). */
+async function deletionSubjects(deps: EraseDeps): Promise<Set<string>> {
+  const rows = await deps.db.selectFrom('deletion_log').select('subject').execute();
+  const subjects = new Set(rows.map((r) => r.subject));
+  for await (const f of deps.storage.list(DELETION_LOG_PREFIX)) subjects.add(f.key.slice(DELETION_LOG_PREFIX.length));
+  return subjects;
+}
+
+/**
+ * After a restore: erases again every account deleted since the backup was taken (the deletion log
+ * names them by pseudonym; the users whose id hashes to one are found and erased). Returns how many.
+ */
+export async function replayDeletions(deps: EraseDeps, now = new Date()): Promise<number> {
+  const subjects = [...(await deletionSubjects(deps))];
+  if (subjects.length === 0) return 0;
+  const users = await sql<{ id: string }>`
+    select id from "user" where 'deleted-' || left(encode(sha256(convert_to('user:' || id, 'UTF8')), 'hex'), 16) = any(${subjects})`.execute(deps.db);
+  for (const u of users.rows) await eraseUser(deps, u.id, { now });
+  if (users.rows.length) deps.log.info('restore: deletions replayed', { users: users.rows.length });
+  return users.rows.length;
+}
+
+/** Deletion log entries older than every backup that could hold the account (plus a margin): no restore needs them. */
+export async function pruneDeletionLog(deps: EraseDeps & Pick<Deps, 'config'>, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - (deps.config.retention.backupDays + DELETION_LOG_MARGIN_DAYS) * DAY);
+  const old = await deps.db.deleteFrom('deletion_log').where('deleted_at', '<', cutoff).returning('subject').execute();
+  let removed = old.length;
+  for await (const f of deps.storage.list(DELETION_LOG_PREFIX)) {
+    if (f.modifiedAt.getTime() < cutoff.getTime()) {
+      await deps.storage.delete(f.key);
+      if (!old.some((o) => `${DELETION_LOG_PREFIX}${o.subject}` === f.key)) removed++;
+    }
+  }
+  return removed;
+}
+
+/** Days the deletion log outlives the backup retention: a backup job or retention run that is late still finds its entries. */
+export const DELETION_LOG_MARGIN_DAYS = 7;

@@ -12,6 +12,8 @@ export interface Storage {
   read(key: string): Promise<Readable>;
   stat(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
+  /** Every key under a prefix (e.g. `ws/<id>/`), with when it was last written; for sweeping files no row points at. */
+  list(prefix: string): AsyncIterable<{ key: string; size: number; modifiedAt: Date }>;
 }
 
 const KEY_RE = /^[a-z0-9][a-z0-9/_.-]{0,255}$/i;
@@ -57,6 +59,25 @@ export function createDiskStorage(root: string): Storage {
     },
     async delete(key) {
       await fs.rm(resolve(key), { force: true });
+    },
+    async *list(prefix) {
+      if (!/^[a-z0-9][a-z0-9/_.-]*$/i.test(prefix) || prefix.includes('..')) throw new Error(`Invalid storage prefix: ${prefix}`);
+      // The directory part of the prefix is walked; the rest filters names.
+      const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(path.join(base, dir), { recursive: true, withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (!e.isFile()) continue;
+        const full = path.join(e.parentPath ?? e.path, e.name);
+        const key = path.relative(base, full).split(path.sep).join('/');
+        if (!key.startsWith(prefix)) continue;
+        const s = await fs.stat(full).catch(() => null);
+        if (s) yield { key, size: s.size, modifiedAt: s.mtime };
+      }
     },
   };
 }

@@ -313,6 +313,17 @@ export interface BoardUpdateTable {
   user_id: string | null;
   created_at: Generated<Date>;
 }
+/** A stored board update that threw when applied, moved aside when the board loaded (0071). */
+export interface BoardUpdateQuarantineTable {
+  id: Generated<number>;
+  board_id: string;
+  /** the id it had in board_update */
+  seq: number;
+  update: Uint8Array;
+  user_id: string | null;
+  error: string;
+  quarantined_at: Generated<Date>;
+}
 export interface BoardLiveTable {
   board_id: string;
   origin: string;
@@ -369,6 +380,7 @@ export interface DB {
   board_update: BoardUpdateTable;
   board_snapshot: BoardSnapshotTable;
   board_live: BoardLiveTable;
+  board_update_quarantine: BoardUpdateQuarantineTable;
   notification: NotificationTable;
 }
 

@@ -321,6 +321,17 @@ export interface BoardUpdateTable {
   user_id: string | null;
   created_at: Generated<Date>;
 }
+/** A stored board update that threw when applied, moved aside when the board loaded (0071). */
+export interface BoardUpdateQuarantineTable {
+  id: Generated<number>;
+  board_id: string;
+  /** the id it had in board_update */
+  seq: number;
+  update: Uint8Array;
+  user_id: string | null;
+  error: string;
+  quarantined_at: Generated<Date>;
+}
 export interface BoardLiveTable {
   board_id: string;
   origin: string;
@@ -385,6 +396,7 @@ export interface DB {
   board_snapshot: BoardSnapshotTable;
   board_live: BoardLiveTable;
   board_asset: BoardAssetTable;
+  board_update_quarantine: BoardUpdateQuarantineTable;
   notification: NotificationTable;
 }
 

@@ -36,7 +36,7 @@ import {
   BOARD_LIVE_TTL_SECONDS,
   boardAccess,
   compactBoard,
-  loadBoardState,
+  openBoardState,
   othersHoldBoard,
   pruneLiveBoards,
   publishToOthers,
@@ -47,6 +47,7 @@ import {
   type BoardBusMessage,
 } from '../services/boards.js';
 import type { IO } from './index.js';
+import { applyLive, dropCheck, tryOnReplica } from './board-check.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -65,8 +66,14 @@ const AWARENESS_RELAY_BYTES = 5000;
 const CATCH_UP_AFTER_MS = [1_000, 10_000];
 
 class LiveBoard {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  /** Replaced only while loading (before anyone joined), when a stored update had to be left out. */
+  doc = new Y.Doc({ gc: true });
+  awareness = new awarenessProtocol.Awareness(this.doc);
+  /**
+   * A replica of `doc` that every update is tried on before it is stored (server/realtime/board-check.ts):
+   * one that throws is refused, never stored. Made when first needed, dropped when it may differ.
+   */
+  check: Y.Doc | null = null;
   /** Stored size, approximately (snapshot + updates since), for the document size limit. */
   bytes = 0;
   /** Updates stored since the last compaction this process knows of. */
@@ -99,6 +106,7 @@ class LiveBoard {
     if (this.relayTimer) clearTimeout(this.relayTimer);
     this.awareness.destroy();
     this.doc.destroy();
+    dropCheck(this);
   }
 }
 
@@ -275,9 +283,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     await live.ready.catch(() => undefined);
     if (boards.get(live.id) !== live) return;
     const before = Y.encodeStateVector(live.doc);
-    const { updates } = await loadBoardState(db, live.id);
-    if (boards.get(live.id) !== live) return;
-    Y.transact(live.doc, () => updates.forEach((u) => Y.applyUpdate(live.doc, u)), 'resync');
+    // Built apart (a stored update that throws is left out and quarantined), then what is new is applied.
+    const { doc: stored } = await openBoardState(db, live.id, { origin: 'resync', log });
+    if (boards.get(live.id) !== live) return stored.destroy();
+    applyLive(live, Y.encodeStateAsUpdate(stored, before), 'resync');
+    stored.destroy();
     const diff = Y.encodeStateAsUpdate(live.doc, before);
     if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
   }
@@ -309,7 +319,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       const update = msg.u !== null ? new Uint8Array(Buffer.from(msg.u, 'base64')) : await readBoardUpdate(db, msg.i);
       if (!update) return;
       await live.ready;
-      Y.applyUpdate(live.doc, update, 'remote');
+      applyLive(live, update, 'remote');
       live.bytes += update.byteLength;
       live.pending++;
       io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
@@ -368,8 +378,15 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         // writes, so when none holds it once loaded, there is nothing to catch up with.
         await unregistering.get(boardId); // a release still on its way must not remove this claim
         await registerLiveBoards(db, origin, [boardId]);
-        const { updates, bytes, pending } = await loadBoardState(db, boardId);
-        Y.transact(created.doc, () => updates.forEach((u) => Y.applyUpdate(created.doc, u)), 'load');
+        const { doc, bytes, pending } = await openBoardState(db, boardId, { into: created.doc, log });
+        if (doc !== created.doc) {
+          // A stored update was left out (quarantined): the document was built again without it.
+          created.awareness.destroy();
+          created.doc.destroy();
+          created.doc = doc;
+          created.awareness = new awarenessProtocol.Awareness(doc);
+          created.awareness.setLocalState(null);
+        }
         created.bytes = bytes;
         created.pending = pending;
         if (await othersHoldBoard(db, boardId, origin)) {
@@ -411,14 +428,16 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           const stored = await appendBoardUpdates(opts.pool, live.id, batch, origin);
           accepted = batch.filter((b) => stored.has(b.userId));
         } catch (err) {
+          dropCheck(live); // the replica holds updates that were not stored
           for (const b of batch) b.reject(err);
           continue;
         }
+        if (accepted.length < batch.length) dropCheck(live);
         for (const b of accepted) {
           try {
-            Y.applyUpdate(live.doc, b.update, b.socketId);
+            applyLive(live, b.update, b.socketId);
           } catch (err) {
-            // Stored already: the next load applies it again; log, do not fail the client.
+            // Tried on the replica before storing, so this should not happen; the next load quarantines it.
             log.error('applying a stored board update failed', { boardId: live.id, err });
           }
           live.bytes += b.update.byteLength;
@@ -570,6 +589,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
     if (!state.updates.take()) throw new Refusal('RATE_LIMITED', 'You are changing the board faster than it can keep up. Slow down a little.');
     if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
+    const invalid = tryOnReplica(live, update, socket.id);
+    if (invalid) {
+      log.warn('refused a board update that does not apply', { boardId, userId: state.userId, reason: invalid });
+      throw new Refusal('BOARD_UPDATE_INVALID');
+    }
     const stored = await store(live, update, state.userId, socket.id);
     if (!stored) {
       // The role changed or the membership ended since joining: find out which, and say so.

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
 import { fitSize, itemsOf, nextFreeSpot, putItem, readItem, setFields, type BoardItem, CreateBoardInput, RenameBoardInput } from '../shared/board.js';
 import { AppError } from '../shared/errors.js';
+import { applyStoredUpdates, quarantineUpdates, type StoredRow } from './board-integrity.js';
 import { rooms } from '../shared/realtime.js';
 import type { Actor, BoardsApi, Deps, GenerationChange } from './deps.js';
 import { requireRole } from './workspaces.js';
@@ -227,26 +228,41 @@ export async function readBoardUpdate(db: Kysely<DB>, id: number): Promise<Uint8
   return row ? row.update : null;
 }
 
-/** Everything stored for a board (snapshot first, then the updates since), read consistently. */
-export async function loadBoardState(db: Kysely<DB>, boardId: string): Promise<{ updates: Uint8Array[]; bytes: number; pending: number }> {
+/** Everything stored for a board (its snapshot, then the rows since), read consistently. */
+export async function loadBoardState(db: Kysely<DB>, boardId: string): Promise<{ snapshot: Uint8Array | null; rows: StoredRow[]; bytes: number; pending: number }> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
-      const rows = await trx.selectFrom('board_update').select('update').where('board_id', '=', boardId).orderBy('id').execute();
-      const updates = [...(snap ? [snap.state] : []), ...rows.map((r) => r.update)];
-      return { updates, bytes: updates.reduce((n, u) => n + u.byteLength, 0), pending: rows.length };
+      const rows = await trx.selectFrom('board_update').select(['id', 'update', 'user_id']).where('board_id', '=', boardId).orderBy('id').execute();
+      const bytes = (snap?.state.byteLength ?? 0) + rows.reduce((n, r) => n + r.update.byteLength, 0);
+      return { snapshot: snap?.state ?? null, rows, bytes, pending: rows.length };
     });
 }
 
+/**
+ * A board's stored state applied to a document (`into`, or a new one; see applyStoredUpdates for
+ * when the result is another document). A stored update that throws is left out and quarantined,
+ * so the board still opens.
+ */
+export async function openBoardState(
+  db: Kysely<DB>,
+  boardId: string,
+  opts: { into?: Y.Doc; origin?: string; log?: { error(msg: string, meta?: Record<string, unknown>): void } } = {},
+): Promise<{ doc: Y.Doc; bytes: number; pending: number; quarantined: number }> {
+  const state = await loadBoardState(db, boardId);
+  const { doc, failed } = applyStoredUpdates(state.snapshot, state.rows, opts);
+  if (failed.length > 0) {
+    opts.log?.error('stored board updates failed to apply; quarantined', { boardId, updates: failed.map((f) => ({ id: f.id, error: f.error })) });
+    await quarantineUpdates(db, boardId, failed);
+  }
+  const lost = failed.reduce((n, f) => n + f.update.byteLength, 0);
+  return { doc, bytes: state.bytes - lost, pending: state.pending - failed.length, quarantined: failed.length };
+}
+
 export async function loadBoardDoc(db: Kysely<DB>, boardId: string): Promise<Y.Doc> {
-  const doc = new Y.Doc({ gc: true });
-  const { updates } = await loadBoardState(db, boardId);
-  Y.transact(doc, () => {
-    for (const u of updates) Y.applyUpdate(doc, u);
-  });
-  return doc;
+  return (await openBoardState(db, boardId)).doc;
 }
 
 /**
@@ -261,13 +277,12 @@ export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ m
     const locked = await trx.selectFrom('board').select('id').where('id', '=', boardId).forNoKeyUpdate().executeTakeFirst();
     if (!locked) return null;
     const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
-    const rows = await trx.selectFrom('board_update').select(['id', 'update']).where('board_id', '=', boardId).orderBy('id').execute();
+    const rows = await trx.selectFrom('board_update').select(['id', 'update', 'user_id']).where('board_id', '=', boardId).orderBy('id').execute();
     if (rows.length === 0) return { merged: 0, bytes: snap?.state.byteLength ?? 0 };
-    const doc = new Y.Doc({ gc: true });
-    Y.transact(doc, () => {
-      if (snap) Y.applyUpdate(doc, snap.state);
-      for (const r of rows) Y.applyUpdate(doc, r.update);
-    });
+    // A row that does not apply is quarantined (in this transaction), never merged or dropped.
+    const { doc, failed } = applyStoredUpdates(snap?.state ?? null, rows, { origin: 'compact' });
+    await quarantineUpdates(trx, boardId, failed);
+    // Pending structs (waiting for a dependency) are part of the encoded state: nothing is lost.
     const state = Y.encodeStateAsUpdate(doc);
     doc.destroy();
     await trx

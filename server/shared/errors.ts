@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   BOARD_ACCESS_REVOKED: { http: 403, trpc: 'FORBIDDEN', message: 'You no longer have access to this board.' },
   // a Stripe webhook whose signature does not verify (server/http/stripe-webhook.ts)
   INVALID_SIGNATURE: { http: 400, trpc: 'BAD_REQUEST', message: 'The request signature could not be verified.' },
+  BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

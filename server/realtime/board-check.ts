@@ -1,0 +1,59 @@
+/**
+ * Trying a board update before it is stored (see server/services/board-integrity.ts for the updates
+ * that decode yet throw when applied).
+ *
+ * Whether an update throws depends on the document it meets, so it is tried on a replica of the
+ * live document: a second Y.Doc kept in step with it (every update applied to the live document is
+ * applied to the replica too, through `applyLive`). Trying costs one more integration per update,
+ * not a copy of the document; the copy is made only when the replica is first needed or was dropped:
+ * after an update threw on it, or when updates tried on it were then not stored.
+ */
+import * as Y from 'yjs';
+import { forwardSelfReference } from '../services/board-integrity.js';
+
+export interface CheckedDoc {
+  doc: Y.Doc;
+  check: Y.Doc | null;
+}
+
+/** Applies an update to the live document and to its replica (when there is one). */
+export function applyLive(live: CheckedDoc, update: Uint8Array, origin: unknown): void {
+  Y.applyUpdate(live.doc, update, origin);
+  if (!live.check) return;
+  try {
+    Y.applyUpdate(live.check, update, origin);
+  } catch {
+    dropCheck(live);
+  }
+}
+
+export function dropCheck(live: CheckedDoc): void {
+  live.check?.destroy();
+  live.check = null;
+}
+
+/**
+ * Tries an update on the replica. Returns why it cannot be stored (it refers forward within its own
+ * client, or applying it throws), or null: it applies, and the replica now holds it.
+ */
+export function tryOnReplica(live: CheckedDoc, update: Uint8Array, origin: unknown): string | null {
+  let reason: string | null;
+  try {
+    reason = forwardSelfReference(update);
+  } catch (err) {
+    reason = String(err);
+  }
+  if (reason) return reason;
+  if (!live.check) {
+    const copy = new Y.Doc({ gc: true });
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(live.doc));
+    live.check = copy;
+  }
+  try {
+    Y.applyUpdate(live.check, update, origin);
+    return null;
+  } catch (err) {
+    dropCheck(live);
+    return err instanceof Error ? err.message : String(err);
+  }
+}

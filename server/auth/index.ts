@@ -14,6 +14,7 @@ import { audit } from '../services/audit.js';
 import { truncateIp } from '../services/consent.js';
 import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
+import { passwordPolicyHook } from './password-policy.js';
 
 /**
  * The secret that signs session cookies. Configured with BETTER_AUTH_SECRET; in the embedded
@@ -132,6 +133,8 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           }),
       },
     },
+    // Every endpoint that sets a password refuses common ones and ones made of the name or address.
+    hooks: { before: passwordPolicyHook },
     plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } }), ...oauthPlugins(config)],
     session: {
       expiresIn: 60 * 60 * 24 * 30,

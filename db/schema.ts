@@ -25,6 +25,8 @@ export interface SessionTable {
   ipAddress: string | null;
   userAgent: string | null;
   userId: string;
+  /** Created by completing a second factor (see migration 0072). */
+  twoFactorVerified: Generated<boolean>;
 }
 export interface AccountTable {
   id: string;
@@ -58,6 +60,11 @@ export interface TwoFactorTable {
   verified: boolean | null;
   failedVerificationCount: number | null;
   lockedUntil: Timestamp | null;
+}
+/** One counted action under a limit key (sliding window; server/services/rate-limits.ts). */
+export interface RateLimitHitTable {
+  key: string;
+  at: Generated<Timestamp>;
 }
 export interface RateLimitTable {
   id: string;
@@ -369,6 +376,7 @@ export interface DB {
   verification: VerificationTable;
   twoFactor: TwoFactorTable;
   rateLimit: RateLimitTable;
+  rate_limit_hit: RateLimitHitTable;
   workspace: WorkspaceTable;
   membership: MembershipTable;
   generation: GenerationTable;

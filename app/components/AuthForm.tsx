@@ -1,4 +1,5 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
+import { PASSWORD_HINT } from '../../server/shared/auth.js';
 import { FormError } from './FormError.js';
 import { SocialButtons } from './SocialButtons.js';
 
@@ -47,7 +48,7 @@ export function AuthForm({ mode, error: formError, fieldErrors = {}, values = {}
         <div className="field">
           <label htmlFor="password">Password</label>
           <input {...field('password')} type="password" autoComplete={signUp ? 'new-password' : 'current-password'} required minLength={signUp ? 8 : undefined} />
-          {fieldErrors.password ? <p id="password-error" className="field-error">{fieldErrors.password}</p> : signUp ? <p className="hint">At least 8 characters.</p> : null}
+          {fieldErrors.password ? <p id="password-error" className="field-error">{fieldErrors.password}</p> : signUp ? <p className="hint">{PASSWORD_HINT}</p> : null}
         </div>
         {!signUp ? (
           <p className="small">

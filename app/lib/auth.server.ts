@@ -20,6 +20,16 @@ export async function authRequest(context: AppLoadContext, request: Request, pat
   return context.auth.handler(new Request(new URL(`/api/auth${path}`, base), { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body) }));
 }
 
+/** The shared password policy, for the forms' actions (this module never reaches the browser bundle). */
+export { passwordProblem } from '../../server/shared/password-policy.js';
+
+/** better-auth's refusal of a new password by the policy (server/auth/password-policy.ts), as its message; else null. */
+export async function passwordRefusal(res: Response): Promise<string | null> {
+  if (res.status !== 400) return null;
+  const body = (await res.clone().json().catch(() => null)) as { code?: string; message?: string } | null;
+  return body?.code === 'PASSWORD_TOO_WEAK' && body.message ? body.message : null;
+}
+
 export const TOO_MANY = 'Too many attempts. Please wait a minute and try again.';
 
 /** Sign-in and sign-up pages: signed-in people go to the studio; the others see the configured providers. */

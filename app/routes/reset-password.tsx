@@ -3,8 +3,8 @@ import { FormError } from '../components/FormError.js';
 import { redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
-import { PasswordSchema } from '../../server/shared/auth.js';
-import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
+import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Choose a new password — Flux Klein' }];
 
@@ -13,7 +13,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? 'Check the form.' };
   const res = await authRequest(context, request, '/reset-password', { token: parsed.data.token, newPassword: parsed.data.password });
   if (res.status === 429) return { error: TOO_MANY };
-  if (!res.ok) return { error: 'This link has expired or was already used. Ask for a new one.' };
+  if (!res.ok) return { error: (await passwordRefusal(res)) ?? 'This link has expired or was already used. Ask for a new one.' };
   return redirect('/sign-in?reset=1');
 }
 
@@ -38,7 +38,7 @@ export default function ResetPassword() {
               <div className="field">
                 <label htmlFor="password">New password</label>
                 <input id="password" name="password" type="password" autoComplete="new-password" minLength={8} required />
-                <p className="hint">At least 8 characters. Other devices are signed out.</p>
+                <p className="hint">{PASSWORD_HINT} Other devices are signed out.</p>
               </div>
               <button type="submit" className="button primary wide" disabled={busy}>
                 {busy ? 'Saving…' : 'Save the new password'}

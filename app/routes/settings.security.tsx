@@ -3,8 +3,8 @@ import { FormError } from '../components/FormError.js';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
-import { PasswordSchema } from '../../server/shared/auth.js';
-import { authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
+import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 import { describeDevice, truncateIp } from '../lib/devices.js';
 import { requireUser } from '../lib/session.server.js';
 import { recentActivity } from '../../server/services/usage-log.js';
@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case 'change-password': {
       const res = await call('/change-password', { currentPassword: input.currentPassword, newPassword: input.newPassword, revokeOtherSessions: input.signOutOthers === 'on' });
       if (res.status === 429) return withCookies({ error: TOO_MANY });
-      return withCookies(res.ok ? { ok: input.signOutOthers === 'on' ? 'Password changed. Your other devices were signed out.' : 'Password changed.' } : { error: 'Your current password is not right.' }, res);
+      return withCookies(res.ok ? { ok: input.signOutOthers === 'on' ? 'Password changed. Your other devices were signed out.' : 'Password changed.' } : { error: (await passwordRefusal(res)) ?? 'Your current password is not right.' }, res);
     }
     case 'enable-2fa': {
       const res = await call('/two-factor/enable', { password: input.password });
@@ -110,7 +110,10 @@ export default function Security() {
           </div>
           <div className="field">
             <label htmlFor="newPassword">New password</label>
-            <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" minLength={8} required />
+            <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" minLength={8} required aria-describedby="newPassword-hint" />
+            <p id="newPassword-hint" className="hint">
+              {PASSWORD_HINT}
+            </p>
           </div>
           <label className="checkbox">
             <input type="checkbox" name="signOutOthers" defaultChecked /> Sign out my other devices

@@ -5,7 +5,7 @@ import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
-import { authPageData, authRequest, TOO_MANY } from '../lib/auth.server.js';
+import { authPageData, authRequest, passwordProblem, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Create account — Flux Klein' }];
 
@@ -17,8 +17,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = SignUpInput.safeParse(form);
   const values = { name: String(form.name ?? ''), email: String(form.email ?? '') };
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'name' | 'email' | 'password'>(parsed.error), values };
+  const weak = passwordProblem(parsed.data.password, parsed.data);
+  if (weak) return { error: null, fieldErrors: { password: weak }, values };
   const res = await authRequest(context, request, '/sign-up/email', parsed.data);
   if (!res.ok) {
+    const refused = await passwordRefusal(res);
+    if (refused) return { error: null, fieldErrors: { password: refused }, values };
     const error = res.status === 429 ? TOO_MANY : 'We could not create an account with these details. Check them and try again.';
     return { error, fieldErrors: {}, values };
   }

@@ -85,8 +85,46 @@ describe('password reset', () => {
     expect(res.status).toBe(200);
     expect(await session(other)).toBeNull();
     expect((await signIn(user.email, 'changed passphrase')).status).toBe(200);
-    const wrong = await post('/change-password', { currentPassword: 'not it', newPassword: 'whatever else' }, cookiesOf(await signIn(user.email, 'changed passphrase')));
+    const wrong = await post('/change-password', { currentPassword: 'not it', newPassword: 'whatever else, plum orbit' }, cookiesOf(await signIn(user.email, 'changed passphrase')));
     expect(wrong.status).toBe(400);
+  });
+});
+
+describe('password policy', () => {
+  const WEAK = (email: string) => ['password', '123456789012', email, `${email.split('@')[0]} 2026!`];
+  const refusedWithAdvice = async (res: Response) => {
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe('PASSWORD_TOO_WEAK');
+    expect(body.message).toMatch(/a few unrelated words/);
+  };
+
+  it('refuses common passwords and the address itself at sign-up, creating nothing; accepts a passphrase', async () => {
+    const email = `policy-${Date.now()}@example.test`;
+    for (const password of WEAK(email)) await refusedWithAdvice(await post('/sign-up/email', { email, password, name: 'Pat Policy' }));
+    await refusedWithAdvice(await post('/sign-up/email', { email, password: 'pat policy rules', name: 'Pat Policy' })); // the name
+    expect(await server.deps.db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+    expect((await post('/sign-up/email', { email, password: 'violet tundra sailing kettle', name: 'Pat Policy' })).status).toBe(200);
+    expect((await signIn(email, 'violet tundra sailing kettle')).status).toBe(200);
+  });
+
+  it('refuses them when resetting by the emailed link, which keeps working for a good one', async () => {
+    const user = await signUp(server);
+    await post('/request-password-reset', { email: user.email, redirectTo: '/reset-password' });
+    const token = new URL(linkIn(await smtp.waitFor(user.email, /Reset your Flux Klein password/), `${server.config.baseUrl}/api/auth/reset-password/`)).pathname.split('/').pop()!;
+    for (const newPassword of WEAK(user.email)) await refusedWithAdvice(await post('/reset-password', { newPassword, token }));
+    expect((await signIn(user.email)).status).toBe(200); // unchanged
+    expect((await post('/reset-password', { newPassword: 'violet tundra sailing kettle', token })).status).toBe(200);
+    expect((await signIn(user.email, 'violet tundra sailing kettle')).status).toBe(200);
+  });
+
+  it('refuses them when changing the password while signed in', async () => {
+    const user = await signUp(server);
+    for (const newPassword of WEAK(user.email)) await refusedWithAdvice(await post('/change-password', { currentPassword: PASSWORD, newPassword }, user.cookie));
+    await refusedWithAdvice(await post('/change-password', { currentPassword: PASSWORD, newPassword: 'test user forever' }, user.cookie)); // the name
+    expect((await signIn(user.email)).status).toBe(200); // unchanged
+    expect((await post('/change-password', { currentPassword: PASSWORD, newPassword: 'violet tundra sailing kettle' }, user.cookie)).status).toBe(200);
+    expect((await signIn(user.email, 'violet tundra sailing kettle')).status).toBe(200);
   });
 });
 

@@ -14,6 +14,7 @@ import { audit } from '../services/audit.js';
 import { truncateIp } from '../services/consent.js';
 import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
+import { passwordPolicyHook } from './password-policy.js';
 
 /**
  * The secret that signs session cookies. Configured with BETTER_AUTH_SECRET; in the embedded
@@ -45,6 +46,9 @@ export const AUTH_RATE_LIMITS = {
   '/send-verification-email': { window: 300, max: 5 },
   '/two-factor/*': { window: 60, max: 10 },
 };
+
+/** The endpoints whose new session is the completion of a second factor. */
+const SECOND_FACTOR_PATHS = new Set(['/two-factor/verify-totp', '/two-factor/verify-backup-code', '/two-factor/verify-otp']);
 
 export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; mailer: Mailer }) {
   const { config, db, log, mailer } = opts;
@@ -129,10 +133,14 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           }),
       },
     },
+    // Every endpoint that sets a password refuses common ones and ones made of the name or address.
+    hooks: { before: passwordPolicyHook },
     plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } }), ...oauthPlugins(config)],
     session: {
       expiresIn: 60 * 60 * 24 * 30,
       updateAge: 60 * 60 * 24,
+      // Set only on sessions made by completing a second factor (see the session hook below).
+      additionalFields: { twoFactorVerified: { type: 'boolean', required: false, defaultValue: false, input: false } },
     },
     advanced: {
       useSecureCookies: config.baseUrl.startsWith('https://'),
@@ -151,9 +159,13 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
       session: {
         create: {
           // Sign-in's limiter sees a per-account key as its "address"; the session records the real one.
+          // A session made by /two-factor/verify-* passed the second factor; operator pages ask for
+          // that when the account has two-factor on (server/services/operators.ts).
           before: async (session, ctx) => {
             const real = ctx?.request?.headers.get(REAL_IP_HEADER) ?? ctx?.headers?.get(REAL_IP_HEADER);
-            return real ? { data: { ...session, ipAddress: real } } : undefined;
+            const secondFactor = SECOND_FACTOR_PATHS.has(ctx?.path ?? '');
+            if (!real && !secondFactor) return undefined;
+            return { data: { ...session, ...(real ? { ipAddress: real } : {}), ...(secondFactor ? { twoFactorVerified: true } : {}) } };
           },
           // Signing in during the grace period cancels a pending account deletion.
           after: async (session) => {

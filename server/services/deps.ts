@@ -62,4 +62,6 @@ export interface Deps {
 /** Who is acting: a signed-in user. */
 export interface Actor {
   userId: string;
+  /** The session acting (set for requests; absent for jobs and scripts). Operator checks need it when the account has two-factor on. */
+  sessionId?: string;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { PrivacyRequestInput, PrivacyRequestStatusInput } from '../shared/privacy.js';
 import { audit } from './audit.js';
+import { requireOperator } from './operators.js';
 import type { Actor, Deps } from './deps.js';
 
 /** Requests about one's data that self-service does not cover; recorded with a status an admin updates. */
@@ -16,13 +17,8 @@ export async function myPrivacyRequests(deps: Deps, actor: Actor) {
   return deps.db.selectFrom('privacy_request').select(['id', 'kind', 'message', 'status', 'created_at', 'updated_at']).where('user_id', '=', actor.userId).orderBy('created_at', 'desc').execute();
 }
 
-async function requireAdmin(deps: Deps, actor: Actor) {
-  const user = await deps.db.selectFrom('user').select('email').where('id', '=', actor.userId).executeTakeFirst();
-  if (!user || !deps.config.adminEmails.includes(user.email.toLowerCase())) throw new AppError('FORBIDDEN', { userMessage: 'Only the people who handle privacy requests can see this.' });
-}
-
 export async function listPrivacyRequests(deps: Deps, actor: Actor) {
-  await requireAdmin(deps, actor);
+  await requireOperator(deps, actor);
   return deps.db
     .selectFrom('privacy_request')
     .leftJoin('user', 'user.id', 'privacy_request.user_id')
@@ -33,7 +29,7 @@ export async function listPrivacyRequests(deps: Deps, actor: Actor) {
 }
 
 export async function setPrivacyRequestStatus(deps: Deps, actor: Actor, raw: z.input<typeof PrivacyRequestStatusInput>) {
-  await requireAdmin(deps, actor);
+  await requireOperator(deps, actor);
   const input = PrivacyRequestStatusInput.parse(raw);
   const row = await deps.db.updateTable('privacy_request').set({ status: input.status, updated_at: new Date() }).where('id', '=', input.id).returning(['id', 'status']).executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND');

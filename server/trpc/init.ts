@@ -82,5 +82,5 @@ export const publicProcedure = t.procedure.use(errorMapping);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ERROR_CODES.UNAUTHORIZED.message });
-  return next({ ctx: { ...ctx, user: ctx.user, actor: { userId: ctx.user.id } } });
+  return next({ ctx: { ...ctx, user: ctx.user, actor: { userId: ctx.user.id, sessionId: ctx.user.sessionId } } });
 });

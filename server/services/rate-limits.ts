@@ -1,0 +1,40 @@
+/**
+ * Sliding-window limits on counted actions, kept in Postgres (table `rate_limit_hit`) so they hold
+ * across processes. One key names one budget ("sign-in-address:203.0.113.9", "invite-sender:<id>").
+ * A hit is counted only when allowed, so a refused flood does not grow the table; the key's rows
+ * older than the window are pruned on its next hit. Serialised per key by a transaction-scoped
+ * advisory lock, so two concurrent hits cannot both take the last place.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+export interface LimitRule {
+  max: number;
+  windowSeconds: number;
+}
+
+export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export async function hitLimit(db: Kysely<DB>, key: string, rule: LimitRule): Promise<LimitDecision> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+    const since = sql<Date>`now() - make_interval(secs => ${rule.windowSeconds})`;
+    await trx.deleteFrom('rate_limit_hit').where('key', '=', key).where(sql<boolean>`at <= ${since}`).execute();
+    const { n, oldest } = await trx
+      .selectFrom('rate_limit_hit')
+      .select([(eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.min('at').as('oldest')])
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= rule.max) {
+      const retryAt = new Date(oldest as Date).getTime() + rule.windowSeconds * 1000;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((retryAt - Date.now()) / 1000)) };
+    }
+    await trx.insertInto('rate_limit_hit').values({ key }).execute();
+    return { allowed: true };
+  });
+}
+
+/** Forgets every counted hit of a key (e.g. an account's sign-in limit after a password reset). */
+export async function clearLimit(db: Kysely<DB>, key: string): Promise<void> {
+  await db.deleteFrom('rate_limit_hit').where('key', '=', key).execute();
+}

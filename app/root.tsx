@@ -11,10 +11,6 @@ import { RealtimeProvider } from './lib/realtime.js';
 import { ConsentBanner, ConsentProvider } from './components/ConsentBanner.js';
 import { PolicyNotice } from './components/PolicyNotice.js';
 import { SiteFooter } from './components/SiteFooter.js';
-import { pendingPolicies } from '../server/services/policies.js';
-import { currentConsent } from '../server/services/consent.js';
-import { CONSENT_COOKIE } from '../server/shared/consent.js';
-import { CLIENT_IP_HEADER } from '../server/http/security.js';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './lib/trpc.js';
 import styles from './styles/app.css';
 
@@ -31,10 +27,8 @@ export const meta: MetaFunction = () => [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
   const me = await trpc.me.get();
-  const cookie = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CONSENT_COOKIE}=`))?.slice(CONSENT_COOKIE.length + 1) ?? null;
-  const consent = await currentConsent(context.deps, { userId: me?.id ?? null, cookie, ip: request.headers.get(CLIENT_IP_HEADER) });
-  const policies = me ? await pendingPolicies(context.deps.db, me.id) : [];
-  return { me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
+  const [consent, policies] = await Promise.all([trpc.me.consent(), me ? trpc.me.pendingPolicies() : []]);
+  return { me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

@@ -32,6 +32,7 @@ import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { jobNotificationHook } from './services/notifications.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
+import { publicConfig } from './public-config.js';
 import { createContext } from './trpc/init.js';
 import { appRouter, createCaller } from './trpc/router.js';
 
@@ -220,9 +221,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             build,
             mode: config.env === 'production' ? 'production' : 'development',
             getLoadContext: (req) => ({
-              deps,
-              auth,
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),
+              auth,
+              publicConfig: publicConfig(config),
             }),
           }),
         );

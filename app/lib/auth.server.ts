@@ -7,7 +7,7 @@ import { accountThrottleAddress, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../../
  * Sec-Fetch-Site) are passed on, never ours. Sign-in attempts are keyed by account.
  */
 export async function authRequest(context: AppLoadContext, request: Request, path: string, body: Record<string, unknown>, method = 'POST'): Promise<Response> {
-  const base = context.deps.config.baseUrl;
+  const base = context.publicConfig.baseUrl;
   const headers = new Headers({ 'content-type': 'application/json' });
   for (const h of ['cookie', 'user-agent', 'origin', 'referer', 'sec-fetch-site']) {
     const v = request.headers.get(h);
@@ -36,5 +36,5 @@ export const TOO_MANY = 'Too many attempts. Please wait a minute and try again.'
 export async function authPageData(context: AppLoadContext) {
   const me = await (await context.trpc()).me.get();
   if (me) throw redirect('/studio');
-  return { providers: Object.keys(context.deps.config.oauth) };
+  return { providers: context.publicConfig.oauthProviders };
 }

@@ -1,13 +1,17 @@
 import type { Auth } from '../../server/auth/index.js';
-import type { Deps } from '../../server/services/deps.js';
+import type { PublicConfig } from '../../server/public-config.js';
 import type { createCaller } from '../../server/trpc/router.js';
 
-/** What the custom server hands every loader and action (see server/index.ts). */
+/**
+ * What the custom server hands every loader and action (see server/index.ts): data only through
+ * the tRPC caller (the same procedures, checks and errors as the browser's calls), better-auth for
+ * the forms that sign in and out, and a named allow-list of configuration. Not the services' deps.
+ */
 export interface FluxLoadContext {
-  deps: Deps;
-  auth: Auth;
   /** The tRPC server-side caller for this request: loaders read data through the same procedures as the browser. */
   trpc: () => Promise<ReturnType<typeof createCaller>>;
+  auth: Auth;
+  publicConfig: PublicConfig;
 }
 
 declare module '@remix-run/node' {

@@ -36,7 +36,7 @@ export async function currentWorkspaceId(request: Request, context: AppLoadConte
 
 /** The Set-Cookie header that remembers a workspace (a year; Secure when served over https). */
 export function workspaceCookie(context: AppLoadContext, workspaceId: string | null): string {
-  const secure = context.deps.config.baseUrl.startsWith('https://') ? '; Secure' : '';
+  const secure = context.publicConfig.baseUrl.startsWith('https://') ? '; Secure' : '';
   if (!workspaceId) return `${WORKSPACE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`;
   return `${WORKSPACE_COOKIE}=${workspaceId}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure}`;
 }

@@ -11,7 +11,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = z
     .object({ provider: z.enum(['github', 'google']), mode: z.enum(['sign-in', 'link']).default('sign-in'), next: z.string().optional() })
     .safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success || !context.deps.config.oauth[parsed.data.provider]) return redirect('/sign-in?error=provider');
+  if (!parsed.success || !context.publicConfig.oauthProviders.includes(parsed.data.provider)) return redirect('/sign-in?error=provider');
   const { provider, mode } = parsed.data;
   const link = mode === 'link';
   const res = await authRequest(context, request, link ? '/link-social' : '/sign-in/social', {

@@ -1,13 +1,18 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { Fragment } from 'react';
+import { TRPCError } from '@trpc/server';
 
 export const meta: MetaFunction = () => [{ title: 'Development outbox — Flux Klein' }];
 
 /** Mail that would have been sent, when no SMTP_URL is configured. Not available in production. */
 export async function loader({ context }: LoaderFunctionArgs) {
-  if (context.deps.config.env === 'production') throw new Response('Not found', { status: 404 });
-  return { messages: await context.deps.mailer.outbox(50) };
+  const trpc = await context.trpc();
+  const messages = await trpc.dev.outbox().catch((err: unknown) => {
+    if (err instanceof TRPCError && err.code === 'NOT_FOUND') throw new Response('Not found', { status: 404 });
+    throw err;
+  });
+  return { messages };
 }
 
 /** The message text with every http(s) URL as a link (the links a person would click in their mail). */

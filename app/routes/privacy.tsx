@@ -6,7 +6,7 @@ export const meta: MetaFunction = () => [{ title: 'Privacy policy — Flux Klein
 
 /** Retention periods come from the running configuration, so the page says what the product does. */
 export function loader({ context }: LoaderFunctionArgs) {
-  const r = context.deps.config.retention;
+  const r = context.publicConfig.retention;
   return { r };
 }
 

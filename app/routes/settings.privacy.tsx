@@ -6,7 +6,6 @@ import { useCallback, useState, type FormEvent } from 'react';
 import { formatBytes } from '../lib/format.js';
 import { PRIVACY_REQUEST_KINDS } from '../../server/shared/privacy.js';
 import { useConsent } from '../components/ConsentBanner.js';
-import { consentHistory } from '../../server/services/consent.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
@@ -14,14 +13,10 @@ import { errorMessage, useTRPC } from '../lib/trpc.js';
 export const meta: MetaFunction = () => [{ title: 'Your data — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { trpc, me } = await requireUser(request, context);
-  return {
-    exports: await trpc.privacy.exports(),
-    requests: await trpc.privacy.myRequests(),
-    consentHistory: await consentHistory(context.deps, me.id),
-    graceDays: context.deps.config.retention.deletionGraceDays,
-    exportDays: context.deps.config.retention.exportDays,
-  };
+  const { trpc } = await requireUser(request, context);
+  const [exports, requests, consentHistory] = await Promise.all([trpc.privacy.exports(), trpc.privacy.myRequests(), trpc.privacy.consentHistory()]);
+  const { retention } = context.publicConfig;
+  return { exports, requests, consentHistory, graceDays: retention.deletionGraceDays, exportDays: retention.exportDays };
 }
 
 const REQUEST_LABELS: Record<(typeof PRIVACY_REQUEST_KINDS)[number], string> = {

@@ -5,23 +5,19 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
 import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
-import { describeDevice, truncateIp } from '../lib/devices.js';
+import { describeDevice } from '../lib/devices.js';
 import { requireUser } from '../lib/session.server.js';
-import { recentActivity } from '../../server/services/usage-log.js';
 
 export const meta: MetaFunction = () => [{ title: 'Security — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { me } = await requireUser(request, context);
-  const sessions = await context.auth.api.listSessions({ headers: request.headers });
-  const current = await context.auth.api.getSession({ headers: request.headers });
-  const activity = await recentActivity(context.deps, me.id, 30);
+  const { me, trpc } = await requireUser(request, context);
+  const [sessions, activity] = await Promise.all([trpc.account.sessions(), trpc.account.activity()]);
   return {
     activity,
     twoFactorEnabled: me.twoFactorEnabled,
-    sessions: sessions
-      .map((s) => ({ token: s.token, device: describeDevice(s.userAgent), network: truncateIp(s.ipAddress), lastActive: s.updatedAt, current: s.id === current?.session.id }))
-      .sort((a, b) => Number(b.current) - Number(a.current) || +new Date(b.lastActive) - +new Date(a.lastActive)),
+    // By session id: a session's token is the secret in its cookie and never reaches the page.
+    sessions: sessions.map((s) => ({ id: s.id, device: describeDevice(s.userAgent), network: s.network ?? 'unknown network', lastActive: s.lastActive, current: s.current })),
   };
 }
 
@@ -30,7 +26,7 @@ const Intent = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('enable-2fa'), password: z.string().min(1, 'Enter your password.') }),
   z.object({ intent: z.literal('confirm-2fa'), code: z.string().trim().min(6).max(10) }),
   z.object({ intent: z.literal('disable-2fa'), password: z.string().min(1, 'Enter your password.') }),
-  z.object({ intent: z.literal('revoke'), token: z.string().min(1) }),
+  z.object({ intent: z.literal('revoke'), sessionId: z.string().min(1) }),
   z.object({ intent: z.literal('revoke-others') }),
 ]);
 
@@ -44,7 +40,7 @@ function withCookies(result: ActionResult, res?: Response) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  await requireUser(request, context);
+  const { trpc } = await requireUser(request, context);
   const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return withCookies({ error: parsed.error.issues[0]?.message ?? 'Check the form.' });
   const input = parsed.data;
@@ -70,8 +66,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return withCookies(res.ok ? { ok: 'Two-factor sign-in is off.' } : { error: 'Your password is not right.' }, res);
     }
     case 'revoke': {
-      await context.auth.api.revokeSession({ headers: request.headers, body: { token: input.token } });
-      return withCookies({ ok: 'That device was signed out.' });
+      const revoked = await trpc.account.revokeSession({ sessionId: input.sessionId }).then(
+        () => true,
+        () => false,
+      );
+      return withCookies(revoked ? { ok: 'That device was signed out.' } : { error: 'That device is no longer signed in.' });
     }
     case 'revoke-others': {
       await context.auth.api.revokeOtherSessions({ headers: request.headers });
@@ -168,7 +167,7 @@ export default function Security() {
         <h2 id="sessions-heading">Sessions and activity</h2>
         <ul className="session-list" aria-label="Sessions">
           {sessions.map((s) => (
-            <li key={s.token}>
+            <li key={s.id}>
               <div>
                 <strong>{s.device}</strong> {s.current ? <span className="badge">This device</span> : null}
                 <div className="muted small">
@@ -178,7 +177,7 @@ export default function Security() {
               {!s.current ? (
                 <Form method="post">
                   <input type="hidden" name="intent" value="revoke" />
-                  <input type="hidden" name="token" value={s.token} />
+                  <input type="hidden" name="sessionId" value={s.id} />
                   <button type="submit" className="button ghost small">
                     Sign out
                   </button>

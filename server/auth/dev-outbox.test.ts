@@ -6,11 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { loader } from '../../app/routes/dev.outbox.js';
 import { composeMail, createMailer, type OutboxEntry } from '../mail/index.js';
 import { createLogger } from '../log.js';
+import type { Context } from '../trpc/init.js';
+import { createCaller } from '../trpc/router.js';
 
 function contextFor(env: 'development' | 'production') {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-outbox-'));
   const mailer = createMailer({ smtpUrl: undefined, mailFrom: 'Flux Klein <no-reply@flux-klein.local>', dataDir }, createLogger('silent'));
-  return { mailer, args: { request: new Request('http://localhost/dev/outbox'), params: {}, context: { deps: { config: { env }, mailer } } } as unknown as LoaderFunctionArgs };
+  // The loader reads through the tRPC server-side caller, as every loader does (server/index.ts builds the same).
+  const ctx = { deps: { config: { env }, mailer }, auth: null, user: null, headers: new Headers() } as unknown as Context;
+  return { mailer, args: { request: new Request('http://localhost/dev/outbox'), params: {}, context: { trpc: async () => createCaller(ctx) } } as unknown as LoaderFunctionArgs };
 }
 
 describe('/dev/outbox', () => {

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Config } from '../config.js';
 import { AppError } from '../shared/errors.js';
 import type { Actor } from './deps.js';
+import { truncateIp } from './consent.js';
 
 /** Unconfirmed accounts can use the product but cannot bring others in (invitations call this). */
 export async function requireVerifiedEmail(db: Kysely<DB>, actor: Actor): Promise<void> {
@@ -43,4 +44,36 @@ export async function listSignInMethods(deps: { db: Kysely<DB>; config: Pick<Con
     /** False when only one method is left: the page does not offer to remove it. */
     canRemove: methods.length > 1,
   };
+}
+
+/**
+ * The actor's live sessions for the security page, by session id: the token (the bearer secret
+ * in the cookie) never leaves the server, and the address is shown as its network only.
+ */
+export async function listMySessions(db: Kysely<DB>, actor: Actor, currentSessionId: string) {
+  const rows = await db
+    .selectFrom('session')
+    .select(['id', 'userAgent', 'ipAddress', 'updatedAt'])
+    .where('userId', '=', actor.userId)
+    .where('expiresAt', '>', new Date())
+    .execute();
+  return rows
+    .map((s) => ({ id: s.id, userAgent: s.userAgent, network: truncateIp(s.ipAddress), lastActive: s.updatedAt, current: s.id === currentSessionId }))
+    .sort((a, b) => Number(b.current) - Number(a.current) || +new Date(b.lastActive) - +new Date(a.lastActive));
+}
+
+/**
+ * Signs one of the actor's own devices out, named by session id. Another person's session is
+ * NOT_FOUND (the same answer as for an id that does not exist). The revocation itself goes
+ * through better-auth (`revokeSession`), so its session hooks run.
+ */
+export async function revokeMySession(
+  deps: { db: Kysely<DB>; revokeByToken: (token: string) => Promise<unknown> },
+  actor: Actor,
+  sessionId: string,
+): Promise<{ id: string }> {
+  const row = await deps.db.selectFrom('session').select('token').where('id', '=', sessionId).where('userId', '=', actor.userId).executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND');
+  await deps.revokeByToken(row.token);
+  return { id: sessionId };
 }

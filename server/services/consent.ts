@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { AnalyticsInput, decodeConsentCookie, encodeConsentCookie, POLICY_VERSION, SetConsentInput, type ConsentChoice } from '../shared/consent.js';
+import { CLIENT_IP_HEADER } from '../http/security.js';
+import { AnalyticsInput, CONSENT_COOKIE, decodeConsentCookie, encodeConsentCookie, POLICY_VERSION, SetConsentInput, type ConsentChoice } from '../shared/consent.js';
 import { rooms } from '../shared/realtime.js';
 import type { Deps } from './deps.js';
 import { audit } from './audit.js';
@@ -69,4 +70,12 @@ export async function recordAnalytics(deps: Deps, who: { userId: string | null; 
   if (!consent.analytics) return { recorded: false };
   await deps.db.insertInto('analytics_event').values({ user_id: who.userId, name: input.name, path: input.path ?? null }).execute();
   return { recorded: true };
+}
+
+/** The consent state for a request's headers (its consent cookie and client address), as the root page shows it. */
+export async function consentForRequest(deps: Pick<Deps, 'db'>, userId: string | null, headers: Headers): Promise<Pick<ConsentState, 'decided' | 'preferences' | 'analytics'>> {
+  const prefix = `${CONSENT_COOKIE}=`;
+  const cookie = (headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(prefix))?.slice(prefix.length) ?? null;
+  const s = await currentConsent(deps, { userId, cookie, ip: headers.get(CLIENT_IP_HEADER) });
+  return { decided: s.decided, preferences: s.preferences, analytics: s.analytics };
 }

@@ -8,7 +8,9 @@ import * as Y from 'yjs';
 import type { DB } from '../../db/schema.js';
 import { itemsOf, mentionsIn } from '../shared/board.js';
 import { rooms, type NotificationView } from '../shared/realtime.js';
+import { AppError } from '../shared/errors.js';
 import { boardAccess, loadBoardDoc } from './boards.js';
+import { requireRole } from './workspaces.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 
 type Row = { id: string; kind: string; title: string; body: string | null; link: string | null; workspace_id: string | null; read_at: Date | null; created_at: Date };
@@ -66,6 +68,9 @@ export async function markRead(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor
   let q = deps.db.updateTable('notification').set({ read_at: new Date() }).where('user_id', '=', actor.userId).where('read_at', 'is', null);
   if (ids !== 'all') {
     if (ids.length === 0) return { unread: await unreadCount(deps.db, actor) };
+    // Someone else's notification is NOT_FOUND, like one that does not exist (nothing is marked then).
+    const mine = await deps.db.selectFrom('notification').select('id').where('user_id', '=', actor.userId).where('id', 'in', ids).execute();
+    if (mine.length !== new Set(ids).size) throw new AppError('NOT_FOUND');
     q = q.where('id', 'in', ids);
   }
   await q.execute();
@@ -96,6 +101,8 @@ export async function jobNotificationHook(change: GenerationChange, deps: Deps):
  */
 export async function notifyMentions(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, boardId: string, noteId: string): Promise<{ notified: number }> {
   const { board } = await boardAccess(deps.db, actor, boardId);
+  // Mentioning is part of writing a note, which takes an editor: a viewer cannot notify in someone's name.
+  await requireRole(deps.db, actor, board.workspaceId, 'editor');
   const doc = await loadBoardDoc(deps.db, board.id);
   let text = '';
   try {

@@ -9,6 +9,7 @@ import { workspaceRouter } from './routers/workspace.js';
 import { boardRouter } from './routers/board.js';
 import { notificationRouter } from './routers/notification.js';
 import { accountRouter } from './routers/account.js';
+import { devRouter } from './routers/dev.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   board: boardRouter,
   notification: notificationRouter,
   account: accountRouter,
+  dev: devRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,7 @@
+import { consentForRequest } from '../../services/consent.js';
+import { pendingPolicies } from '../../services/policies.js';
 import { listMyWorkspaces } from '../../services/workspaces.js';
-import { publicProcedure, router } from '../init.js';
+import { authedProcedure, publicProcedure, router } from '../init.js';
 
 export const meRouter = router({
   /** The signed-in user and their workspaces, or null when signed out. */
@@ -8,4 +10,8 @@ export const meRouter = router({
     const workspaces = await listMyWorkspaces(ctx.deps.db, { userId: ctx.user.id });
     return { id: ctx.user.id, name: ctx.user.name, email: ctx.user.email, emailVerified: ctx.user.emailVerified, twoFactorEnabled: ctx.user.twoFactorEnabled, workspaces };
   }),
+  /** This visitor's cookie and analytics choice (the account's when signed in, else the consent cookie's). */
+  consent: publicProcedure.query(({ ctx }) => consentForRequest(ctx.deps, ctx.user?.id ?? null, ctx.headers)),
+  /** Policy versions the signed-in person has not accepted yet (the notice shows them). */
+  pendingPolicies: authedProcedure.query(({ ctx }) => pendingPolicies(ctx.deps.db, ctx.actor.userId)),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { listExports, pendingDeletion, requestDeletion, requestExport } from '../../services/privacy.js';
+import { consentHistory } from '../../services/consent.js';
 import { authedProcedure, router } from '../init.js';
 import { PrivacyRequestInput, PrivacyRequestStatusInput } from '../../shared/privacy.js';
 import { createPrivacyRequest, listPrivacyRequests, myPrivacyRequests, setPrivacyRequestStatus } from '../../services/privacy-requests.js';
@@ -10,6 +11,8 @@ export const privacyRouter = router({
   myRequests: authedProcedure.query(({ ctx }) => myPrivacyRequests(ctx.deps, ctx.actor)),
   adminRequests: authedProcedure.query(({ ctx }) => listPrivacyRequests(ctx.deps, ctx.actor)),
   setRequestStatus: authedProcedure.input(PrivacyRequestStatusInput).mutation(({ ctx, input }) => setPrivacyRequestStatus(ctx.deps, ctx.actor, input)),
+  /** The caller's consent records, newest first (the "Your data" page shows them). */
+  consentHistory: authedProcedure.query(({ ctx }) => consentHistory(ctx.deps, ctx.actor.userId)),
   exports: authedProcedure.query(({ ctx }) => listExports(ctx.deps, ctx.actor)),
   requestExport: authedProcedure.mutation(({ ctx }) => requestExport(ctx.deps, ctx.actor)),
   deletion: authedProcedure.query(({ ctx }) => pendingDeletion(ctx.deps, ctx.actor.userId).then((d) => d ?? null)),

@@ -56,6 +56,8 @@ export interface Running {
   shutdown(): Promise<void>;
 }
 
+const bossOptions = (config: Config) => ({ superviseSeconds: config.jobs.superviseSeconds, connectTimeoutMs: config.db.connectTimeoutMs });
+
 /** A stack of shutdown steps, run in reverse order of start, each at most once. */
 function lifecycle(log: Logger) {
   const steps: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
@@ -142,14 +144,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     life.add('board sync (compact live boards)', () => boardSync.close());
 
     // Stopped before Socket.io, so that jobs finishing during shutdown can still announce it.
-    const boss = createBoss(database.url, log);
+    const boss = createBoss(database.url, log, bossOptions(config));
     await boss.start();
     let bossRunning = true;
     life.add('pg-boss (waits for running jobs)', async () => {
       bossRunning = false;
       await boss.stop({ graceful: true, timeout: 20_000 });
     });
-    await createQueues(boss);
+    await createQueues(boss, { heartbeatSeconds: config.jobs.heartbeatSeconds });
 
     const deps: Deps = {
       config,
@@ -264,10 +266,10 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
     // Closed after pg-boss has let running jobs finish, so their last events still go out.
     const realtime = postgresNotifier(pool, log);
     life.add('socket.io emitter', () => realtime.close());
-    const boss = createBoss(url, log);
+    const boss = createBoss(url, log, bossOptions(config));
     await boss.start();
     life.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20_000 }));
-    await createQueues(boss);
+    await createQueues(boss, { heartbeatSeconds: config.jobs.heartbeatSeconds });
     const deps: Deps = {
       config,
       db,
@@ -282,6 +284,8 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+    // The sweep at start: jobs whose worker died (heartbeat lapsed) are retried or failed now, not at the next pass.
+    await boss.supervise();
     log.info('worker ready', { concurrency: config.workerConcurrency });
     return { deps, boss, shutdown: () => life.close() };
   } catch (err) {

@@ -12,10 +12,50 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * the process down: pg emits 'error' on the pool for an idle client, and an unhandled 'error' event
  * would crash Node. The broken client is discarded by the pool; the next query opens a new one.
  */
-export function createPool(connectionString: string, max = 10, onError: (err: Error) => void = () => {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+export interface PoolTimeouts {
+  /** Longest wait for a new connection (a database that is down or unreachable fails within it). */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a statement may run: the server cancels it (statement_timeout), and the client gives up
+   * a little later should the server not answer at all (a network that drops packets).
+   */
+  statementTimeoutMs?: number;
+}
+
+export function createPool(connectionString: string, max = 10, onError: (err: Error) => void = () => {}, timeouts: PoolTimeouts = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    idleTimeoutMillis: 30_000,
+    ...(timeouts.connectTimeoutMs ? { connectionTimeoutMillis: timeouts.connectTimeoutMs } : {}),
+    ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 1000 } : {}),
+  });
   pool.on('error', onError);
   return pool;
+}
+
+/**
+ * Waits for the database at boot: a server or worker started while PostgreSQL is down (or still
+ * starting) retries with exponential backoff, logging why, for up to `retrySeconds`, then throws
+ * (the process exits non-zero).
+ */
+export async function waitForDatabase(pool: pg.Pool, opts: { retrySeconds: number; log: { warn(msg: string, data?: Record<string, unknown>): void } }): Promise<void> {
+  const deadline = Date.now() + opts.retrySeconds * 1000;
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query('select 1');
+      return;
+    } catch (err) {
+      const reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`The database is not reachable (${reason}); gave up after ${opts.retrySeconds} s (DB_STARTUP_RETRY_SECONDS).`);
+      const wait = Math.min(delay, left);
+      opts.log.warn('database not reachable, retrying', { attempt, reason, retryInMs: wait });
+      await new Promise((r) => setTimeout(r, wait));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
 }
 
 export function createDb(pool: pg.Pool): Database {

@@ -17,6 +17,12 @@ export interface QueueDefinition<T> {
   name: string;
   deadLetter: string;
   options: { retryLimit: number; retryDelay: number; retryBackoff: boolean; expireInSeconds: number };
+  /**
+   * Long jobs renew a heartbeat while they run (pg-boss refreshes it every half interval); a job
+   * whose worker died is retried, or dead-lettered, once its heartbeat is older than the interval,
+   * instead of waiting for `expireInSeconds`.
+   */
+  heartbeat?: boolean;
   parse(data: unknown): T;
   handle(deps: Deps, data: T, job: JobInfo): Promise<void>;
   /** Runs for jobs that exhausted their retries: leaves their row in an honest final state (and tells whoever waits). */
@@ -30,8 +36,22 @@ export interface QueueDefinition<T> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue, backupQueue];
 
-export function createBoss(connectionString: string, log: Logger): PgBoss {
-  const boss = new PgBoss({ connectionString, useListenNotify: true, max: 6 });
+export interface BossOptions {
+  /** How often this instance looks for jobs whose worker died (lost heartbeat) or that expired. */
+  superviseSeconds?: number;
+  /** How long to wait for a database connection (pg-boss has its own pool). */
+  connectTimeoutMs?: number;
+}
+
+export function createBoss(connectionString: string, log: Logger, opts: BossOptions = {}): PgBoss {
+  const boss = new PgBoss({
+    connectionString,
+    useListenNotify: true,
+    max: 6,
+    ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds } : {}),
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+  });
+  // While the database is away pg-boss reports each failed poll here and keeps trying.
   boss.on('error', (err) => log.error('pg-boss error', { err }));
   return boss;
 }
@@ -39,11 +59,16 @@ export function createBoss(connectionString: string, log: Logger): PgBoss {
 /** Per queue name, retry options that replace a queue's own (tests use quick retries). */
 export type QueueOptionOverrides = Record<string, Partial<QueueDefinition<unknown>['options']>>;
 
-/** Creates every queue (and its dead-letter queue). Safe to run on every start. */
-export async function createQueues(boss: PgBoss, overrides: QueueOptionOverrides = {}): Promise<void> {
+/**
+ * Creates every queue (and its dead-letter queue), and brings existing queues' options up to date
+ * (createQueue leaves an existing queue as it was). Safe to run on every start.
+ */
+export async function createQueues(boss: PgBoss, opts: { heartbeatSeconds?: number; overrides?: QueueOptionOverrides } = {}): Promise<void> {
   for (const q of queues) {
     await boss.createQueue(q.deadLetter, { notify: true });
-    await boss.createQueue(q.name, { ...q.options, ...overrides[q.name], deadLetter: q.deadLetter, notify: true });
+    const options = { ...q.options, ...opts.overrides?.[q.name], ...(q.heartbeat && opts.heartbeatSeconds ? { heartbeatSeconds: opts.heartbeatSeconds } : {}), deadLetter: q.deadLetter, notify: true };
+    await boss.createQueue(q.name, options);
+    await boss.updateQueue(q.name, options);
     if (q.schedule) await boss.schedule(q.name, q.schedule.cron, {});
   }
 }

@@ -79,6 +79,11 @@ export const EnvSchema = z.object({
   BOARD_MAX_SYNC_BYTES: int(1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
   BOARD_UPDATES_PER_SECOND: int(60, 1, 10_000),
   BOARD_COMPACT_AFTER_UPDATES: int(200, 1, 1_000_000),
+  GENERATION_HEARTBEAT_SECONDS: int(30, 10, 3600),
+  JOB_SUPERVISE_SECONDS: int(10, 1, 600),
+  DB_CONNECT_TIMEOUT_MS: int(5000, 100, 120_000),
+  DB_STATEMENT_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  DB_STARTUP_RETRY_SECONDS: int(60, 0, 3600),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -147,6 +152,14 @@ export interface Config {
     updatesPerSecond: number;
     compactAfterUpdates: number;
   };
+  /**
+   * Jobs: a running generation's worker renews its heartbeat every half `heartbeatSeconds`; a job
+   * whose heartbeat is older (its worker was killed) is retried or failed by the next supervision
+   * pass, which every process runs every `superviseSeconds`.
+   */
+  jobs: { heartbeatSeconds: number; superviseSeconds: number };
+  /** Database connections: how long to wait for one, how long a statement may run, how long to keep trying at boot. */
+  db: { connectTimeoutMs: number; statementTimeoutMs: number; startupRetrySeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -214,6 +227,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
     boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
+    jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
+    db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

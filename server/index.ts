@@ -9,7 +9,7 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { toNodeHandler } from 'better-auth/node';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { createDb, createPool, type Database } from '../db/index.js';
+import { createDb, createPool, waitForDatabase, type Database } from '../db/index.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
@@ -58,6 +58,11 @@ export interface Running {
   boardSync: BoardSync;
   shutdown(): Promise<void>;
 }
+
+/** /readyz answers within this, whatever the database does. */
+const READY_TIMEOUT_MS = 1500;
+const poolTimeouts = (config: Config) => ({ connectTimeoutMs: config.db.connectTimeoutMs, statementTimeoutMs: config.db.statementTimeoutMs });
+const bossOptions = (config: Config) => ({ superviseSeconds: config.jobs.superviseSeconds, connectTimeoutMs: config.db.connectTimeoutMs });
 
 /** A stack of shutdown steps, run in reverse order of start, each at most once. */
 function lifecycle(log: Logger) {
@@ -126,9 +131,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
-    const pool = createPool(database.url, 20, (err) => log.warn('idle database connection lost', { err }));
+    const pool = createPool(database.url, 20, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
     const db: Database = createDb(pool);
     life.add('database pool', () => db.destroy());
+    await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);
 
     const mailer = createMailer(config, log);
@@ -145,14 +151,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     life.add('board sync (compact live boards)', () => boardSync.close());
 
     // Stopped before Socket.io, so that jobs finishing during shutdown can still announce it.
-    const boss = createBoss(database.url, log);
+    const boss = createBoss(database.url, log, bossOptions(config));
     await boss.start();
     let bossRunning = true;
     life.add('pg-boss (waits for running jobs)', async () => {
       bossRunning = false;
       await boss.stop({ graceful: true, timeout: 20_000 });
     });
-    await createQueues(boss, opts.queueOptions);
+    await createQueues(boss, { heartbeatSeconds: config.jobs.heartbeatSeconds, overrides: opts.queueOptions });
 
     const deps: Deps = {
       config,
@@ -174,12 +180,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
       const checks = { database: false, migrations: migrated, jobs: bossRunning };
+      // A real query with a deadline: a database that is down, or that stopped answering, is
+      // reported within READY_TIMEOUT_MS, never by a request that hangs.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await sql`select 1`.execute(db);
-        checks.database = true;
-        if (!migrated) checks.migrations = migrated = await migrationsApplied(db);
+        await Promise.race([
+          (async () => {
+            await sql`select 1`.execute(db);
+            checks.database = true;
+            if (!migrated) checks.migrations = migrated = await migrationsApplied(db);
+          })(),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('readiness check timed out')), READY_TIMEOUT_MS))),
+        ]);
       } catch {
-        /* reported below */
+        checks.database = false;
+      } finally {
+        clearTimeout(timer);
       }
       const ok = Object.values(checks).every(Boolean);
       res.status(ok ? 200 : 503).json({ ok, checks });
@@ -263,17 +279,18 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const life = lifecycle(log);
   try {
     const url = workerDatabaseUrl(config);
-    const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }));
+    const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
     const db = createDb(pool);
     life.add('database pool', () => db.destroy());
+    await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);
     // Closed after pg-boss has let running jobs finish, so their last events still go out.
     const realtime = postgresNotifier(pool, log);
     life.add('socket.io emitter', () => realtime.close());
-    const boss = createBoss(url, log);
+    const boss = createBoss(url, log, bossOptions(config));
     await boss.start();
     life.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20_000 }));
-    await createQueues(boss);
+    await createQueues(boss, { heartbeatSeconds: config.jobs.heartbeatSeconds });
     const deps: Deps = {
       config,
       db,
@@ -288,6 +305,8 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+    // The sweep at start: jobs whose worker died (heartbeat lapsed) are retried or failed now, not at the next pass.
+    await boss.supervise();
     log.info('worker ready', { concurrency: config.workerConcurrency });
     return { deps, boss, shutdown: () => life.close() };
   } catch (err) {

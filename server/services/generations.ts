@@ -481,6 +481,12 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     await announce(deps, done, view!.assets);
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
+    if (opts.signal?.aborted) {
+      // pg-boss took the job back (its heartbeat lapsed, or the process is stopping): the job is
+      // retried elsewhere or dead-lettered, which settles the row; this attempt leaves it alone.
+      deps.log.warn('generation attempt lost its job, left to the retry', { generationId, attempt: opts.attempt });
+      throw err;
+    }
     if (pe?.code === 'CANCELED' || abort.signal.aborted) {
       if (!(await stillRunning())) return; // a person canceled it: already recorded and announced
     }

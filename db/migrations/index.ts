@@ -16,6 +16,7 @@ import * as m0045 from './0045_privacy_requests.js';
 import * as m0046 from './0046_backups.js';
 import * as m0050 from './0050_billing.js';
 import * as m0060 from './0060_board_live.js';
+import * as m0070 from './0070_generation_limits_indexes.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0050_billing': m0050,
   '0051_keep_billing_records': m0051,
   '0060_board_live': m0060,
+  '0070_generation_limits_indexes': m0070,
 };

@@ -59,7 +59,7 @@ async function measureProduct(adminUrl: string) {
       return Array.from({ length: req.count }, () => ({ data: png, mime: 'image/png', width: 8, height: 8 }));
     },
   };
-  const server = await startTestServer(adminUrl, { env: { SIGNUP_CREDITS: '100000', WORKER_CONCURRENCY: '8', LOG_LEVEL: 'error' }, start: { providers: [instant] } });
+  const server = await startTestServer(adminUrl, { env: { SIGNUP_CREDITS: '100000', WORKER_CONCURRENCY: '8', LOG_LEVEL: 'error', GENERATION_RATE_PER_MINUTE: '100000', GENERATION_MAX_IN_FLIGHT: '100000', GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE: '100000' }, start: { providers: [instant] } });
   try {
     const user = await signUp(server);
     const api = trpcClient(server, user);

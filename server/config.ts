@@ -71,6 +71,9 @@ export const EnvSchema = z.object({
   MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   TEAM_STARTING_CREDITS: int(100, 0, 1_000_000),
+  GENERATION_RATE_PER_MINUTE: int(30, 1, 100_000),
+  GENERATION_MAX_IN_FLIGHT: int(20, 1, 100_000),
+  GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE: int(40, 1, 100_000),
   SMTP_URL: opt(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')),
   MAIL_FROM: opt(z.string()).transform((v) => v ?? 'Flux Klein <no-reply@flux-klein.local>'),
   INVITATION_TTL_DAYS: int(7, 1, 90),
@@ -140,6 +143,8 @@ export interface Config {
   signupCredits: number;
   /** Credits a new team workspace starts with when billing is off (there is no other way to fund it then). */
   teamStartingCredits: number;
+  /** Generations a user may start per minute, and may have queued or running at once (per user and per workspace). */
+  generationLimits: { perUserPerMinute: number; perUserInFlight: number; perWorkspaceInFlight: number };
   mailFrom: string;
   /** How long an invitation link stays valid, in days. */
   invitationTtlDays: number;
@@ -194,6 +199,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     signupCredits: e.SIGNUP_CREDITS,
     teamStartingCredits: e.TEAM_STARTING_CREDITS,
+    generationLimits: { perUserPerMinute: e.GENERATION_RATE_PER_MINUTE, perUserInFlight: e.GENERATION_MAX_IN_FLIGHT, perWorkspaceInFlight: e.GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE },
     ffmpegPath: e.FFMPEG_PATH,
     authRateLimit: e.AUTH_RATE_LIMIT,
     oauth: {

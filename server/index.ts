@@ -33,7 +33,7 @@ import { jobNotificationHook } from './services/notifications.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
-import { createContext } from './trpc/init.js';
+import { createContext, retryAfterMeta } from './trpc/init.js';
 import { appRouter, createCaller } from './trpc/router.js';
 
 export interface StartOptions {
@@ -215,6 +215,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         router: appRouter,
         createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals),
         maxBodySize: 256 * 1024,
+        responseMeta: retryAfterMeta,
         onError: ({ error, path: p }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, err: error.cause ?? error });
         },

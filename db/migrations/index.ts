@@ -16,6 +16,7 @@ import * as m0045 from './0045_privacy_requests.js';
 import * as m0046 from './0046_backups.js';
 import * as m0050 from './0050_billing.js';
 import * as m0060 from './0060_board_live.js';
+import * as m0070 from './0070_generation_limits_indexes.js';
 import * as m0071 from './0071_session_end_board_quarantine.js';
 import * as m0072 from './0072_operator_sessions_and_limits.js';
 import * as m0073 from './0073_deletion_log.js';
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '0050_billing': m0050,
   '0051_keep_billing_records': m0051,
   '0060_board_live': m0060,
+  '0070_generation_limits_indexes': m0070,
   '0071_session_end_board_quarantine': m0071,
   '0072_operator_sessions_and_limits': m0072,
   '0073_deletion_log': m0073,

@@ -9,6 +9,7 @@ import { AppError } from '../shared/errors.js';
 import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED, RerunInput } from '../shared/generation.js';
 import { rooms, type GenerationEvent } from '../shared/realtime.js';
 import { publishBalance, reserveCredits, settleCredits } from './credits.js';
+import { checkGenerationLimits } from './generation-limits.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { requireRole, resolveWorkspace } from './workspaces.js';
@@ -142,7 +143,7 @@ function checkAgainstModel(model: ModelInfo, input: z.output<typeof CreateGenera
 }
 
 /**
- * Validates, reserves credits, inserts the generation and its references and enqueues its job in
+ * Validates, checks the rate limits, reserves credits, inserts the generation and its references and enqueues its job in
  * one transaction: no job without a row, no row without a job, no charge without either.
  */
 export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>, opts: { rerunOf?: string } = {}): Promise<GenerationView> {
@@ -181,7 +182,8 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
   const cost = creditCost(model, { count: params.count ?? 1, durationSeconds: params.durationSeconds });
   const gen = await deps.db.transaction().execute(async (trx) => {
     const id = randomUUID();
-    // Credits first: the ledger lock is taken before any row that references the workspace.
+    // Limits, then credits: both take the ledger lock before any row that references the workspace.
+    await checkGenerationLimits(trx, deps.config.generationLimits, { userId: actor.userId, workspaceId });
     await reserveCredits(trx, { workspaceId, userId: actor.userId, generationId: id, cost });
     const row = await trx
       .insertInto('generation')

@@ -39,12 +39,15 @@ export function isErrorCode(v: unknown): v is ErrorCode {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly userMessage: string;
-  constructor(code: ErrorCode, opts: { userMessage?: string; cause?: unknown } = {}) {
+  /** Seconds after which trying again may succeed; sent as the HTTP Retry-After header. */
+  readonly retryAfterSeconds?: number;
+  constructor(code: ErrorCode, opts: { userMessage?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     const userMessage = opts.userMessage ?? ERROR_CODES[code].message;
     super(userMessage, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.userMessage = userMessage;
+    if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

@@ -61,6 +61,15 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/**
+ * For the HTTP adapter's `responseMeta`: a refusal that says when to try again (AppError's
+ * retryAfterSeconds, e.g. RATE_LIMITED) sets the Retry-After header; in a batch, the longest wait.
+ */
+export function retryAfterMeta({ errors }: { errors: TRPCError[] }): { headers?: Record<string, string> } {
+  const waits = errors.map((e) => (e.cause instanceof AppError ? e.cause.retryAfterSeconds : undefined)).filter((s): s is number => s !== undefined);
+  return waits.length > 0 ? { headers: { 'retry-after': String(Math.ceil(Math.max(...waits))) } } : {};
+}
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   BOARD_UPDATE_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'That change is too large to save in one go.' },
   BOARD_FULL: { http: 413, trpc: 'PAYLOAD_TOO_LARGE', message: 'This board is full. Remove some items or start a new board.' },
   BOARD_ACCESS_REVOKED: { http: 403, trpc: 'FORBIDDEN', message: 'You no longer have access to this board.' },
+  ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -50,7 +50,18 @@ function isTextField(target: EventTarget | null): boolean {
 export function describeItem(i: BoardItem): string {
   if (i.type === 'note') return `Note: ${(i.text ?? '').slice(0, 60) || 'empty'}`;
   if (i.type === 'placeholder') return `Generating: ${i.prompt ?? ''} (${i.status === 'failed' ? 'failed' : (i.status ?? 'queued')})`;
+  if (i.status === 'removed') return 'Removed image';
   return `Image${i.prompt ? `: ${i.prompt.slice(0, 60)}` : ''}`;
+}
+
+/** What a board shows for an image that was deleted (or whose file cannot be loaded): a clear tile, not a broken image. */
+function RemovedTile() {
+  return (
+    <div className="board-placeholder-body board-removed" role="img" aria-label="Removed image">
+      <span className="pill pill-failed">Removed</span>
+      <p className="small muted">This image was deleted from the library.</p>
+    </div>
+  );
 }
 
 export function BoardCanvas(props: {
@@ -72,6 +83,8 @@ export function BoardCanvas(props: {
   const drag = useRef<Drag | null>(null);
   const [overrides, setOverrides] = useState<Map<string, Partial<BoardItem>>>(new Map());
   const [editing, setEditing] = useState<string | null>(null);
+  /** Image items whose file failed to load (deleted, or gone): shown as removed. */
+  const [broken, setBroken] = useState<ReadonlySet<string>>(new Set());
   const [draft, setDraft] = useState('');
   const [marquee, setMarquee] = useState<Rect | null>(null);
   // Space held (with the pointer over the board or focus in it): a drag pans.
@@ -371,7 +384,13 @@ export function BoardCanvas(props: {
                   if (!selection.has(item.id) && !drag.current) setSelection(new Set([item.id]));
                 }}
               >
-                {item.type === 'image' && item.url ? <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} /> : null}
+                {item.type === 'image' && item.url ? (
+                  item.status === 'removed' || broken.has(item.url) ? (
+                    <RemovedTile />
+                  ) : (
+                    <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => setBroken((b) => new Set(b).add(item.url!))} />
+                  )
+                ) : null}
                 {item.type === 'note' ? <p className="board-note-text">{item.text || <span className="muted">Empty note — press Enter to write</span>}</p> : null}
                 {item.type === 'placeholder' ? (
                   <div className="board-placeholder-body">

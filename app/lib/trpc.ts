@@ -28,3 +28,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof TypeError) return 'We could not reach the server. Check your connection and try again.';
   return messageFor(undefined);
 }
+
+/** The error code (server/shared/errors.ts) of an error from a procedure, if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof TRPCClientError ? (err.data as { appCode?: string } | undefined)?.appCode : undefined;
+}

@@ -6,7 +6,7 @@ import { TagSchema } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { formatBytes } from '../lib/format.js';
 import { requireUser } from '../lib/session.server.js';
-import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { errorCode, errorMessage, useTRPC } from '../lib/trpc.js';
 
 export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
@@ -29,6 +29,8 @@ export default function AssetDetail() {
   const navigate = useNavigate();
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
+  /** Set when the server said the image is on boards (ASSET_IN_USE): its question, asked before deleting anyway. */
+  const [inUse, setInUse] = useState<string | null>(null);
   const [tagDraft, setTagDraft] = useState('');
   const [tagError, setTagError] = useState<string | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -39,7 +41,10 @@ export default function AssetDetail() {
         toast({ tone: 'success', title: 'Deleted', body: 'The item and its file were removed.' });
         navigate('/library');
       },
-      onError: onError('Could not delete'),
+      onError: (err) => {
+        if (errorCode(err) === 'ASSET_IN_USE') setInUse(errorMessage(err));
+        else onError('Could not delete')(err);
+      },
     }),
   );
   const favorite = useMutation(trpc.asset.setFavorite.mutationOptions({ onSuccess: (a) => setAsset((x) => ({ ...x, favorite: a.favorite })), onError: onError('Could not change favourite') }));
@@ -170,12 +175,19 @@ export default function AssetDetail() {
           ) : null}
           {confirming ? (
             <div className="confirm" role="group" aria-label="Confirm delete">
-              <p>Delete this item for everyone in the workspace? This cannot be undone.</p>
+              <p role={inUse ? 'alert' : undefined}>{inUse ?? 'Delete this item for everyone in the workspace? This cannot be undone.'}</p>
               <div className="row gap">
-                <button ref={confirmRef} type="button" className="button danger" disabled={remove.isPending} onClick={() => remove.mutate({ id: asset.id })}>
-                  {remove.isPending ? 'Deleting…' : 'Yes, delete'}
+                <button ref={confirmRef} type="button" className="button danger" disabled={remove.isPending} onClick={() => remove.mutate({ id: asset.id, confirm: inUse !== null })}>
+                  {remove.isPending ? 'Deleting…' : inUse ? 'Delete anyway' : 'Yes, delete'}
                 </button>
-                <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+                <button
+                  type="button"
+                  className="button ghost"
+                  onClick={() => {
+                    setConfirming(false);
+                    setInUse(null);
+                  }}
+                >
                   Keep it
                 </button>
               </div>

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import * as Y from 'yjs';
 
 /**
  * Two small additions for "nothing lost when things fail":
@@ -18,6 +19,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('board_asset_pk', ['board_id', 'asset_id'])
     .execute();
   await db.schema.createIndex('board_asset_asset_idx').on('board_asset').column('asset_id').execute();
+  // Boards that exist already: read each document once (items: a Y.Map of Y.Maps with `assetId`).
+  const boards = await db.selectFrom('board').select('id').execute();
+  for (const { id } of boards) {
+    const snap = await db.selectFrom('board_snapshot').select('state').where('board_id', '=', id).executeTakeFirst();
+    const rows = await db.selectFrom('board_update').select('update').where('board_id', '=', id).orderBy('id').execute();
+    const doc = new Y.Doc();
+    for (const u of [...(snap ? [snap.state] : []), ...rows.map((r: { update: Uint8Array }) => r.update)]) Y.applyUpdate(doc, u);
+    const ids = new Set<string>();
+    doc.getMap('items').forEach((m) => {
+      const assetId = m instanceof Y.Map ? m.get('assetId') : undefined;
+      if (typeof assetId === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(assetId)) ids.add(assetId.toLowerCase());
+    });
+    doc.destroy();
+    if (ids.size === 0) continue;
+    await sql`insert into board_asset (board_id, asset_id)
+      select b.id, a.id from board b join asset a on a.workspace_id = b.workspace_id
+      where b.id = ${id} and a.id = any(${[...ids]}::uuid[]) on conflict do nothing`.execute(db);
+  }
   await db.schema
     .alterTable('credit_purchase')
     .addColumn('refunded_cents', 'integer', (c) => c.notNull().defaultTo(0))

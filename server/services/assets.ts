@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { DeleteManyInput, LibraryListInput, SetFavoriteInput, SetSavedInput, SetTagsInput } from '../shared/library.js';
+import { boardsShowingAssets, markAssetsRemoved } from './boards.js';
 import type { Actor, Deps } from './deps.js';
 import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
@@ -123,7 +124,7 @@ async function loadForActor(deps: Deps, actor: Actor, id: string) {
 
 /** Loads several assets the actor may change (editor or up), or refuses the whole request. */
 async function loadManyForEditor(deps: Deps, actor: Actor, ids: string[]) {
-  const rows = await deps.db.selectFrom('asset').select(['id', 'workspace_id', 'storage_key']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+  const rows = await deps.db.selectFrom('asset').select(['id', 'workspace_id', 'storage_key', 'media']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
   if (rows.length !== new Set(ids).size) throw new AppError('NOT_FOUND', { userMessage: 'Some of the selected items no longer exist. Reload and try again.' });
   for (const ws of new Set(rows.map((r) => r.workspace_id))) await requireRole(deps.db, actor, ws, 'editor');
   return rows;
@@ -179,13 +180,23 @@ export const THUMB_SIZE = 512;
 export async function deleteAssets(deps: Deps, actor: Actor, raw: z.input<typeof DeleteManyInput>): Promise<{ ids: string[] }> {
   const input = DeleteManyInput.parse(raw);
   const rows = await loadManyForEditor(deps, actor, input.ids);
+  // An image a board shows is deleted only when the person confirmed it (the boards then show a "Removed" tile).
+  const boards = await boardsShowingAssets(deps.db, rows.map((r) => r.id));
+  if (boards.length > 0 && !input.confirm) throw new AppError('ASSET_IN_USE', { userMessage: inUseMessage(rows, boards) });
   const deleted = await deps.db.deleteFrom('asset').where('id', 'in', input.ids).returning(['id', 'storage_key']).execute();
   await Promise.all(deleted.flatMap((d) => [deps.storage.delete(d.storage_key), deps.storage.delete(thumbKey(d.id))]));
+  for (const b of boards) await markAssetsRemoved(deps.db, b.id, b.assetIds);
   return { ids: rows.map((r) => r.id) };
 }
 
-export async function deleteAsset(deps: Deps, actor: Actor, id: string): Promise<{ id: string }> {
-  await deleteAssets(deps, actor, { ids: [id] });
+function inUseMessage(rows: { id: string; media: 'image' | 'video' }[], boards: { name: string }[]) {
+  const where = `${boards.length === 1 ? 'a board' : `${boards.length} boards`}: ${boards.map((b) => b.name).join(', ')}`;
+  const what = rows.length === 1 ? `This ${rows[0]!.media}` : 'Some of these items';
+  return `${what} ${rows.length === 1 ? 'is' : 'are'} on ${where}. Delete anyway?`;
+}
+
+export async function deleteAsset(deps: Deps, actor: Actor, id: string, opts: { confirm?: boolean } = {}): Promise<{ id: string }> {
+  await deleteAssets(deps, actor, { ids: [id], confirm: opts.confirm });
   return { id };
 }
 

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import * as Y from 'yjs';
 import type { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
-import { fitSize, itemsOf, nextFreeSpot, putItem, readItem, setFields, type BoardItem, CreateBoardInput, RenameBoardInput } from '../shared/board.js';
+import { fitSize, itemsOf, nextFreeSpot, putItem, readItem, readItems, setFields, type BoardItem, CreateBoardInput, RenameBoardInput } from '../shared/board.js';
 import { AppError } from '../shared/errors.js';
 import { applyStoredUpdates, quarantineUpdates, type StoredRow } from './board-integrity.js';
 import { rooms } from '../shared/realtime.js';
@@ -117,6 +117,81 @@ export async function publishToOthers(db: Kysely<DB>, boardId: string, origin: s
   await sql`select pg_notify(${BOARD_CHANNEL}, ${JSON.stringify(msg)}) where exists (select 1 from board_live where board_id = ${boardId} and origin <> ${origin} and expires_at > now())`.execute(db);
 }
 
+// ---- which boards show which assets (board_asset) ----
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ASSET_KEY: keyof BoardItem = 'assetId';
+const ASSET_KEY_BYTES = Buffer.from(ASSET_KEY);
+
+/**
+ * The asset ids an update sets on board items, read from the update alone (no document): cheap
+ * enough for every stored update, and nothing at all for updates that do not mention `assetId`.
+ * It misses one case: an `assetId` replaced on an item that already had one (Yjs then leaves the
+ * key out of the update); compaction recomputes the index from the whole document and catches it.
+ */
+export function assetIdsInUpdate(update: Uint8Array): string[] {
+  if (!Buffer.from(update.buffer, update.byteOffset, update.byteLength).includes(ASSET_KEY_BYTES)) return [];
+  const ids = new Set<string>();
+  try {
+    for (const s of Y.decodeUpdate(update).structs) {
+      if (!(s instanceof Y.Item) || s.parentSub !== ASSET_KEY) continue;
+      for (const v of s.content.getContent()) if (typeof v === 'string' && UUID.test(v)) ids.add(v.toLowerCase());
+    }
+  } catch {
+    return [];
+  }
+  return [...ids];
+}
+
+/** Records that a board shows these assets (only assets of the board's own workspace). */
+function indexAssetsSql(boardId: ReturnType<typeof sql>, assetIds: ReturnType<typeof sql>) {
+  return sql`
+    insert into board_asset (board_id, asset_id)
+    select distinct b.id, a.id from board b join asset a on a.workspace_id = b.workspace_id
+    where b.id = ${boardId} and a.id in (${assetIds})
+    on conflict (board_id, asset_id) do update set added_at = now()`;
+}
+
+/**
+ * The boards that show any of these assets, with the assets each shows. The index names the
+ * candidates; each candidate's document is read to confirm (an item removed since the board's last
+ * compaction may still be indexed).
+ */
+export async function boardsShowingAssets(db: Kysely<DB>, assetIds: string[]): Promise<{ id: string; name: string; assetIds: string[] }[]> {
+  if (assetIds.length === 0) return [];
+  const candidates = await db
+    .selectFrom('board_asset')
+    .innerJoin('board', 'board.id', 'board_asset.board_id')
+    .select(['board.id', 'board.name'])
+    .distinct()
+    .where('board_asset.asset_id', 'in', assetIds)
+    .orderBy('board.name')
+    .execute();
+  const wanted = new Set(assetIds);
+  const out: { id: string; name: string; assetIds: string[] }[] = [];
+  for (const b of candidates) {
+    const doc = await loadBoardDoc(db, b.id);
+    const shown = new Set(readItems(doc).flatMap((i) => (i.assetId && wanted.has(i.assetId) ? [i.assetId] : [])));
+    doc.destroy();
+    if (shown.size > 0) out.push({ ...b, assetIds: [...shown] });
+  }
+  return out;
+}
+
+/** Marks the items showing deleted assets as removed, so everyone on the board sees a "Removed" tile. */
+export async function markAssetsRemoved(db: Kysely<DB>, boardId: string, assetIds: string[]): Promise<void> {
+  const gone = new Set(assetIds);
+  await editBoardFromServer(db, boardId, (doc) => {
+    let changed = false;
+    for (const item of readItems(doc)) {
+      if (item.type !== 'image' || !item.assetId || !gone.has(item.assetId) || item.status === 'removed') continue;
+      setFields(doc, item.id, { status: 'removed' });
+      changed = true;
+    }
+    return changed;
+  });
+}
+
 // ---- persistence ----
 
 const WRITE_ROLES: Role[] = ['owner', 'admin', 'editor'];
@@ -135,11 +210,14 @@ export async function appendBoardUpdate(
   const allowed = opts.userId
     ? sql`exists (select 1 from board b join membership m on m.workspace_id = b.workspace_id where b.id = ${opts.boardId} and m.user_id = ${opts.userId} and m.role in (${sql.join(WRITE_ROLES)}))`
     : sql`exists (select 1 from board b where b.id = ${opts.boardId})`;
+  const assets = assetIdsInUpdate(opts.update);
   const res = await sql<{ id: number }>`
     with ins as (
       insert into board_update (board_id, update, user_id)
       select ${opts.boardId}, ${bytes}, ${opts.userId} where ${allowed}
       returning id
+    ), idx as (
+      ${indexAssetsSql(sql`${opts.boardId}::uuid`, sql`select x.id from ins, unnest(${assets}::uuid[]) as x(id)`)}
     )
     select ins.id, pg_notify(${BOARD_CHANNEL}, json_build_object('k', 'u', 'b', ${opts.boardId}::text, 'i', ins.id, 'o', ${opts.origin}::text, 'u', ${inline ? sql`encode(${bytes}::bytea, 'base64')` : sql`null::text`})::text) from ins`.execute(db);
   return res.rows[0]?.id ?? null;
@@ -156,7 +234,7 @@ const APPEND_BOARD_UPDATES = {
   name: 'fk_append_board_updates',
   text: `
     with input as (
-      select * from unnest($1::text[], $2::bytea[]) with ordinality as t(user_id, update, ord)
+      select * from unnest($1::text[], $2::bytea[], $5::text[]) with ordinality as t(user_id, update, assets, ord)
     ), ok as (
       select i.* from input i where exists (
         select 1 from board b join membership m on m.workspace_id = b.workspace_id
@@ -165,6 +243,13 @@ const APPEND_BOARD_UPDATES = {
       insert into board_update (board_id, update, user_id)
       select $3, ok.update, ok.user_id from ok order by ok.ord
       returning id, user_id, update
+    ), idx as (
+      insert into board_asset (board_id, asset_id)
+      select distinct b.id, a.id
+      from ok cross join lateral unnest(string_to_array(ok.assets, ',')::uuid[]) as x(id)
+      join asset a on a.id = x.id join board b on b.id = $3 and b.workspace_id = a.workspace_id
+      where ok.assets <> ''
+      on conflict (board_id, asset_id) do update set added_at = now()
     ), others as (
       select exists (select 1 from board_live l where l.board_id = $3 and l.origin <> $4 and l.expires_at > now()) as live
     )
@@ -172,12 +257,16 @@ const APPEND_BOARD_UPDATES = {
     from ins, others order by ins.id`,
 };
 
-/** Returns the writers whose rows were stored (a writer's rows are all stored or none). */
+/**
+ * Returns the writers whose rows were stored (a writer's rows are all stored or none). The assets
+ * the stored updates place are recorded in board_asset in the same statement.
+ */
 export async function appendBoardUpdates(pool: Pick<pg.Pool, 'query'>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const users = rows.map((r) => r.userId);
   const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
-  const res = await pool.query<{ user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin] });
+  const assets = rows.map((r) => assetIdsInUpdate(r.update).join(','));
+  const res = await pool.query<{ user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin, assets] });
   return new Set(res.rows.map((r) => r.user_id));
 }
 
@@ -284,7 +373,12 @@ export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ m
     await quarantineUpdates(trx, boardId, failed);
     // Pending structs (waiting for a dependency) are part of the encoded state: nothing is lost.
     const state = Y.encodeStateAsUpdate(doc);
+    const shown = [...new Set(readItems(doc).flatMap((i) => (i.assetId && UUID.test(i.assetId) ? [i.assetId.toLowerCase()] : [])))];
     doc.destroy();
+    // The whole document is at hand: make board_asset exactly what it shows. Rows added since this
+    // transaction began belong to updates it did not merge, so they stay.
+    await sql`delete from board_asset where board_id = ${boardId} and added_at < now() and not (asset_id = any(${shown}::uuid[]))`.execute(trx);
+    if (shown.length > 0) await sql`${indexAssetsSql(sql`${boardId}::uuid`, sql`select unnest(${shown}::uuid[])`)}`.execute(trx);
     await trx
       .insertInto('board_snapshot')
       .values({ board_id: boardId, state: Buffer.from(state), updates_merged: rows.length })

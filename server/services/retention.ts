@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -13,28 +14,41 @@ export interface RetentionResult {
 const DAY = 86_400_000;
 
 /**
- * Outputs nobody chose to keep (asset.saved = false) are removed after the configured period:
- * their files and thumbnails from storage, then their rows. Uploads and kept outputs stay until
- * the user deletes them.
+ * An output nobody kept: not saved, not a favourite, on no board (board_asset) and no generation's
+ * reference. Checked in the statement that deletes, so an asset placed on a board meanwhile stays.
+ */
+function unkept(eb: ExpressionBuilder<DB, 'asset'>) {
+  return eb.and([
+    eb('asset.source', '=', 'output'),
+    eb('asset.saved', '=', false),
+    eb('asset.favorite', '=', false),
+    eb.not(eb.exists(eb.selectFrom('board_asset').select('board_asset.asset_id').whereRef('board_asset.asset_id', '=', 'asset.id'))),
+    eb.not(eb.exists(eb.selectFrom('generation_reference').select('generation_reference.asset_id').whereRef('generation_reference.asset_id', '=', 'asset.id'))),
+  ]);
+}
+
+/**
+ * Outputs nobody chose to keep are removed after the configured period: their rows, then their
+ * files and thumbnails. Uploads, saved and favourite outputs, and outputs shown on a board or used
+ * as a reference stay until the user deletes them.
  */
 export async function purgeUnsavedOutputs(deps: Deps, now = new Date()): Promise<RetentionResult> {
   const cutoff = new Date(now.getTime() - deps.config.retention.unsavedOutputDays * DAY);
   let removed = 0;
   for (;;) {
-    const batch = await deps.db
-      .selectFrom('asset')
-      .select(['id', 'storage_key'])
-      .where('source', '=', 'output')
-      .where('saved', '=', false)
-      .where('created_at', '<', cutoff)
-      .orderBy('created_at')
-      .limit(200)
-      .execute();
+    const batch = await deps.db.selectFrom('asset').select('id').where(unkept).where('created_at', '<', cutoff).orderBy('created_at').limit(200).execute();
     if (batch.length === 0) break;
-    // Files first: a crash in between leaves a row whose file is gone, which the next run removes.
-    await Promise.all(batch.flatMap((a) => [deps.storage.delete(a.storage_key), deps.storage.delete(`thumbs/${a.id}.webp`)]));
-    const res = await deps.db.deleteFrom('asset').where('id', 'in', batch.map((a) => a.id)).where('saved', '=', false).executeTakeFirst();
-    removed += Number(res.numDeletedRows);
+    // Rows first, re-checked in the delete: only what is really gone loses its file (a crash in
+    // between leaves an orphaned file, never a board or library item whose image is missing).
+    const deleted = await deps.db
+      .deleteFrom('asset')
+      .where('id', 'in', batch.map((a) => a.id))
+      .where(unkept)
+      .returning(['id', 'storage_key'])
+      .execute();
+    await Promise.all(deleted.flatMap((a) => [deps.storage.delete(a.storage_key), deps.storage.delete(`thumbs/${a.id}.webp`)]));
+    removed += deleted.length;
+    if (deleted.length === 0) break;
   }
   deps.log.info('retention: unsaved outputs removed', { removed, olderThanDays: deps.config.retention.unsavedOutputDays });
   return { task: 'unsaved-outputs', removed };

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   // a Stripe webhook whose signature does not verify (server/http/stripe-webhook.ts)
   INVALID_SIGNATURE: { http: 400, trpc: 'BAD_REQUEST', message: 'The request signature could not be verified.' },
   BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
+  ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -32,4 +32,6 @@ export const SetTagsInput = z.object({
   id: z.uuid(),
   tags: z.array(TagSchema).max(MAX_TAGS, `Use at most ${MAX_TAGS} tags.`),
 });
-export const DeleteManyInput = z.object({ ids: z.array(z.uuid()).min(1, 'Select something to delete.').max(100, 'Delete at most 100 items at a time.') });
+/** `confirm`: delete even what a board shows (without it, such a delete is refused with ASSET_IN_USE). */
+export const DeleteManyInput = z.object({ ids: z.array(z.uuid()).min(1, 'Select something to delete.').max(100, 'Delete at most 100 items at a time.'), confirm: z.boolean().optional() });
+export const DeleteAssetInput = z.object({ id: z.uuid(), confirm: z.boolean().optional() });

@@ -48,6 +48,7 @@ import {
 } from '../services/boards.js';
 import type { IO } from './index.js';
 import { applyLive, dropCheck, tryOnReplica } from './board-check.js';
+import { recheckAccess } from './board-access.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -255,7 +256,14 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     client.on('end', () => {
       if (closed) return;
       listener = null;
-      reconnectTimer = setTimeout(() => void listen().then(resyncAll, (err) => log.warn('board channel reconnect failed', { err })), 1000);
+      reconnectTimer = setTimeout(
+        () =>
+          void listen().then(
+            () => Promise.all([recheckAccessAll(), resyncAll()]).catch((err) => log.warn('board catch-up after reconnecting failed', { err })),
+            (err) => log.warn('board channel reconnect failed', { err }),
+          ),
+        1000,
+      );
     });
     client.on('notification', (n) => {
       if (n.channel !== BOARD_CHANNEL || !n.payload) return;
@@ -272,6 +280,18 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     listener = client;
   };
   await listen();
+
+  /**
+   * After a lost connection, membership changes announced meanwhile were missed: every socket's
+   * workspace rooms and joined boards are checked again (a removed member leaves, a changed role
+   * applies). See board-access.ts.
+   */
+  async function recheckAccessAll() {
+    for (const [sid, state] of states) {
+      const socket = socketsById.get(sid);
+      if (socket) await recheckAccess(db, socket, state, { leaveBoard, emitRole: true });
+    }
+  }
 
   /** After a lost connection: anything announced meanwhile is read back from the table. */
   async function resyncAll() {

@@ -16,7 +16,8 @@ export const SOCKET_PATH = '/socket.io';
 
 /**
  * Socket.io on the HTTP server. The handshake must carry a valid better-auth session cookie and
- * a trusted Origin; each socket joins its user's room. Broadcasts reach sockets on other
+ * a trusted Origin; each socket joins its user's room and its session's (ended with the session:
+ * server/realtime/sessions.ts). Broadcasts reach sockets on other
  * processes through the Postgres adapter.
  */
 export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger }): IO {
@@ -33,6 +34,7 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
       const user = await getSessionUser(opts.auth, headers);
       if (!user) return next(new Error('UNAUTHORIZED'));
       socket.data.userId = user.id;
+      socket.data.sessionId = user.sessionId;
       next();
     } catch (err) {
       opts.log.error('socket auth failed', { err });
@@ -40,7 +42,7 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
     }
   });
   io.on('connection', (socket) => {
-    void socket.join(rooms.user(socket.data.userId as string));
+    void socket.join([rooms.user(socket.data.userId as string), rooms.session(socket.data.sessionId as string)]);
   });
   return io;
 }

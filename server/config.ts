@@ -78,6 +78,11 @@ export const EnvSchema = z.object({
   BOARD_MAX_SYNC_BYTES: int(1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
   BOARD_UPDATES_PER_SECOND: int(60, 1, 10_000),
   BOARD_COMPACT_AFTER_UPDATES: int(200, 1, 1_000_000),
+  BOARD_SYNC_PER_MINUTE: int(20, 1, 10_000),
+  BOARD_JOINS_PER_MINUTE: int(60, 1, 10_000),
+  BOARD_PART_TIMEOUT_MS: int(30_000, 100, 600_000),
+  BOARDS_PER_SOCKET: int(8, 1, 100),
+  SOCKETS_PER_USER: int(20, 1, 1_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -143,7 +148,16 @@ export interface Config {
     maxSyncBytes: number;
     updatesPerSecond: number;
     compactAfterUpdates: number;
+    /** whole-document answers (sync step 2 to a client's step 1) per socket per minute */
+    syncPerMinute: number;
+    /** board joins and leaves per socket per minute */
+    joinsPerMinute: number;
+    /** a message sent in parts is dropped when not complete within this (ms) */
+    partTimeoutMs: number;
+    boardsPerSocket: number;
   };
+  /** open sockets per user on one process */
+  socketsPerUser: number;
 }
 
 export class ConfigError extends Error {}
@@ -206,7 +220,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
-    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, boardsPerSocket: e.BOARDS_PER_SOCKET },
+    socketsPerUser: e.SOCKETS_PER_USER,
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

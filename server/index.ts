@@ -135,7 +135,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     const httpServer = http.createServer(app);
-    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
+    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());

@@ -20,13 +20,16 @@ export const SOCKET_PATH = '/socket.io';
  * server/realtime/sessions.ts). Broadcasts reach sockets on other
  * processes through the Postgres adapter.
  */
-export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger }): IO {
+export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger; socketsPerUser: number }): IO {
   const io: IO = new Server(opts.httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     adapter: createAdapter(opts.pool, { errorHandler: (err) => opts.log.warn('socket.io adapter error', { err }) }),
   });
+  // Open sockets per user on this process (SOCKETS_PER_USER): counted from the accepted handshake
+  // (nothing awaits between the check and the connection) until the socket ends.
+  const perUser = new Map<string, number>();
   io.use(async (socket, next) => {
     const headers = toHeaders(socket.handshake);
     if (!isTrustedOrigin(headers.get('origin'), opts.trustedOrigins)) return next(new Error('FOREIGN_ORIGIN'));
@@ -35,6 +38,9 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
       if (!user) return next(new Error('UNAUTHORIZED'));
       socket.data.userId = user.id;
       socket.data.sessionId = user.sessionId;
+      const open = perUser.get(user.id) ?? 0;
+      if (open >= opts.socketsPerUser) return next(new Error('TOO_MANY_SOCKETS'));
+      perUser.set(user.id, open + 1);
       next();
     } catch (err) {
       opts.log.error('socket auth failed', { err });
@@ -42,6 +48,12 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
     }
   });
   io.on('connection', (socket) => {
+    const userId = socket.data.userId as string;
+    socket.once('disconnect', () => {
+      const n = (perUser.get(userId) ?? 1) - 1;
+      if (n <= 0) perUser.delete(userId);
+      else perUser.set(userId, n);
+    });
     void socket.join([rooms.user(socket.data.userId as string), rooms.session(socket.data.sessionId as string)]);
   });
   return io;

@@ -87,6 +87,11 @@ export const EnvSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(5000, 100, 120_000),
   DB_STATEMENT_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   DB_STARTUP_RETRY_SECONDS: int(60, 0, 3600),
+  BOARD_SYNC_PER_MINUTE: int(20, 1, 10_000),
+  BOARD_JOINS_PER_MINUTE: int(60, 1, 10_000),
+  BOARD_PART_TIMEOUT_MS: int(30_000, 100, 600_000),
+  BOARDS_PER_SOCKET: int(8, 1, 100),
+  SOCKETS_PER_USER: int(20, 1, 1_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -156,6 +161,13 @@ export interface Config {
     maxSyncBytes: number;
     updatesPerSecond: number;
     compactAfterUpdates: number;
+    /** whole-document answers (sync step 2 to a client's step 1) per socket per minute */
+    syncPerMinute: number;
+    /** board joins and leaves per socket per minute */
+    joinsPerMinute: number;
+    /** a message sent in parts is dropped when not complete within this (ms) */
+    partTimeoutMs: number;
+    boardsPerSocket: number;
   };
   /**
    * Jobs: a running generation's worker renews its heartbeat every half `heartbeatSeconds`; a job
@@ -165,6 +177,8 @@ export interface Config {
   jobs: { heartbeatSeconds: number; superviseSeconds: number };
   /** Database connections: how long to wait for one, how long a statement may run, how long to keep trying at boot. */
   db: { connectTimeoutMs: number; statementTimeoutMs: number; startupRetrySeconds: number };
+  /** open sockets per user on one process */
+  socketsPerUser: number;
 }
 
 export class ConfigError extends Error {}
@@ -232,9 +246,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
-    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES },
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, boardsPerSocket: e.BOARDS_PER_SOCKET },
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
+    socketsPerUser: e.SOCKETS_PER_USER,
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

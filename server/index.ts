@@ -28,6 +28,7 @@ import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
 import { createBoardSync, type BoardSync } from './realtime/boards.js';
+import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { jobNotificationHook } from './services/notifications.js';
 import type { Deps, Hooks } from './services/deps.js';
@@ -143,8 +144,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     const httpServer = http.createServer(app);
-    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
+    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
+    const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
+    life.add('session guard (sockets end with their session)', () => sessionGuard.close());
     const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log });
     io.on('connection', (socket) => boardSync.attach(socket));
     // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.

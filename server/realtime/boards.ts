@@ -48,11 +48,11 @@ import {
 } from '../services/boards.js';
 import type { IO } from './index.js';
 import { applyLive, dropCheck, tryOnReplica } from './board-check.js';
+import { recheckAccess } from './board-access.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_BOARDS_PER_SOCKET = 8;
 const MAX_IN_FLIGHT = 32;
 /** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */
 const MAX_BATCHES_IN_FLIGHT = 2;
@@ -148,12 +148,17 @@ interface SocketState {
   userId: string;
   name: Promise<string>;
   boards: Map<string, Joined>;
+  /** every sync message, accepted or refused */
   updates: Bucket;
+  /** whole-document answers (a client's sync step 1 costs the server a copy of the board) */
+  syncs: Bucket;
+  /** joins and leaves */
+  joins: Bucket;
   awareness: Bucket;
   inFlight: number;
   lastTouch: Map<string, number>;
   /** a sync message being received in parts, per board */
-  parts: Map<string, { id: string; total: number; chunks: Uint8Array[]; bytes: number }>;
+  parts: Map<string, { id: string; total: number; chunks: Uint8Array[]; bytes: number; timer: NodeJS.Timeout }>;
 }
 
 export interface BoardSync {
@@ -218,6 +223,17 @@ function isNews(awareness: awarenessProtocol.Awareness, e: AwarenessEntry): bool
   return current < e.clock || (current === e.clock && e.state === 'null' && awareness.states.has(e.client));
 }
 
+/** A bucket of `n` a minute (a burst of up to `n`). */
+const perMinute = (n: number) => new Bucket(n / 60, n);
+
+/** Forgets a message being received in parts (and its timeout). */
+function dropParts(state: SocketState, boardId: string) {
+  const p = state.parts.get(boardId);
+  if (!p) return;
+  clearTimeout(p.timer);
+  state.parts.delete(boardId);
+}
+
 class Refusal extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -255,7 +271,14 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     client.on('end', () => {
       if (closed) return;
       listener = null;
-      reconnectTimer = setTimeout(() => void listen().then(resyncAll, (err) => log.warn('board channel reconnect failed', { err })), 1000);
+      reconnectTimer = setTimeout(
+        () =>
+          void listen().then(
+            () => Promise.all([recheckAccessAll(), resyncAll()]).catch((err) => log.warn('board catch-up after reconnecting failed', { err })),
+            (err) => log.warn('board channel reconnect failed', { err }),
+          ),
+        1000,
+      );
     });
     client.on('notification', (n) => {
       if (n.channel !== BOARD_CHANNEL || !n.payload) return;
@@ -272,6 +295,18 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     listener = client;
   };
   await listen();
+
+  /**
+   * After a lost connection, membership changes announced meanwhile were missed: every socket's
+   * workspace rooms and joined boards are checked again (a removed member leaves, a changed role
+   * applies). See board-access.ts.
+   */
+  async function recheckAccessAll() {
+    for (const [sid, state] of states) {
+      const socket = socketsById.get(sid);
+      if (socket) await recheckAccess(db, socket, state, { leaveBoard, emitRole: true });
+    }
+  }
 
   /** After a lost connection: anything announced meanwhile is read back from the table. */
   async function resyncAll() {
@@ -543,7 +578,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     const joined = state.boards.get(boardId);
     if (!joined) return;
     state.boards.delete(boardId);
-    state.parts.delete(boardId);
+    dropParts(state, boardId);
     void socket.leave(rooms.board(boardId));
     const live = boards.get(boardId);
     if (!live) return;
@@ -587,7 +622,6 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     }
     if (nothing) return;
     if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
-    if (!state.updates.take()) throw new Refusal('RATE_LIMITED', 'You are changing the board faster than it can keep up. Slow down a little.');
     if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
     const invalid = tryOnReplica(live, update, socket.id);
     if (invalid) {
@@ -626,6 +660,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         .then((u) => u?.name || 'Someone', () => 'Someone'),
       boards: new Map(),
       updates: new Bucket(limits.updatesPerSecond),
+      syncs: perMinute(limits.syncPerMinute),
+      joins: perMinute(limits.joinsPerMinute),
       awareness: new Bucket(AWARENESS_PER_SECOND),
       inFlight: 0,
       lastTouch: new Map(),
@@ -647,8 +683,9 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     socket.on('board:join', async (boardId, ack) => {
       if (typeof ack !== 'function') return;
       const fail = (code: ErrorCode, message?: string) => ack({ ok: false, code, message: message ?? ERROR_CODES[code].message } satisfies BoardJoinResult);
+      if (!state.joins.take()) return fail('RATE_LIMITED', 'You are opening boards too quickly. Wait a moment.');
       if (typeof boardId !== 'string' || !UUID.test(boardId)) return fail('NOT_FOUND');
-      if (!state.boards.has(boardId) && state.boards.size >= MAX_BOARDS_PER_SOCKET) return fail('RATE_LIMITED', 'Too many boards open in this tab.');
+      if (!state.boards.has(boardId) && state.boards.size >= limits.boardsPerSocket) return fail('BOARD_TOO_MANY_OPEN');
       try {
         const { board, role } = await boardAccess(db, { userId }, boardId);
         const live = await open(boardId, board.workspaceId);
@@ -676,11 +713,16 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     });
 
     socket.on('board:leave', (boardId) => {
-      if (typeof boardId === 'string') leaveBoard(socket, state, boardId);
+      if (typeof boardId !== 'string' || !state.boards.has(boardId)) return;
+      // A leave tells every peer (presence): limited like joins; a refused one is told, the board stays open.
+      if (!state.joins.take()) return refuse(socket, boardId, new Refusal('RATE_LIMITED', 'You are opening and closing boards too quickly. Wait a moment.'));
+      leaveBoard(socket, state, boardId);
     });
 
     /** A whole y-protocols sync message (sent at once, or assembled from parts) of at most `maxBytes`. */
-    async function onSyncMessage(boardId: string, message: Uint8Array, ack: ((r: BoardAck) => void) | undefined, maxBytes: number) {
+    async function onSyncMessage(boardId: string, message: Uint8Array, ack: ((r: BoardAck) => void) | undefined, maxBytes: number, counted = false) {
+      // Every message takes a token, refused ones too (a message in parts took its tokens per part).
+      if (!counted && !state.updates.take()) return refuse(socket, boardId, new Refusal('RATE_LIMITED', 'You are changing the board faster than it can keep up. Slow down a little.'), ack);
       const joined = state.boards.get(boardId);
       if (!joined) return refuse(socket, boardId, new Refusal('NOT_FOUND', 'Open the board before changing it.'), ack);
       if (message.byteLength > maxBytes + 16) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_TOO_LARGE'), ack);
@@ -699,6 +741,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           throw new Refusal('BOARD_UPDATE_MALFORMED');
         }
         if (type === syncProtocol.messageYjsSyncStep1) {
+          // The answer can be the whole document (up to BOARD_MAX_DOC_BYTES) for a few bytes asked.
+          if (!state.syncs.take()) throw new Refusal('BOARD_SYNC_LIMITED');
           let reply: Uint8Array;
           try {
             const enc = encoding.createEncoder();
@@ -745,35 +789,45 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         part.index < part.total &&
         bytes instanceof Uint8Array;
       const fail = (code: ErrorCode) => {
-        state.parts.delete(boardId);
+        dropParts(state, boardId);
         refuse(socket, boardId, new Refusal(code), ack);
       };
+      if (!state.updates.take()) return fail('RATE_LIMITED');
       if (!valid) return fail('BOARD_UPDATE_MALFORMED');
       if (bytes.byteLength > limits.maxUpdateBytes + 16 || part.total > Math.ceil(limits.maxSyncBytes / 1024) + 1) return fail('BOARD_UPDATE_TOO_LARGE');
-      if (!state.updates.take()) return fail('RATE_LIMITED');
       let pending = state.parts.get(boardId);
       if (part.index === 0) {
-        pending = { id: part.id, total: part.total, chunks: [], bytes: 0 };
+        dropParts(state, boardId);
+        // Held only for a while: a half-sent message is dropped (and said so) after BOARD_PART_TIMEOUT_MS.
+        const timer = setTimeout(() => {
+          if (state.parts.get(boardId)?.timer !== timer) return;
+          state.parts.delete(boardId);
+          refuse(socket, boardId, new Refusal('BOARD_PART_TIMEOUT'));
+        }, limits.partTimeoutMs);
+        timer.unref();
+        pending = { id: part.id, total: part.total, chunks: [], bytes: 0, timer };
         state.parts.set(boardId, pending);
       }
       if (!pending || pending.id !== part.id || pending.total !== part.total || pending.chunks.length !== part.index) return fail('BOARD_UPDATE_MALFORMED');
       pending.bytes += bytes.byteLength;
-      if (pending.bytes > limits.maxSyncBytes + 16) return fail('BOARD_UPDATE_TOO_LARGE');
+      // Across all of this socket's boards, parts held add up to at most one largest message.
+      const held = [...state.parts.values()].reduce((n, p) => n + p.bytes, 0);
+      if (pending.bytes > limits.maxSyncBytes + 16 || held > limits.maxSyncBytes + 16) return fail('BOARD_UPDATE_TOO_LARGE');
       pending.chunks.push(bytes);
       if (part.index < part.total - 1) {
         if (typeof ack === 'function') ack({ ok: true });
         return;
       }
-      state.parts.delete(boardId);
-      void onSyncMessage(boardId, Buffer.concat(pending.chunks), ack, limits.maxSyncBytes);
+      dropParts(state, boardId);
+      void onSyncMessage(boardId, Buffer.concat(pending.chunks), ack, limits.maxSyncBytes, true);
     });
 
     socket.on('board:awareness', async (boardId, update) => {
       if (typeof boardId !== 'string') return;
       const joined = state.boards.get(boardId);
       const live = boards.get(boardId);
-      if (!joined || !live || !(update instanceof Uint8Array) || update.byteLength > MAX_AWARENESS_BYTES) return;
       if (!state.awareness.take()) return;
+      if (!joined || !live || !(update instanceof Uint8Array) || update.byteLength > MAX_AWARENESS_BYTES) return;
       try {
         const name = await state.name;
         // The server states who the presence belongs to: a client cannot show up as someone else.
@@ -800,6 +854,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
 
     socket.on('disconnect', () => {
       for (const boardId of [...state.boards.keys()]) leaveBoard(socket, state, boardId);
+      for (const boardId of [...state.parts.keys()]) dropParts(state, boardId);
       states.delete(socket.id);
       socketsById.delete(socket.id);
       const set = byUser.get(userId);

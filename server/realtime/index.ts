@@ -16,16 +16,20 @@ export const SOCKET_PATH = '/socket.io';
 
 /**
  * Socket.io on the HTTP server. The handshake must carry a valid better-auth session cookie and
- * a trusted Origin; each socket joins its user's room. Broadcasts reach sockets on other
+ * a trusted Origin; each socket joins its user's room and its session's (ended with the session:
+ * server/realtime/sessions.ts). Broadcasts reach sockets on other
  * processes through the Postgres adapter.
  */
-export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger }): IO {
+export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger; socketsPerUser: number }): IO {
   const io: IO = new Server(opts.httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     adapter: createAdapter(opts.pool, { errorHandler: (err) => opts.log.warn('socket.io adapter error', { err }) }),
   });
+  // Open sockets per user on this process (SOCKETS_PER_USER): counted from the accepted handshake
+  // (nothing awaits between the check and the connection) until the socket ends.
+  const perUser = new Map<string, number>();
   io.use(async (socket, next) => {
     const headers = toHeaders(socket.handshake);
     if (!isTrustedOrigin(headers.get('origin'), opts.trustedOrigins)) return next(new Error('FOREIGN_ORIGIN'));
@@ -33,6 +37,10 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
       const user = await getSessionUser(opts.auth, headers);
       if (!user) return next(new Error('UNAUTHORIZED'));
       socket.data.userId = user.id;
+      socket.data.sessionId = user.sessionId;
+      const open = perUser.get(user.id) ?? 0;
+      if (open >= opts.socketsPerUser) return next(new Error('TOO_MANY_SOCKETS'));
+      perUser.set(user.id, open + 1);
       next();
     } catch (err) {
       opts.log.error('socket auth failed', { err });
@@ -40,7 +48,13 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
     }
   });
   io.on('connection', (socket) => {
-    void socket.join(rooms.user(socket.data.userId as string));
+    const userId = socket.data.userId as string;
+    socket.once('disconnect', () => {
+      const n = (perUser.get(userId) ?? 1) - 1;
+      if (n <= 0) perUser.delete(userId);
+      else perUser.set(userId, n);
+    });
+    void socket.join([rooms.user(socket.data.userId as string), rooms.session(socket.data.sessionId as string)]);
   });
   return io;
 }

@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   BOARD_ACCESS_REVOKED: { http: 403, trpc: 'FORBIDDEN', message: 'You no longer have access to this board.' },
   // a Stripe webhook whose signature does not verify (server/http/stripe-webhook.ts)
   INVALID_SIGNATURE: { http: 400, trpc: 'BAD_REQUEST', message: 'The request signature could not be verified.' },
+  BOARD_SYNC_LIMITED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'The board was sent to this tab too often. Wait a minute, then reload it.' },
+  BOARD_PART_TIMEOUT: { http: 408, trpc: 'BAD_REQUEST', message: 'Part of a change did not arrive in time and was dropped. It is sent again when you reconnect.' },
+  BOARD_TOO_MANY_OPEN: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many boards are open in this tab. Close one first.' },
+  TOO_MANY_SOCKETS: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'You have too many tabs or devices connected. Close some and reload.' },
   BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
   ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },

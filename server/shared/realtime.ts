@@ -65,6 +65,8 @@ export const rooms = {
   user: (id: string) => `user:${id}`,
   workspace: (id: string) => `workspace:${id}`,
   board: (id: string) => `board:${id}`,
+  /** every socket of one better-auth session (they are disconnected when it ends) */
+  session: (id: string) => `session:${id}`,
 };
 
 // ---- teams and boards (issue 5) ----

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../server/config.js';
 import { createDiskStorage } from '../server/storage/index.js';
-import { restoreBackup } from '../server/services/backup.js';
+import { createLogger } from '../server/log.js';
+import { restoreFromBackup } from '../server/services/backup.js';
 import { createDb, createPool } from './index.js';
 import { startEmbeddedPostgres } from './embedded.js';
 import { migrateToLatest } from './migrate.js';
@@ -21,9 +22,11 @@ const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dir: 
 const db = createDb(createPool(config.databaseUrl ?? embedded!.url, 2));
 try {
   await migrateToLatest(db);
-  const input = fs.existsSync(arg) ? fs.createReadStream(arg) : await createDiskStorage(config.storageDir).read(arg);
-  const { rows } = await restoreBackup(db, input);
-  process.stdout.write(`Restored ${rows} rows from ${arg}.\n`);
+  const storage = createDiskStorage(config.storageDir);
+  const input = fs.existsSync(arg) ? fs.createReadStream(arg) : await storage.read(arg);
+  // Accounts deleted since the backup was taken are erased again (the deletion log survives the restore).
+  const { rows, deletionsReplayed } = await restoreFromBackup({ db, storage, log: createLogger(config.logLevel) }, input);
+  process.stdout.write(`Restored ${rows} rows from ${arg}; erased again ${deletionsReplayed} account(s) deleted since.\n`);
 } finally {
   await db.destroy();
   await embedded?.stop();

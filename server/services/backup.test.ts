@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, createPool } from '../../db/index.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from '../testing/harness.js';
-import { createBackup, restoreBackup } from './backup.js';
-import { purgeOldBackups } from './retention.js';
+import { createBackup, restoreBackup, restoreFromBackup } from './backup.js';
+import { DELETION_LOG_MARGIN_DAYS, pseudonym, requestDeletion, runDeletion } from './privacy.js';
+import { purgeOldBackups, runRetention } from './retention.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -144,5 +145,69 @@ describe('backup restore', () => {
     } finally {
       await fresh.destroy();
     }
+  });
+});
+
+describe('backups and deleted accounts', () => {
+  async function deletedAfterBackup() {
+    const user = await signUp(server, 'Restored Away');
+    const socket = await connectSocket(server, user);
+    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'gone for good', seed: 4 });
+    await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
+    socket.close();
+    const older = await createBackup(server.deps, new Date(Date.now() - 10 * 86_400_000));
+    const req = await requestDeletion(server.deps, { userId: user.id });
+    await runDeletion(server.deps, req.id, new Date(Date.now() + 31 * 86_400_000));
+    return { user, older };
+  }
+
+  it('restoring an older backup erases again the accounts deleted since (the deletion log survives a lost database and a restore)', async () => {
+    const { user, older } = await deletedAfterBackup();
+    const fresh = createDb(createPool(await createTestDatabase(inject('pgAdminUrl')), 2));
+    try {
+      await migrateToLatest(fresh);
+      const deps = { db: fresh, storage: server.deps.storage, log: server.deps.log };
+      // A lost database: the log comes from its mirror in storage.
+      const r = await restoreFromBackup(deps, await server.deps.storage.read(older.key));
+      expect(r.deletionsReplayed).toBe(1);
+      expect(await fresh.selectFrom('user').select('id').where('id', '=', user.id).execute()).toEqual([]);
+      expect(await fresh.selectFrom('generation').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+      const hits = await sql<{ n: number }>`select count(*)::int as n from "user" u where u.email = ${user.email}`.execute(fresh);
+      expect(hits.rows[0]!.n).toBe(0);
+      // Restoring the same backup again into this database: the log is now in its table (which a restore keeps).
+      expect(await fresh.selectFrom('deletion_log').select('subject').execute()).toEqual(expect.arrayContaining([{ subject: pseudonym(user.id) }]));
+      const again = await restoreFromBackup({ ...deps, storage: { ...server.deps.storage, list: async function* () {} } }, await server.deps.storage.read(older.key));
+      expect(again.deletionsReplayed).toBe(1);
+      expect(await fresh.selectFrom('user').select('id').where('id', '=', user.id).execute()).toEqual([]);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+
+  it('a deleted account is in no backup once BACKUP_RETENTION_DAYS have passed: every backup that held it has expired', async () => {
+    const { user, older } = await deletedAfterBackup();
+    const newer = await createBackup(server.deps, new Date(Date.now() + 86_400_000)); // the next day's backup
+    const contents = async (key: string) => {
+      const chunks: Buffer[] = [];
+      for await (const c of (await server.deps.storage.read(key)).pipe(zlib.createGunzip())) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    expect(await contents(older.key)).toContain(user.email);
+    expect(await contents(newer.key)).not.toContain(user.id);
+    // The retention job, BACKUP_RETENTION_DAYS after the deletion: every backup taken before it has expired.
+    await runRetention(server.deps, new Date(Date.now() + server.config.retention.backupDays * 86_400_000 + 3_600_000));
+    expect(await server.deps.storage.stat(older.key)).toBeNull();
+    const left = await server.deps.db.selectFrom('backup').select('storage_key').execute();
+    expect(left.map((b) => b.storage_key)).toContain(newer.key);
+    for (const b of left) {
+      if (!(await server.deps.storage.stat(b.storage_key))) continue;
+      const text = await contents(b.storage_key);
+      expect(text).not.toContain(user.id);
+      expect(text).not.toContain(user.email);
+    }
+    // Once no backup can hold it, the deletion log forgets the pseudonym too (the deletion ran at "day 31").
+    await runRetention(server.deps, new Date(Date.now() + (31 + server.config.retention.backupDays + DELETION_LOG_MARGIN_DAYS + 1) * 86_400_000));
+    expect(await server.deps.db.selectFrom('deletion_log').select('subject').where('subject', '=', pseudonym(user.id)).execute()).toEqual([]);
+    expect(await server.deps.storage.stat(`deletion-log/${pseudonym(user.id)}`)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Deps } from './deps.js';
+import { replayDeletions } from './privacy.js';
 
 /**
  * Database backups that need no external tool (the embedded PostgreSQL ships no pg_dump): every
@@ -69,7 +70,7 @@ export async function createBackup(deps: Pick<Deps, 'db' | 'storage' | 'log'>, n
     });
   gz.end();
   const size = await writing;
-  await deps.db.insertInto('backup').values({ storage_key: key, size_bytes: size, tables: tables.length, rows }).execute();
+  await deps.db.insertInto('backup').values({ storage_key: key, size_bytes: size, tables: tables.length, rows, created_at: now }).execute();
   deps.log.info('backup written', { key, tables: tables.length, rows, bytes: size });
   return { key, tables: tables.length, rows, sizeBytes: size };
 }
@@ -150,4 +151,14 @@ export async function restoreBackup(db: Kysely<DB>, gzipped: Readable): Promise<
     }
     return { rows };
   });
+}
+
+/**
+ * A restore as operators run it (npm run db:restore): loads the backup, then erases again every
+ * account deleted since it was taken (the deletion log outlives the restore). Returns both counts.
+ */
+export async function restoreFromBackup(deps: Pick<Deps, 'db' | 'storage' | 'log'>, gzipped: Readable): Promise<{ rows: number; deletionsReplayed: number }> {
+  const { rows } = await restoreBackup(deps.db, gzipped);
+  const deletionsReplayed = await replayDeletions(deps);
+  return { rows, deletionsReplayed };
 }

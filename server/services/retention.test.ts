@@ -50,3 +50,40 @@ describe('retention of outputs nobody kept', () => {
     expect(schedules.map((s: { name: string; cron: string }) => [s.name, s.cron])).toContainEqual(['retention', '17 3 * * *']);
   });
 });
+
+describe('retention of files no row points at', () => {
+  it('removes outputs of an attempt killed between storage and commit, once old enough, and keeps files rows point at and outputs of running generations', async () => {
+    const { purgeOrphanFiles } = await import('./retention.js');
+    const user = await signUp(server);
+    const api = trpcClient(server, user);
+    const socket = await connectSocket(server, user);
+    const gen = await api.generation.create.mutate({ prompt: 'kept file' });
+    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded');
+    socket.close();
+    const asset = await server.deps.db.selectFrom('asset').select(['storage_key', 'workspace_id']).where('id', '=', done.assetIds![0]!).executeTakeFirstOrThrow();
+    const ws = asset.workspace_id;
+    const failed = await server.deps.db
+      .insertInto('generation')
+      .values({ workspace_id: ws, user_id: user.id, kind: 'image', mode: 'text', prompt: 'killed', params: JSON.stringify({ model: 'm', aspectRatio: '1:1', width: 8, height: 8, seed: 1 }), provider: 'local', status: 'failed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const running = await server.deps.db
+      .insertInto('generation')
+      .values({ workspace_id: ws, user_id: user.id, kind: 'image', mode: 'text', prompt: 'rendering', params: JSON.stringify({ model: 'm', aspectRatio: '1:1', width: 8, height: 8, seed: 1 }), provider: 'local', status: 'running' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const orphan = `ws/${ws}/out/${failed.id}-0badf00d-0.png`;
+    const inFlight = `ws/${ws}/out/${running.id}-0badf00d-0.png`;
+    await server.deps.storage.put(orphan, Buffer.from('never committed'));
+    await server.deps.storage.put(inFlight, Buffer.from('about to commit'));
+    // Too young: an attempt may still be about to commit its rows.
+    await purgeOrphanFiles(server.deps);
+    expect(await server.deps.storage.stat(orphan)).not.toBeNull();
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    const r = await purgeOrphanFiles(server.deps, later);
+    expect(r.removed).toBeGreaterThanOrEqual(1);
+    expect(await server.deps.storage.stat(orphan)).toBeNull();
+    expect(await server.deps.storage.stat(inFlight)).not.toBeNull();
+    expect(await server.deps.storage.stat(asset.storage_key)).not.toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Deps } from './deps.js';
+import { pruneDeletionLog } from './privacy.js';
 
 /**
  * Retention: data the product keeps only for a limited time is removed by scheduled jobs.
@@ -88,6 +89,65 @@ export async function purgeOldBackups(deps: Deps, now = new Date()): Promise<Ret
   return { task: 'backups', removed: old.length };
 }
 
+/** A file must be this old before the sweep may call it an orphan: an attempt still writing has not committed its row yet. */
+const ORPHAN_GRACE_MS = DAY;
+
+/**
+ * Files no row points at: outputs written by an attempt killed between storage and commit, uploads
+ * whose row never committed, thumbnails of deleted assets (so also every file of a workspace that
+ * was deleted). Only files older than a day, and never the outputs of a generation still queued
+ * or running (its commit may be on its way).
+ */
+export async function purgeOrphanFiles(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  const before = now.getTime() - ORPHAN_GRACE_MS;
+  let removed = 0;
+  const sweep = async (candidates: string[]) => {
+    if (candidates.length === 0) return;
+    const thumbIds = candidates.flatMap((k) => THUMB_KEY.exec(k)?.slice(1, 2) ?? []);
+    const outGens = candidates.flatMap((k) => OUTPUT_KEY.exec(k)?.slice(1, 2) ?? []);
+    const [keyed, thumbed, unfinished] = await Promise.all([
+      deps.db.selectFrom('asset').select('storage_key').where('storage_key', 'in', candidates).execute(),
+      thumbIds.length ? deps.db.selectFrom('asset').select('id').where('id', 'in', thumbIds).execute() : [],
+      outGens.length ? deps.db.selectFrom('generation').select('id').where('id', 'in', outGens).where('status', 'in', ['queued', 'running']).execute() : [],
+    ]);
+    const kept = new Set([...keyed.map((k) => k.storage_key), ...thumbed.map((a) => `thumbs/${a.id}.webp`)]);
+    const running = new Set(unfinished.map((g) => g.id));
+    for (const key of candidates) {
+      if (kept.has(key) || !(THUMB_KEY.test(key) || MEDIA_KEY.test(key))) continue;
+      const gen = OUTPUT_KEY.exec(key)?.[1];
+      if (gen && running.has(gen)) continue;
+      await deps.storage.delete(key);
+      removed++;
+    }
+  };
+  for (const prefix of ['ws/', 'thumbs/']) {
+    let batch: string[] = [];
+    for await (const f of deps.storage.list(prefix)) {
+      if (f.modifiedAt.getTime() >= before) continue;
+      batch.push(f.key);
+      if (batch.length >= 500) {
+        await sweep(batch);
+        batch = [];
+      }
+    }
+    await sweep(batch);
+  }
+  deps.log.info('retention: orphaned files removed', { removed });
+  return { task: 'orphan-files', removed };
+}
+
+/** Storage keys the services write (generations.ts, assets.ts): outputs, uploads, thumbnails. */
+const OUTPUT_KEY = /^ws\/[0-9a-f-]{36}\/out\/([0-9a-f-]{36})-/;
+const MEDIA_KEY = /^ws\/[0-9a-f-]{36}\/(out|up)\//;
+const THUMB_KEY = /^thumbs\/([0-9a-f-]{36})\.webp$/;
+
+/** Deletion log entries no restore can need any more (every backup that held the account has expired). */
+export async function purgeDeletionLog(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  const removed = await pruneDeletionLog(deps, now);
+  deps.log.info('retention: deletion log pruned', { removed });
+  return { task: 'deletion-log', removed };
+}
+
 /** Every retention task, in order; the scheduled job runs them all. Billing and audit records are kept. */
 export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [
   purgeUnsavedOutputs,
@@ -96,6 +156,8 @@ export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResul
   purgeAnalytics,
   purgeFinishedDeletionRequests,
   purgeOldBackups,
+  purgeOrphanFiles,
+  purgeDeletionLog,
 ];
 
 export async function runRetention(deps: Deps, now = new Date()): Promise<RetentionResult[]> {

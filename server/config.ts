@@ -35,6 +35,10 @@ export const EnvSchema = z.object({
   MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
   FFMPEG_PATH: opt(z.string()),
   AUTH_RATE_LIMIT: bool(true),
+  SIGN_IN_ADDRESS_MAX: int(30, 1, 1_000_000),
+  SIGN_IN_ADDRESS_WINDOW_SECONDS: int(600, 1, 86_400),
+  INVITATIONS_PER_SENDER_PER_HOUR: int(20, 1, 100_000),
+  INVITATIONS_PER_WORKSPACE_PER_HOUR: int(50, 1, 100_000),
   GITHUB_CLIENT_ID: opt(z.string()),
   GITHUB_CLIENT_SECRET: opt(z.string()),
   GITHUB_OAUTH_URL: opt(z.string().url()),
@@ -144,6 +148,10 @@ export interface Config {
   };
   /** Rate limits on sign-in, sign-up, password reset and verification (better-auth's limiter, in Postgres). */
   authRateLimit: boolean;
+  /** Sign-in attempts one client address (an IPv6 /64) may make across all accounts per window (with AUTH_RATE_LIMIT). */
+  signInAddressLimit: { max: number; windowSeconds: number };
+  /** Invitations sent or resent per hour, by one sender and into one workspace. */
+  invitationLimits: { perSenderPerHour: number; perWorkspacePerHour: number };
   /** Credits granted to a new user's personal workspace. */
   signupCredits: number;
   /** Credits a new team workspace starts with when billing is off (there is no other way to fund it then). */
@@ -216,6 +224,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     generationLimits: { perUserPerMinute: e.GENERATION_RATE_PER_MINUTE, perUserInFlight: e.GENERATION_MAX_IN_FLIGHT, perWorkspaceInFlight: e.GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE },
     ffmpegPath: e.FFMPEG_PATH,
     authRateLimit: e.AUTH_RATE_LIMIT,
+    signInAddressLimit: { max: e.SIGN_IN_ADDRESS_MAX, windowSeconds: e.SIGN_IN_ADDRESS_WINDOW_SECONDS },
+    invitationLimits: { perSenderPerHour: e.INVITATIONS_PER_SENDER_PER_HOUR, perWorkspacePerHour: e.INVITATIONS_PER_WORKSPACE_PER_HOUR },
     oauth: {
       ...(e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? { github: { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET, oauthUrl: (e.GITHUB_OAUTH_URL ?? 'https://github.com').replace(/\/$/, ''), apiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, '') } }

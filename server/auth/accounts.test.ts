@@ -1,4 +1,6 @@
+import http from 'node:http';
 import { TOTP } from 'otpauth';
+import { accountThrottleKey } from '../http/security.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
@@ -191,6 +193,58 @@ describe('brute force', () => {
       const reset = () => fetch(`${limited.url}/api/auth/request-password-reset`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify({ email: bystander.email, redirectTo: '/reset-password' }) });
       for (let i = 0; i < 5; i++) expect((await reset()).status).toBe(200);
       expect((await reset()).status).toBe(429);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('refuses sign-in from one address after SIGN_IN_ADDRESS_MAX attempts across accounts, right password or wrong; another address is unaffected', async () => {
+    const limited = await startTestServer(inject('pgAdminUrl'), { env: { AUTH_RATE_LIMIT: 'true', SIGN_IN_ADDRESS_MAX: '5' } });
+    try {
+      // Sign-in from a chosen loopback address (the server sees it as the client address).
+      const attempt = (email: string, password: string, from = '127.0.0.1') =>
+        new Promise<{ status: number; setCookie: string[] }>((resolve, reject) => {
+          const body = JSON.stringify({ email, password });
+          const req = http.request(`${limited.url}/api/auth/sign-in/email`, { method: 'POST', localAddress: from, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), origin: limited.config.baseUrl } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      const emails = Array.from({ length: 7 }, (_, i) => `spray-${i}-${Date.now()}@example.test`);
+      for (const email of emails) {
+        const res = await fetch(`${limited.url}/api/auth/sign-up/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify({ email, password: PASSWORD, name: 'S' }) });
+        expect(res.status).toBe(200);
+      }
+      // One wrong password on each of five accounts: each account is far below its own limit.
+      for (const email of emails.slice(0, 5)) expect((await attempt(email, 'Summer2026!')).status).toBe(401);
+      const refused = await attempt(emails[5]!, PASSWORD);
+      expect(refused.status).toBe(429);
+      expect(refused.setCookie.filter((c) => c.includes('session_token='))).toEqual([]);
+      const user5 = await limited.deps.db.selectFrom('user').select('id').where('email', '=', emails[5]!).executeTakeFirstOrThrow();
+      expect(await limited.deps.db.selectFrom('session').select('id').where('userId', '=', user5.id).execute()).toEqual([]);
+      // Another address still signs in.
+      expect((await attempt(emails[6]!, PASSWORD, '127.0.0.2')).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('lets the owner of an account whose sign-in limit is tripped reset the password and sign in at once', async () => {
+    const limited = await startTestServer(inject('pgAdminUrl'), { env: { AUTH_RATE_LIMIT: 'true', SMTP_URL: smtp.url } });
+    try {
+      const victim = await signUp(limited);
+      const call = (path: string, body: unknown) => fetch(`${limited.url}/api/auth${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: limited.config.baseUrl }, body: JSON.stringify(body) });
+      for (let i = 0; i < 9; i++) expect((await call('/sign-in/email', { email: victim.email, password: `wrong ${i}` })).status).toBe(401);
+      expect((await call('/sign-in/email', { email: victim.email, password: PASSWORD })).status).toBe(429);
+      expect(await limited.deps.db.selectFrom('rateLimit').select('count').where('key', '=', accountThrottleKey(victim.email)).executeTakeFirst()).toMatchObject({ count: 10 });
+      // The reset link is still sent and still works while the account is limited...
+      expect((await call('/request-password-reset', { email: victim.email, redirectTo: '/reset-password' })).status).toBe(200);
+      const token = new URL(linkIn(await smtp.waitFor(victim.email, /Reset your Flux Klein password/), `${limited.config.baseUrl}/api/auth/reset-password/`)).pathname.split('/').pop()!;
+      expect((await call('/reset-password', { newPassword: 'violet tundra sailing kettle', token })).status).toBe(200);
+      // ...and once it is used, the owner signs in at once.
+      expect((await call('/sign-in/email', { email: victim.email, password: 'violet tundra sailing kettle' })).status).toBe(200);
     } finally {
       await limited.stop();
     }

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { genericOAuth, twoFactor, type GenericOAuthConfig } from 'better-auth/plugins';
 import { composeMail, type Mailer } from '../mail/index.js';
-import { CLIENT_IP_HEADER, REAL_IP_HEADER } from '../http/security.js';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from '../../db/schema.js';
@@ -14,7 +13,10 @@ import { audit } from '../services/audit.js';
 import { truncateIp } from '../services/consent.js';
 import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
-import { passwordPolicyHook } from './password-policy.js';
+import { createAuthMiddleware } from 'better-auth/api';
+import { enforcePasswordPolicy } from './password-policy.js';
+import { signInAddressLimit } from './sign-in-limit.js';
+import { accountThrottleKey, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../http/security.js';
 
 /**
  * The secret that signs session cookies. Configured with BETTER_AUTH_SECRET; in the embedded
@@ -52,6 +54,7 @@ const SECOND_FACTOR_PATHS = new Set(['/two-factor/verify-totp', '/two-factor/ver
 
 export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; mailer: Mailer }) {
   const { config, db, log, mailer } = opts;
+  const limitSignInPerAddress = signInAddressLimit(db, config);
   const send = (m: Parameters<typeof composeMail>[0]) =>
     mailer.send(composeMail(m)).catch((err) => log.error('auth mail failed', { err, subject: m.subject }));
   return betterAuth({
@@ -79,6 +82,11 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           reason: 'You got this message because your address was entered on the sign-up page.',
         }),
       revokeSessionsOnPasswordReset: true,
+      // Anyone can keep an account's sign-in limit tripped; the owner who proves the address by a
+      // reset link gets in at once (the reset endpoints are limited per client address, not account).
+      onPasswordReset: async ({ user }) => {
+        await db.deleteFrom('rateLimit').where('key', '=', accountThrottleKey(user.email)).execute();
+      },
       resetPasswordTokenExpiresIn: 60 * 60,
       // Not awaited: the answer must not wait for SMTP, or a known address would answer measurably
       // later than an unknown one (which sends nothing). `send` logs failures.
@@ -133,8 +141,14 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           }),
       },
     },
-    // Every endpoint that sets a password refuses common ones and ones made of the name or address.
-    hooks: { before: passwordPolicyHook },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        // Sign-in attempts are limited per client address too (per account: the limiter below).
+        await limitSignInPerAddress(ctx);
+        // Every endpoint that sets a password refuses common ones and ones made of the name or address.
+        await enforcePasswordPolicy(ctx);
+      }),
+    },
     plugins: [twoFactor({ issuer: 'Flux Klein', backupCodeOptions: { amount: 8 } }), ...oauthPlugins(config)],
     session: {
       expiresIn: 60 * 60 * 24 * 30,

@@ -10,7 +10,7 @@ import { passwordProblem, type PasswordOwner } from '../shared/password-policy.j
 
 export const PASSWORD_POLICY_CODE = 'PASSWORD_TOO_WEAK';
 
-type Ctx = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+export type Ctx = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
 
 async function ownerOf(ctx: Ctx): Promise<PasswordOwner> {
   const body = (ctx.body ?? {}) as Record<string, unknown>;
@@ -37,11 +37,12 @@ const NEW_PASSWORD_FIELD: Record<string, 'password' | 'newPassword'> = {
   '/set-password': 'newPassword',
 };
 
-export const passwordPolicyHook = createAuthMiddleware(async (ctx) => {
+/** Throws the policy's refusal for a request that sets a password; nothing for other requests. */
+export async function enforcePasswordPolicy(ctx: Ctx): Promise<void> {
   const field = NEW_PASSWORD_FIELD[ctx.path];
   if (!field) return;
   const password = (ctx.body as Record<string, unknown> | undefined)?.[field];
   if (typeof password !== 'string') return; // better-auth's own validation answers
   const problem = passwordProblem(password, await ownerOf(ctx));
   if (problem) throw APIError.from('BAD_REQUEST', { code: PASSWORD_POLICY_CODE, message: problem });
-});
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../shared/errors.js';
 import { sendError } from './errors.js';
@@ -68,6 +69,29 @@ export function clientIp() {
 export function accountThrottleAddress(email: string): string {
   const h = createHash('sha256').update(`sign-in:${email.trim().toLowerCase()}`).digest('hex');
   return `fd${h.slice(0, 2)}:${h.slice(2, 6)}:${h.slice(6, 10)}:${h.slice(10, 14)}::1`;
+}
+
+/**
+ * better-auth's limiter row for an account's sign-in attempts: its key is the pseudo-address as
+ * better-auth normalises it (IPv6 expanded, cut to its /64, which the hash fills) and the path.
+ * A successful password reset deletes it, so the owner gets in at once.
+ */
+export function accountThrottleKey(email: string): string {
+  const groups = accountThrottleAddress(email).split('::')[0]!.split(':');
+  return `${[...groups.map((g) => g.padStart(4, '0')), '0000', '0000', '0000', '0000'].join(':')}|/sign-in/email`;
+}
+
+/**
+ * The budget a client address spends on sign-in attempts across all accounts (so one address
+ * cannot try a password on many accounts): its IPv4 address, or the /64 of its IPv6 address (one
+ * subscriber's usual allocation; any finer would give one machine 2^64 budgets).
+ */
+export function signInAddressKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return `sign-in-address:${ip}`;
+  const addr = ipaddr.process(ip);
+  if (addr.kind() === 'ipv4') return `sign-in-address:${addr.toString()}`;
+  const parts = (addr as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+  return `sign-in-address:${parts.join(':')}::/64`;
 }
 
 export function signInThrottle() {

@@ -59,6 +59,18 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
   };
 }
 
+/**
+ * A name someone chose (a workspace, a person) as it may appear in a message: control and
+ * formatting characters (newlines, bidi overrides) removed, spaces collapsed, at most `max`
+ * characters, in quotes, so it cannot read as another sentence; a zero-width space after each
+ * dot, @ and colon stops mail clients from turning a name like evil.example into a link.
+ */
+export function mailName(name: string, max = 60): string {
+  const clean = name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ').replace(/\s+/g, ' ').trim();
+  const cut = [...clean].length > max ? `${[...clean].slice(0, max - 1).join('').trimEnd()}…` : clean;
+  return `“${cut.replace(/[.@:]/g, (c) => `${c}\u200b`)}”`;
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**

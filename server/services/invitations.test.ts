@@ -28,7 +28,7 @@ const code = (e: unknown) => trpcErrorCode(e).appCode;
 async function inviteAndRead(email: string, role: 'admin' | 'editor' | 'viewer' = 'editor') {
   const before = smtp.messages.length;
   const inv = await api(owner).workspace.invite.mutate({ workspaceId, email, role });
-  const mail = await smtp.waitFor(email, /invited you to Studio Nord/);
+  const mail = await smtp.waitFor(email, /invited you to the workspace “Studio Nord”/);
   expect(smtp.messages.length).toBe(before + 1);
   const link = linkIn(mail, `${server.config.baseUrl}/invite/`);
   return { inv, token: link.split('/invite/')[1]!, mail };
@@ -152,5 +152,36 @@ describe('invitations', () => {
     await waitForEvent(socket, 'notification:read', (e) => e.unread === 0);
     expect(await api(member).notification.unread.query()).toBe(0);
     socket.close();
+  });
+});
+
+describe('invitation limits and names in mail', () => {
+  it('refuses invitations and resends past the hourly limits per workspace and per sender, sending nothing; quotes and cleans names in the mail', async () => {
+    const limited = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url, INVITATIONS_PER_SENDER_PER_HOUR: '3', INVITATIONS_PER_WORKSPACE_PER_HOUR: '2' } });
+    try {
+      const boss = await signUp(limited, 'Eve\nYour account is suspended, visit evil.example');
+      await verify(limited.deps.db, boss.id);
+      const bossApi = trpcClient(limited, boss);
+      const a = (await bossApi.workspace.create.mutate({ name: 'Acme.example' })).id;
+      const b = (await bossApi.workspace.create.mutate({ name: 'Second' })).id;
+      const first = randomEmail('lim');
+      const inv = await bossApi.workspace.invite.mutate({ workspaceId: a, email: first });
+      const mail = await smtp.waitFor(first, /invited you to the workspace/);
+      expect(mail.subject).not.toMatch(/\n/);
+      expect(mail.subject).toContain('“Eve Your account is suspended, visit evil.\u200bexample”');
+      expect(mail.subject).toContain('“Acme.\u200bexample”');
+      expect(mail.text).not.toContain('evil.example');
+      await bossApi.workspace.resendInvitation.mutate({ invitationId: inv.id }); // a resend counts: 2 of 2 for the workspace
+      const before = smtp.messages.length;
+      const third = randomEmail('lim');
+      expect(trpcErrorCode(await bossApi.workspace.invite.mutate({ workspaceId: a, email: third }).catch((e: unknown) => e))).toMatchObject({ httpStatus: 429, appCode: 'TOO_MANY_INVITATIONS' });
+      expect(trpcErrorCode(await bossApi.workspace.resendInvitation.mutate({ invitationId: inv.id }).catch((e: unknown) => e))).toMatchObject({ appCode: 'TOO_MANY_INVITATIONS' });
+      // The sender's own budget (3) is spent too, in any workspace.
+      expect(trpcErrorCode(await bossApi.workspace.invite.mutate({ workspaceId: b, email: randomEmail('lim') }).catch((e: unknown) => e))).toMatchObject({ appCode: 'TOO_MANY_INVITATIONS' });
+      expect(await limited.deps.db.selectFrom('invitation').select('id').where('email', '=', third).executeTakeFirst()).toBeUndefined();
+      expect(smtp.messages.length).toBe(before);
+    } finally {
+      await limited.stop();
+    }
   });
 });

@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
-import { composeMail } from '../mail/index.js';
+import { composeMail, mailName } from '../mail/index.js';
+import { hitLimit } from './rate-limits.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import { requireVerifiedEmail } from './accounts.js';
@@ -40,19 +41,29 @@ type InviteDeps = Pick<Deps, 'db' | 'notifier' | 'mailer' | 'config'>;
 
 async function sendInvitationMail(deps: InviteDeps, opts: { to: string; token: string; workspaceName: string; inviterName: string; role: string; expiresAt: Date }) {
   const url = `${deps.config.baseUrl}/invite/${opts.token}`;
+  const workspace = mailName(opts.workspaceName);
+  const inviter = mailName(opts.inviterName);
   await deps.mailer.send(
     composeMail({
       to: opts.to,
-      subject: `${opts.inviterName} invited you to ${opts.workspaceName} on Flux Klein`,
-      heading: `Join ${opts.workspaceName}`,
+      subject: `${inviter} invited you to the workspace ${workspace} on Flux Klein`,
+      heading: `Join the workspace ${workspace}`,
       paragraphs: [
-        `${opts.inviterName} invited you to the workspace “${opts.workspaceName}” on Flux Klein as ${opts.role === 'admin' ? 'an admin' : `an ${opts.role}`}.`,
+        `${inviter} invited you to the workspace ${workspace} on Flux Klein as ${opts.role === 'admin' ? 'an admin' : `an ${opts.role}`}.`,
         `The link works once and until ${opts.expiresAt.toUTCString()}. If you do not have an account yet, you can create one with this address after opening it.`,
       ],
       action: { label: 'Accept the invitation', url },
       reason: 'You got this email because someone invited this address to a workspace. If you did not expect it, you can ignore it.',
     }),
   );
+}
+
+/** Invitations and resends are limited per sender and per workspace per hour (each send counts against both). */
+async function requireInvitationBudget(deps: InviteDeps, actor: Actor, workspaceId: string) {
+  const { perSenderPerHour, perWorkspacePerHour } = deps.config.invitationLimits;
+  const sender = await hitLimit(deps.db, `invite-sender:${actor.userId}`, { max: perSenderPerHour, windowSeconds: 3600 });
+  const workspace = sender.allowed ? await hitLimit(deps.db, `invite-workspace:${workspaceId}`, { max: perWorkspacePerHour, windowSeconds: 3600 }) : sender;
+  if (!workspace.allowed) throw new AppError('TOO_MANY_INVITATIONS');
 }
 
 async function context(deps: InviteDeps, actor: Actor, workspaceId: string) {
@@ -76,6 +87,7 @@ export async function inviteMember(deps: InviteDeps, actor: Actor, raw: z.input<
     .where(sql`lower(${sql.ref('user.email')})`, '=', input.email)
     .executeTakeFirst();
   if (member) throw new AppError('CONFLICT', { userMessage: `${input.email} is already a member of this workspace.` });
+  await requireInvitationBudget(deps, actor, ws.id);
   const token = newToken();
   const expiresAt = new Date(Date.now() + deps.config.invitationTtlDays * 86400_000);
   const row = await deps.db.transaction().execute(async (trx) => {
@@ -149,6 +161,7 @@ export async function resendInvitation(deps: InviteDeps, actor: Actor, invitatio
   const inv = await pendingInvitation(deps, actor, invitationId);
   await requireVerifiedEmail(deps.db, actor);
   const { ws, inviterName } = await context(deps, actor, inv.workspace_id);
+  await requireInvitationBudget(deps, actor, ws.id);
   const token = newToken();
   const expiresAt = new Date(Date.now() + deps.config.invitationTtlDays * 86400_000);
   const row = await deps.db

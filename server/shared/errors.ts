@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   INVITATION_EXPIRED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation has expired. Ask the person who invited you to send a new one.' },
   INVITATION_USED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation has already been used.' },
   INVITATION_REVOKED: { http: 410, trpc: 'BAD_REQUEST', message: 'This invitation was withdrawn. Ask the workspace admin for a new one.' },
+  TOO_MANY_INVITATIONS: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Many invitations were sent in the last hour. Please wait a while before sending more.' },
   INVITATION_WRONG_EMAIL: { http: 403, trpc: 'FORBIDDEN', message: 'This invitation was sent to a different email address. Sign in with that address to accept it.' },
   BOARD_READ_ONLY: { http: 403, trpc: 'FORBIDDEN', message: 'You can view this board but not change it. Ask an admin for editor access.' },
   BOARD_UPDATE_MALFORMED: { http: 400, trpc: 'BAD_REQUEST', message: 'That change to the board could not be read and was not saved.' },

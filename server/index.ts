@@ -132,7 +132,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const auth = createAuth({ config, db, log, mailer });
     const app = express();
     app.disable('x-powered-by');
-    app.set('trust proxy', 'loopback');
+    app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
     const httpServer = http.createServer(app);
     const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, startTestServer, type TestServer } from '../testing/harness.js';
+import { eventually, signUp, startTestServer, type TestServer } from '../testing/harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -143,5 +143,28 @@ describe('uploads check the session before reading the body', () => {
     expect(r.status).toBe(404);
     expect(r.sentWhenAnswered).toBeLessThan(20 * 1024 * 1024);
     expect(await count('asset')).toBe(before);
+  });
+});
+
+describe('X-Forwarded-For is believed only from a trusted proxy (TRUST_PROXY)', () => {
+  /** The client network the usage log records for one request from this machine (127.0.0.1) carrying X-Forwarded-For. */
+  async function recordedNetwork(trustProxy: string): Promise<string | null> {
+    const s = await startTestServer(inject('pgAdminUrl'), { env: { TRUST_PROXY: trustProxy } });
+    try {
+      const res = await fetch(`${s.url}/api/consent`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      expect(res.status).toBe(200);
+      const row = await eventually(() => s.deps.db.selectFrom('usage_log').select('ip_network').where('route', '=', '/api/consent').executeTakeFirst());
+      return row.ip_network;
+    } finally {
+      await s.stop();
+    }
+  }
+
+  it('honours the header from a trusted proxy and ignores it from anyone else', async () => {
+    // Loopback is trusted by default: the request came through a proxy on this machine.
+    expect(await recordedNetwork('loopback')).toBe('203.0.113.0/24');
+    // When only the proxies on 10.0.0.0/8 are trusted, a request from 127.0.0.1 cannot choose its address.
+    expect(await recordedNetwork('10.0.0.0/8')).toBe('127.0.0.0/24');
+    expect(await recordedNetwork('false')).toBe('127.0.0.0/24');
   });
 });

@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError, Link } from '@remix-run/react';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError, useRouteLoaderData, Link } from '@remix-run/react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import './lib/context.js';
@@ -34,10 +34,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const cookie = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CONSENT_COOKIE}=`))?.slice(CONSENT_COOKIE.length + 1) ?? null;
   const consent = await currentConsent(context.deps, { userId: me?.id ?? null, cookie, ip: request.headers.get(CLIENT_IP_HEADER) });
   const policies = me ? await pendingPolicies(context.deps.db, me.id) : [];
-  return { me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
+  return { nonce: context.cspNonce, me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent: { decided: consent.decided, preferences: consent.preferences, analytics: consent.analytics } };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  // The response's CSP nonce: Remix's scripts run only with it (server/http/security.ts).
+  const nonce = useRouteLoaderData<typeof loader>('root')?.nonce;
   return (
     <html lang="en">
       <head>
@@ -49,8 +51,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

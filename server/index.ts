@@ -166,7 +166,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     };
 
     let migrated = false;
-    app.use(securityHeaders({ https: config.baseUrl.startsWith('https://') }));
+    app.use(securityHeaders({ https: config.baseUrl.startsWith('https://'), baseUrl: config.baseUrl }));
     app.use(clientIp());
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
@@ -217,7 +217,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           createRequestHandler({
             build,
             mode: config.env === 'production' ? 'production' : 'development',
-            getLoadContext: (req) => ({
+            getLoadContext: (req, res) => ({
+              cspNonce: res.locals.cspNonce as string,
               deps,
               auth,
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),

@@ -4,6 +4,8 @@ import type { createCaller } from '../../server/trpc/router.js';
 
 /** What the custom server hands every loader and action (see server/index.ts). */
 export interface FluxLoadContext {
+  /** This response's CSP nonce (server/http/security.ts): every script the page renders carries it. */
+  cspNonce: string;
   deps: Deps;
   auth: Auth;
   /** The tRPC server-side caller for this request: loaders read data through the same procedures as the browser. */

@@ -168,3 +168,22 @@ describe('X-Forwarded-For is believed only from a trusted proxy (TRUST_PROXY)', 
     expect(await recordedNetwork('false')).toBe('127.0.0.0/24');
   });
 });
+
+describe('page headers', () => {
+  it('sends a nonce-based CSP, a fresh nonce per response, and HSTS only behind https', async () => {
+    const a = await fetch(`${server.url}/healthz`);
+    const b = await fetch(`${server.url}/healthz`);
+    const csp = a.headers.get('content-security-policy') ?? '';
+    for (const d of ["script-src 'nonce-", "'strict-dynamic'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "img-src 'self' data: blob:", `connect-src 'self' ws://${new URL(server.config.baseUrl).host}`]) expect(csp).toContain(d);
+    expect(csp).not.toBe(b.headers.get('content-security-policy'));
+    expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(a.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(a.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(a.headers.get('strict-transport-security')).toBeNull();
+    const { pageCsp, securityHeaders } = await import('./security.js');
+    expect(pageCsp('n0nce', 'https://flux.example')).toContain("connect-src 'self' wss://flux.example");
+    const set: Record<string, string> = {};
+    securityHeaders({ https: true, baseUrl: 'https://flux.example' })({} as never, { setHeader: (k: string, v: string) => (set[k] = v), locals: {} } as never, () => {});
+    expect(set['Strict-Transport-Security']).toBe('max-age=31536000; includeSubDomains');
+  });
+});

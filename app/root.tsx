@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError, Link } from '@remix-run/react';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError, useRouteLoaderData, Link } from '@remix-run/react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import './lib/context.js';
@@ -28,10 +28,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
   const me = await trpc.me.get();
   const [consent, policies] = await Promise.all([trpc.me.consent(), me ? trpc.me.pendingPolicies() : []]);
-  return { me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent };
+  return { nonce: context.cspNonce, me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  // The response's CSP nonce: Remix's scripts run only with it (server/http/security.ts).
+  const nonce = useRouteLoaderData<typeof loader>('root')?.nonce;
   return (
     <html lang="en">
       <head>
@@ -43,8 +45,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

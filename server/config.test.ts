@@ -20,6 +20,16 @@ describe('config', () => {
     expect(() => loadConfig({ RUN_WORKER: 'maybe' })).toThrow(/RUN_WORKER/);
   });
 
+  it('reads TRUST_PROXY: loopback by default, false, a hop count, or addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+    // `true` (believe anyone) is not offered: any client could then choose its own address.
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be loopback/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('derives trusted origins from BASE_URL and TRUSTED_ORIGINS', () => {
     const c = loadConfig({ BASE_URL: 'https://app.example.com/', TRUSTED_ORIGINS: 'https://a.example.com, https://b.example.com' });
     expect(c.baseUrl).toBe('https://app.example.com');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { CatalogSchema, DEFAULT_CATALOG, type Catalog } from './shared/billing.js';
 
@@ -20,6 +21,19 @@ export const EnvSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: opt(z.string()).transform((v) => v ?? '0.0.0.0'),
   BASE_URL: opt(z.string().url()),
+  TRUST_PROXY: opt(z.string()).transform((v, ctx): number | string[] | false => {
+    const value = (v ?? 'loopback').trim();
+    if (value === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const named = ['loopback', 'linklocal', 'uniquelocal'];
+    const bad = entries.find((e) => !named.includes(e) && !(e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e)));
+    if (bad !== undefined || entries.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `must be loopback (default), false, a hop count, or a comma list of addresses/CIDRs (got ${JSON.stringify(bad ?? value)})` });
+      return z.NEVER;
+    }
+    return entries;
+  }),
   TRUSTED_ORIGINS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   DATA_DIR: opt(z.string()).transform((v) => path.resolve(v ?? '.data')),
   DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')),
@@ -107,6 +121,8 @@ export interface Config {
   host: string;
   /** Public origin of the product, e.g. http://localhost:3000 (no trailing slash). */
   baseUrl: string;
+  /** Which proxies' X-Forwarded-For Express believes (its `trust proxy`): names, addresses/CIDRs, a hop count, or none. */
+  trustProxy: number | string[] | false;
   /** Origins allowed to make state-changing requests and open sockets. */
   trustedOrigins: string[];
   dataDir: string;
@@ -209,6 +225,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     baseUrl,
     trustedOrigins: [],
+    trustProxy: e.TRUST_PROXY,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.EMBEDDED_PG_PORT,

@@ -142,7 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const auth = createAuth({ config, db, log, mailer });
     const app = express();
     app.disable('x-powered-by');
-    app.set('trust proxy', 'loopback');
+    app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
     const httpServer = http.createServer(app);
     const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
@@ -178,7 +178,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     };
 
     let migrated = false;
-    app.use(securityHeaders({ https: config.baseUrl.startsWith('https://') }));
+    app.use(securityHeaders({ https: config.baseUrl.startsWith('https://'), baseUrl: config.baseUrl }));
     app.use(clientIp());
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
@@ -240,7 +240,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           createRequestHandler({
             build,
             mode: config.env === 'production' ? 'production' : 'development',
-            getLoadContext: (req) => ({
+            getLoadContext: (req, res) => ({
+              cspNonce: res.locals.cspNonce as string,
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),
               auth,
               publicConfig: publicConfig(config),

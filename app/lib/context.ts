@@ -8,6 +8,8 @@ import type { createCaller } from '../../server/trpc/router.js';
  * the forms that sign in and out, and a named allow-list of configuration. Not the services' deps.
  */
 export interface FluxLoadContext {
+  /** This response's CSP nonce (server/http/security.ts): every script the page renders carries it. */
+  cspNonce: string;
   /** The tRPC server-side caller for this request: loaders read data through the same procedures as the browser. */
   trpc: () => Promise<ReturnType<typeof createCaller>>;
   auth: Auth;

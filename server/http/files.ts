@@ -72,17 +72,14 @@ export function archiveRoute(deps: Deps, auth: Auth) {
 /**
  * POST /uploads — a reference image as the raw request body (the browser sends the File).
  * Optional query: workspaceId, name. The session and the editor role are checked before a byte of
- * the body is read (an anonymous 20 MB post is refused at once, and the connection closed); then
+ * the body is read (an anonymous 20 MB post is refused at once, while it is still being sent); then
  * the body is read up to the cap and validated by the one upload path; answers the asset.
  */
 export function uploadRoute(deps: Deps, auth: Auth) {
   const Query = z.object({ workspaceId: z.uuid().optional(), name: z.string().max(200).optional() });
   const raw = express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES });
-  const refuse = (res: Response, err: unknown) => {
-    // The unread body is not drained: the connection closes after the answer.
-    res.setHeader('Connection', 'close');
-    fail(deps, res, err);
-  };
+  // A refusal is answered at once; Node discards whatever of the body is still arriving (never buffered or stored).
+  const refuse = (res: Response, err: unknown) => fail(deps, res, err);
   return [
     async (req: Request, res: Response, next: (err?: unknown) => void) => {
       try {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, startTestServer, type TestServer } from '../testing/harness.js';
+import { eventually, signUp, startTestServer, type TestServer } from '../testing/harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -143,5 +143,47 @@ describe('uploads check the session before reading the body', () => {
     expect(r.status).toBe(404);
     expect(r.sentWhenAnswered).toBeLessThan(20 * 1024 * 1024);
     expect(await count('asset')).toBe(before);
+  });
+});
+
+describe('X-Forwarded-For is believed only from a trusted proxy (TRUST_PROXY)', () => {
+  /** The client network the usage log records for one request from this machine (127.0.0.1) carrying X-Forwarded-For. */
+  async function recordedNetwork(trustProxy: string): Promise<string | null> {
+    const s = await startTestServer(inject('pgAdminUrl'), { env: { TRUST_PROXY: trustProxy } });
+    try {
+      const res = await fetch(`${s.url}/api/consent`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+      expect(res.status).toBe(200);
+      const row = await eventually(() => s.deps.db.selectFrom('usage_log').select('ip_network').where('route', '=', '/api/consent').executeTakeFirst());
+      return row.ip_network;
+    } finally {
+      await s.stop();
+    }
+  }
+
+  it('honours the header from a trusted proxy and ignores it from anyone else', async () => {
+    // Loopback is trusted by default: the request came through a proxy on this machine.
+    expect(await recordedNetwork('loopback')).toBe('203.0.113.0/24');
+    // When only the proxies on 10.0.0.0/8 are trusted, a request from 127.0.0.1 cannot choose its address.
+    expect(await recordedNetwork('10.0.0.0/8')).toBe('127.0.0.0/24');
+    expect(await recordedNetwork('false')).toBe('127.0.0.0/24');
+  });
+});
+
+describe('page headers', () => {
+  it('sends a nonce-based CSP, a fresh nonce per response, and HSTS only behind https', async () => {
+    const a = await fetch(`${server.url}/healthz`);
+    const b = await fetch(`${server.url}/healthz`);
+    const csp = a.headers.get('content-security-policy') ?? '';
+    for (const d of ["script-src 'nonce-", "'strict-dynamic'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "img-src 'self' data: blob:", `connect-src 'self' ws://${new URL(server.config.baseUrl).host}`]) expect(csp).toContain(d);
+    expect(csp).not.toBe(b.headers.get('content-security-policy'));
+    expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(a.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    expect(a.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(a.headers.get('strict-transport-security')).toBeNull();
+    const { pageCsp, securityHeaders } = await import('./security.js');
+    expect(pageCsp('n0nce', 'https://flux.example')).toContain("connect-src 'self' wss://flux.example");
+    const set: Record<string, string> = {};
+    securityHeaders({ https: true, baseUrl: 'https://flux.example' })({} as never, { setHeader: (k: string, v: string) => (set[k] = v), locals: {} } as never, () => {});
+    expect(set['Strict-Transport-Security']).toBe('max-age=31536000; includeSubDomains');
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../shared/errors.js';
@@ -31,8 +31,34 @@ export function requireTrustedOrigin(trusted: string[], opts: { exempt?: string[
   };
 }
 
-/** Conservative security headers for every response. */
-export function securityHeaders(opts: { https: boolean }) {
+/**
+ * The page Content-Security-Policy. Scripts run only with this response's nonce (Remix's
+ * <Scripts>, <ScrollRestoration> and streamed data scripts carry it) or when loaded by such a script
+ * ('strict-dynamic'), so markup stored in a prompt, note or name cannot run. Images and media only
+ * from us (and data:/blob: for previews), so a board item cannot make viewers load a tracking pixel.
+ * connect-src allows our own origin over http(s) and ws(s) for tRPC and Socket.io. React style
+ * props need style-src-attr 'unsafe-inline' (attributes only: no <style> elements from elsewhere).
+ */
+export function pageCsp(nonce: string, baseUrl: string): string {
+  const base = new URL(baseUrl);
+  const ws = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}`;
+  return [
+    "default-src 'self'",
+    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    `connect-src 'self' ${ws}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Conservative security headers for every response, and the page CSP with a fresh nonce (res.locals.cspNonce). */
+export function securityHeaders(opts: { https: boolean; baseUrl?: string }) {
   return (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
@@ -40,6 +66,9 @@ export function securityHeaders(opts: { https: boolean }) {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     if (opts.https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    const nonce = randomBytes(16).toString('base64');
+    res.locals.cspNonce = nonce;
+    res.setHeader('Content-Security-Policy', pageCsp(nonce, opts.baseUrl ?? 'http://localhost'));
     next();
   };
 }

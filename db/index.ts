@@ -31,6 +31,9 @@ export function createPool(connectionString: string, max = 10, onError: (err: Er
     ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 1000 } : {}),
   });
   pool.on('error', onError);
+  // A client held outside a query (the Socket.io adapter's LISTEN connection) has no 'error'
+  // listener of its own: when the database restarts its error event would crash the process.
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }
 

@@ -42,7 +42,7 @@ describe('team workspace credits with billing off', () => {
     expect(again.balance).toBe(70);
     expect(await balanceOf(server.deps.db, mine)).toBe(70);
     expect(await balanceOf(server.deps.db, team.id)).toBe(70);
-    const rows = await server.deps.db.selectFrom('credit_ledger').select(['workspace_id', 'delta', 'reason']).where('ref', '=', transferId).orderBy('delta').execute();
+    const rows = await server.deps.db.selectFrom('credit_ledger').select(['workspace_id', 'delta', 'reason']).where('ref', '=', `${owner.id}:${transferId}`).orderBy('delta').execute();
     expect(rows).toEqual([
       { workspace_id: mine, delta: -30, reason: 'transfer.out' },
       { workspace_id: team.id, delta: 30, reason: 'transfer.in' },

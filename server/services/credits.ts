@@ -130,10 +130,12 @@ export async function transferCredits(deps: Pick<Deps, 'db' | 'notifier'>, actor
   const from = await personalWorkspaceId(deps.db, actor);
   if (from === input.toWorkspaceId) throw new AppError('INVALID_INPUT', { userMessage: 'Choose a team workspace to move credits to.' });
   await requireRole(deps.db, actor, input.toWorkspaceId, 'admin');
+  // The key is the caller's: another person's transfer id can neither collide with nor reveal theirs.
+  const ref = `${actor.userId}:${input.transferId}`;
   const moved = await deps.db.transaction().execute(async (trx) => {
     // Both ledgers, always in the same order, so two opposite transfers cannot deadlock.
     for (const id of [from, input.toWorkspaceId].sort()) await lockLedger(trx, id);
-    const done = await trx.selectFrom('credit_ledger').select(['workspace_id', 'delta']).where('reason', '=', 'transfer.in').where('ref', '=', input.transferId).executeTakeFirst();
+    const done = await trx.selectFrom('credit_ledger').select(['workspace_id', 'delta']).where('reason', '=', 'transfer.in').where('ref', '=', ref).executeTakeFirst();
     if (done) {
       if (done.workspace_id !== input.toWorkspaceId || done.delta !== input.amount) throw new AppError('CONFLICT', { userMessage: 'This transfer was already made with other details.' });
       return false;
@@ -142,8 +144,8 @@ export async function transferCredits(deps: Pick<Deps, 'db' | 'notifier'>, actor
     if (balance < input.amount) {
       throw new AppError('INSUFFICIENT_CREDITS', { userMessage: `Your personal workspace has ${balance} credit${balance === 1 ? '' : 's'}; move at most that many.` });
     }
-    await recordCredit(trx, { workspaceId: from, userId: actor.userId, delta: -input.amount, reason: 'transfer.out', ref: input.transferId });
-    await recordCredit(trx, { workspaceId: input.toWorkspaceId, userId: actor.userId, delta: input.amount, reason: 'transfer.in', ref: input.transferId });
+    await recordCredit(trx, { workspaceId: from, userId: actor.userId, delta: -input.amount, reason: 'transfer.out', ref });
+    await recordCredit(trx, { workspaceId: input.toWorkspaceId, userId: actor.userId, delta: input.amount, reason: 'transfer.in', ref });
     return true;
   });
   if (moved) await Promise.all([publishBalance(deps, from), publishBalance(deps, input.toWorkspaceId)]);

@@ -6,7 +6,8 @@ let server: TestServer;
 const users: Record<'owner' | 'admin' | 'editor' | 'viewer' | 'outsider' | 'target', TestUser> = {} as never;
 
 beforeAll(async () => {
-  server = await startTestServer(inject('pgAdminUrl'));
+  // The role matrix sends one invitation per case, far more than a person may send in an hour.
+  server = await startTestServer(inject('pgAdminUrl'), { env: { INVITATIONS_PER_SENDER_PER_HOUR: '1000', INVITATIONS_PER_WORKSPACE_PER_HOUR: '1000' } });
   for (const k of ['owner', 'admin', 'editor', 'viewer', 'outsider', 'target'] as const) {
     users[k] = await signUp(server, k[0]!.toUpperCase() + k.slice(1));
     await verify(server.deps.db, users[k].id);

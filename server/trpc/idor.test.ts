@@ -50,8 +50,6 @@ const NO_ID_INPUT: Record<string, string> = {
 
 /** Where the answer to an outsider is not NOT_FOUND, and why that reveals nothing about the id. */
 const OUTSIDER_EXPECTS: Record<string, Expected> = {
-  // Operators only: every non-operator is refused before the id is looked at.
-  'privacy.setRequestStatus': 'FORBIDDEN',
   // "Is this invitation for me?": null for one addressed to someone else, as for one that does not exist.
   'workspace.invitationById': null,
 };
@@ -66,6 +64,7 @@ const VIEWER_EXPECTS: Record<string, Expected | 'allowed'> = {
   'notification.markRead': 'NOT_FOUND', // the victim's own notifications
   'account.revokeSession': 'NOT_FOUND', // the victim's own session
   'workspace.acceptInvitationById': 'NOT_FOUND', // addressed to someone else
+  'privacy.setRequestStatus': 'NOT_FOUND', // operators only; to anyone else /admin does not exist (server/services/operators.ts)
 };
 
 /** Tables a refused call may still write, and why. Everything else must be byte-for-byte unchanged. */
@@ -123,6 +122,7 @@ function idFor(path: string, key: string, s: Seed): unknown {
   const area = path.split('.')[0];
   const table: Record<string, unknown> = {
     workspaceId: s.workspace,
+    toWorkspaceId: s.workspace,
     boardId: s.board,
     invitationId: s.invitation,
     userId: s.member,
@@ -139,7 +139,7 @@ function idFor(path: string, key: string, s: Seed): unknown {
 }
 
 /** Fields named like ids that are not anyone's rows (a note's key inside the board, a catalogue item): the same value for everyone. */
-const NOT_ROWS: Record<string, unknown> = { noteId: 'note-1', itemId: 'pack-100' };
+const NOT_ROWS: Record<string, unknown> = { noteId: 'note-1', itemId: 'pack-100', transferId: randomUUID() /* an idempotency key the caller picks, scoped to the caller */ };
 
 /** An id of the same shape as the victim's that names nothing: the answer must be the same (no oracle for existence). */
 function nonexistent(key: string, victimValue: unknown): unknown {

@@ -33,7 +33,19 @@ export function createPool(connectionString: string, max = 10, onError: (err: Er
   pool.on('error', onError);
   // A client held outside a query (the Socket.io adapter's LISTEN connection) has no 'error'
   // listener of its own: when the database restarts its error event would crash the process.
-  pool.on('connect', (client) => client.on('error', onError));
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+    // A held client whose connection ends (the database restarted) goes back to the pool as broken,
+    // so the pool discards it. The Socket.io adapter drops its LISTEN client on 'end' without
+    // releasing it: each outage leaked one checkout, and pool.end() at shutdown then waited forever.
+    client.on('end', () => {
+      try {
+        (client as pg.PoolClient).release?.(new Error('connection ended'));
+      } catch {
+        /* not checked out (an idle client), or released already */
+      }
+    });
+  });
   return pool;
 }
 

@@ -4,8 +4,11 @@ import fs from 'node:fs';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const [vitestFile, playwrightFile] = process.argv.slice(2);
-if (vitestFile && fs.existsSync(vitestFile)) {
+// Every argument but the last is a vitest JSON report (the main suite, the fault tests); the last is Playwright's.
+const files = process.argv.slice(2);
+const playwrightFile = files.pop();
+for (const vitestFile of files) {
+  if (!fs.existsSync(vitestFile)) continue;
   const v = JSON.parse(fs.readFileSync(vitestFile, 'utf8'));
   passed += v.numPassedTests ?? 0;
   failed += v.numFailedTests ?? 0;

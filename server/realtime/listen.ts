@@ -20,19 +20,40 @@ export async function listenChannel(opts: {
   let client: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
+  /** Tries again after `delayMs` (doubling up to 10 s) until connected or closed: an outage may last. */
+  const retry = (delayMs: number) => {
+    if (closed) return;
+    timer = setTimeout(() => {
+      connect(true).catch((err) => {
+        opts.log.warn(`${opts.channel} listener reconnect failed`, { err });
+        retry(Math.min(delayMs * 2, 10_000));
+      });
+    }, delayMs);
+  };
   const connect = async (reconnected: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString: opts.databaseUrl });
+    let up = false;
     c.on('error', (err) => opts.log.warn(`${opts.channel} listener error`, { err }));
     c.on('end', () => {
-      if (closed) return;
+      if (closed || !up) return; // a failed attempt is retried by its caller
       client = null;
-      timer = setTimeout(() => void connect(true).catch((err) => opts.log.warn(`${opts.channel} listener reconnect failed`, { err })), 1000);
+      retry(1000);
     });
     c.on('notification', (n) => {
       if (n.channel === opts.channel && n.payload) opts.onMessage(n.payload);
     });
-    await c.connect();
-    await c.query(`listen ${opts.channel}`);
+    try {
+      await c.connect();
+      await c.query(`listen ${opts.channel}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    up = true;
+    if (closed) {
+      await c.end().catch(() => undefined);
+      return;
+    }
     client = c;
     opts.onConnected?.(reconnected);
   };

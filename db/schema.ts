@@ -163,6 +163,10 @@ export interface AssetTable {
   tags: Generated<string[]>;
   original_name: string | null;
   output_index: number | null;
+  /** kept by a trigger (migration 0080): prompt and upload name, for library search */
+  search: Generated<string | null>;
+  /** kept by a trigger: the seed this output was made with (generation seed + output index) */
+  seed: Generated<string | null>;
 }
 
 // ---- privacy ----

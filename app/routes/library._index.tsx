@@ -111,9 +111,9 @@ export default function Library() {
           ))}
         </div>
         <label htmlFor="library-q" className="visually-hidden">
-          Search prompts
+          Search prompts, file names or a seed
         </label>
-        <input id="library-q" type="search" name="q" placeholder="Search prompts…" defaultValue={params.get('q') ?? ''} className="search-input" />
+        <input id="library-q" type="search" name="q" placeholder="Prompt, file name or seed…" defaultValue={params.get('q') ?? ''} className="search-input" />
         <label htmlFor="library-model" className="visually-hidden">
           Model
         </label>

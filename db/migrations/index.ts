@@ -21,6 +21,7 @@ import * as m0071 from './0071_session_end_board_quarantine.js';
 import * as m0072 from './0072_operator_sessions_and_limits.js';
 import * as m0073 from './0073_deletion_log.js';
 import * as m0075 from './0075_board_asset_refunds.js';
+import * as m0080 from './0080_library_search.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0072_operator_sessions_and_limits': m0072,
   '0073_deletion_log': m0073,
   '0075_board_asset_refunds': m0075,
+  '0080_library_search': m0080,
 };

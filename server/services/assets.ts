@@ -101,11 +101,16 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
   if (input.from) q = q.where('asset.created_at', '>=', input.from);
   if (input.to) q = q.where('asset.created_at', '<', input.to);
   if (input.q) {
-    // PostgreSQL full-text search over prompts (stemmed English), and upload names by prefix.
+    // One table, two indexes (migration 0080): the search document (prompt stemmed, upload name by
+    // word prefix) through its GIN index, and a number through the seed index.
+    const words = input.q.match(/[\p{L}\p{N}]+/gu) ?? [];
+    const prefix = words.length > 0 ? words.map((w) => `${w.toLowerCase()}:*`).join(' & ') : null;
+    const seed = /^\d{1,15}$/.test(input.q) ? input.q : null;
     q = q.where((eb) =>
       eb.or([
-        sql<boolean>`to_tsvector('english', coalesce(generation.prompt, '')) @@ websearch_to_tsquery('english', ${input.q})`,
-        eb('asset.original_name', 'ilike', `${input.q!.replace(/[\\%_]/g, '\\$&')}%`),
+        sql<boolean>`asset.search @@ websearch_to_tsquery('english', ${input.q})`,
+        ...(prefix ? [sql<boolean>`asset.search @@ to_tsquery('simple', ${prefix})`] : []),
+        ...(seed !== null ? [sql<boolean>`asset.seed = ${seed}::bigint`] : []),
       ]),
     );
   }

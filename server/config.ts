@@ -108,6 +108,7 @@ export const EnvSchema = z.object({
   BOARD_SYNC_PER_MINUTE: int(20, 1, 10_000),
   BOARD_JOINS_PER_MINUTE: int(60, 1, 10_000),
   BOARD_PART_TIMEOUT_MS: int(30_000, 100, 600_000),
+  BOARD_MAX_UNSTORED_BYTES: int(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   BOARDS_PER_SOCKET: int(8, 1, 100),
   SOCKETS_PER_USER: int(20, 1, 1_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
@@ -191,6 +192,8 @@ export interface Config {
     joinsPerMinute: number;
     /** a message sent in parts is dropped when not complete within this (ms) */
     partTimeoutMs: number;
+    /** accepted updates held in memory per board while they cannot be stored (the database is away); more are refused with BOARD_SAVE_BEHIND */
+    maxUnstoredBytes: number;
     boardsPerSocket: number;
   };
   /**
@@ -273,7 +276,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
-    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, boardsPerSocket: e.BOARDS_PER_SOCKET },
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, maxUnstoredBytes: e.BOARD_MAX_UNSTORED_BYTES, boardsPerSocket: e.BOARDS_PER_SOCKET },
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,

@@ -1,9 +1,15 @@
 /**
  * The browser side of a live board (also used by the tests and the benchmark with socket.io-client
  * in Node): keeps a Y.Doc and an Awareness in sync with the server over the shared Socket.io
- * connection, using y-protocols sync and awareness messages. Local edits are sent as they happen and
- * acknowledged once stored; edits made while disconnected are sent when the server's state vector
- * arrives after reconnecting (sync step 1 → our step 2).
+ * connection, using y-protocols sync and awareness messages.
+ *
+ * Local edits are sent as they happen. The server sends them to everyone at once and acknowledges
+ * them only once they are committed to Postgres, so until then the client keeps each one (`unsaved`):
+ * after a reconnect, possibly to another server, the server's state vector arrives and the client
+ * answers with everything that server lacks (sync step 1 → our step 2), and an edit the server
+ * refused for a passing reason (it was busy or could not store) is sent again a moment later.
+ * Yjs makes a change that arrives twice harmless. Only a refusal for good (read-only, invalid,
+ * too large, full) drops an edit from the unsaved set.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -17,6 +23,10 @@ import type { BoardAck, BoardJoinResult, ClientToServerEvents, ServerToClientEve
 
 type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** Refusals that pass: the change is kept and sent again (RETRY_MS later). */
+const TRANSIENT = new Set(['RATE_LIMITED', 'BOARD_SAVE_BEHIND', 'INTERNAL', 'OFFLINE']);
+const RETRY_MS = 1_500;
+
 export type BoardStatus = 'connecting' | 'synced' | 'offline' | 'closed';
 
 export interface BoardClientState {
@@ -25,8 +35,10 @@ export interface BoardClientState {
   role: string | null;
   name: string | null;
   workspaceId: string | null;
-  /** Changes sent and not yet confirmed as stored. */
+  /** Local changes not yet confirmed as stored (kept, and sent again after a reconnect). */
   unsaved: number;
+  /** The highest stored update id the server reported for this board. */
+  savedSeq: number;
   /** The last refusal from the server (code and message), if any. */
   error: { code: string; message: string } | null;
 }
@@ -34,8 +46,12 @@ export interface BoardClientState {
 export class BoardClient {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
-  state: BoardClientState = { status: 'connecting', readOnly: true, role: null, name: null, workspaceId: null, unsaved: 0, error: null };
+  state: BoardClientState = { status: 'connecting', readOnly: true, role: null, name: null, workspaceId: null, unsaved: 0, savedSeq: 0, error: null };
   private joined = false;
+  /** Local changes not yet acknowledged as stored, by local number. */
+  private pending = new Map<number, Uint8Array>();
+  private localSeq = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** From the server's answer to the join: larger messages go in parts, up to maxSyncBytes. */
   private limits = { maxUpdateBytes: 32 * 1024, maxSyncBytes: 1024 * 1024 };
   private partSeq = 0;
@@ -91,17 +107,23 @@ export class BoardClient {
     const onConnect = () => void this.join();
     const onDisconnect = () => {
       this.joined = false;
-      if (this.state.status !== 'closed') this.set({ status: 'offline', unsaved: 0 });
+      // Unsaved changes stay unsaved: they go to whichever server the socket reconnects to.
+      if (this.state.status !== 'closed') this.set({ status: 'offline' });
     };
     this.socket.on('connect', onConnect);
     this.socket.on('disconnect', onDisconnect);
     this.offs.push(() => this.socket.off('connect', onConnect), () => this.socket.off('disconnect', onDisconnect));
 
     const onDocUpdate = (update: Uint8Array, origin: unknown) => {
-      if (origin === this || !this.joined || this.state.readOnly) return;
+      if (origin === this || this.state.readOnly || this.state.status === 'closed') return;
+      const id = ++this.localSeq;
+      this.pending.set(id, update);
+      this.set({ unsaved: this.pending.size });
+      // Offline, it is only kept: the answer to the server's state vector carries it after the reconnect.
+      if (!this.joined || !this.socket.connected) return;
       const enc = encoding.createEncoder();
       syncProtocol.writeUpdate(enc, update);
-      this.send(encoding.toUint8Array(enc));
+      this.send(encoding.toUint8Array(enc), [id]);
     };
     this.doc.on('update', onDocUpdate);
     this.offs.push(() => this.doc.off('update', onDocUpdate));
@@ -142,6 +164,7 @@ export class BoardClient {
       this.socket.emit('board:leave', this.boardId);
     }
     for (const off of this.offs.splice(0)) off();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.awareness.destroy();
     this.joined = false;
     this.listeners.clear();
@@ -177,15 +200,39 @@ export class BoardClient {
     });
   }
 
-  private send(message: Uint8Array) {
-    const counts = message[0] !== syncProtocol.messageYjsSyncStep1;
-    if (counts) this.set({ unsaved: this.state.unsaved + 1 });
+  /** Sends a sync message; `covers`: the local changes it carries, settled by its answer. */
+  private send(message: Uint8Array, covers: number[] = []) {
     const done = (ack: BoardAck) => {
-      if (counts) this.set({ unsaved: Math.max(0, this.state.unsaved - 1) });
-      if (!ack.ok) this.set({ error: { code: ack.code, message: ack.message } });
+      if (ack.ok) {
+        for (const id of covers) this.pending.delete(id);
+        this.set({ unsaved: this.pending.size, ...(ack.seq !== undefined && ack.seq > this.state.savedSeq ? { savedSeq: ack.seq } : {}), ...(covers.length > 0 && this.state.error && TRANSIENT.has(this.state.error.code) ? { error: null } : {}) });
+        return;
+      }
+      if (TRANSIENT.has(ack.code)) {
+        // Kept: sent again in a moment (and with the answer to the state vector after a reconnect).
+        this.set({ error: { code: ack.code, message: ack.message } });
+        this.scheduleRetry();
+        return;
+      }
+      for (const id of covers) this.pending.delete(id);
+      this.set({ unsaved: this.pending.size, error: { code: ack.code, message: ack.message } });
     };
     if (message.byteLength <= this.limits.maxUpdateBytes) this.socket.emit('board:sync', this.boardId, message, done);
     else void this.sendInParts(message).then(done);
+  }
+
+  /** Sends every unsaved change again, as one update, a little later (once connected and joined). */
+  private scheduleRetry() {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.joined || !this.socket.connected || this.pending.size === 0) return;
+      const ids = [...this.pending.keys()];
+      const update = ids.length === 1 ? this.pending.get(ids[0]!)! : Y.mergeUpdates([...this.pending.values()]);
+      const enc = encoding.createEncoder();
+      syncProtocol.writeUpdate(enc, update);
+      this.send(encoding.toUint8Array(enc), ids);
+    }, RETRY_MS);
   }
 
   /** A message too large for one packet (many edits made offline): in order, each part acknowledged. */
@@ -214,11 +261,13 @@ export class BoardClient {
       // The server's state vector: answer with what it lacks (edits made while offline).
       const sv = decoding.readVarUint8Array(decoder);
       if (this.state.readOnly) return;
+      // Carries every unsaved change this server lacks; once stored (or already there), all are saved.
+      const covers = [...this.pending.keys()];
       const update = Y.encodeStateAsUpdate(this.doc, sv);
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
       encoding.writeVarUint8Array(enc, update);
-      this.send(encoding.toUint8Array(enc));
+      this.send(encoding.toUint8Array(enc), covers);
       return;
     }
     const update = decoding.readVarUint8Array(decoder);

@@ -68,8 +68,9 @@ function useBoard(boardId: string) {
 
 function statusText(s: BoardClientState | null): string {
   if (!s || s.status === 'connecting') return 'Connecting…';
-  if (s.status === 'offline') return 'Offline — your changes will sync when you reconnect';
+  if (s.status === 'offline') return s.unsaved > 0 ? `Offline, ${s.unsaved} ${s.unsaved === 1 ? 'change' : 'changes'} waiting` : 'Offline — your changes will sync when you reconnect';
   if (s.status === 'closed') return s.error?.message ?? 'This board is closed.';
+  // "Saved" only once the server says the change is committed to the database (not when it was sent).
   return s.unsaved > 0 ? 'Saving…' : 'All changes saved';
 }
 

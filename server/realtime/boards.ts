@@ -64,6 +64,8 @@ const AWARENESS_RELAY_MS = 40;
 const AWARENESS_RELAY_BYTES = 5000;
 /** After opening a board, its stored state is read again at these delays (see `open`). */
 const CATCH_UP_AFTER_MS = [1_000, 10_000];
+/** On a graceful stop, how long accepted updates may take to be stored before the process goes on. */
+const CLOSE_STORE_WAIT_MS = 5_000;
 
 class LiveBoard {
   /** Replaced only while loading (before anyone joined), when a stored update had to be left out. */
@@ -86,6 +88,16 @@ class LiveBoard {
   queue: Pending[] = [];
   /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
   flushing = 0;
+  /** Bytes in `queue` and in batches being stored: accepted and sent to everyone, not yet committed. */
+  unstoredBytes = 0;
+  /** Every store not yet settled: an answer that needs "everything so far is stored" waits for these. */
+  unsettled = new Set<Promise<unknown>>();
+  /** The highest stored update id this process knows of (sent with each acknowledgement). */
+  lastSeq = 0;
+  /** While the database refuses or is away: the pause before the next attempt (doubling, see flush). */
+  retryMs = 0;
+  /** Unloaded: what is still queued is not stored by this process (its clients send it again). */
+  dead = false;
   /**
    * Who speaks for each awareness client id: the user who first used it here, through their latest
    * socket (a tab that reconnects before its old connection timed out takes its cursor along).
@@ -102,6 +114,8 @@ class LiveBoard {
     this.awareness.setLocalState(null);
   }
   destroy() {
+    this.dead = true;
+    for (const b of this.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.relayTimer) clearTimeout(this.relayTimer);
     this.awareness.destroy();
@@ -115,7 +129,8 @@ interface Pending {
   update: Uint8Array;
   userId: string;
   socketId: string;
-  resolve: (stored: boolean) => void;
+  /** with the highest stored id once committed; null: refused by the write's own role check */
+  resolve: (seq: number | null) => void;
   reject: (err: unknown) => void;
 }
 
@@ -355,6 +370,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       if (!update) return;
       await live.ready;
       applyLive(live, update, 'remote');
+      live.lastSeq = Math.max(live.lastSeq, msg.i);
       live.bytes += update.byteLength;
       live.pending++;
       io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
@@ -442,66 +458,60 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   }
 
   /**
-   * Stores an update with whatever else is waiting for this board, then applies it to the live
-   * document and sends it to this process's other sockets on the board. Resolves once committed and
-   * sent (false: refused, nothing stored or sent).
+   * Queues an accepted update (already applied and sent) to be stored with whatever else is waiting
+   * for this board (group commit). Resolves with the highest stored id once committed, or null when
+   * the write's role check refused it; rejects only when the board is unloaded before it could be
+   * stored (the clients still hold it and send it again).
    */
-  function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      live.queue.push({ update, userId, socketId, resolve, reject });
-      if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
-    });
+  function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
+    const p = new Promise<number | null>((resolve, reject) => live.queue.push({ update, userId, socketId, resolve, reject }));
+    live.unstoredBytes += update.byteLength;
+    live.unsettled.add(p);
+    const settle = () => {
+      live.unsettled.delete(p);
+      live.unstoredBytes -= update.byteLength;
+    };
+    p.then(settle, settle);
+    if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
+    return p;
+  }
+
+  /** The highest stored id once every update accepted so far for this board is stored. */
+  async function storedSoFar(live: LiveBoard): Promise<number> {
+    await Promise.all([...live.unsettled]);
+    return live.lastSeq;
   }
 
   async function flush(live: LiveBoard) {
     live.flushing++;
     try {
-      while (live.queue.length > 0) {
+      while (live.queue.length > 0 && !live.dead) {
         const batch = live.queue.splice(0, 64);
-        let accepted: Pending[];
+        let stored: { users: Set<string>; seq: number };
         try {
-          const stored = await appendBoardUpdates(opts.pool, live.id, batch, origin);
-          accepted = batch.filter((b) => stored.has(b.userId));
+          stored = await appendBoardUpdates(opts.pool, live.id, batch, origin);
         } catch (err) {
-          dropCheck(live); // the replica holds updates that were not stored
-          for (const b of batch) b.reject(err);
+          // Not stored (the database is away, or timed out): the updates stay accepted, in memory
+          // and with the clients, which are not told "saved"; tried again after a pause.
+          live.queue.unshift(...batch);
+          live.retryMs = Math.min(Math.max(live.retryMs * 2, 250), 5_000);
+          log.warn('storing board updates failed; trying again', { boardId: live.id, updates: batch.length, retryInMs: live.retryMs, err });
+          await new Promise((r) => setTimeout(r, live.retryMs));
           continue;
         }
-        if (accepted.length < batch.length) dropCheck(live);
-        for (const b of accepted) {
-          try {
-            applyLive(live, b.update, b.socketId);
-          } catch (err) {
-            // Tried on the replica before storing, so this should not happen; the next load quarantines it.
-            log.error('applying a stored board update failed', { boardId: live.id, err });
-          }
-          live.bytes += b.update.byteLength;
-          live.pending++;
+        live.retryMs = 0;
+        live.lastSeq = Math.max(live.lastSeq, stored.seq);
+        for (const b of batch) {
+          const ok = stored.users.has(b.userId);
+          if (ok) live.pending++;
+          b.resolve(ok ? live.lastSeq : null);
         }
-        fanOut(live, accepted);
-        for (const b of batch) b.resolve(accepted.includes(b));
         maybeCompact(live);
       }
     } finally {
       live.flushing--;
     }
-  }
-
-  /**
-   * Sends a batch of stored updates to this process's sockets on the board: one message per socket
-   * (a batch of several is merged into one update), each socket getting what it did not send itself.
-   */
-  function fanOut(live: LiveBoard, accepted: Pending[]) {
-    if (accepted.length === 0) return;
-    const room = io.local.to(rooms.board(live.id));
-    const senders = [...new Set(accepted.map((b) => b.socketId))];
-    const merged = (from: Pending[]) => (from.length === 1 ? from[0]!.update : Y.mergeUpdates(from.map((b) => b.update)));
-    room.except(senders).emit('board:sync', live.id, syncUpdateMessage(merged(accepted)));
-    if (senders.length === 1) return;
-    for (const sender of senders) {
-      const others = accepted.filter((b) => b.socketId !== sender);
-      io.local.to(sender).emit('board:sync', live.id, syncUpdateMessage(merged(others)));
-    }
+    if (live.dead) for (const b of live.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
   }
 
   function unload(live: LiveBoard) {
@@ -543,8 +553,11 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     live.idleTimer = setTimeout(() => {
       live.idleTimer = null;
       if (live.sockets.size > 0) return;
+      // Accepted updates not yet stored keep the board in memory until they are.
+      if (live.unsettled.size > 0) return scheduleIdle(live);
       void (live.pending > 0 ? compact(live) : Promise.resolve()).then(() => {
-        if (live.sockets.size === 0) unload(live);
+        if (live.sockets.size === 0 && live.unsettled.size === 0) unload(live);
+        else scheduleIdle(live);
       });
     }, idleUnloadMs);
     live.idleTimer.unref();
@@ -609,7 +622,13 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     if (typeof ack === 'function') ack({ ok: false, code, message });
   }
 
-  async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array, maxBytes: number) {
+  /**
+   * Checks an update and, once accepted, applies it to the live document and sends it to everyone
+   * on the board here at once (fan-out from memory). Returns, as `saved`, the wait for the commit:
+   * the highest stored id once this update is in Postgres, or, for an update that brings nothing
+   * new (a client re-sending after a reconnect), once everything accepted before it is.
+   */
+  async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array, maxBytes: number): Promise<{ saved: Promise<number> }> {
     const live = boards.get(boardId);
     if (!live) throw new Refusal('NOT_FOUND');
     await live.ready;
@@ -620,17 +639,35 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     } catch {
       throw new Refusal('BOARD_UPDATE_MALFORMED');
     }
-    if (nothing) return;
+    if (nothing) return { saved: storedSoFar(live) };
     if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
     if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
+    // While the database is away, accepted updates wait in memory: only up to a bound (the clients keep the rest).
+    if (live.unstoredBytes + update.byteLength > limits.maxUnstoredBytes) throw new Refusal('BOARD_SAVE_BEHIND');
     const invalid = tryOnReplica(live, update, socket.id);
     if (invalid) {
       log.warn('refused a board update that does not apply', { boardId, userId: state.userId, reason: invalid });
       throw new Refusal('BOARD_UPDATE_INVALID');
     }
-    const stored = await store(live, update, state.userId, socket.id);
-    if (!stored) {
-      // The role changed or the membership ended since joining: find out which, and say so.
+    try {
+      // The replica took it, so this does not throw; if it did, nothing was sent or stored.
+      Y.applyUpdate(live.doc, update, socket.id);
+    } catch (err) {
+      dropCheck(live);
+      log.error('applying a checked board update failed', { boardId, err });
+      throw new Refusal('BOARD_UPDATE_INVALID');
+    }
+    live.bytes += update.byteLength;
+    io.local.to(rooms.board(boardId)).except(socket.id).emit('board:sync', boardId, syncUpdateMessage(update));
+    const last = state.lastTouch.get(joined.workspaceId) ?? 0;
+    if (Date.now() - last > 60_000) {
+      state.lastTouch.set(joined.workspaceId, Date.now());
+      void touchActivity(db, joined.workspaceId, state.userId).catch(() => undefined);
+    }
+    const saved = store(live, update, state.userId, socket.id).then(async (seq) => {
+      if (seq !== null) return seq;
+      // The write's own role check refused it: the role changed or the membership ended since
+      // joining (and the change had not reached this process yet). Find out which, and say so.
       try {
         const { role } = await boardAccess(db, { userId: state.userId }, boardId);
         joined.readOnly = role === 'viewer';
@@ -640,12 +677,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
         leaveBoard(socket, state, boardId);
         throw new Refusal('BOARD_ACCESS_REVOKED');
       }
-    }
-    const last = state.lastTouch.get(joined.workspaceId) ?? 0;
-    if (Date.now() - last > 60_000) {
-      state.lastTouch.set(joined.workspaceId, Date.now());
-      void touchActivity(db, joined.workspaceId, state.userId).catch(() => undefined);
-    }
+    });
+    return { saved };
   }
 
   function attach(socket: AppSocket) {
@@ -728,6 +761,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       if (message.byteLength > maxBytes + 16) return refuse(socket, boardId, new Refusal('BOARD_UPDATE_TOO_LARGE'), ack);
       if (state.inFlight >= MAX_IN_FLIGHT) return refuse(socket, boardId, new Refusal('RATE_LIMITED'), ack);
       state.inFlight++;
+      let inFlight = true;
       try {
         const live = boards.get(boardId);
         if (!live) throw new Refusal('NOT_FOUND');
@@ -753,7 +787,13 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
           }
           socket.emit('board:sync', boardId, toWire(reply));
         } else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) {
-          await handleUpdate(socket, state, boardId, joined, payload, maxBytes);
+          const { saved } = await handleUpdate(socket, state, boardId, joined, payload, maxBytes);
+          // Sent to everyone already; the author hears "saved" only once it is committed.
+          state.inFlight--;
+          inFlight = false;
+          const seq = await saved;
+          if (typeof ack === 'function') ack({ ok: true, seq });
+          return;
         } else {
           throw new Refusal('BOARD_UPDATE_MALFORMED');
         }
@@ -761,7 +801,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       } catch (err) {
         refuse(socket, boardId, err, ack);
       } finally {
-        state.inFlight--;
+        if (inFlight) state.inFlight--;
       }
     }
 
@@ -874,6 +914,9 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
       clearInterval(renewTimer);
       await listener?.end().catch(() => undefined);
       const all = [...boards.values()];
+      // What was accepted is stored first, if the database lets us within a few seconds (if not, the
+      // clients still hold it: they were not told "saved", and send it again to the next server).
+      await Promise.race([Promise.allSettled(all.flatMap((live) => [...live.unsettled])), new Promise((r) => setTimeout(r, CLOSE_STORE_WAIT_MS).unref())]);
       await Promise.all(all.map((live) => (live.pending > 0 ? compact(live) : Promise.resolve())));
       for (const live of all) unload(live);
       await unregisterLiveBoards(db, origin).catch((err) => log.warn('releasing live boards failed', { err }));

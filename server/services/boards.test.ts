@@ -60,6 +60,7 @@ describe('board access', () => {
     expect(vw.join).toMatchObject({ ok: true, readOnly: true, role: 'viewer' });
     note(ed.client.doc, 'n1', 'from the editor');
     await waitForDoc(vw.client.doc, (d) => itemIds(d).includes('n1'));
+    await waitSaved(ed.client); // seen by others first (fan-out from memory), stored a moment later
     const before = await storedUpdates(boardId);
     // A viewer that sends anyway (a modified client) is refused.
     const d = new Y.Doc();
@@ -163,6 +164,7 @@ describe('refusing bad updates', () => {
     expect(a.socket.connected).toBe(true);
     note(a.client.doc, 'ok2', 'still fine');
     await waitForDoc(b.client.doc, (d) => itemIds(d).includes('ok2'));
+    await waitSaved(a.client);
     expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['ok1', 'ok2']);
     a.close();
     b.close();

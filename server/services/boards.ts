@@ -253,21 +253,22 @@ const APPEND_BOARD_UPDATES = {
     ), others as (
       select exists (select 1 from board_live l where l.board_id = $3 and l.origin <> $4 and l.expires_at > now()) as live
     )
-    select ins.user_id, case when others.live then pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text) end
+    select ins.id, ins.user_id, case when others.live then pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text) end
     from ins, others order by ins.id`,
 };
 
 /**
- * Returns the writers whose rows were stored (a writer's rows are all stored or none). The assets
- * the stored updates place are recorded in board_asset in the same statement.
+ * Returns the writers whose rows were stored (a writer's rows are all stored or none) and the
+ * highest id stored (0 when none). The assets the stored updates place are recorded in board_asset
+ * in the same statement.
  */
-export async function appendBoardUpdates(pool: Pick<pg.Pool, 'query'>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
+export async function appendBoardUpdates(pool: Pick<pg.Pool, 'query'>, boardId: string, rows: { update: Uint8Array; userId: string }[], origin: string): Promise<{ users: Set<string>; seq: number }> {
+  if (rows.length === 0) return { users: new Set(), seq: 0 };
   const users = rows.map((r) => r.userId);
   const updates = rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength));
   const assets = rows.map((r) => assetIdsInUpdate(r.update).join(','));
-  const res = await pool.query<{ user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin, assets] });
-  return new Set(res.rows.map((r) => r.user_id));
+  const res = await pool.query<{ id: string | number; user_id: string }>({ ...APPEND_BOARD_UPDATES, values: [users, updates, boardId, origin, assets] });
+  return { users: new Set(res.rows.map((r) => r.user_id)), seq: res.rows.reduce((m, r) => Math.max(m, Number(r.id)), 0) };
 }
 
 /** How long a process's claim to hold a board live lasts unless renewed. */

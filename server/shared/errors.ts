@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   BOARD_PART_TIMEOUT: { http: 408, trpc: 'BAD_REQUEST', message: 'Part of a change did not arrive in time and was dropped. It is sent again when you reconnect.' },
   BOARD_TOO_MANY_OPEN: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many boards are open in this tab. Close one first.' },
   TOO_MANY_SOCKETS: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'You have too many tabs or devices connected. Close some and reload.' },
+  BOARD_SAVE_BEHIND: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'Your changes cannot be saved right now. They are kept in this tab and sent again in a moment.' },
   BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
   ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },

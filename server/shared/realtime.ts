@@ -93,4 +93,8 @@ export type BoardJoinResult =
       /** largest sync message sent in parts */
       maxSyncBytes: number;
     } | { ok: false; code: string; message: string };
-export type BoardAck = { ok: true } | { ok: false; code: string; message: string };
+/**
+ * The answer to a board message. For a change: sent only once it is committed to Postgres, with
+ * `seq`, the highest stored update id (its own or a later one). A sync step 1 is answered ok at once.
+ */
+export type BoardAck = { ok: true; seq?: number } | { ok: false; code: string; message: string };

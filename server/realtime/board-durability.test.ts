@@ -1,0 +1,151 @@
+/**
+ * The board durability rule (docs/decisions/0010-board-fan-out-and-acks.md): an accepted update is
+ * sent to the other clients at once, from memory; its author hears "saved" only after the commit;
+ * an update that could not be stored stays with the server (tried again) and with the client
+ * (kept as unsaved, sent again), and lands once the database takes writes again.
+ *
+ * The database is made to hold or refuse writes for real: a lock held by another connection, and a
+ * trigger that raises, on a real PostgreSQL.
+ */
+import pg from 'pg';
+import { sql } from 'kysely';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { putItem } from '../shared/board.js';
+import { eventually, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
+import { loadBoardDoc } from '../services/boards.js';
+import { addMember, itemIds, openBoard, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
+
+let server: TestServer;
+let owner: TestUser;
+let editor: TestUser;
+let workspaceId: string;
+
+beforeAll(async () => {
+  // The smallest allowed bound on unstored bytes, so the refusal beyond it can be reached.
+  server = await startTestServer(inject('pgAdminUrl'), { env: { BOARD_MAX_UNSTORED_BYTES: String(64 * 1024) } });
+  owner = await signUp(server, 'Olga Owner');
+  editor = await signUp(server, 'Ezra Editor');
+  workspaceId = (await trpcClient(server, owner).workspace.create.mutate({ name: 'Durable team' })).id;
+  await addMember(server.deps.db, workspaceId, editor.id, 'editor');
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const newBoard = async () => (await trpcClient(server, owner).board.create.mutate({ workspaceId, name: 'Durable' })).id;
+const stored = async (boardId: string) => Number((await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${boardId}`.execute(server.deps.db)).rows[0]!.n);
+const note = (doc: Y.Doc, id: string, text = id) => doc.transact(() => void putItem(doc, { id, type: 'note', x: 10, y: 10, w: 160, h: 120, z: 1, text }));
+
+/** Makes every insert into board_update fail (as if the database refused writes) until undone. */
+async function refuseWrites(): Promise<() => Promise<void>> {
+  await sql`create or replace function fk_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'writes refused by the test'; end $$`.execute(server.deps.db);
+  await sql`create trigger fk_test_refuse before insert on board_update for each row execute function fk_test_refuse()`.execute(server.deps.db);
+  return async () => {
+    await sql`drop trigger fk_test_refuse on board_update`.execute(server.deps.db);
+  };
+}
+
+describe('fan out from memory, "saved" only after the commit', () => {
+  it('others see an update while its commit waits; the author is told saved only once it is stored', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    const lock = new pg.Client({ connectionString: server.config.databaseUrl });
+    await lock.connect();
+    try {
+      // Another transaction holds the table: the append waits for it, as for a slow commit.
+      await lock.query('begin');
+      await lock.query('lock table board_update in exclusive mode');
+      note(a.client.doc, 'fast', 'seen before it is stored');
+      await waitForDoc(b.client.doc, (d) => itemIds(d).includes('fast'), 5_000, 'the update on b while the commit waits');
+      expect(a.client.state.unsaved).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.client.state.unsaved).toBe(1); // still not "saved": nothing is committed
+      await lock.query('commit');
+      await waitSaved(a.client);
+      expect(await stored(boardId)).toBe(1);
+      expect(a.client.state.savedSeq).toBeGreaterThan(0);
+      expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['fast']);
+    } finally {
+      await lock.end();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('when writes fail, updates stay unsaved, are tried again, and land once the database takes them', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    const undo = await refuseWrites();
+    let undone = false;
+    try {
+      note(a.client.doc, 'w1');
+      note(a.client.doc, 'w2');
+      await waitForDoc(b.client.doc, (d) => itemIds(d).includes('w2'), 5_000, 'the updates on b');
+      await new Promise((r) => setTimeout(r, 1_000)); // several failed attempts
+      expect(a.client.state.unsaved).toBe(2);
+      expect(await stored(boardId)).toBe(0);
+      await undo();
+      undone = true;
+      await waitSaved(a.client, 15_000);
+      expect(itemIds(await loadBoardDoc(server.deps.db, boardId)).sort()).toEqual(['w1', 'w2']);
+    } finally {
+      if (!undone) await undo();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('beyond BOARD_MAX_UNSTORED_BYTES, a change is refused with BOARD_SAVE_BEHIND, kept by the client, and sent again later', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const b = await openBoard(server, owner, boardId);
+    const undo = await refuseWrites();
+    let undone = false;
+    try {
+      // Three changes of ~25 KiB each: the third passes the 64 KiB bound while none can be stored.
+      for (const id of ['big1', 'big2', 'big3']) note(a.client.doc, id, id + 'x'.repeat(25_000));
+      await eventually(async () => a.client.state.error?.code === 'BOARD_SAVE_BEHIND', 5_000);
+      expect(a.client.state.unsaved).toBe(3);
+      expect(itemIds(b.client.doc)).not.toContain('big3'); // refused before it was applied or sent
+      await undo();
+      undone = true;
+      // The client sends what is unsaved again; all three land, on b and in the database.
+      await waitSaved(a.client, 20_000);
+      await waitForDoc(b.client.doc, (d) => itemIds(d).includes('big3'), 5_000, 'big3 on b after the retry');
+      expect(itemIds(await loadBoardDoc(server.deps.db, boardId)).sort()).toEqual(['big1', 'big2', 'big3']);
+      expect(a.client.state.error).toBeNull();
+    } finally {
+      if (!undone) await undo();
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a change re-sent after a reconnect, which the server already holds but has not stored, is acknowledged only once stored', async () => {
+    const boardId = await newBoard();
+    const a = await openBoard(server, editor, boardId);
+    const undo = await refuseWrites();
+    let undone = false;
+    try {
+      note(a.client.doc, 'resent');
+      await new Promise((r) => setTimeout(r, 300));
+      a.socket.disconnect();
+      expect(a.client.state.unsaved).toBe(1);
+      a.socket.connect();
+      await eventually(async () => a.client.state.status === 'synced', 5_000);
+      // The server has it in memory; the step 2 answer brings nothing new, yet it is not "saved" yet.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(a.client.state.unsaved).toBe(1);
+      await undo();
+      undone = true;
+      await waitSaved(a.client, 15_000);
+      expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['resent']);
+    } finally {
+      if (!undone) await undo();
+      a.close();
+    }
+  });
+});

@@ -29,7 +29,8 @@ export interface WebProc extends Proc {
   config: Config;
 }
 
-const AUTH_SECRET = 'fault-test-secret-fault-test-secret-00';
+/** The session secret of every process these tests start (an in-process server sharing their sessions uses it too). */
+export const AUTH_SECRET = 'fault-test-secret-fault-test-secret-00';
 
 function start(kind: 'web' | 'worker', env: Record<string, string>): Proc {
   const script = kind === 'web' ? 'server/main.ts' : 'jobs/worker-main.ts';

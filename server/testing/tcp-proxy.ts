@@ -2,6 +2,8 @@
  * A TCP proxy in front of PostgreSQL for the fault tests. `blackhole()` makes the database
  * unreachable the way a network partition does: connections stay open (or are accepted) but no
  * byte passes in either direction, so nothing fails fast; `restore()` lets traffic flow again.
+ * Also in front of web servers: `retarget()` sends new connections to another one (a load
+ * balancer moving clients to a surviving server).
  */
 import net from 'node:net';
 
@@ -10,10 +12,13 @@ export interface TcpProxy {
   url(databaseUrl: string): string;
   blackhole(): void;
   restore(): void;
+  /** New connections go to this target from now on (open ones stay where they are). */
+  retarget(target: { host: string; port: number }): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initial;
   let holding = false;
   const pairs = new Set<{ a: net.Socket; b: net.Socket; flowing: boolean }>();
   const flow = (pair: { a: net.Socket; b: net.Socket; flowing: boolean }, on: boolean) => {
@@ -63,6 +68,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     restore() {
       holding = false;
       pauseAll(false);
+    },
+    retarget(next) {
+      target = next;
     },
     async close() {
       for (const { a, b } of pairs) {

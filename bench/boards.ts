@@ -16,7 +16,7 @@ import vm from 'node:vm';
 import { Server as Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { freePort, startEmbeddedPostgres } from '../db/embedded.js';
-import { editBoardFromServer } from '../server/services/boards.js';
+import { editBoardFromServer } from '../server/boards/store.js';
 import { putItem } from '../server/shared/board.js';
 import { signUp, startTestServer, trpcClient } from '../server/testing/harness.js';
 import type { DriveResult, PeersInput } from './board-peers.js';

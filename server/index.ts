@@ -27,7 +27,7 @@ import { createMailer } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
-import { createBoardSync, type BoardSync } from './realtime/boards.js';
+import { createBoardSync, type BoardSync } from './boards/index.js';
 import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { jobNotificationHook } from './services/notifications.js';
@@ -55,7 +55,7 @@ export interface Running {
   io: IO;
   boss: PgBoss;
   databaseUrl: string;
-  /** Live boards of this process (server/realtime/boards.ts). */
+  /** Live boards of this process (server/boards/index.ts). */
   boardSync: BoardSync;
   shutdown(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { DeleteManyInput, LibraryListInput, SetFavoriteInput, SetSavedInput, SetTagsInput } from '../shared/library.js';
-import { boardsShowingAssets, markAssetsRemoved } from './boards.js';
+import { boardsShowingAssets, markAssetsRemoved } from '../boards/assets.js';
 import type { Actor, Deps } from './deps.js';
 import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';

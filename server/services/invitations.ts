@@ -12,7 +12,7 @@ import { hitLimit } from './rate-limits.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import { requireVerifiedEmail } from './accounts.js';
-import { publish } from './boards.js';
+import { publish } from '../boards/bus.js';
 import type { Actor, Deps } from './deps.js';
 import { AssignableRole } from './members.js';
 import { notify } from './notifications.js';

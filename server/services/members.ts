@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { DB, Role } from '../../db/schema.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
-import { publish } from './boards.js';
+import { publish } from '../boards/bus.js';
 import type { Actor, Deps } from './deps.js';
 import { requireRole } from './workspaces.js';
 import { recordCredit } from './credits.js';

@@ -9,7 +9,8 @@ import type { DB } from '../../db/schema.js';
 import { itemsOf, mentionsIn } from '../shared/board.js';
 import { rooms, type NotificationView } from '../shared/realtime.js';
 import { AppError } from '../shared/errors.js';
-import { boardAccess, loadBoardDoc } from './boards.js';
+import { boardAccess } from '../boards/access.js';
+import { loadBoardDoc } from '../boards/store.js';
 import { requireRole } from './workspaces.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 

@@ -315,7 +315,7 @@ describe('account deletion of a rich user', () => {
     // The team's note stays, without its author (docs/decisions/0009-deleted-authors-on-team-boards.md), in the store and live.
     const stored = await sql<{ n: number }>`select count(*)::int as n from board_update where board_id = ${board.id}`.execute(deps.db);
     expect(stored.rows[0]!.n).toBe(0); // history replaced by one fresh snapshot
-    const { loadBoardDoc } = await import('./boards.js');
+    const { loadBoardDoc } = await import('../boards/store.js');
     const doc = await loadBoardDoc(deps.db, board.id);
     expect(readItems(doc).find((i) => i.id === 'n1')).toMatchObject({ text: `team plan ${tag} @Owner${tag}`, createdBy: undefined });
     doc.destroy();

@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { itemsOf } from '../shared/board.js';
 import { audit } from './audit.js';
 import { notify } from './notifications.js';
-import { compactBoard, editBoardFromServer } from './boards.js';
+import { compactBoard, editBoardFromServer } from '../boards/store.js';
 import type { Actor, Deps } from './deps.js';
 
 export const EXPORT_QUEUE = 'export';

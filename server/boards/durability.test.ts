@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem } from '../shared/board.js';
 import { eventually, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
-import { loadBoardDoc } from '../services/boards.js';
+import { loadBoardDoc } from './store.js';
 import { addMember, itemIds, openBoard, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
 
 let server: TestServer;

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BoardClient } from '../../app/lib/board-client.js';
 import { itemsOf, putItem, readItems, setFields } from '../shared/board.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { loadBoardDoc, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards } from './boards.js';
-import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from './teams.test-helpers.js';
+import { pruneLiveBoards, registerLiveBoards, unregisterLiveBoards } from './bus.js';
+import { loadBoardDoc } from './store.js';
+import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
 
 let server: TestServer;
 let owner: TestUser;

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { compactBoard, loadBoardDoc } from './boards.js';
-import { purgeUnsavedOutputs } from './retention.js';
-import { openBoard, waitSaved } from './teams.test-helpers.js';
+import { compactBoard, loadBoardDoc } from './store.js';
+import { purgeUnsavedOutputs } from '../services/retention.js';
+import { openBoard, waitSaved } from '../services/teams.test-helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {

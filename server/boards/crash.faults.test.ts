@@ -23,7 +23,7 @@ import { itemsOf, putItem, setFields } from '../shared/board.js';
 import { createTestDatabase, eventually, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
 import { AUTH_SECRET, killAll, startWebProcess, type WebProc } from '../testing/process.js';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
-import { loadBoardDoc } from '../services/boards.js';
+import { loadBoardDoc } from './store.js';
 import { addMember, snapshotJson, waitForDoc, waitSaved, withDeadline } from '../services/teams.test-helpers.js';
 
 let databaseUrl: string;

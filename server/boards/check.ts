@@ -1,5 +1,5 @@
 /**
- * Trying a board update before it is stored (see server/services/board-integrity.ts for the updates
+ * Trying a board update before it is stored (see integrity.ts for the updates
  * that decode yet throw when applied).
  *
  * Whether an update throws depends on the document it meets, so it is tried on a replica of the
@@ -9,7 +9,7 @@
  * after an update threw on it, or when updates tried on it were then not stored.
  */
 import * as Y from 'yjs';
-import { forwardSelfReference } from '../services/board-integrity.js';
+import { forwardSelfReference } from './integrity.js';
 
 export interface CheckedDoc {
   doc: Y.Doc;

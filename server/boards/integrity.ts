@@ -10,7 +10,7 @@
  *
  * - `forwardSelfReference` refuses those before anything is stored (also the pending kind);
  * - the live board applies every update to a scratch replica before storing it (whatever else
- *   throws is refused too: server/realtime/boards.ts);
+ *   throws is refused too: server/boards/check.ts);
  * - `applyStoredUpdates` applies a board's stored rows one by one and reports the ones that throw,
  *   and `quarantineUpdates` moves those to `board_update_quarantine` so the board opens without them.
  */

@@ -1,12 +1,47 @@
 /**
- * Re-checking a socket's access when membership changes may have been missed (the board channel
- * reconnected): it leaves the rooms of workspaces it is no longer a member of and the boards there
- * (told BOARD_ACCESS_REVOKED), and a joined board whose role changed follows the new role.
+ * Who may do what on a board: `boardAccess` (the board and the actor's role; NOT_FOUND for
+ * non-members and unknown boards alike) before any sync, and re-checking a socket's access when
+ * membership changes may have been missed (the board channel reconnected): it leaves the rooms of
+ * workspaces it is no longer a member of and the boards there (told BOARD_ACCESS_REVOKED), and a
+ * joined board whose role changed follows the new role. Every write re-checks the role inside the
+ * append statement itself (store.ts).
  */
+import type { Kysely } from 'kysely';
 import type { Socket } from 'socket.io';
 import type { Database } from '../../db/index.js';
-import { ERROR_CODES } from '../shared/errors.js';
+import type { DB, Role } from '../../db/schema.js';
+import type { Actor } from '../services/deps.js';
+import { AppError, ERROR_CODES } from '../shared/errors.js';
 import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
+
+export interface BoardView {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const toView = (b: { id: string; workspace_id: string; name: string; created_at: Date; updated_at: Date }): BoardView => ({
+  id: b.id,
+  workspaceId: b.workspace_id,
+  name: b.name,
+  createdAt: b.created_at,
+  updatedAt: b.updated_at,
+});
+
+
+/** The board and the actor's role in its workspace; NOT_FOUND for non-members and unknown boards alike. */
+export async function boardAccess(db: Kysely<DB>, actor: Actor, boardId: string): Promise<{ board: BoardView; role: Role }> {
+  const row = await db
+    .selectFrom('board')
+    .innerJoin('membership', (j) => j.onRef('membership.workspace_id', '=', 'board.workspace_id').on('membership.user_id', '=', actor.userId))
+    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role'])
+    .where('board.id', '=', boardId)
+    .executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND');
+  return { board: toView(row), role: row.role };
+}
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 

@@ -1,0 +1,83 @@
+/**
+ * Which boards show which assets (`board_asset`): kept by the append statement (store.ts) from
+ * each update's `assetId`s, made exact by compaction, and read when an asset is deleted (the
+ * boards that show it get a "Removed" tile) and by retention (an asset on a board is kept).
+ */
+import { sql, type Kysely } from 'kysely';
+import * as Y from 'yjs';
+import type { DB } from '../../db/schema.js';
+import { readItems, setFields, type BoardItem } from '../shared/board.js';
+import { editBoardFromServer, loadBoardDoc } from './store.js';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ASSET_KEY: keyof BoardItem = 'assetId';
+const ASSET_KEY_BYTES = Buffer.from(ASSET_KEY);
+
+/**
+ * The asset ids an update sets on board items, read from the update alone (no document): cheap
+ * enough for every stored update, and nothing at all for updates that do not mention `assetId`.
+ * It misses one case: an `assetId` replaced on an item that already had one (Yjs then leaves the
+ * key out of the update); compaction recomputes the index from the whole document and catches it.
+ */
+export function assetIdsInUpdate(update: Uint8Array): string[] {
+  if (!Buffer.from(update.buffer, update.byteOffset, update.byteLength).includes(ASSET_KEY_BYTES)) return [];
+  const ids = new Set<string>();
+  try {
+    for (const s of Y.decodeUpdate(update).structs) {
+      if (!(s instanceof Y.Item) || s.parentSub !== ASSET_KEY) continue;
+      for (const v of s.content.getContent()) if (typeof v === 'string' && UUID.test(v)) ids.add(v.toLowerCase());
+    }
+  } catch {
+    return [];
+  }
+  return [...ids];
+}
+
+/** Records that a board shows these assets (only assets of the board's own workspace). */
+export function indexAssetsSql(boardId: ReturnType<typeof sql>, assetIds: ReturnType<typeof sql>) {
+  return sql`
+    insert into board_asset (board_id, asset_id)
+    select distinct b.id, a.id from board b join asset a on a.workspace_id = b.workspace_id
+    where b.id = ${boardId} and a.id in (${assetIds})
+    on conflict (board_id, asset_id) do update set added_at = now()`;
+}
+
+/**
+ * The boards that show any of these assets, with the assets each shows. The index names the
+ * candidates; each candidate's document is read to confirm (an item removed since the board's last
+ * compaction may still be indexed).
+ */
+export async function boardsShowingAssets(db: Kysely<DB>, assetIds: string[]): Promise<{ id: string; name: string; assetIds: string[] }[]> {
+  if (assetIds.length === 0) return [];
+  const candidates = await db
+    .selectFrom('board_asset')
+    .innerJoin('board', 'board.id', 'board_asset.board_id')
+    .select(['board.id', 'board.name'])
+    .distinct()
+    .where('board_asset.asset_id', 'in', assetIds)
+    .orderBy('board.name')
+    .execute();
+  const wanted = new Set(assetIds);
+  const out: { id: string; name: string; assetIds: string[] }[] = [];
+  for (const b of candidates) {
+    const doc = await loadBoardDoc(db, b.id);
+    const shown = new Set(readItems(doc).flatMap((i) => (i.assetId && wanted.has(i.assetId) ? [i.assetId] : [])));
+    doc.destroy();
+    if (shown.size > 0) out.push({ ...b, assetIds: [...shown] });
+  }
+  return out;
+}
+
+/** Marks the items showing deleted assets as removed, so everyone on the board sees a "Removed" tile. */
+export async function markAssetsRemoved(db: Kysely<DB>, boardId: string, assetIds: string[]): Promise<void> {
+  const gone = new Set(assetIds);
+  await editBoardFromServer(db, boardId, (doc) => {
+    let changed = false;
+    for (const item of readItems(doc)) {
+      if (item.type !== 'image' || !item.assetId || !gone.has(item.assetId) || item.status === 'removed') continue;
+      setFields(doc, item.id, { status: 'removed' });
+      changed = true;
+    }
+    return changed;
+  });
+}

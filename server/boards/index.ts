@@ -1,0 +1,98 @@
+/**
+ * Live boards over Socket.io: y-protocols sync and awareness messages in the room `board:{id}`.
+ * This file wires the parts; each has its own file:
+ *
+ * - socket.ts: the Socket.io adapter (joins after the membership check, sync messages checked and
+ *   handed on, messages in parts, refusals with named codes);
+ * - live.ts: live documents; fan-out from memory, group commit, acknowledgement after the commit
+ *   (docs/decisions/0010);
+ * - presence.ts: awareness (who is here, cursors), held per process, relayed between processes;
+ * - store.ts: storage (one append statement, load, compaction, the server's own edits);
+ * - bus.ts: the cross-process channel and who holds which board live;
+ * - access.ts, check.ts, integrity.ts, assets.ts: roles, trying updates before accepting them,
+ *   poison updates and quarantine, which boards show which assets.
+ *
+ * The channel is one LISTEN connection that comes back after a lost connection (with backoff,
+ * however long the outage); then every socket's access is checked again and every live board is
+ * read back from storage, since announcements made meanwhile were missed.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Socket } from 'socket.io';
+import type { Database } from '../../db/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { IO } from '../realtime/index.js';
+import { listenChannel, type Listener } from '../realtime/listen.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
+import { BOARD_CHANNEL, type BoardBusMessage } from './bus.js';
+import { createLiveBoards, type LiveBoard } from './live.js';
+import { createPresence } from './presence.js';
+import { createBoardSockets } from './socket.js';
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+export interface BoardSync {
+  attach(socket: AppSocket): void;
+  /** How many boards this process holds live (for tests and the benchmark). */
+  liveBoards(): number;
+  /** Opens a board's live document (as a join would), for tests and the benchmark. */
+  open(boardId: string, workspaceId: string): Promise<LiveBoard>;
+  /** Stores what was accepted, a compacted snapshot of every live board, and stops listening; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface BoardSyncOptions {
+  io: IO;
+  db: Database;
+  /** the pool behind `db`, for the prepared statement that stores updates */
+  pool: Pick<pg.Pool, 'query'>;
+  databaseUrl: string;
+  limits: Config['boards'];
+  log: Logger;
+  /** How long a board with nobody on it stays in memory (ms). */
+  idleUnloadMs?: number;
+}
+
+export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync> {
+  const { io, db, log, limits } = opts;
+  const origin = randomUUID();
+  const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000 });
+  const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed });
+  const sockets = createBoardSockets({ db, log, limits, lives, presence });
+
+  const onMessage = async (msg: BoardBusMessage) => {
+    if (msg.k === 'u') return lives.applyRemote(msg);
+    if (msg.k === 'a') return presence.applyRemote(msg);
+    return sockets.onMembership(msg);
+  };
+  const listener: Listener = await listenChannel({
+    databaseUrl: opts.databaseUrl,
+    channel: BOARD_CHANNEL,
+    log,
+    onMessage(payload) {
+      let msg: BoardBusMessage;
+      try {
+        msg = JSON.parse(payload) as BoardBusMessage;
+      } catch {
+        return;
+      }
+      void onMessage(msg).catch((err) => log.error('board channel message failed', { err }));
+    },
+    onConnected(reconnected) {
+      if (!reconnected) return;
+      void Promise.all([sockets.recheckAccessAll(), lives.resyncAll()]).catch((err) => log.warn('board catch-up after reconnecting failed', { err }));
+    },
+  });
+
+  return {
+    attach: sockets.attach,
+    liveBoards: () => lives.boards.size,
+    open: lives.open,
+    async close() {
+      if (lives.closed) return;
+      await listener.close();
+      await lives.close();
+    },
+  };
+}

@@ -1,0 +1,366 @@
+/**
+ * Live boards in one process: the Y.Doc (and presence) of every board that a socket here uses,
+ * loaded from storage, kept in step with other processes, compacted and unloaded when idle.
+ *
+ * The durability rule (docs/decisions/0010): an accepted update is applied to the live document and
+ * sent to this process's sockets at once (`accept`); it is stored by group commit (`store`, one
+ * statement per batch, at most two batches of a board at once) and its author is acknowledged
+ * only after the commit, with the highest stored id. A write that fails goes back to the queue and
+ * is tried again while the board is live; the board stays loaded until everything accepted is
+ * stored. Other processes receive stored updates through the channel (`applyRemote`).
+ */
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import type pg from 'pg';
+import type { Database } from '../../db/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { IO } from '../realtime/index.js';
+import { toWire } from '../shared/board-wire.js';
+import { rooms } from '../shared/realtime.js';
+import { BOARD_LIVE_TTL_SECONDS, othersHoldBoard, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards, type BoardBusMessage } from './bus.js';
+import { applyLive, dropCheck } from './check.js';
+import { appendBoardUpdates, compactBoard, openBoardState, readBoardUpdate } from './store.js';
+
+/** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */
+const MAX_BATCHES_IN_FLIGHT = 2;
+const BATCH_SIZE = 64;
+/** After opening a board, its stored state is read again at these delays (see `open`). */
+const CATCH_UP_AFTER_MS = [1_000, 10_000];
+/** On a graceful stop, how long accepted updates may take to be stored before the process goes on. */
+const CLOSE_STORE_WAIT_MS = 5_000;
+
+/** An update waiting to be stored, from one socket. */
+interface Pending {
+  update: Uint8Array;
+  userId: string;
+  socketId: string;
+  /** with the highest stored id once committed; null: refused by the write's own role check */
+  resolve: (seq: number | null) => void;
+  reject: (err: unknown) => void;
+}
+
+export class LiveBoard {
+  /** Replaced only while loading (before anyone joined), when a stored update had to be left out. */
+  doc = new Y.Doc({ gc: true });
+  awareness = new awarenessProtocol.Awareness(this.doc);
+  /**
+   * A replica of `doc` that every update is tried on before it is accepted (check.ts): one that
+   * throws is refused, never stored. Made when first needed, dropped when it may differ.
+   */
+  check: Y.Doc | null = null;
+  /** Stored size, approximately (snapshot + updates since), for the document size limit. */
+  bytes = 0;
+  /** Updates stored since the last compaction this process knows of. */
+  pending = 0;
+  sockets = new Set<string>();
+  ready!: Promise<void>;
+  idleTimer: NodeJS.Timeout | null = null;
+  compacting: Promise<void> | null = null;
+  /** Accepted updates waiting to be stored: written together, one commit per batch (group commit). */
+  queue: Pending[] = [];
+  /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
+  flushing = 0;
+  /** Bytes in `queue` and in batches being stored: accepted and sent to everyone, not yet committed. */
+  unstoredBytes = 0;
+  /** Every store not yet settled: an answer that needs "everything so far is stored" waits for these. */
+  unsettled = new Set<Promise<unknown>>();
+  /** The highest stored update id this process knows of (sent with each acknowledgement). */
+  lastSeq = 0;
+  /** While the database refuses or is away: the pause before the next attempt (doubling, see flush). */
+  retryMs = 0;
+  /** Unloaded: what is still queued is not stored by this process (its clients send it again). */
+  dead = false;
+  /**
+   * Who speaks for each awareness client id: the user who first used it here, through their latest
+   * socket (a tab that reconnects before its old connection timed out takes its cursor along).
+   * Other users may not speak for it (presence.ts).
+   */
+  awarenessOwners = new Map<number, { userId: string; socketId: string }>();
+  /** Awareness clients changed by this process's sockets since the last relay to other processes. */
+  relayClients = new Set<number>();
+  relayTimer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly id: string,
+    readonly workspaceId: string,
+  ) {
+    this.awareness.setLocalState(null);
+  }
+  destroy() {
+    this.dead = true;
+    for (const b of this.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.relayTimer) clearTimeout(this.relayTimer);
+    this.awareness.destroy();
+    this.doc.destroy();
+    dropCheck(this);
+  }
+}
+
+/** A y-protocols update message, as sent to browsers. */
+export const syncUpdateMessage = (update: Uint8Array) => {
+  const enc = encoding.createEncoder();
+  syncProtocol.writeUpdate(enc, update);
+  return toWire(encoding.toUint8Array(enc));
+};
+
+export interface LiveDeps {
+  io: IO;
+  db: Database;
+  /** the pool behind `db`, for the prepared statement that stores updates */
+  pool: Pick<pg.Pool, 'query'>;
+  log: Logger;
+  limits: Config['boards'];
+  /** this process's id on the channel */
+  origin: string;
+  /** How long a board with nobody on it stays in memory (ms). */
+  idleUnloadMs: number;
+}
+
+export type LiveBoards = ReturnType<typeof createLiveBoards>;
+
+export function createLiveBoards(deps: LiveDeps) {
+  const { io, db, log, limits, origin } = deps;
+  const boards = new Map<string, LiveBoard>();
+  /** Releases of boards' live claims still being written (see unload and open). */
+  const unregistering = new Map<string, Promise<unknown>>();
+  let closed = false;
+
+  // Claims to hold boards live are renewed while held (they expire, so a dead process stops counting).
+  const renewTimer = setInterval(() => {
+    void registerLiveBoards(db, origin, [...boards.keys()])
+      .then(() => pruneLiveBoards(db))
+      .catch((err) => log.warn('renewing live boards failed', { err }));
+  }, (BOARD_LIVE_TTL_SECONDS * 1000) / 4);
+  renewTimer.unref();
+
+  async function open(boardId: string, workspaceId: string): Promise<LiveBoard> {
+    let live = boards.get(boardId);
+    if (!live) {
+      const created = new LiveBoard(boardId, workspaceId);
+      live = created;
+      boards.set(boardId, created);
+      created.ready = (async () => {
+        // Claimed before loading: from then on every process announces this board's changes to us.
+        // A change whose statement began just before the claim is neither announced nor (if it
+        // commits after the load) loaded: the reads a little later pick it up. Only another
+        // process holding the board can have written such a change, and its claim came before its
+        // writes, so when none holds it once loaded, there is nothing to catch up with.
+        await unregistering.get(boardId); // a release still on its way must not remove this claim
+        await registerLiveBoards(db, origin, [boardId]);
+        const { doc, bytes, pending } = await openBoardState(db, boardId, { into: created.doc, log });
+        if (doc !== created.doc) {
+          // A stored update was left out (quarantined): the document was built again without it.
+          created.awareness.destroy();
+          created.doc.destroy();
+          created.doc = doc;
+          created.awareness = new awarenessProtocol.Awareness(doc);
+          created.awareness.setLocalState(null);
+        }
+        created.bytes = bytes;
+        created.pending = pending;
+        if (await othersHoldBoard(db, boardId, origin)) {
+          for (const ms of CATCH_UP_AFTER_MS) setTimeout(() => void resync(created).catch((err) => log.warn('board catch-up failed', { boardId, err })), ms).unref();
+        }
+      })();
+      created.ready.catch(() => {
+        if (boards.get(boardId) === created) boards.delete(boardId);
+        created.destroy();
+      });
+    }
+    await live.ready;
+    if (live.idleTimer) {
+      clearTimeout(live.idleTimer);
+      live.idleTimer = null;
+    }
+    return live;
+  }
+
+  /**
+   * An accepted update (checked by the caller, and applied to the replica by `tryOnReplica`): applied
+   * to the live document and sent to this process's other sockets on the board at once. Throws
+   * when it does not apply (nothing was sent or stored then). Returns the wait for its commit.
+   */
+  function accept(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
+    try {
+      Y.applyUpdate(live.doc, update, socketId);
+    } catch (err) {
+      dropCheck(live);
+      throw err;
+    }
+    live.bytes += update.byteLength;
+    io.local.to(rooms.board(live.id)).except(socketId).emit('board:sync', live.id, syncUpdateMessage(update));
+    return store(live, update, userId, socketId);
+  }
+
+  /**
+   * Queues an accepted update to be stored with whatever else is waiting for this board (group
+   * commit). Resolves with the highest stored id once committed, or null when the write's role check
+   * refused it; rejects only when the board is unloaded before it could be stored (the clients
+   * still hold it and send it again).
+   */
+  function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
+    const p = new Promise<number | null>((resolve, reject) => live.queue.push({ update, userId, socketId, resolve, reject }));
+    live.unstoredBytes += update.byteLength;
+    live.unsettled.add(p);
+    const settle = () => {
+      live.unsettled.delete(p);
+      live.unstoredBytes -= update.byteLength;
+    };
+    p.then(settle, settle);
+    if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
+    return p;
+  }
+
+  /** The highest stored id once every update accepted so far for this board is stored. */
+  async function storedSoFar(live: LiveBoard): Promise<number> {
+    await Promise.all([...live.unsettled]);
+    return live.lastSeq;
+  }
+
+  async function flush(live: LiveBoard) {
+    live.flushing++;
+    try {
+      while (live.queue.length > 0 && !live.dead) {
+        const batch = live.queue.splice(0, BATCH_SIZE);
+        let stored: { users: Set<string | null>; seq: number };
+        try {
+          stored = await appendBoardUpdates(deps.pool, live.id, batch, origin);
+        } catch (err) {
+          // Not stored (the database is away, or timed out): the updates stay accepted, in memory
+          // and with the clients, which are not told "saved"; tried again after a pause.
+          live.queue.unshift(...batch);
+          live.retryMs = Math.min(Math.max(live.retryMs * 2, 250), 5_000);
+          log.warn('storing board updates failed; trying again', { boardId: live.id, updates: batch.length, retryInMs: live.retryMs, err });
+          await new Promise((r) => setTimeout(r, live.retryMs));
+          continue;
+        }
+        live.retryMs = 0;
+        live.lastSeq = Math.max(live.lastSeq, stored.seq);
+        for (const b of batch) {
+          const ok = stored.users.has(b.userId);
+          if (ok) live.pending++;
+          b.resolve(ok ? live.lastSeq : null);
+        }
+        maybeCompact(live);
+      }
+    } finally {
+      live.flushing--;
+    }
+    if (live.dead) for (const b of live.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
+  }
+
+  /** A stored update announced by another process: applied here and sent to this process's sockets. */
+  async function applyRemote(msg: Extract<BoardBusMessage, { k: 'u' }>) {
+    if (msg.o === origin) return;
+    const live = boards.get(msg.b);
+    if (!live) return;
+    const update = msg.u !== null ? new Uint8Array(Buffer.from(msg.u, 'base64')) : await readBoardUpdate(db, msg.i);
+    if (!update) return;
+    await live.ready;
+    applyLive(live, update, 'remote');
+    live.lastSeq = Math.max(live.lastSeq, msg.i);
+    live.bytes += update.byteLength;
+    live.pending++;
+    io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
+    maybeCompact(live);
+  }
+
+  /** Reads the board's stored state again and sends this process's sockets whatever was missing. */
+  async function resync(live: LiveBoard) {
+    await live.ready.catch(() => undefined);
+    if (boards.get(live.id) !== live) return;
+    const before = Y.encodeStateVector(live.doc);
+    // Built apart (a stored update that throws is left out and quarantined), then what is new is applied.
+    const { doc: stored } = await openBoardState(db, live.id, { origin: 'resync', log });
+    if (boards.get(live.id) !== live) return stored.destroy();
+    applyLive(live, Y.encodeStateAsUpdate(stored, before), 'resync');
+    stored.destroy();
+    const diff = Y.encodeStateAsUpdate(live.doc, before);
+    if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
+  }
+
+  /** After a lost channel connection: anything announced meanwhile is read back from the table. */
+  async function resyncAll() {
+    for (const live of boards.values()) await resync(live);
+  }
+
+  function unload(live: LiveBoard) {
+    if (boards.get(live.id) !== live) return;
+    boards.delete(live.id);
+    live.destroy();
+    if (closed) return;
+    const released = unregisterLiveBoards(db, origin, [live.id])
+      .catch(() => undefined)
+      .finally(() => {
+        if (unregistering.get(live.id) === released) unregistering.delete(live.id);
+      });
+    unregistering.set(live.id, released);
+  }
+
+  function compact(live: LiveBoard): Promise<void> {
+    live.compacting ??= (async () => {
+      try {
+        const r = await compactBoard(db, live.id);
+        if (r) {
+          live.pending = Math.max(0, live.pending - r.merged);
+          live.bytes = r.bytes;
+        }
+      } catch (err) {
+        log.warn('board compaction failed', { boardId: live.id, err });
+      } finally {
+        live.compacting = null;
+      }
+    })();
+    return live.compacting;
+  }
+
+  function maybeCompact(live: LiveBoard) {
+    if (live.pending >= limits.compactAfterUpdates && !live.compacting) void compact(live);
+  }
+
+  /** Nobody is on the board here: unloaded after a while, once everything accepted is stored. */
+  function scheduleIdle(live: LiveBoard) {
+    if (live.sockets.size > 0 || live.idleTimer || closed) return;
+    live.idleTimer = setTimeout(() => {
+      live.idleTimer = null;
+      if (live.sockets.size > 0) return;
+      // Accepted updates not yet stored keep the board in memory until they are.
+      if (live.unsettled.size > 0) return scheduleIdle(live);
+      void (live.pending > 0 ? compact(live) : Promise.resolve()).then(() => {
+        if (live.sockets.size === 0 && live.unsettled.size === 0) unload(live);
+        else scheduleIdle(live);
+      });
+    }, deps.idleUnloadMs);
+    live.idleTimer.unref();
+  }
+
+  return {
+    boards,
+    get closed() {
+      return closed;
+    },
+    open,
+    accept,
+    storedSoFar,
+    applyRemote,
+    resyncAll,
+    unload,
+    scheduleIdle,
+    /** Stores what was accepted (for a few seconds at most), compacts, unloads everything and releases the claims. */
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(renewTimer);
+      const all = [...boards.values()];
+      // What was accepted is stored first, if the database lets us within a few seconds (if not, the
+      // clients still hold it: they were not told "saved", and send it again to the next server).
+      await Promise.race([Promise.allSettled(all.flatMap((live) => [...live.unsettled])), new Promise((r) => setTimeout(r, CLOSE_STORE_WAIT_MS).unref())]);
+      await Promise.all(all.map((live) => (live.pending > 0 ? compact(live) : Promise.resolve())));
+      for (const live of all) unload(live);
+      await unregisterLiveBoards(db, origin).catch((err) => log.warn('releasing live boards failed', { err }));
+    },
+  };
+}

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import * as Y from 'yjs';
 import type { DB } from '../../db/schema.js';
-import { itemsOf, mentionsIn } from '../shared/board.js';
+import { itemsOf, mentionKeysOf, mentionsIn } from '../shared/board.js';
 import { rooms, type NotificationView } from '../shared/realtime.js';
 import { AppError } from '../shared/errors.js';
 import { boardAccess } from '../boards/access.js';
@@ -98,7 +98,8 @@ export async function jobNotificationHook(change: GenerationChange, deps: Deps):
 /**
  * Tells the members named with @name in a note that they were mentioned. The text is read from the
  * stored board (not from the caller), so nobody can send a mention the board does not contain. A
- * name matches a member's display name (first word or all of it, spaces removed) or email local part.
+ * name matches a member's display name (first word or all of it, spaces removed) or email local part
+ * (`mentionKeysOf`); only members of the board's workspace are notified, never the author.
  */
 export async function notifyMentions(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, boardId: string, noteId: string): Promise<{ notified: number }> {
   const { board } = await boardAccess(deps.db, actor, boardId);
@@ -121,14 +122,10 @@ export async function notifyMentions(deps: Pick<Deps, 'db' | 'notifier'>, actor:
     .where('membership.workspace_id', '=', board.workspaceId)
     .execute();
   const author = members.find((m) => m.id === actor.userId);
-  const keys = (m: { name: string; email: string }) => {
-    const n = m.name.trim().toLowerCase();
-    return [n.split(/\s+/)[0] ?? '', n.replace(/\s+/g, ''), m.email.split('@')[0]!.toLowerCase()].filter(Boolean);
-  };
   let notified = 0;
   for (const m of members) {
     if (m.id === actor.userId) continue;
-    if (!keys(m).some((k) => names.includes(k))) continue;
+    if (!mentionKeysOf(m).some((k) => names.includes(k))) continue;
     const snippet = text.length > 120 ? `${text.slice(0, 117)}…` : text;
     const done = await notify(deps, {
       userId: m.id,

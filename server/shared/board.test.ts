@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { arrange, freeSpotNear, putItem, readItems } from './board.js';
+import { arrange, freeSpotNear, mentionKeysOf, mentionsIn, putItem, readItems } from './board.js';
 
 const overlap = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) => a.x < b.x + b.w && a.x + a.w > b.x && a.y < b.y + b.h && a.y + a.h > b.y;
 
@@ -36,5 +36,26 @@ describe('arrange', () => {
     const doc = board();
     arrange(doc, ['d'], 'back');
     expect(order(doc)).toBe('dabc');
+  });
+});
+
+describe('mentionsIn', () => {
+  it('reads names as people end sentences with them', () => {
+    expect(mentionsIn('Thanks @Ada. See you')).toEqual(['ada']);
+    expect(mentionsIn('@Ada, @grace; (@Linus) @Ada! @Ada…')).toEqual(['ada', 'grace', 'linus']);
+    expect(mentionsIn('ping @ada.lovelace. and @jean-luc_')).toEqual(['ada.lovelace', 'jean-luc']);
+  });
+
+  it('does not read an email address, a lone @ or punctuation as a mention', () => {
+    expect(mentionsIn('write to ada@example.com or josé@ada.example')).toEqual([]);
+    expect(mentionsIn('@ @. @@ada')).toEqual([]);
+  });
+});
+
+describe('mentionKeysOf', () => {
+  it('answers to the first name, the whole name and the email name, without trailing dots', () => {
+    expect(mentionKeysOf({ name: 'Ada Lovelace', email: 'countess@example.test' })).toEqual(['ada', 'adalovelace', 'countess']);
+    expect(mentionKeysOf({ name: 'Dr. Who', email: 'the.doctor.@example.test' })).toEqual(['dr', 'dr.who', 'the.doctor']);
+    expect(mentionsIn('Ask @Dr. about it').some((n) => mentionKeysOf({ name: 'Dr. Who', email: 'x@y' }).includes(n))).toBe(true);
   });
 });

@@ -141,9 +141,25 @@ export function fitSize(width: number | null | undefined, height: number | null 
   return { w: Math.round(w0 * s), h: Math.round(h0 * s) };
 }
 
-/** @mentions in a note: `@word` tokens (letters, digits, dot, dash, underscore). */
+/**
+ * @mentions in a note: `@word` tokens (letters, digits, dot, dash, underscore), lower-cased. Dots,
+ * dashes and underscores that end a token are punctuation, not part of the name: "@Ada." and
+ * "@Ada…" name Ada, "@ada.lovelace" stays whole.
+ */
 export function mentionsIn(text: string): string[] {
-  return [...new Set([...text.matchAll(/(?:^|[^\w@])@([\p{L}\p{N}._-]{1,64})/gu)].map((m) => m[1]!.toLowerCase()))];
+  const names = [...text.matchAll(/(?:^|[^\p{L}\p{N}_@])@([\p{L}\p{N}._-]{1,64})/gu)].map((m) => m[1]!.replace(/[._-]+$/u, '').toLowerCase());
+  return [...new Set(names.filter(Boolean))];
+}
+
+/**
+ * The names a person answers to in a mention: the first word of their display name, the whole name
+ * without spaces, and their email's local part, each lower-cased and without trailing punctuation
+ * (as `mentionsIn` reads them).
+ */
+export function mentionKeysOf(person: { name: string; email: string }): string[] {
+  const n = person.name.trim().toLowerCase();
+  const keys = [n.split(/\s+/)[0] ?? '', n.replace(/\s+/g, ''), (person.email.split('@')[0] ?? '').toLowerCase()].map((k) => k.replace(/[._-]+$/u, ''));
+  return [...new Set(keys.filter(Boolean))];
 }
 
 export const BoardNameInput = z.string().trim().min(1, 'Give the board a name.').max(80, 'Keep the name under 80 characters.');

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import * as Y from 'yjs';
-import { arrange, freeSpotNear, itemsOf, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
+import { arrange, freeSpotNear, itemsOf, LOCAL_ORIGIN, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
 
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
-export const LOCAL = { local: true };
+export const LOCAL = LOCAL_ORIGIN;
 
 export interface View {
   x: number;
@@ -101,12 +101,14 @@ export function BoardCanvas(props: {
     [view],
   );
 
+  /** A local edit; `step`: its own undo step (a key press, a saved note), not merged with the edit before. */
   const write = useCallback(
-    (fn: () => void) => {
+    (fn: () => void, step = false) => {
       if (readOnly) return;
+      if (step) undo?.stopCapturing();
       doc.transact(fn, LOCAL);
     },
-    [doc, readOnly],
+    [doc, readOnly, undo],
   );
 
   const byId = new Map(items.map((i) => [i.id, i]));
@@ -272,7 +274,7 @@ export function BoardCanvas(props: {
 
   function deleteSelected() {
     if (selection.size === 0) return;
-    write(() => selection.forEach((id) => itemsOf(doc).delete(id)));
+    write(() => selection.forEach((id) => itemsOf(doc).delete(id)), true);
     setSelection(new Set());
   }
 
@@ -282,6 +284,7 @@ export function BoardCanvas(props: {
         const it = byId.get(id);
         if (it) setFields(doc, id, { x: it.x + dx, y: it.y + dy });
       }),
+      true,
     );
   }
 
@@ -297,7 +300,7 @@ export function BoardCanvas(props: {
     if (!id || !save) return;
     const before = byId.get(id)?.text ?? '';
     if (draft === before) return;
-    write(() => setFields(doc, id, { text: draft }));
+    write(() => setFields(doc, id, { text: draft }), true);
     props.onNoteEdited(id, draft);
     ref.current?.querySelector<HTMLElement>(`[data-item-id="${CSS.escape(id)}"]`)?.focus();
   }
@@ -327,7 +330,7 @@ export function BoardCanvas(props: {
       nudge(e.key === 'ArrowLeft' ? -step : e.key === 'ArrowRight' ? step : 0, e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0);
     } else if ((e.key === ']' || e.key === '[') && selection.size > 0 && !readOnly) {
       e.preventDefault();
-      write(() => arrange(doc, selection, e.key === ']' ? 'front' : 'back'));
+      write(() => arrange(doc, selection, e.key === ']' ? 'front' : 'back'), true);
     } else if (e.key === '+' || e.key === '=') {
       setView((v) => ({ ...v, zoom: Math.min(MAX_ZOOM, v.zoom * 1.2) }));
     } else if (e.key === '-') {

@@ -11,7 +11,7 @@ import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
-import { arrange, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
+import { arrange, boardUndoManager, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
 
@@ -215,14 +215,21 @@ export default function BoardPage() {
   const [, force] = useState(0);
   const color = useMemo(() => colorFor(me.id), [me.id]);
   const doc = client?.doc ?? null;
-  const undo = useMemo(() => (doc ? new Y.UndoManager(itemsOf(doc), { trackedOrigins: new Set([LOCAL]) }) : null), [doc]);
+  // Undo/redo of this person's own edits only. Made and destroyed by the same effect, so a
+  // remount (React's strict mode) does not leave the page holding a destroyed manager.
+  const [undo, setUndo] = useState<Y.UndoManager | null>(null);
   useEffect(() => {
-    if (!undo) return;
+    if (!doc) return;
+    const u = boardUndoManager(doc);
     const bump = () => force((n) => n + 1);
-    undo.on('stack-item-added', bump);
-    undo.on('stack-item-popped', bump);
-    return () => undo.destroy();
-  }, [undo]);
+    u.on('stack-item-added', bump);
+    u.on('stack-item-popped', bump);
+    setUndo(u);
+    return () => {
+      setUndo(null);
+      u.destroy();
+    };
+  }, [doc]);
 
   // Presence: who I am, where my pointer is, what I selected.
   useEffect(() => {
@@ -262,9 +269,16 @@ export default function BoardPage() {
     const r = el?.getBoundingClientRect();
     return { x: ((r?.width ?? 800) / 2 - view.x) / view.zoom - 100, y: ((r?.height ?? 600) / 2 - view.y) / view.zoom - 75 };
   };
+  /** A local edit from the toolbar: one undo step of its own. */
+  const edit = (fn: () => void) => {
+    if (!doc || readOnly) return;
+    undo?.stopCapturing();
+    doc.transact(fn, LOCAL);
+  };
   const topZ = () => items.reduce((z, i) => Math.max(z, i.z), 0) + 1;
   const addNote = () => {
     if (!doc || readOnly) return;
+    undo?.stopCapturing();
     const id = newNote(doc, center(), topZ(), me.id);
     setSelection(new Set([id]));
     focusNext.current = id;
@@ -274,6 +288,7 @@ export default function BoardPage() {
     const id = `img-${a.id}-${Math.random().toString(36).slice(2, 6)}`;
     const size = fitSize(a.width, a.height, 240);
     const at = freeSpotNear(items, center(), size.w, size.h);
+    undo?.stopCapturing();
     doc.transact(() => void putItem(doc, { id, type: 'image', ...at, ...size, z: topZ(), assetId: a.id, url: a.url, prompt: a.prompt ?? undefined, createdBy: me.id }), LOCAL);
     setSelection(new Set([id]));
   };
@@ -331,16 +346,16 @@ export default function BoardPage() {
             disabled={readOnly || selection.size === 0}
             onClick={() => {
               if (!doc) return;
-              doc.transact(() => selection.forEach((id) => itemsOf(doc).delete(id)), LOCAL);
+              edit(() => selection.forEach((id) => itemsOf(doc).delete(id)));
               setSelection(new Set());
             }}
           >
             Delete{selection.size > 1 ? ` ${selection.size}` : ''}
           </button>
-          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && doc.transact(() => arrange(doc, selection, 'front'), LOCAL)} title="Bring to front (])">
+          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'front'))} title="Bring to front (])">
             To front
           </button>
-          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && doc.transact(() => arrange(doc, selection, 'back'), LOCAL)} title="Send to back ([)">
+          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'back'))} title="Send to back ([)">
             To back
           </button>
           <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">

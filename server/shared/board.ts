@@ -32,6 +32,19 @@ export interface BoardItem {
   createdBy?: string;
 }
 
+/** The origin of a client's own edits (doc.transact(fn, LOCAL_ORIGIN)): its undo manager tracks only these. */
+export const LOCAL_ORIGIN = { local: true };
+
+/**
+ * Undo and redo for one person: only their own edits (origin LOCAL_ORIGIN) are undone, never
+ * someone else's, even on the same item. A field another person changed since keeps their value:
+ * undoing that step would change nothing of this person's, so it is skipped and the step before it
+ * is undone (Yjs). Edits within 500 ms are one step unless `stopCapturing()` is called between them.
+ */
+export function boardUndoManager(doc: Y.Doc): Y.UndoManager {
+  return new Y.UndoManager(itemsOf(doc), { trackedOrigins: new Set([LOCAL_ORIGIN]) });
+}
+
 export function itemsOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
   return doc.getMap(ITEMS) as Y.Map<Y.Map<unknown>>;
 }

@@ -364,3 +364,62 @@ test('arranging: bring a note to front with ], send it to back with the toolbar;
   await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
   expect(await z(item(page, /^Note: First/))).toBeLessThan(await z(item(page, /^Note: Second/)));
 });
+
+// ---- 4. undo per person ----
+
+const px = (l: Locator, prop: 'left' | 'top' | 'width' | 'height') => l.evaluate((el, p) => parseFloat((el as HTMLElement).style[p]), prop);
+
+test('undo is per person: Ana’s Ctrl+Z takes back only her move, Ben’s edits stay on both screens; Ctrl+Shift+Z and the toolbar redo; stored', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const ben = await person(browser, baseURL!, 'Ben Editor', 'ben');
+  const [a, b] = [ana.page, ben.page];
+  await createWorkspace(a, 'Atelier Undo');
+  await invite(a, ben.user.email, 'editor');
+  await acceptFromEmail(ben, 'Atelier Undo');
+  await createBoard(a, 'Undo board');
+  await b.goto(a.url());
+  await expect(b.getByTestId('board-status')).toHaveText('All changes saved');
+
+  const anaNote = await addNote(a, 'Ana idea');
+  await addNote(b, 'Ben idea');
+  const onBoth = (name: RegExp) => [item(a, name), item(b, name)] as const;
+  for (const l of [...onBoth(/^Note: Ana idea/), ...onBoth(/^Note: Ben idea/)]) await expect(l).toBeVisible();
+  const x0 = await px(anaNote, 'left');
+  const benY0 = await px(item(b, /^Note: Ben idea/), 'top');
+
+  // Ana moves her note (Shift+→, 50 px); Ben then moves his and rewrites the text of hers.
+  await anaNote.press('Shift+ArrowRight');
+  for (const l of onBoth(/^Note: Ana idea/)) await expect.poll(() => px(l, 'left')).toBe(x0 + 50);
+  await item(b, /^Note: Ben idea/).press('Shift+ArrowDown');
+  await item(b, /^Note: Ana idea/).click();
+  await b.keyboard.press('Enter');
+  await b.getByLabel(/Note text/).fill('Ana idea, seen by Ben');
+  await b.getByLabel(/Note text/).press('Control+Enter');
+  for (const p of [a, b]) await expect(item(p, /^Note: Ana idea, seen by Ben/)).toBeVisible();
+  for (const l of onBoth(/^Note: Ben idea/)) await expect.poll(() => px(l, 'top')).toBe(benY0 + 50);
+
+  // Ana undoes with the keyboard: her move is gone for both; Ben's text and Ben's move stay.
+  await expect(anaNote).toBeFocused();
+  await a.keyboard.press('ControlOrMeta+z');
+  for (const l of onBoth(/^Note: Ana idea, seen by Ben/)) await expect.poll(() => px(l, 'left')).toBe(x0);
+  for (const l of onBoth(/^Note: Ben idea/)) await expect.poll(() => px(l, 'top')).toBe(benY0 + 50);
+  // Redo with Ctrl+Shift+Z, then undo and redo once more from the toolbar.
+  await a.keyboard.press('ControlOrMeta+Shift+z');
+  for (const l of onBoth(/^Note: Ana idea, seen by Ben/)) await expect.poll(() => px(l, 'left')).toBe(x0 + 50);
+  await a.getByRole('button', { name: 'Undo', exact: true }).click();
+  for (const l of onBoth(/^Note: Ana idea, seen by Ben/)) await expect.poll(() => px(l, 'left')).toBe(x0);
+  await a.getByRole('button', { name: 'Redo', exact: true }).click();
+  for (const l of onBoth(/^Note: Ana idea, seen by Ben/)) await expect.poll(() => px(l, 'left')).toBe(x0 + 50);
+  await expect(a.getByRole('button', { name: 'Redo', exact: true })).toBeDisabled();
+
+  // What was stored: after a reload both see Ana's move and Ben's edits.
+  for (const p of [a, b]) await expect(p.getByTestId('board-status')).toHaveText('All changes saved');
+  for (const p of [a, b]) {
+    await p.reload();
+    await expect(p.getByTestId('board-status')).toHaveText('All changes saved');
+    expect(await px(item(p, /^Note: Ana idea, seen by Ben/), 'left')).toBe(x0 + 50);
+    expect(await px(item(p, /^Note: Ben idea/), 'top')).toBe(benY0 + 50);
+  }
+  for (const p of [ana, ben]) await p.ctx.close();
+});

@@ -423,3 +423,48 @@ test('undo is per person: Ana’s Ctrl+Z takes back only her move, Ben’s edits
   }
   for (const p of [ana, ben]) await p.ctx.close();
 });
+
+// ---- 5. resizing with the keyboard ----
+
+test('resizing with the keyboard: Alt+arrows by 10 px, Shift+Alt by 1 px, never below the smallest size, announced, undoable; the size is stored', async ({ signedIn: page }) => {
+  test.setTimeout(90_000);
+  await createBoard(page, 'Sizes');
+  const note = await addNote(page, 'Resize me');
+  const boardUrl = page.url();
+  expect([await px(note, 'width'), await px(note, 'height')]).toEqual([200, 150]);
+  const announcer = page.getByTestId('board-announcer');
+
+  for (let i = 0; i < 3; i++) await note.press('Alt+ArrowRight');
+  await note.press('Alt+ArrowDown');
+  await note.press('Shift+Alt+ArrowLeft');
+  await note.press('Shift+Alt+ArrowUp');
+  await note.press('Shift+Alt+ArrowUp');
+  await expect(announcer).toHaveText('Resized to 229 × 158');
+  await expect(announcer).toHaveAttribute('role', 'status');
+  expect([await px(note, 'width'), await px(note, 'height')]).toEqual([229, 158]);
+  const shown = await box(note);
+  expect([Math.round(shown.width), Math.round(shown.height)]).toEqual([229, 158]); // at 100 %
+  // Alt+← resized, it did not go back a page; the note kept focus.
+  await expect(page).toHaveURL(boardUrl);
+  await expect(note).toBeFocused();
+
+  // Shrinking stops at the smallest size.
+  for (let i = 0; i < 20; i++) await note.press('Alt+ArrowLeft');
+  await expect(announcer).toHaveText('Resized to 60 × 158');
+  // Each key press is one undo step (the presses at the smallest size changed nothing): 69 → 60 is taken back.
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect.poll(() => px(note, 'width')).toBe(69);
+
+  // The keyboard help says how.
+  await page.getByText('Keyboard and mouse shortcuts').click();
+  await expect(page.getByText(/Alt\s*\+arrow keys resize it by 10 px/)).toBeVisible();
+  await expectAccessible(page);
+
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  await page.reload();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  const again = item(page, /^Note: Resize me/);
+  expect([await px(again, 'width'), await px(again, 'height')]).toEqual([69, 158]);
+  const b = await box(again);
+  expect([Math.round(b.width), Math.round(b.height)]).toEqual([69, 158]);
+});

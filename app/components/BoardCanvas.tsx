@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import * as Y from 'yjs';
-import { arrange, freeSpotNear, itemsOf, LOCAL_ORIGIN, putItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
+import { arrange, freeSpotNear, itemsOf, LOCAL_ORIGIN, putItem, readItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
 
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
@@ -15,6 +15,12 @@ export interface View {
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 3;
 const WRITE_EVERY_MS = 60;
+
+/** Smallest size an item can be resized to (pointer or keyboard). */
+const MIN_W = 60;
+const MIN_H = 40;
+/** Alt+arrow resizes by this much; Shift+Alt+arrow by 1 px. */
+const RESIZE_STEP = 10;
 
 /** A rubber band this far (screen px) from where it started counts as a drag, not a click. */
 const MARQUEE_MIN_PX = 3;
@@ -87,6 +93,8 @@ export function BoardCanvas(props: {
   const [broken, setBroken] = useState<ReadonlySet<string>>(new Set());
   const [draft, setDraft] = useState('');
   const [marquee, setMarquee] = useState<Rect | null>(null);
+  /** Said by screen readers after a keyboard (or pointer) resize: the new size. */
+  const [announcement, setAnnouncement] = useState('');
   // Space held (with the pointer over the board or focus in it): a drag pans.
   const space = useRef(false);
   const hovering = useRef(false);
@@ -202,7 +210,7 @@ export function BoardCanvas(props: {
         write(() => next.forEach((f, id) => setFields(doc, id, f)));
       }
     } else {
-      const f = { w: Math.max(60, Math.round(d.w + dx)), h: Math.max(40, Math.round(d.h + dy)) };
+      const f = { w: Math.max(MIN_W, Math.round(d.w + dx)), h: Math.max(MIN_H, Math.round(d.h + dy)) };
       setOverrides(new Map([[d.id, f]]));
       if (now - d.lastWrite > WRITE_EVERY_MS) {
         d.lastWrite = now;
@@ -216,6 +224,8 @@ export function BoardCanvas(props: {
     drag.current = null;
     if (d && (d.kind === 'move' || d.kind === 'resize') && overrides.size > 0) {
       write(() => overrides.forEach((f, id) => setFields(doc, id, f)));
+      const f = d.kind === 'resize' ? overrides.get(d.id) : undefined;
+      if (f?.w !== undefined && f.h !== undefined) setAnnouncement(`Resized to ${f.w} × ${f.h}`);
     }
     setOverrides(new Map());
     setMarquee(null);
@@ -278,14 +288,40 @@ export function BoardCanvas(props: {
     setSelection(new Set());
   }
 
+  /** The item as the document has it now (`items` follows a frame later: key repeats must add up). */
+  const current = (id: string) => {
+    const m = itemsOf(doc).get(id);
+    return m instanceof Y.Map ? readItem(id, m) : undefined;
+  };
+
   function nudge(dx: number, dy: number) {
-    write(() =>
-      selection.forEach((id) => {
-        const it = byId.get(id);
-        if (it) setFields(doc, id, { x: it.x + dx, y: it.y + dy });
-      }),
+    write(
+      () =>
+        selection.forEach((id) => {
+          const it = current(id);
+          if (it) setFields(doc, id, { x: it.x + dx, y: it.y + dy });
+        }),
       true,
     );
+  }
+
+  /** Alt+arrow: wider/narrower (right/left), taller/shorter (down/up), never below the smallest size. */
+  function resizeBy(dw: number, dh: number) {
+    if (readOnly || selection.size === 0) return;
+    const sizes: { w: number; h: number }[] = [];
+    write(
+      () =>
+        selection.forEach((id) => {
+          const it = current(id);
+          if (!it) return;
+          const f = { w: Math.max(MIN_W, Math.round(it.w + dw)), h: Math.max(MIN_H, Math.round(it.h + dh)) };
+          if (f.w !== it.w || f.h !== it.h) setFields(doc, id, f); // at the smallest size: no change, no empty undo step
+          sizes.push(f);
+        }),
+      true,
+    );
+    if (sizes.length === 1) setAnnouncement(`Resized to ${sizes[0]!.w} × ${sizes[0]!.h}`);
+    else if (sizes.length > 1) setAnnouncement(`Resized ${sizes.length} items`);
   }
 
   function startEdit(item: BoardItem) {
@@ -325,6 +361,10 @@ export function BoardCanvas(props: {
       if (drag.current?.kind === 'marquee') drag.current = null;
       setMarquee(null);
       setSelection(new Set());
+    } else if (e.altKey && !mod && e.key.startsWith('Arrow') && selection.size > 0) {
+      e.preventDefault(); // also keeps Alt+Left from going back a page
+      const by = e.shiftKey ? 1 : RESIZE_STEP;
+      resizeBy(e.key === 'ArrowLeft' ? -by : e.key === 'ArrowRight' ? by : 0, e.key === 'ArrowUp' ? -by : e.key === 'ArrowDown' ? by : 0);
     } else if (e.key.startsWith('Arrow') && selection.size > 0) {
       e.preventDefault();
       nudge(e.key === 'ArrowLeft' ? -step : e.key === 'ArrowRight' ? step : 0, e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0);
@@ -408,7 +448,7 @@ export function BoardCanvas(props: {
                     {others.map((o) => o.user.name).join(', ')}
                   </span>
                 ) : null}
-                {selected && selection.size === 1 && !readOnly ? <span className="resize-handle" aria-hidden="true" onPointerDown={(e) => onResizePointerDown(e, item)} /> : null}
+                {selected && selection.size === 1 && !readOnly ? <span className="resize-handle" aria-hidden="true" title="Drag to resize (or Alt+arrow keys)" onPointerDown={(e) => onResizePointerDown(e, item)} /> : null}
               </div>
             );
           })}
@@ -449,6 +489,9 @@ export function BoardCanvas(props: {
             </div>
           ))}
       </div>
+      <p className="visually-hidden" role="status" aria-live="polite" data-testid="board-announcer">
+        {announcement}
+      </p>
       {items.length === 0 ? (
         <div className="board-empty">
           <p>{readOnly ? 'This board is empty.' : 'This board is empty. Add a note (N), place an image from the library, or generate one.'}</p>

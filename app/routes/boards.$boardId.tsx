@@ -419,7 +419,7 @@ export default function BoardPage() {
             <kbd>Tab</kbd> move between items · <kbd>Shift</kbd>+click select several · <kbd>Ctrl</kbd>+<kbd>A</kbd> select all · <kbd>Esc</kbd> clear selection
           </li>
           <li>
-            Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
+            Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Alt</kbd>+arrow keys resize it by 10 px (<kbd>Shift</kbd>+<kbd>Alt</kbd> by 1 px; right/down grow, left/up shrink) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
           </li>
           <li>
             <kbd>N</kbd> new note · <kbd>]</kbd>/<kbd>[</kbd> to front/back · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom

@@ -468,3 +468,38 @@ test('resizing with the keyboard: Alt+arrows by 10 px, Shift+Alt by 1 px, never 
   const b = await box(again);
   expect([Math.round(b.width), Math.round(b.height)]).toEqual([69, 158]);
 });
+
+// ---- 6. @mentions ----
+
+test('a note that says “@Ben.” tells Ben, live, with a link to the board; the author is not told', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const ben = await person(browser, baseURL!, 'Ben Editor', 'ben');
+  const [a, b] = [ana.page, ben.page];
+  await createWorkspace(a, 'Atelier Mentions');
+  await invite(a, ben.user.email, 'editor');
+  await acceptFromEmail(ben, 'Atelier Mentions');
+  await b.goto('/notifications');
+  await expect(b.getByRole('heading', { name: 'Notifications', level: 1 })).toBeVisible();
+
+  await createBoard(a, 'Review board');
+  const boardUrl = a.url();
+  await addNote(a, 'Ready for review, @Ben. Thanks, @Ana');
+  await expect(a.getByTestId('board-status')).toHaveText('All changes saved');
+
+  // Ben's list shows it without a reload, naming who and where, with the note's text.
+  const row = b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: 'Ana Owner mentioned you on “Review board”' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Ready for review, @Ben. Thanks, @Ana');
+  await expect(b.getByRole('button', { name: /^Notifications, \d+ unread$/ })).toBeVisible();
+  await expectAccessible(b);
+  await row.getByRole('link', { name: 'Ana Owner mentioned you on “Review board”' }).click();
+  await expect(b).toHaveURL(boardUrl);
+  await expect(item(b, /^Note: Ready for review, @Ben\./)).toBeVisible();
+
+  // Ana, who wrote it (and named herself), has no mention.
+  await a.goto('/notifications');
+  await expect(a.getByRole('heading', { name: 'Notifications', level: 1 })).toBeVisible();
+  await expect(a.getByText(/mentioned you/)).toHaveCount(0);
+  for (const p of [ana, ben]) await p.ctx.close();
+});

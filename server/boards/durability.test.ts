@@ -41,7 +41,11 @@ const note = (doc: Y.Doc, id: string, text = id) => doc.transact(() => void putI
 async function refuseWrites(): Promise<() => Promise<void>> {
   await sql`create or replace function fk_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'writes refused by the test'; end $$`.execute(server.deps.db);
   await sql`create trigger fk_test_refuse before insert on board_update for each row execute function fk_test_refuse()`.execute(server.deps.db);
+  let undone = false;
+  // Safe to call twice: the test undoes it midway, its `finally` once more in case it failed before.
   return async () => {
+    if (undone) return;
+    undone = true;
     await sql`drop trigger fk_test_refuse on board_update`.execute(server.deps.db);
   };
 }
@@ -79,7 +83,6 @@ describe('fan out from memory, "saved" only after the commit', () => {
     const a = await openBoard(server, editor, boardId);
     const b = await openBoard(server, owner, boardId);
     const undo = await refuseWrites();
-    let undone = false;
     try {
       note(a.client.doc, 'w1');
       note(a.client.doc, 'w2');
@@ -88,11 +91,10 @@ describe('fan out from memory, "saved" only after the commit', () => {
       expect(a.client.state.unsaved).toBe(2);
       expect(await stored(boardId)).toBe(0);
       await undo();
-      undone = true;
       await waitSaved(a.client, 15_000);
       expect(itemIds(await loadBoardDoc(server.deps.db, boardId)).sort()).toEqual(['w1', 'w2']);
     } finally {
-      if (!undone) await undo();
+      await undo();
       a.close();
       b.close();
     }
@@ -103,7 +105,6 @@ describe('fan out from memory, "saved" only after the commit', () => {
     const a = await openBoard(server, editor, boardId);
     const b = await openBoard(server, owner, boardId);
     const undo = await refuseWrites();
-    let undone = false;
     try {
       // Three changes of ~25 KiB each: the third passes the 64 KiB bound while none can be stored.
       for (const id of ['big1', 'big2', 'big3']) note(a.client.doc, id, id + 'x'.repeat(25_000));
@@ -111,14 +112,13 @@ describe('fan out from memory, "saved" only after the commit', () => {
       expect(a.client.state.unsaved).toBe(3);
       expect(itemIds(b.client.doc)).not.toContain('big3'); // refused before it was applied or sent
       await undo();
-      undone = true;
       // The client sends what is unsaved again; all three land, on b and in the database.
       await waitSaved(a.client, 20_000);
       await waitForDoc(b.client.doc, (d) => itemIds(d).includes('big3'), 5_000, 'big3 on b after the retry');
       expect(itemIds(await loadBoardDoc(server.deps.db, boardId)).sort()).toEqual(['big1', 'big2', 'big3']);
       expect(a.client.state.error).toBeNull();
     } finally {
-      if (!undone) await undo();
+      await undo();
       a.close();
       b.close();
     }
@@ -128,7 +128,6 @@ describe('fan out from memory, "saved" only after the commit', () => {
     const boardId = await newBoard();
     const a = await openBoard(server, editor, boardId);
     const undo = await refuseWrites();
-    let undone = false;
     try {
       note(a.client.doc, 'resent');
       await new Promise((r) => setTimeout(r, 300));
@@ -140,11 +139,10 @@ describe('fan out from memory, "saved" only after the commit', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(a.client.state.unsaved).toBe(1);
       await undo();
-      undone = true;
       await waitSaved(a.client, 15_000);
       expect(itemIds(await loadBoardDoc(server.deps.db, boardId))).toEqual(['resent']);
     } finally {
-      if (!undone) await undo();
+      await undo();
       a.close();
     }
   });

@@ -74,7 +74,7 @@ export default function App() {
               <Outlet />
             </main>
             <SiteFooter />
-            {me ? <JobToasts /> : null}
+            {me ? <JobToasts userId={me.id} /> : null}
             <ConsentBanner />
           </Toaster>
           </ConsentProvider>

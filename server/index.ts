@@ -144,7 +144,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
     const httpServer = http.createServer(app);
-    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser });
+    const workspacesOf = async (userId: string) => (await db.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).execute()).map((r) => r.workspace_id);
+    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser, workspacesOf });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());

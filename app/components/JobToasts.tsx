@@ -7,16 +7,18 @@ import { useToast } from './Toaster.js';
 const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
 
 /**
- * Tells the user when a job ends, whatever page they are on. In the studio the result card
- * already shows success, so only failures are toasted there.
+ * Tells the user when one of their own jobs ends, whatever page they are on. In the studio the
+ * result card already shows success, so only failures are toasted there. Job events reach every
+ * member of the workspace (teammates' studios follow them live); a teammate's job is not toasted.
  */
-export function JobToasts() {
+export function JobToasts({ userId }: { userId: string }) {
   const toast = useToast();
   const location = useLocation();
   const path = useRef(location.pathname);
   path.current = location.pathname;
   const onUpdate = useCallback(
     (e: GenerationEvent) => {
+      if (e.userId !== userId) return;
       if (e.status === 'succeeded' && path.current !== '/studio') {
         const first = e.assetIds?.[0];
         toast({ id: e.id, tone: 'success', title: 'Image ready', body: short(e.prompt), href: first ? `/library/${first}` : '/library', linkLabel: 'Open' });
@@ -24,7 +26,7 @@ export function JobToasts() {
         toast({ id: e.id, tone: 'error', title: 'Generation failed', body: e.errorMessage ?? short(e.prompt), href: '/studio', linkLabel: 'Studio' });
       }
     },
-    [toast],
+    [toast, userId],
   );
   useSocketEvent('generation:update', onUpdate);
   return null;

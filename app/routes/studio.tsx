@@ -136,10 +136,32 @@ export default function Studio() {
     }),
   );
 
+  // Another workspace chosen (the route stays mounted): its jobs replace the previous one's.
+  const shownWorkspace = useRef(workspaceId);
+  useEffect(() => {
+    if (shownWorkspace.current === workspaceId) return;
+    shownWorkspace.current = workspaceId;
+    setJobs(recent.items);
+  }, [workspaceId, recent]);
+
+  /** Jobs not in the list yet whose full view is being fetched (one request each, not one per progress event). */
+  const fetching = useRef(new Set<string>());
   const refresh = useCallback(
-    (id: string) => void client.generation.get.query({ id }).then((g) => setJobs((l) => upsert(l, g)), () => {}),
+    (id: string) => {
+      fetching.current.add(id);
+      void client.generation.get
+        .query({ id })
+        .then(
+          (g) => {
+            if (g.workspaceId === shownWorkspace.current) setJobs((l) => upsert(l, g));
+          },
+          () => {},
+        )
+        .finally(() => fetching.current.delete(id));
+    },
     [client],
   );
+  // Jobs of everyone in the workspace arrive here (a teammate's too): those of the workspace shown are followed.
   const onUpdate = useCallback(
     (e: GenerationEvent) => {
       if (e.workspaceId !== workspaceId) return;
@@ -151,8 +173,8 @@ export default function Studio() {
         if (existing.updatedAt > e.updatedAt) return list; // an older state that arrived late
         return upsert(list, { ...existing, status: e.status, progress: e.progress, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
       });
-      // Results (and jobs started in another tab) are fetched once, complete.
-      if (e.status === 'succeeded' || !known) refresh(e.id);
+      // Results (and jobs started in another tab or by a teammate) are fetched once, complete.
+      if (e.status === 'succeeded' || (!known && !fetching.current.has(e.id))) refresh(e.id);
     },
     [refresh, workspaceId],
   );

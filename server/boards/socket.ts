@@ -258,13 +258,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
     if (!byUser.has(userId)) byUser.set(userId, new Set());
     byUser.get(userId)!.add(socket.id);
 
-    void db
-      .selectFrom('membership')
-      .select('workspace_id')
-      .where('user_id', '=', userId)
-      .execute()
-      .then((rows) => socket.join(rows.map((r) => rooms.workspace(r.workspace_id))))
-      .catch((err) => log.warn('joining workspace rooms failed', { err }));
+    // The socket is already in its workspaces' rooms (joined at the handshake: server/realtime/index.ts).
 
     socket.on('board:join', async (boardId, ack) => {
       if (typeof ack !== 'function') return;

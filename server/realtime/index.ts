@@ -16,11 +16,23 @@ export const SOCKET_PATH = '/socket.io';
 
 /**
  * Socket.io on the HTTP server. The handshake must carry a valid better-auth session cookie and
- * a trusted Origin; each socket joins its user's room and its session's (ended with the session:
- * server/realtime/sessions.ts). Broadcasts reach sockets on other
- * processes through the Postgres adapter.
+ * a trusted Origin; each socket joins its user's room, its session's (ended with the session:
+ * server/realtime/sessions.ts) and the rooms of its user's workspaces (job progress goes to the
+ * whole workspace; members added or removed later join or leave through server/boards/socket.ts).
+ * The workspaces are looked up during the handshake, so every room is joined before the client
+ * hears "connect": nothing sent after that is missed. Broadcasts reach sockets on other processes
+ * through the Postgres adapter.
  */
-export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool: pg.Pool; trustedOrigins: string[]; log: Logger; socketsPerUser: number }): IO {
+export function createRealtime(opts: {
+  httpServer: HttpServer;
+  auth: Auth;
+  pool: pg.Pool;
+  trustedOrigins: string[];
+  log: Logger;
+  socketsPerUser: number;
+  /** ids of the workspaces a user is a member of */
+  workspacesOf: (userId: string) => Promise<string[]>;
+}): IO {
   const io: IO = new Server(opts.httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
@@ -38,6 +50,7 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
       if (!user) return next(new Error('UNAUTHORIZED'));
       socket.data.userId = user.id;
       socket.data.sessionId = user.sessionId;
+      socket.data.workspaceIds = await opts.workspacesOf(user.id);
       const open = perUser.get(user.id) ?? 0;
       if (open >= opts.socketsPerUser) return next(new Error('TOO_MANY_SOCKETS'));
       perUser.set(user.id, open + 1);
@@ -54,7 +67,7 @@ export function createRealtime(opts: { httpServer: HttpServer; auth: Auth; pool:
       if (n <= 0) perUser.delete(userId);
       else perUser.set(userId, n);
     });
-    void socket.join([rooms.user(socket.data.userId as string), rooms.session(socket.data.sessionId as string)]);
+    void socket.join([rooms.user(userId), rooms.session(socket.data.sessionId as string), ...(socket.data.workspaceIds as string[]).map(rooms.workspace)]);
   });
   return io;
 }

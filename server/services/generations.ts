@@ -303,11 +303,16 @@ export async function cancelGeneration(deps: Deps, actor: Actor, id: string): Pr
   return (await viewsOf(deps, [updated]))[0]!;
 }
 
-/** Pushes a state change to the author's tabs and to the other areas listening (boards, notifications). */
+/**
+ * Pushes a state change to every member of the workspace (a teammate's studio shows the job live;
+ * the event names its author, so only the author's tabs toast it) and to the other areas listening
+ * (boards, and notifications, which stay the author's own: server/services/notifications.ts).
+ */
 async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]) {
   const event: GenerationEvent = {
     id: g.id,
     workspaceId: g.workspace_id,
+    userId: g.user_id,
     status: g.status,
     progress: g.progress,
     prompt: g.prompt,
@@ -316,7 +321,7 @@ async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]
     assetIds: g.status === 'succeeded' ? assets.map((a) => a.id) : undefined,
     updatedAt: g.updated_at.getTime(),
   };
-  deps.notifier.emit(rooms.user(g.user_id), 'generation:update', event);
+  deps.notifier.emit(rooms.workspace(g.workspace_id), 'generation:update', event);
   const change: GenerationChange = {
     id: g.id,
     workspaceId: g.workspace_id,

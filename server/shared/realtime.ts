@@ -5,6 +5,8 @@ import type { GenerationStatusName } from './generation.js';
 export interface GenerationEvent {
   id: string;
   workspaceId: string;
+  /** who started it: the event goes to every member of the workspace, toasts only to this one */
+  userId: string;
   status: GenerationStatusName;
   progress: number;
   prompt: string;

@@ -23,7 +23,7 @@ import { createStripe } from './services/billing.js';
 import { toHeaders } from './http/headers.js';
 import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
-import { createMailer } from './mail/index.js';
+import { createMailer, outboxAccess } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
@@ -217,7 +217,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       '/trpc',
       createExpressMiddleware({
         router: appRouter,
-        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals),
+        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals, req.socket.remoteAddress),
         maxBodySize: 256 * 1024,
         responseMeta: retryAfterMeta,
         onError: ({ error, path: p }) => {
@@ -243,7 +243,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             mode: config.env === 'production' ? 'production' : 'development',
             getLoadContext: (req, res) => ({
               cspNonce: res.locals.cspNonce as string,
-              trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req))),
+              trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req), undefined, req.socket.remoteAddress)),
               auth,
               publicConfig: publicConfig(config),
             }),
@@ -272,6 +272,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     const url = `http://localhost:${port}`;
     log.info('Flux Klein is ready', { url: config.baseUrl, port, embeddedDatabase: Boolean(database.embedded), worker: config.runWorker });
+    if (outboxAccess(config) === 'loopback') log.info('No SMTP_URL: mail is not sent. Its links are written to this log, and shown at /dev/outbox to this machine only', { outbox: `${config.baseUrl}/dev/outbox` });
     return { url, config, deps, auth, io, boss, boardSync, databaseUrl: database.url, shutdown: () => life.close() };
   } catch (err) {
     await life.close();

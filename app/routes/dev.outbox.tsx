@@ -5,7 +5,10 @@ import { TRPCError } from '@trpc/server';
 
 export const meta: MetaFunction = () => [{ title: 'Development outbox — Flux Klein' }];
 
-/** Mail that would have been sent, when no SMTP_URL is configured. Not available in production. */
+/**
+ * Mail that would have been sent, when no SMTP_URL is configured. In production only at a localhost
+ * BASE_URL and to requests from this machine; otherwise 404 (server/mail/index.ts `outboxAccess`).
+ */
 export async function loader({ context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
   const messages = await trpc.dev.outbox().catch((err: unknown) => {

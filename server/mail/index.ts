@@ -25,12 +25,65 @@ export interface Mailer {
   outbox(limit?: number): Promise<OutboxEntry[]>;
 }
 
+/** A host name that names this machine: localhost (and *.localhost), 127.0.0.0/8, ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost') || isLoopbackAddress(h);
+}
+
+/** A socket's remote address on this machine: 127.0.0.0/8 or ::1 (also as IPv4-mapped IPv6). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+function loopbackBaseUrl(baseUrl: string | undefined): boolean {
+  if (!baseUrl) return false;
+  try {
+    return isLoopbackHost(new URL(baseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Who may read the outbox (the /dev/outbox page and `dev.outbox`):
+ * - `none` when mail really goes out (SMTP_URL), or in production at a public address;
+ * - `anyone` in development;
+ * - `loopback` in production (`npm start`) at a localhost BASE_URL with no SMTP: the person
+ *   trying the product on their own machine can follow their confirmation and reset links, and
+ *   only requests from this machine see them.
+ */
+export type OutboxAccess = 'none' | 'anyone' | 'loopback';
+export function outboxAccess(config: Pick<Config, 'env' | 'smtpUrl' | 'baseUrl'>): OutboxAccess {
+  if (config.smtpUrl) return 'none';
+  if (config.env !== 'production') return 'anyone';
+  return loopbackBaseUrl(config.baseUrl) ? 'loopback' : 'none';
+}
+
+/**
+ * Whether one request may read the outbox. `remoteAddress` is the TCP peer's (req.socket), never a
+ * header: X-Forwarded-For is whatever the client wrote. A request that came through a proxy (it
+ * carries a forwarding header) is refused too, since to us the proxy is the one on this machine.
+ */
+export function mayReadOutbox(access: OutboxAccess, request: { remoteAddress?: string; headers: Headers }): boolean {
+  if (access === 'anyone') return true;
+  if (access === 'none') return false;
+  if (request.headers.has('x-forwarded-for') || request.headers.has('forwarded')) return false;
+  return isLoopbackAddress(request.remoteAddress);
+}
+
+const LINK = /https?:\/\/[^\s<>"']+/g;
+
 /**
  * Mail goes through nodemailer to SMTP_URL; with no SMTP_URL it lands in a development outbox:
- * one JSON file per message under DATA_DIR/outbox (shown at /dev/outbox in development).
+ * one JSON file per message under DATA_DIR/outbox (shown at /dev/outbox: see `outboxAccess`). At a
+ * localhost BASE_URL each message's subject, recipient and links are also written to the log.
  */
-export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>, log: Logger): Mailer {
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'> & Partial<Pick<Config, 'baseUrl'>>, log: Logger): Mailer {
   const outboxDir = path.join(config.dataDir, 'outbox');
+  const logLinks = loopbackBaseUrl(config.baseUrl);
   if (config.smtpUrl) {
     const transport = nodemailer.createTransport(config.smtpUrl);
     return {
@@ -49,7 +102,15 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
       const file = path.join(outboxDir, `${Date.now()}-${entry.id}.json`);
       await fs.writeFile(`${file}.tmp`, JSON.stringify(entry, null, 2), { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);
-      log.info('mail written to the development outbox', { subject: m.subject, dir: outboxDir });
+      if (logLinks) {
+        // The one deliberate exception to redacting tokens in the log: with no SMTP server and a
+        // localhost BASE_URL, the log is how the person running the product on their own machine
+        // gets their confirmation, reset and invitation links (`npm start` has no public outbox).
+        // The links only work on this machine; with SMTP_URL or a public BASE_URL this never runs.
+        log.unredacted('info', 'mail written to the local outbox', { subject: m.subject, to: m.to, links: [...new Set(m.text.match(LINK) ?? [])], dir: outboxDir });
+      } else {
+        log.info('mail written to the development outbox', { subject: m.subject, dir: outboxDir });
+      }
     },
     async outbox(limit = 50) {
       const files = await fs.readdir(outboxDir).catch(() => [] as string[]);

@@ -45,7 +45,7 @@ const NO_ID_INPUT: Record<string, string> = {
   'account.methods': "the caller's own sign-in methods",
   'account.sessions': "the caller's own sessions",
   'account.activity': "the caller's own usage log",
-  'dev.outbox': 'development only (NOT_FOUND in production), mirrors the /dev/outbox page; takes no id',
+  'dev.outbox': 'development only (NOT_FOUND in production, but to this machine at a localhost BASE_URL), mirrors the /dev/outbox page; takes no id',
 };
 
 /** Where the answer to an outsider is not NOT_FOUND, and why that reveals nothing about the id. */

@@ -11,15 +11,17 @@ export interface Context {
   /** The request's headers (better-auth calls that act for the signed-in user need them). */
   headers: Headers;
   user: (SessionUser & { emailVerified: boolean; twoFactorEnabled: boolean }) | null;
+  /** The TCP peer's address (req.socket.remoteAddress), not a header: for loopback-only helpers. */
+  remoteAddress?: string;
 }
 
-export async function createContext(deps: Deps, auth: Auth, headers: Headers, locals?: Record<string, unknown>): Promise<Context> {
+export async function createContext(deps: Deps, auth: Auth, headers: Headers, locals?: Record<string, unknown>, remoteAddress?: string): Promise<Context> {
   const s = await auth.api.getSession({ headers });
   const user = s
     ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
     : null;
   if (locals && user) locals.userId = user.id; // for the usage log
-  return { deps, auth, user, headers };
+  return { deps, auth, user, headers, remoteAddress };
 }
 
 /** Turns any thrown error into a tRPC error whose `cause` carries our code. */

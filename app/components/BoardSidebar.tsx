@@ -6,7 +6,15 @@ import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { useToast } from './Toaster.js';
 
 /** The board's side panel: generate, place from the library, upload a reference, add a note. */
-export function BoardSidebar(props: { workspaceId: string; boardId: string; readOnly: boolean; onPlace: (a: Pick<AssetView, 'id' | 'url' | 'width' | 'height' | 'prompt'>) => void; onAddNote: () => void }) {
+export function BoardSidebar(props: {
+  workspaceId: string;
+  boardId: string;
+  readOnly: boolean;
+  /** why the person's role cannot change the board (server/shared/permissions.ts), when that is why it is read-only */
+  readOnlyReason?: string | null;
+  onPlace: (a: Pick<AssetView, 'id' | 'url' | 'width' | 'height' | 'prompt'>) => void;
+  onAddNote: () => void;
+}) {
   const { workspaceId, boardId, readOnly } = props;
   const trpc = useTRPC();
   const toast = useToast();
@@ -24,7 +32,7 @@ export function BoardSidebar(props: { workspaceId: string; boardId: string; read
   if (readOnly) {
     return (
       <aside className="board-side panel" aria-label="Board tools">
-        <p className="muted small">You are viewing this board. Ask a workspace admin for editor access to change it.</p>
+        <p className="gate-hint">{props.readOnlyReason ? `${props.readOnlyReason} Ask a workspace admin for editor access to generate here or change the board.` : 'This board cannot be changed right now.'}</p>
       </aside>
     );
   }

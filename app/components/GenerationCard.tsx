@@ -10,12 +10,13 @@ const STATUS_LABEL: Record<GenerationView['status'], string> = {
   canceled: 'Canceled',
 };
 
+/** What can be done to a job; an action left out (the person's role cannot take it) is not shown. */
 export interface GenerationCardActions {
-  onCancel(id: string): void;
-  onRerun(gen: GenerationView, seed: number | null | undefined): void;
+  onCancel?(id: string): void;
+  onRerun?(gen: GenerationView, seed: number | null | undefined): void;
   onReuse(gen: GenerationView): void;
-  onUseAsReference(assetId: string): void;
-  onKeep(assetId: string, saved: boolean): void;
+  onUseAsReference?(assetId: string): void;
+  onKeep?(assetId: string, saved: boolean): void;
 }
 
 /** One job: live status and progress, then its outputs with what can be done to each. */
@@ -37,11 +38,15 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
                 )}
               </Link>
               <figcaption className="output-actions">
-                <button type="button" className={`chip-button ${a.saved ? 'on' : ''}`} aria-pressed={a.saved} onClick={() => actions.onKeep(a.id, !a.saved)}>
-                  {a.saved ? 'Kept' : 'Keep'}
-                </button>
-                {a.media === 'image' ? (
-                  <button type="button" className="chip-button" onClick={() => actions.onUseAsReference(a.id)}>
+                {actions.onKeep ? (
+                  <button type="button" className={`chip-button ${a.saved ? 'on' : ''}`} aria-pressed={a.saved} onClick={() => actions.onKeep!(a.id, !a.saved)}>
+                    {a.saved ? 'Kept' : 'Keep'}
+                  </button>
+                ) : a.saved ? (
+                  <span className="badge">Kept</span>
+                ) : null}
+                {a.media === 'image' && actions.onUseAsReference ? (
+                  <button type="button" className="chip-button" onClick={() => actions.onUseAsReference!(a.id)}>
                     Use as reference
                   </button>
                 ) : null}
@@ -80,25 +85,27 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
         </p>
         <div className="gen-actions">
           {active ? (
-            <button type="button" className="button ghost small" onClick={() => actions.onCancel(gen.id)}>
-              Cancel
-            </button>
-          ) : (
+            actions.onCancel ? (
+              <button type="button" className="button ghost small" onClick={() => actions.onCancel!(gen.id)}>
+                Cancel
+              </button>
+            ) : null
+          ) : actions.onRerun ? (
             <>
               {gen.status === 'failed' || gen.status === 'canceled' ? (
-                <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, undefined)}>
+                <button type="button" className="button ghost small" onClick={() => actions.onRerun!(gen, undefined)}>
                   Retry
                 </button>
               ) : (
-                <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, undefined)} title="Run again with the same seed">
+                <button type="button" className="button ghost small" onClick={() => actions.onRerun!(gen, undefined)} title="Run again with the same seed">
                   Re-run
                 </button>
               )}
-              <button type="button" className="button ghost small" onClick={() => actions.onRerun(gen, null)} title="Run again with a new random seed">
+              <button type="button" className="button ghost small" onClick={() => actions.onRerun!(gen, null)} title="Run again with a new random seed">
                 Vary
               </button>
             </>
-          )}
+          ) : null}
           <button type="button" className="button ghost small" onClick={() => actions.onReuse(gen)} title="Put these settings in the form">
             Edit
           </button>

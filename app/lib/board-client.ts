@@ -32,7 +32,7 @@ export type BoardStatus = 'connecting' | 'synced' | 'offline' | 'closed';
 export interface BoardClientState {
   status: BoardStatus;
   readOnly: boolean;
-  role: string | null;
+  role: 'owner' | 'admin' | 'editor' | 'viewer' | null;
   name: string | null;
   workspaceId: string | null;
   /** Local changes not yet confirmed as stored (kept, and sent again after a reconnect). */

@@ -10,6 +10,7 @@ import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
 import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
+import { can, deniedReason } from '../../server/shared/permissions.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { arrange, boardUndoManager, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
@@ -191,8 +192,10 @@ export default function BoardPage() {
   const closed = state?.status === 'closed';
   const readOnly = closed || (state ? state.readOnly : board.readOnly);
   const role = state?.role ?? board.role;
-  const canRename = !readOnly && role !== 'viewer';
-  const canDelete = !closed && (role === 'admin' || role === 'owner');
+  // The role's permissions (server/shared/permissions.ts): what it cannot do is hidden, and the side panel says why.
+  const roleReason = deniedReason(role, 'board.edit');
+  const canRename = !readOnly && can(role, 'board.rename');
+  const canDelete = !closed && can(role, 'board.delete');
   const [confirmDelete, setConfirmDelete] = useState(false);
   // The name, kept current when someone renames the board (the workspace's boards changed).
   const [name, setName] = useState(board.name);
@@ -325,7 +328,11 @@ export default function BoardPage() {
               revalidator.revalidate(); // the tab title
             }}
           />
-          {readOnly ? <span className="pill">View only</span> : null}
+          {readOnly ? (
+            <span className="pill" title={roleReason ?? undefined}>
+              View only
+            </span>
+          ) : null}
           {canDelete ? (
             <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)} aria-haspopup="dialog">
               Delete board
@@ -334,30 +341,34 @@ export default function BoardPage() {
         </div>
         <BoardPresence me={{ id: me.id, name: me.name, color }} peers={peers} />
         <div className="row gap-s" role="toolbar" aria-label="Board view">
-          <button type="button" className="button ghost small" onClick={() => undo?.undo()} disabled={readOnly || !undo?.canUndo()}>
-            Undo
-          </button>
-          <button type="button" className="button ghost small" onClick={() => undo?.redo()} disabled={readOnly || !undo?.canRedo()}>
-            Redo
-          </button>
-          <button
-            type="button"
-            className="button ghost small"
-            disabled={readOnly || selection.size === 0}
-            onClick={() => {
-              if (!doc) return;
-              edit(() => selection.forEach((id) => itemsOf(doc).delete(id)));
-              setSelection(new Set());
-            }}
-          >
-            Delete{selection.size > 1 ? ` ${selection.size}` : ''}
-          </button>
-          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'front'))} title="Bring to front (])">
-            To front
-          </button>
-          <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'back'))} title="Send to back ([)">
-            To back
-          </button>
+          {roleReason ? null : (
+            <>
+              <button type="button" className="button ghost small" onClick={() => undo?.undo()} disabled={readOnly || !undo?.canUndo()}>
+                Undo
+              </button>
+              <button type="button" className="button ghost small" onClick={() => undo?.redo()} disabled={readOnly || !undo?.canRedo()}>
+                Redo
+              </button>
+              <button
+                type="button"
+                className="button ghost small"
+                disabled={readOnly || selection.size === 0}
+                onClick={() => {
+                  if (!doc) return;
+                  edit(() => selection.forEach((id) => itemsOf(doc).delete(id)));
+                  setSelection(new Set());
+                }}
+              >
+                Delete{selection.size > 1 ? ` ${selection.size}` : ''}
+              </button>
+              <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'front'))} title="Bring to front (])">
+                To front
+              </button>
+              <button type="button" className="button ghost small" disabled={readOnly || selection.size === 0} onClick={() => doc && edit(() => arrange(doc, selection, 'back'))} title="Send to back ([)">
+                To back
+              </button>
+            </>
+          )}
           <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
             −
           </button>
@@ -410,7 +421,7 @@ export default function BoardPage() {
         ) : (
           <div className="board-canvas" aria-busy="true" />
         )}
-        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} onPlace={place} onAddNote={addNote} />
+        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} onPlace={place} onAddNote={addNote} />
       </div>
       <details className="board-help small">
         <summary>Keyboard and mouse shortcuts</summary>

@@ -8,6 +8,7 @@ import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage } from '../lib/trpc.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
+import { can, deniedReason } from '../../server/shared/permissions.js';
 
 export const meta: MetaFunction = () => [{ title: 'Boards — Flux Klein' }];
 
@@ -15,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { me, trpc } = await requireUser(request, context);
   const workspace = pickWorkspace(request, me.workspaces)!;
   const boards = await trpc.board.list({ workspaceId: workspace.id });
-  return { workspace, boards, canEdit: workspace.role !== 'viewer', canDelete: workspace.role === 'owner' || workspace.role === 'admin' };
+  return { workspace, boards, canEdit: can(workspace.role, 'board.create'), canDelete: can(workspace.role, 'board.delete'), createReason: deniedReason(workspace.role, 'board.create') };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -31,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Boards() {
-  const { workspace, boards, canEdit, canDelete } = useLoaderData<typeof loader>();
+  const { workspace, boards, canEdit, canDelete, createReason } = useLoaderData<typeof loader>();
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const [deletedHere, setDeletedHere] = useState<string | null>(null);
   const data = useActionData<typeof action>();
@@ -63,7 +64,7 @@ export default function Boards() {
           </button>
         </Form>
       ) : (
-        <p className="muted">You can view the boards of this workspace; ask an admin for editor access to create one.</p>
+        <p className="gate-hint">{createReason} You can view the boards of this workspace; ask an admin for editor access to create one.</p>
       )}
       <FormError message={data?.error} />
       {deleted ? (

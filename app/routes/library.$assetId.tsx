@@ -3,6 +3,8 @@ import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { TagSchema } from '../../server/shared/library.js';
+import { useGate } from '../components/Gate.js';
+import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
 import { formatBytes } from '../lib/format.js';
 import { requireUser } from '../lib/session.server.js';
@@ -11,9 +13,10 @@ import { errorCode, errorMessage, useTRPC } from '../lib/trpc.js';
 export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const { trpc } = await requireUser(request, context);
+  const { trpc, me } = await requireUser(request, context);
   try {
-    return { asset: await trpc.asset.get({ id: String(params.assetId) }) };
+    const asset = await trpc.asset.get({ id: String(params.assetId) });
+    return { asset, role: me.workspaces.find((w) => w.id === asset.workspaceId)?.role ?? null };
   } catch {
     throw new Response('Not found', { status: 404 });
   }
@@ -22,7 +25,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 const PARAM_LABELS: Record<string, string> = { aspectRatio: 'Aspect ratio', count: 'Outputs', steps: 'Steps', guidance: 'Guidance', durationSeconds: 'Clip length (s)', fps: 'Frame rate' };
 
 export default function AssetDetail() {
-  const { asset: initial } = useLoaderData<typeof loader>();
+  const { asset: initial, role } = useLoaderData<typeof loader>();
+  // What the role in the item's workspace allows (server/shared/permissions.ts); the rest is hidden or disabled, with the reason.
+  const editGate = useGate(role, 'asset.edit');
+  const mayDelete = can(role, 'asset.delete');
   const [asset, setAsset] = useState(initial);
   useEffect(() => setAsset(initial), [initial]);
   const trpc = useTRPC();
@@ -91,15 +97,16 @@ export default function AssetDetail() {
         </Link>
         <h1 className="detail-title">{title}</h1>
         <div className="row gap-s">
-          <button type="button" className={`button small ${asset.favorite ? 'primary' : 'ghost'}`} aria-pressed={asset.favorite} onClick={() => favorite.mutate({ id: asset.id, favorite: !asset.favorite })}>
+          <button type="button" className={`button small ${asset.favorite ? 'primary' : 'ghost'}`} aria-pressed={asset.favorite} onClick={() => editGate.allowed && favorite.mutate({ id: asset.id, favorite: !asset.favorite })} {...editGate.button}>
             {asset.favorite ? '★ Favourite' : '☆ Favourite'}
           </button>
           {asset.source === 'output' ? (
-            <button type="button" className={`button small ${asset.saved ? 'primary' : 'ghost'}`} aria-pressed={asset.saved} onClick={() => keep.mutate({ ids: [asset.id], saved: !asset.saved })}>
+            <button type="button" className={`button small ${asset.saved ? 'primary' : 'ghost'}`} aria-pressed={asset.saved} onClick={() => editGate.allowed && keep.mutate({ ids: [asset.id], saved: !asset.saved })} {...editGate.button}>
               {asset.saved ? 'Kept' : 'Keep'}
             </button>
           ) : null}
         </div>
+        {editGate.hint}
         {asset.source === 'output' && !asset.saved ? <p className="hint">Not kept yet: outputs you do not keep are removed automatically after a while.</p> : null}
         <dl className="meta-list">
           {asset.model ? (
@@ -146,22 +153,28 @@ export default function AssetDetail() {
               {asset.tags.map((t) => (
                 <li key={t} className="tag">
                   <Link to={`/library?tag=${encodeURIComponent(t)}`}>{t}</Link>
-                  <button type="button" aria-label={`Remove tag ${t}`} onClick={() => tags.mutate({ id: asset.id, tags: asset.tags.filter((x) => x !== t) })}>
-                    ×
-                  </button>
+                  {editGate.allowed ? (
+                    <button type="button" aria-label={`Remove tag ${t}`} onClick={() => tags.mutate({ id: asset.id, tags: asset.tags.filter((x) => x !== t) })}>
+                      ×
+                    </button>
+                  ) : null}
                 </li>
               ))}
             </ul>
           ) : null}
-          <form onSubmit={addTag} className="row gap-s">
-            <label htmlFor="new-tag" className="visually-hidden">
-              Add a tag
-            </label>
-            <input id="new-tag" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)} placeholder="Add a tag" className="grow" aria-invalid={tagError ? true : undefined} />
-            <button type="submit" className="button ghost small">
-              Add
-            </button>
-          </form>
+          {editGate.allowed ? (
+            <form onSubmit={addTag} className="row gap-s">
+              <label htmlFor="new-tag" className="visually-hidden">
+                Add a tag
+              </label>
+              <input id="new-tag" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)} placeholder="Add a tag" className="grow" aria-invalid={tagError ? true : undefined} />
+              <button type="submit" className="button ghost small">
+                Add
+              </button>
+            </form>
+          ) : asset.tags.length === 0 ? (
+            <p className="muted small">No tags.</p>
+          ) : null}
           {tagError ? <p className="field-error">{tagError}</p> : null}
         </div>
         <div className="stack">
@@ -192,11 +205,11 @@ export default function AssetDetail() {
                 </button>
               </div>
             </div>
-          ) : (
+          ) : mayDelete ? (
             <button type="button" className="button danger-ghost wide" onClick={() => setConfirming(true)}>
               Delete
             </button>
-          )}
+          ) : null}
         </div>
       </aside>
     </div>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { AssetView } from '../../server/services/assets.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
+import { can, deniedReason } from '../../server/shared/permissions.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
@@ -33,13 +34,17 @@ function filtersFrom(url: URL) {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  const workspaceId = pickWorkspace(request, me.workspaces)?.id;
+  const workspace = pickWorkspace(request, me.workspaces);
+  const workspaceId = workspace?.id;
   const [page, models] = await Promise.all([trpc.asset.list({ ...filtersFrom(new URL(request.url)), workspaceId }), trpc.generation.models()]);
-  return { page, models, workspaceId };
+  return { page, models, workspaceId, role: workspace?.role ?? null };
 }
 
 export default function Library() {
-  const { page: first, models } = useLoaderData<typeof loader>();
+  const { page: first, models, role } = useLoaderData<typeof loader>();
+  // Viewers look and download; favouriting and deleting take an editor (server/shared/permissions.ts).
+  const mayFavourite = can(role, 'asset.edit');
+  const mayDelete = can(role, 'asset.delete');
   const [params] = useSearchParams();
   const fetcher = useFetcher<typeof loader>();
   const submit = useSubmit();
@@ -100,6 +105,7 @@ export default function Library() {
           New generation
         </Link>
       </div>
+      {mayFavourite ? null : <p className="gate-hint">{deniedReason(role, 'asset.edit')} You can look at and download everything here.</p>}
 
       <Form method="get" className="library-filters" role="search" aria-label="Filter the library" onChange={(e) => submit(e.currentTarget, { replace: true })}>
         <div className="segmented" role="radiogroup" aria-label="Kind">
@@ -174,11 +180,11 @@ export default function Library() {
                 Keep them
               </button>
             </>
-          ) : (
+          ) : mayDelete ? (
             <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
               Delete selected
             </button>
-          )}
+          ) : null}
           <button type="button" className="button ghost small" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
@@ -226,15 +232,21 @@ export default function Library() {
                 <label className="asset-select">
                   <input type="checkbox" checked={selected.has(a.id)} onChange={() => toggle(a.id)} aria-label={`Select ${a.prompt ?? a.originalName ?? 'item'}`} />
                 </label>
-                <button
-                  type="button"
-                  className={`asset-fav ${a.favorite ? 'on' : ''}`}
-                  aria-pressed={a.favorite}
-                  aria-label={a.favorite ? 'Remove from favourites' : 'Add to favourites'}
-                  onClick={() => favorite.mutate({ id: a.id, favorite: !a.favorite })}
-                >
-                  {a.favorite ? '★' : '☆'}
-                </button>
+                {mayFavourite ? (
+                  <button
+                    type="button"
+                    className={`asset-fav ${a.favorite ? 'on' : ''}`}
+                    aria-pressed={a.favorite}
+                    aria-label={a.favorite ? 'Remove from favourites' : 'Add to favourites'}
+                    onClick={() => favorite.mutate({ id: a.id, favorite: !a.favorite })}
+                  >
+                    {a.favorite ? '★' : '☆'}
+                  </button>
+                ) : a.favorite ? (
+                  <span className="asset-fav on" role="img" aria-label="Favourite">
+                    ★
+                  </span>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -10,6 +10,8 @@ import type { ModelInfo } from '../../server/providers/index.js';
 import { ASPECT_RATIOS, CreateGenerationInput, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../server/shared/generation.js';
 import type { GenerationEvent } from '../../server/shared/realtime.js';
 import { GenerationCard } from '../components/GenerationCard.js';
+import { useGate } from '../components/Gate.js';
+import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
@@ -21,9 +23,10 @@ export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
-  const workspaceId = pickWorkspace(request, me.workspaces)?.id;
+  const workspace = pickWorkspace(request, me.workspaces);
+  const workspaceId = workspace?.id;
   const [recent, models, credits] = await Promise.all([trpc.generation.list({ limit: 12, workspaceId }), trpc.generation.models(), trpc.credits.balance({ workspaceId })]);
-  return { recent, models, balance: credits.balance, workspaceId };
+  return { recent, models, balance: credits.balance, workspaceId, role: workspace?.role ?? null };
 }
 
 interface Reference {
@@ -49,7 +52,12 @@ function costOf(model: ModelInfo | undefined, count: number, duration: number | 
 }
 
 export default function Studio() {
-  const { recent, models, workspaceId } = useLoaderData<typeof loader>();
+  const { recent, models, workspaceId, role } = useLoaderData<typeof loader>();
+  // What this person's role in the workspace lets them do (the same table the server checks).
+  const generateGate = useGate(role, 'generation.create');
+  const mayUpload = can(role, 'asset.upload');
+  const mayCancel = can(role, 'generation.cancel');
+  const mayKeep = can(role, 'asset.edit');
   const [params] = useSearchParams();
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -181,6 +189,7 @@ export default function Studio() {
   useSocketEvent('generation:update', onUpdate);
 
   const addFiles = async (files: File[]) => {
+    if (!mayUpload || !generateGate.allowed) return;
     const images = files.filter((f) => f.type.startsWith('image/') || f.type === '');
     if (images.length === 0) return;
     const room = maxRefs - references.length;
@@ -221,6 +230,7 @@ export default function Studio() {
 
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
+    if (!generateGate.allowed) return;
     setError(null);
     const input = {
       workspaceId,
@@ -313,7 +323,7 @@ export default function Studio() {
               Press <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate.
             </p>
           </div>
-          {maxRefs > 0 ? (
+          {maxRefs > 0 && mayUpload && generateGate.allowed ? (
             <div className="field">
               <span className="field-label" id="refs-label">
                 Reference images <span className="muted small">({references.length}/{maxRefs}, optional)</span>
@@ -443,9 +453,10 @@ export default function Studio() {
             </details>
           ) : null}
           <FormError message={error} />
-          <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0}>
+          <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0} {...generateGate.button}>
             {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
           </button>
+          {generateGate.hint}
         </form>
       </section>
 
@@ -469,11 +480,11 @@ export default function Studio() {
                 gen={g}
                 modelLabel={labelOf(g.model)}
                 actions={{
-                  onCancel: (id) => cancel.mutate({ id }),
-                  onRerun: (gen, s) => rerun.mutate({ id: gen.id, seed: s }),
+                  onCancel: mayCancel ? (id) => cancel.mutate({ id }) : undefined,
+                  onRerun: generateGate.allowed ? (gen, s) => rerun.mutate({ id: gen.id, seed: s }) : undefined,
                   onReuse: reuse,
-                  onUseAsReference: useAsReference,
-                  onKeep: (id, saved) => keep.mutate({ ids: [id], saved }),
+                  onUseAsReference: generateGate.allowed ? useAsReference : undefined,
+                  onKeep: mayKeep ? (id, saved) => keep.mutate({ ids: [id], saved }) : undefined,
                 }}
               />
             ))}

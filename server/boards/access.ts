@@ -12,6 +12,7 @@ import type { Database } from '../../db/index.js';
 import type { DB, Role } from '../../db/schema.js';
 import type { Actor } from '../services/deps.js';
 import { AppError, ERROR_CODES } from '../shared/errors.js';
+import { can } from '../shared/permissions.js';
 import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 
 export interface BoardView {
@@ -72,7 +73,7 @@ export async function recheckAccess<S extends AccessState>(
       socket.emit('board:error', { boardId, code: role ? 'NOT_FOUND' : 'BOARD_ACCESS_REVOKED', message: role ? 'This board was deleted.' : ERROR_CODES.BOARD_ACCESS_REVOKED.message });
       continue;
     }
-    const readOnly = role === 'viewer';
+    const readOnly = !can(role, 'board.edit');
     if (readOnly !== joined.readOnly) {
       if (readOnly) socket.emit('board:error', { boardId, code: 'BOARD_READ_ONLY', message: ERROR_CODES.BOARD_READ_ONLY.message });
       joined.readOnly = readOnly;

@@ -16,6 +16,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { toWire } from '../shared/board-wire.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
+import { can } from '../shared/permissions.js';
 import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 import { touchActivity } from '../services/boards.js';
 import { boardAccess, recheckAccess } from './access.js';
@@ -127,7 +128,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
           if (joined.workspaceId !== msg.w) continue;
           try {
             const { role } = await boardAccess(db, { userId: state.userId }, boardId);
-            const readOnly = role === 'viewer';
+            const readOnly = !can(role, 'board.edit');
             if (readOnly && !joined.readOnly) socket.emit('board:error', { boardId, code: 'BOARD_READ_ONLY', message: ERROR_CODES.BOARD_READ_ONLY.message });
             joined.readOnly = readOnly;
             // Either way the open board follows at once: a promoted viewer can edit without reloading.
@@ -222,7 +223,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       // joining (and the change had not reached this process yet). Find out which, and say so.
       try {
         const { role } = await boardAccess(db, { userId: state.userId }, boardId);
-        joined.readOnly = role === 'viewer';
+        joined.readOnly = !can(role, 'board.edit');
         throw new Refusal(joined.readOnly ? 'BOARD_READ_ONLY' : 'CONFLICT');
       } catch (err) {
         if (err instanceof Refusal) throw err;
@@ -270,7 +271,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
         const { board, role } = await boardAccess(db, { userId }, boardId);
         const live = await lives.open(boardId, board.workspaceId);
         if (!socket.connected) return lives.scheduleIdle(live);
-        const readOnly = role === 'viewer';
+        const readOnly = !can(role, 'board.edit');
         const existing = state.boards.get(boardId);
         state.boards.set(boardId, { workspaceId: board.workspaceId, readOnly, awarenessClients: existing?.awarenessClients ?? new Set() });
         live.sockets.add(socket.id);

@@ -11,13 +11,14 @@ import type pg from 'pg';
 import * as Y from 'yjs';
 import type { DB, Role } from '../../db/schema.js';
 import { readItems } from '../shared/board.js';
+import { rolesWith } from '../shared/permissions.js';
 import { assetIdsInUpdate, indexAssetsSql, UUID } from './assets.js';
 import { BOARD_CHANNEL } from './bus.js';
 import { applyStoredUpdates, quarantineUpdates, type StoredRow } from './integrity.js';
 
 /** NOTIFY payloads are capped at 8000 bytes: updates up to this size travel inline, larger ones are read back by id. */
 const INLINE_UPDATE_BYTES = 5000;
-const WRITE_ROLES: Role[] = ['owner', 'admin', 'editor'];
+const WRITE_ROLES: Role[] = rolesWith('board.edit');
 /** The origin of the server's own edits (no process holds them live). */
 const SERVER_ORIGIN = 'server';
 

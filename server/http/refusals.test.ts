@@ -122,7 +122,8 @@ describe('size caps and roles', () => {
       () => api.asset.setTags.mutate({ id: assetId, tags: ['x'] }),
       () => api.asset.setSaved.mutate({ ids: [assetId], saved: true }),
     ]) {
-      expect(trpcErrorCode(await call().catch((e: unknown) => e))).toMatchObject({ httpStatus: 403, appCode: 'FORBIDDEN' });
+      // The refusal says why, in the same words the UI shows next to the disabled button (server/shared/permissions.ts).
+      expect(trpcErrorCode(await call().catch((e: unknown) => e))).toMatchObject({ httpStatus: 403, appCode: 'FORBIDDEN', message: expect.stringMatching(/^Only editors, admins and the owner can .+\. You are a viewer in this workspace\.$/) });
     }
     const after = await ownerApi.asset.get.query({ id: assetId });
     expect(after).toMatchObject({ favorite: false, tags: [], saved: false });

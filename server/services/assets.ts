@@ -9,7 +9,8 @@ import type { Actor, Deps } from './deps.js';
 import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { validateImageUpload } from './upload-validation.js';
-import { requireRole, resolveWorkspace } from './workspaces.js';
+import type { Permission } from '../shared/permissions.js';
+import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 
 export interface AssetView {
   id: string;
@@ -127,11 +128,11 @@ async function loadForActor(deps: Deps, actor: Actor, id: string) {
   return row;
 }
 
-/** Loads several assets the actor may change (editor or up), or refuses the whole request. */
-async function loadManyForEditor(deps: Deps, actor: Actor, ids: string[]) {
+/** Loads several assets the actor may change (`asset.edit`) or delete (`asset.delete`), or refuses the whole request. */
+async function loadManyFor(deps: Deps, actor: Actor, ids: string[], permission: Extract<Permission, 'asset.edit' | 'asset.delete'>) {
   const rows = await deps.db.selectFrom('asset').select(['id', 'workspace_id', 'storage_key', 'media']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
   if (rows.length !== new Set(ids).size) throw new AppError('NOT_FOUND', { userMessage: 'Some of the selected items no longer exist. Reload and try again.' });
-  for (const ws of new Set(rows.map((r) => r.workspace_id))) await requireRole(deps.db, actor, ws, 'editor');
+  for (const ws of new Set(rows.map((r) => r.workspace_id))) await requirePermission(deps.db, actor, ws, permission);
   return rows;
 }
 
@@ -157,7 +158,7 @@ export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<As
 
 export async function setFavorite(deps: Deps, actor: Actor, raw: z.input<typeof SetFavoriteInput>) {
   const input = SetFavoriteInput.parse(raw);
-  await loadManyForEditor(deps, actor, [input.id]);
+  await loadManyFor(deps, actor, [input.id], 'asset.edit');
   await deps.db.updateTable('asset').set({ favorite: input.favorite }).where('id', '=', input.id).execute();
   return getAsset(deps, actor, input.id);
 }
@@ -165,14 +166,14 @@ export async function setFavorite(deps: Deps, actor: Actor, raw: z.input<typeof 
 /** Keeps outputs in the library (saved) or lets them go (unsaved outputs are removed by the retention job). */
 export async function setSaved(deps: Deps, actor: Actor, raw: z.input<typeof SetSavedInput>) {
   const input = SetSavedInput.parse(raw);
-  await loadManyForEditor(deps, actor, input.ids);
+  await loadManyFor(deps, actor, input.ids, 'asset.edit');
   await deps.db.updateTable('asset').set({ saved: input.saved }).where('id', 'in', input.ids).execute();
   return { ids: input.ids, saved: input.saved };
 }
 
 export async function setTags(deps: Deps, actor: Actor, raw: z.input<typeof SetTagsInput>) {
   const input = SetTagsInput.parse(raw);
-  await loadManyForEditor(deps, actor, [input.id]);
+  await loadManyFor(deps, actor, [input.id], 'asset.edit');
   const tags = [...new Set(input.tags)];
   await deps.db.updateTable('asset').set({ tags: sql`${sql.val(tags)}::text[]` as never }).where('id', '=', input.id).execute();
   return getAsset(deps, actor, input.id);
@@ -184,7 +185,7 @@ export const THUMB_SIZE = 512;
 /** Deletes assets and their files (and thumbnails). Editors and up; a non-member learns nothing (NOT_FOUND). */
 export async function deleteAssets(deps: Deps, actor: Actor, raw: z.input<typeof DeleteManyInput>): Promise<{ ids: string[] }> {
   const input = DeleteManyInput.parse(raw);
-  const rows = await loadManyForEditor(deps, actor, input.ids);
+  const rows = await loadManyFor(deps, actor, input.ids, 'asset.delete');
   // An image a board shows is deleted only when the person confirmed it (the boards then show a "Removed" tile).
   const boards = await boardsShowingAssets(deps.db, rows.map((r) => r.id));
   if (boards.length > 0 && !input.confirm) throw new AppError('ASSET_IN_USE', { userMessage: inUseMessage(rows, boards) });
@@ -211,7 +212,7 @@ export async function deleteAsset(deps: Deps, actor: Actor, id: string, opts: { 
  */
 /** The workspace an upload goes to, if the actor may upload there (editor or above); checked before the body is read. */
 export function authorizeUpload(deps: Pick<Deps, 'db'>, actor: Actor, workspaceId: string | undefined): Promise<string> {
-  return resolveWorkspace(deps.db, actor, workspaceId, 'editor');
+  return resolveWorkspace(deps.db, actor, workspaceId, 'asset.upload');
 }
 
 export async function createUpload(deps: Deps, actor: Actor, opts: { workspaceId?: string; data: Buffer; fileName?: string }): Promise<AssetView & { duplicate: boolean }> {

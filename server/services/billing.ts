@@ -8,6 +8,7 @@ import { CheckoutInput } from '../shared/billing.js';
 import { rooms } from '../shared/realtime.js';
 import { balanceOf, lockLedger, publishBalance, recordCredit } from './credits.js';
 import type { Actor, Deps } from './deps.js';
+import { can } from '../shared/permissions.js';
 import { requireRole, resolveWorkspace } from './workspaces.js';
 
 /**
@@ -50,8 +51,7 @@ async function ensureCustomer(deps: Deps, stripe: Stripe, workspaceId: string, e
 /** Starts Stripe Checkout for a pack (one-off) or a plan (subscription). Owners only. */
 export async function createCheckout(deps: Deps, actor: Actor & { email: string }, raw: z.input<typeof CheckoutInput>): Promise<{ url: string }> {
   const input = CheckoutInput.parse(raw);
-  const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'viewer');
-  await requireRole(deps.db, actor, workspaceId, 'owner');
+  const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'billing.manage');
   const stripe = requireStripe(deps);
   const pack = deps.config.catalog.packs.find((p) => p.id === input.itemId);
   const plan = deps.config.catalog.plans.find((p) => p.id === input.itemId);
@@ -74,8 +74,7 @@ export async function createCheckout(deps: Deps, actor: Actor & { email: string 
 
 /** A link into Stripe's customer portal (upgrade, cancel, card, invoices). Owners only. */
 export async function createPortal(deps: Deps, actor: Actor, workspaceId: string | undefined): Promise<{ url: string }> {
-  const ws = await resolveWorkspace(deps.db, actor, workspaceId, 'viewer');
-  await requireRole(deps.db, actor, ws, 'owner');
+  const ws = await resolveWorkspace(deps.db, actor, workspaceId, 'billing.manage');
   const stripe = requireStripe(deps);
   const customer = await deps.db.selectFrom('billing_customer').select('stripe_customer_id').where('workspace_id', '=', ws).executeTakeFirst();
   if (!customer) throw new AppError('CONFLICT', { userMessage: 'There is no billing account yet. Buy credits or a plan first.' });
@@ -97,7 +96,7 @@ export async function billingStatus(deps: Deps, actor: Actor, workspaceId: strin
   return {
     workspaceId: ws,
     configured: Boolean(deps.config.stripe),
-    canManage: role === 'owner',
+    canManage: can(role, 'billing.manage'),
     balance,
     card: customer?.card_brand && customer.card_last4 ? { brand: customer.card_brand, last4: customer.card_last4 } : null,
     subscription: sub

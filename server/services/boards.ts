@@ -15,7 +15,8 @@ import { boardAccess, toView, type BoardView } from '../boards/access.js';
 import { publish } from '../boards/bus.js';
 import { editBoardFromServer } from '../boards/store.js';
 import type { Actor, BoardsApi, Deps, GenerationChange } from './deps.js';
-import { requireRole } from './workspaces.js';
+import { can } from '../shared/permissions.js';
+import { requirePermission, requireRole } from './workspaces.js';
 
 export type { BoardView };
 
@@ -27,12 +28,12 @@ export async function listBoards(deps: Pick<Deps, 'db'>, actor: Actor, workspace
 
 export async function getBoard(deps: Pick<Deps, 'db'>, actor: Actor, boardId: string) {
   const { board, role } = await boardAccess(deps.db, actor, boardId);
-  return { ...board, role, readOnly: role === 'viewer' };
+  return { ...board, role, readOnly: !can(role, 'board.edit') };
 }
 
 export async function createBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, raw: z.input<typeof CreateBoardInput>): Promise<BoardView> {
   const input = CreateBoardInput.parse(raw);
-  await requireRole(deps.db, actor, input.workspaceId, 'editor');
+  await requirePermission(deps.db, actor, input.workspaceId, 'board.create');
   const row = await deps.db.insertInto('board').values({ workspace_id: input.workspaceId, name: input.name, created_by: actor.userId }).returningAll().executeTakeFirstOrThrow();
   deps.notifier.emit(rooms.workspace(input.workspaceId), 'workspace:changed', { workspaceId: input.workspaceId, what: 'boards' });
   return toView(row);
@@ -41,7 +42,7 @@ export async function createBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Ac
 export async function renameBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, raw: z.input<typeof RenameBoardInput>): Promise<BoardView> {
   const input = RenameBoardInput.parse(raw);
   const { board } = await boardAccess(deps.db, actor, input.boardId);
-  await requireRole(deps.db, actor, board.workspaceId, 'editor');
+  await requirePermission(deps.db, actor, board.workspaceId, 'board.rename');
   const row = await deps.db.updateTable('board').set({ name: input.name, updated_at: new Date() }).where('id', '=', board.id).returningAll().executeTakeFirstOrThrow();
   deps.notifier.emit(rooms.workspace(board.workspaceId), 'workspace:changed', { workspaceId: board.workspaceId, what: 'boards' });
   return toView(row);
@@ -50,7 +51,7 @@ export async function renameBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Ac
 /** Admins and owners delete boards; everyone on it is told and removed from its room. */
 export async function deleteBoard(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, boardId: string): Promise<{ id: string }> {
   const { board } = await boardAccess(deps.db, actor, boardId);
-  await requireRole(deps.db, actor, board.workspaceId, 'admin');
+  await requirePermission(deps.db, actor, board.workspaceId, 'board.delete');
   await deps.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('board').where('id', '=', board.id).execute();
     await publish(trx, { k: 'kick', w: board.workspaceId, u: null, b: board.id });

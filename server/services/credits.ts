@@ -4,7 +4,7 @@ import type { TransferCreditsInput } from '../shared/billing.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import type { Actor, Deps } from './deps.js';
-import { personalWorkspaceId, requireRole } from './workspaces.js';
+import { personalWorkspaceId, requirePermission, requireRole } from './workspaces.js';
 
 /**
  * The credit ledger: append-only rows, a balance is their sum. Every entry has a (reason, ref)
@@ -129,7 +129,7 @@ export async function listLedger(deps: Deps, actor: Actor, workspaceId: string, 
 export async function transferCredits(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, input: TransferCreditsInput) {
   const from = await personalWorkspaceId(deps.db, actor);
   if (from === input.toWorkspaceId) throw new AppError('INVALID_INPUT', { userMessage: 'Choose a team workspace to move credits to.' });
-  await requireRole(deps.db, actor, input.toWorkspaceId, 'admin');
+  await requirePermission(deps.db, actor, input.toWorkspaceId, 'credits.transfer');
   // The key is the caller's: another person's transfer id can neither collide with nor reveal theirs.
   const ref = `${actor.userId}:${input.transferId}`;
   const moved = await deps.db.transaction().execute(async (trx) => {

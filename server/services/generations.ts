@@ -12,7 +12,7 @@ import { publishBalance, reserveCredits, settleCredits } from './credits.js';
 import { checkGenerationLimits } from './generation-limits.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
-import { requireRole, resolveWorkspace } from './workspaces.js';
+import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 
 export const GENERATION_QUEUE = 'generation';
 
@@ -148,7 +148,7 @@ function checkAgainstModel(model: ModelInfo, input: z.output<typeof CreateGenera
  */
 export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>, opts: { rerunOf?: string } = {}): Promise<GenerationView> {
   const input = CreateGenerationInput.parse(raw);
-  const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'editor');
+  const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'generation.create');
   const modelId = input.model ?? deps.providers.defaultModel(input.kind);
   const model = deps.providers.modelInfo(modelId);
   if (!model) throw new AppError('INVALID_INPUT', { userMessage: `There is no model called “${modelId}”. Pick one from the list.` });
@@ -297,7 +297,7 @@ async function finishUnfinished(
 /** Cancels a queued or running generation; the worker notices within a second and stops the provider. */
 export async function cancelGeneration(deps: Deps, actor: Actor, id: string): Promise<GenerationView> {
   const g = await loadForActor(deps, actor, id);
-  await requireRole(deps.db, actor, g.workspace_id, 'editor');
+  await requirePermission(deps.db, actor, g.workspace_id, 'generation.cancel');
   const updated = await finishUnfinished(deps, id, 'canceled', null);
   if (!updated) throw new AppError('CONFLICT', { userMessage: 'This generation has already finished.' });
   return (await viewsOf(deps, [updated]))[0]!;

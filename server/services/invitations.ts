@@ -16,7 +16,7 @@ import { publish } from '../boards/bus.js';
 import type { Actor, Deps } from './deps.js';
 import { AssignableRole } from './members.js';
 import { notify } from './notifications.js';
-import { requireRole } from './workspaces.js';
+import { requirePermission } from './workspaces.js';
 
 export const InviteInput = z.object({
   workspaceId: z.uuid(),
@@ -67,7 +67,7 @@ async function requireInvitationBudget(deps: InviteDeps, actor: Actor, workspace
 }
 
 async function context(deps: InviteDeps, actor: Actor, workspaceId: string) {
-  await requireRole(deps.db, actor, workspaceId, 'admin');
+  await requirePermission(deps.db, actor, workspaceId, 'members.manage');
   const ws = await deps.db.selectFrom('workspace').select(['id', 'name', 'kind']).where('id', '=', workspaceId).executeTakeFirstOrThrow();
   const inviter = await deps.db.selectFrom('user').select(['name', 'email']).where('id', '=', actor.userId).executeTakeFirstOrThrow();
   return { ws, inviterName: inviter.name || inviter.email };
@@ -128,7 +128,7 @@ const toView = (r: { id: string; email: string; role: Exclude<Role, 'owner'>; ex
 
 /** Pending (not accepted, not revoked) invitations, expired ones marked. */
 export async function listInvitations(deps: Pick<Deps, 'db'>, actor: Actor, workspaceId: string): Promise<InvitationView[]> {
-  await requireRole(deps.db, actor, workspaceId, 'admin');
+  await requirePermission(deps.db, actor, workspaceId, 'members.manage');
   const rows = await deps.db
     .selectFrom('invitation')
     .selectAll()
@@ -143,7 +143,7 @@ export async function listInvitations(deps: Pick<Deps, 'db'>, actor: Actor, work
 async function pendingInvitation(deps: Pick<Deps, 'db'>, actor: Actor, invitationId: string) {
   const inv = await deps.db.selectFrom('invitation').selectAll().where('id', '=', invitationId).executeTakeFirst();
   if (!inv) throw new AppError('NOT_FOUND');
-  await requireRole(deps.db, actor, inv.workspace_id, 'admin');
+  await requirePermission(deps.db, actor, inv.workspace_id, 'members.manage');
   if (inv.accepted_at) throw new AppError('INVITATION_USED');
   if (inv.revoked_at) throw new AppError('INVITATION_REVOKED');
   return inv;

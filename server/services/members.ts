@@ -20,11 +20,9 @@ import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import { publish } from '../boards/bus.js';
 import type { Actor, Deps } from './deps.js';
-import { requireRole } from './workspaces.js';
+import { requirePermission, requireRole } from './workspaces.js';
 import { recordCredit } from './credits.js';
 
-export const ROLE_RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
-export const atLeast = (role: Role, min: Role) => ROLE_RANK[role] >= ROLE_RANK[min];
 
 export const WorkspaceNameInput = z.string().trim().min(1, 'Give the workspace a name.').max(60, 'Keep the name under 60 characters.');
 export const AssignableRole = z.enum(['admin', 'editor', 'viewer']);
@@ -66,7 +64,7 @@ export async function getWorkspace(db: Kysely<DB>, actor: Actor, workspaceId: st
 
 export async function renameWorkspace(deps: MembersDeps, actor: Actor, workspaceId: string, rawName: string) {
   const name = WorkspaceNameInput.parse(rawName);
-  await requireRole(deps.db, actor, workspaceId, 'owner');
+  await requirePermission(deps.db, actor, workspaceId, 'workspace.rename');
   const row = await deps.db.updateTable('workspace').set({ name }).where('id', '=', workspaceId).returning(['id', 'name', 'kind']).executeTakeFirstOrThrow();
   changed(deps, workspaceId, 'workspace');
   return row;
@@ -74,7 +72,7 @@ export async function renameWorkspace(deps: MembersDeps, actor: Actor, workspace
 
 /** Owner only; a team workspace only (the personal one goes with the account). `confirmName` must match. */
 export async function deleteWorkspace(deps: MembersDeps, actor: Actor, workspaceId: string, confirmName: string) {
-  await requireRole(deps.db, actor, workspaceId, 'owner');
+  await requirePermission(deps.db, actor, workspaceId, 'workspace.delete');
   const ws = await teamWorkspace(deps.db, workspaceId);
   if (ws.kind !== 'team') throw new AppError('INVALID_INPUT', { userMessage: 'Your personal workspace cannot be deleted; delete your account instead.' });
   if (confirmName.trim() !== ws.name) throw new AppError('INVALID_INPUT', { userMessage: `Type the workspace name, “${ws.name}”, to confirm.` });
@@ -130,7 +128,7 @@ async function targetMembership(db: Kysely<DB>, workspaceId: string, userId: str
 /** Admins and owners change roles; nobody changes the owner's role here (transfer ownership instead). */
 export async function setMemberRole(deps: MembersDeps, actor: Actor, workspaceId: string, userId: string, rawRole: string) {
   const role = AssignableRole.parse(rawRole);
-  await requireRole(deps.db, actor, workspaceId, 'admin');
+  await requirePermission(deps.db, actor, workspaceId, 'members.manage');
   if (userId === actor.userId) throw new AppError('FORBIDDEN', { userMessage: 'You cannot change your own role.' });
   const target = await targetMembership(deps.db, workspaceId, userId);
   if (target.role === 'owner') throw new AppError('FORBIDDEN', { userMessage: 'The owner’s role changes only by transferring ownership.' });
@@ -145,7 +143,7 @@ export async function setMemberRole(deps: MembersDeps, actor: Actor, workspaceId
 
 /** Admins and owners remove members (never the owner); the removed member's open boards close at once. */
 export async function removeMember(deps: MembersDeps, actor: Actor, workspaceId: string, userId: string) {
-  await requireRole(deps.db, actor, workspaceId, 'admin');
+  await requirePermission(deps.db, actor, workspaceId, 'members.manage');
   if (userId === actor.userId) throw new AppError('INVALID_INPUT', { userMessage: 'To leave the workspace, use “Leave workspace”.' });
   const target = await targetMembership(deps.db, workspaceId, userId);
   if (target.role === 'owner') throw new AppError('FORBIDDEN', { userMessage: 'The owner cannot be removed.' });
@@ -174,7 +172,7 @@ async function dropMembership(deps: MembersDeps, workspaceId: string, userId: st
 
 /** The owner hands the workspace to another member, and becomes an admin. */
 export async function transferOwnership(deps: MembersDeps, actor: Actor, workspaceId: string, userId: string) {
-  await requireRole(deps.db, actor, workspaceId, 'owner');
+  await requirePermission(deps.db, actor, workspaceId, 'workspace.transfer');
   if (userId === actor.userId) throw new AppError('INVALID_INPUT', { userMessage: 'You already own this workspace.' });
   const ws = await teamWorkspace(deps.db, workspaceId);
   if (ws.kind !== 'team') throw new AppError('INVALID_INPUT', { userMessage: 'A personal workspace cannot be transferred.' });

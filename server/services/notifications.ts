@@ -11,7 +11,7 @@ import { rooms, type NotificationView } from '../shared/realtime.js';
 import { AppError } from '../shared/errors.js';
 import { boardAccess } from '../boards/access.js';
 import { loadBoardDoc } from '../boards/store.js';
-import { requireRole } from './workspaces.js';
+import { requirePermission } from './workspaces.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 
 type Row = { id: string; kind: string; title: string; body: string | null; link: string | null; workspace_id: string | null; read_at: Date | null; created_at: Date };
@@ -104,7 +104,7 @@ export async function jobNotificationHook(change: GenerationChange, deps: Deps):
 export async function notifyMentions(deps: Pick<Deps, 'db' | 'notifier'>, actor: Actor, boardId: string, noteId: string): Promise<{ notified: number }> {
   const { board } = await boardAccess(deps.db, actor, boardId);
   // Mentioning is part of writing a note, which takes an editor: a viewer cannot notify in someone's name.
-  await requireRole(deps.db, actor, board.workspaceId, 'editor');
+  await requirePermission(deps.db, actor, board.workspaceId, 'board.edit');
   const doc = await loadBoardDoc(deps.db, board.id);
   let text = '';
   try {

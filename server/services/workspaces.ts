@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.js';
 import { AppError } from '../shared/errors.js';
+import { can, deniedReason, ROLE_RANK, type Permission } from '../shared/permissions.js';
 import type { Actor } from './deps.js';
 import { recordCredit } from './credits.js';
 
-const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
 
 /** Creates the personal workspace every user has, with the sign-up credit grant; safe to call twice. */
 export async function ensurePersonalWorkspace(db: Kysely<DB>, user: { id: string; name: string }, opts: { signupCredits?: number } = {}): Promise<string> {
@@ -43,26 +43,42 @@ export async function personalWorkspaceId(db: Kysely<DB>, actor: Actor): Promise
   return ensurePersonalWorkspace(db, user);
 }
 
-/**
- * Checks that the actor is a member of the workspace with at least `min` role.
- * A non-member gets NOT_FOUND (never FORBIDDEN): the workspace's existence is not revealed.
- */
-export async function requireRole(db: Kysely<DB>, actor: Actor, workspaceId: string, min: Role): Promise<Role> {
-  const m = await db
-    .selectFrom('membership')
-    .select('role')
-    .where('workspace_id', '=', workspaceId)
-    .where('user_id', '=', actor.userId)
-    .executeTakeFirst();
+/** The actor's role in the workspace; a non-member gets NOT_FOUND (never FORBIDDEN): the workspace's existence is not revealed. */
+async function memberRole(db: Kysely<DB>, actor: Actor, workspaceId: string): Promise<Role> {
+  const m = await db.selectFrom('membership').select('role').where('workspace_id', '=', workspaceId).where('user_id', '=', actor.userId).executeTakeFirst();
   if (!m) throw new AppError('NOT_FOUND');
-  if (RANK[m.role] < RANK[min]) throw new AppError('FORBIDDEN');
   return m.role;
 }
 
-/** The workspace a request acts in: the one named (if the actor may), else their personal one. */
-export async function resolveWorkspace(db: Kysely<DB>, actor: Actor, workspaceId: string | undefined, min: Role): Promise<string> {
+/**
+ * Checks that the actor is a member of the workspace with at least `min` role (NOT_FOUND for a
+ * non-member). Actions are checked with `requirePermission`; this is for plain membership.
+ */
+export async function requireRole(db: Kysely<DB>, actor: Actor, workspaceId: string, min: Role): Promise<Role> {
+  const role = await memberRole(db, actor, workspaceId);
+  if (ROLE_RANK[role] < ROLE_RANK[min]) throw new AppError('FORBIDDEN');
+  return role;
+}
+
+/**
+ * Checks that the actor may take the action in the workspace (the table in
+ * server/shared/permissions.ts): NOT_FOUND for a non-member, FORBIDDEN with the reason in words for
+ * a member whose role is too low.
+ */
+export async function requirePermission(db: Kysely<DB>, actor: Actor, workspaceId: string, permission: Permission): Promise<Role> {
+  const role = await memberRole(db, actor, workspaceId);
+  if (!can(role, permission)) throw new AppError('FORBIDDEN', { userMessage: deniedReason(role, permission)! });
+  return role;
+}
+
+/**
+ * The workspace a request acts in: the one named (if the actor may), else their personal one.
+ * `need` is a permission (server/shared/permissions.ts) or, for plain membership, 'viewer'.
+ */
+export async function resolveWorkspace(db: Kysely<DB>, actor: Actor, workspaceId: string | undefined, need: Permission | 'viewer'): Promise<string> {
   const id = workspaceId ?? (await personalWorkspaceId(db, actor));
-  await requireRole(db, actor, id, min);
+  if (need === 'viewer') await requireRole(db, actor, id, 'viewer');
+  else await requirePermission(db, actor, id, need);
   return id;
 }
 

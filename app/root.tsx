@@ -5,6 +5,7 @@ import { useState } from 'react';
 import './lib/context.js';
 import { AppHeader } from './components/AppHeader.js';
 import { pickWorkspace } from './lib/workspace.server.js';
+import { DeletionCancelNotice } from './components/DeletionCancelNotice.js';
 import { JobToasts } from './components/JobToasts.js';
 import { Toaster } from './components/Toaster.js';
 import { RealtimeProvider } from './lib/realtime.js';
@@ -27,8 +28,10 @@ export const meta: MetaFunction = () => [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const trpc = await context.trpc();
   const me = await trpc.me.get();
-  const [consent, policies] = await Promise.all([trpc.me.consent(), me ? trpc.me.pendingPolicies() : []]);
-  return { nonce: context.cspNonce, me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent };
+  const [consent, policies, cancelled] = await Promise.all([trpc.me.consent(), me ? trpc.me.pendingPolicies() : [], me ? trpc.privacy.takeDeletionCancelNotice() : null]);
+  // The date in words here, so the server's and the browser's rendering agree.
+  const deletionNotice = cancelled ? { date: cancelled.scheduledFor.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }) } : null;
+  return { nonce: context.cspNonce, me, policies, currentWorkspaceId: me ? (pickWorkspace(request, me.workspaces)?.id ?? null) : null, consent, deletionNotice };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -53,7 +56,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
-  const { me, policies, consent, currentWorkspaceId } = useLoaderData<typeof loader>();
+  const { me, policies, consent, currentWorkspaceId, deletionNotice } = useLoaderData<typeof loader>();
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTrpcClient);
   return (
@@ -69,6 +72,7 @@ export default function App() {
                 <Link to="/settings/account">Resend the link</Link>
               </div>
             ) : null}
+            {me ? <DeletionCancelNotice notice={deletionNotice} /> : null}
             {me ? <PolicyNotice policies={policies} /> : null}
             <main id="main" className="main">
               <Outlet />

@@ -188,6 +188,8 @@ export interface DeletionRequestTable {
   requested_at: Generated<Date>;
   scheduled_for: Date;
   finished_at: Date | null;
+  /** cancelled by signing in, and the person not told yet (shown once after that sign-in) */
+  sign_in_notice: Generated<boolean>;
 }
 /** A completed account deletion, by pseudonym (server/services/privacy.ts: replayDeletions). */
 export interface DeletionLogTable {

@@ -178,7 +178,7 @@ export default function PrivacySettings() {
           </ul>
         ) : null}
       </section>
-      <section className="panel stack" aria-labelledby="delete-heading">
+      <section id="delete-account" className="panel stack" aria-labelledby="delete-heading">
         <h2 id="delete-heading">Delete my account</h2>
         <p>
           Your account is deleted {graceDays} days after you ask; signing in before then cancels it. Then we remove your files, prompts, generations, sessions and logs. Team

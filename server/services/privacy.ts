@@ -205,11 +205,37 @@ export async function requestDeletion(deps: Deps, actor: Actor, now = new Date()
   return { id: row.id, scheduledFor: row.scheduled_for };
 }
 
-/** Cancels a pending deletion (called when the person signs in during the grace period). */
+/**
+ * Cancels a pending deletion (called when the person signs in during the grace period). The person
+ * is told on the next page they see (`takeDeletionCancelNotice`), so the cancellation is not silent.
+ */
 export async function cancelDeletion(deps: Pick<Deps, 'db'>, userId: string): Promise<boolean> {
-  const r = await deps.db.updateTable('deletion_request').set({ status: 'canceled', finished_at: new Date() }).where('user_id', '=', userId).where('status', '=', 'pending').returning('id').executeTakeFirst();
+  const r = await deps.db
+    .updateTable('deletion_request')
+    .set({ status: 'canceled', finished_at: new Date(), sign_in_notice: true })
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
   if (r) await audit(deps.db, userId, 'deletion.canceled', { requestId: r.id });
   return Boolean(r);
+}
+
+/**
+ * The notice that signing in cancelled the account's deletion, once: returns the date the deletion
+ * was scheduled for and clears the flag in the same statement (a second call, or another tab,
+ * gets null). Null when there is nothing to tell.
+ */
+export async function takeDeletionCancelNotice(deps: Pick<Deps, 'db'>, userId: string): Promise<{ scheduledFor: Date } | null> {
+  const rows = await deps.db
+    .updateTable('deletion_request')
+    .set({ sign_in_notice: false })
+    .where('user_id', '=', userId)
+    .where('sign_in_notice', '=', true)
+    .returning('scheduled_for')
+    .execute();
+  if (rows.length === 0) return null;
+  return { scheduledFor: rows.map((r) => r.scheduled_for).sort((a, b) => b.getTime() - a.getTime())[0]! };
 }
 
 export async function pendingDeletion(deps: Pick<Deps, 'db'>, userId: string) {

@@ -35,6 +35,7 @@ const NO_ID_INPUT: Record<string, string> = {
   'privacy.exports': "the caller's own exports",
   'privacy.requestExport': "exports the caller's own data",
   'privacy.deletion': "the caller's own pending deletion",
+  'privacy.takeDeletionCancelNotice': "the caller's own cancelled deletion; takes no id",
   'privacy.requestDeletion': "deletes the caller's own account (after the password)",
   'workspace.list': "the caller's own workspaces",
   'workspace.create': 'creates a new workspace owned by the caller',

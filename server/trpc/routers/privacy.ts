@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { listExports, pendingDeletion, requestDeletion, requestExport } from '../../services/privacy.js';
+import { listExports, pendingDeletion, requestDeletion, requestExport, takeDeletionCancelNotice } from '../../services/privacy.js';
 import { consentHistory } from '../../services/consent.js';
 import { authedProcedure, router } from '../init.js';
 import { PrivacyRequestInput, PrivacyRequestStatusInput } from '../../shared/privacy.js';
@@ -16,6 +16,8 @@ export const privacyRouter = router({
   exports: authedProcedure.query(({ ctx }) => listExports(ctx.deps, ctx.actor)),
   requestExport: authedProcedure.mutation(({ ctx }) => requestExport(ctx.deps, ctx.actor)),
   deletion: authedProcedure.query(({ ctx }) => pendingDeletion(ctx.deps, ctx.actor.userId).then((d) => d ?? null)),
+  /** Once after a sign-in that cancelled a pending deletion: when it would have happened (then null). */
+  takeDeletionCancelNotice: authedProcedure.mutation(({ ctx }) => takeDeletionCancelNotice(ctx.deps, ctx.actor.userId)),
   /** Deleting the account needs the password again (re-authentication). */
   requestDeletion: authedProcedure.input(z.object({ password: z.string().min(1, 'Enter your password.').max(128) })).mutation(async ({ ctx, input }) => {
     const ok = await ctx.auth.api.verifyPassword({ headers: ctx.headers, body: { password: input.password } }).then(

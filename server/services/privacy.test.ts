@@ -157,9 +157,16 @@ describe('account deletion', () => {
     expect(signIn.status).toBe(200);
     const row = await server.deps.db.selectFrom('deletion_request').select('status').where('id', '=', req.id).executeTakeFirstOrThrow();
     expect(row.status).toBe('canceled');
-    // A second request while one is pending is refused.
     const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const again = trpcClient(server, { ...user, cookie });
+    // The cancellation is not silent: the next page says when the deletion would have happened, once.
+    const notice = await again.privacy.takeDeletionCancelNotice.mutate();
+    expect(notice?.scheduledFor.toISOString()).toBe(req.scheduledFor.toISOString());
+    expect(await again.privacy.takeDeletionCancelNotice.mutate()).toBeNull();
+    // Another person is never told about it (the notice is the caller's own).
+    const other = await signUp(server, 'Carla');
+    expect(await trpcClient(server, other).privacy.takeDeletionCancelNotice.mutate()).toBeNull();
+    // A second request while one is pending is refused.
     await again.privacy.requestDeletion.mutate({ password: 'correct horse battery' });
     await eventually(async () => (await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.config.baseUrl }, body: JSON.stringify({ email: user.email, password: 'correct horse battery' }) })).ok);
   });

@@ -33,6 +33,12 @@ export default function Privacy() {
         When a generation runs on an outside model provider (Black Forest Labs, fal or Replicate), it receives only what that generation needs: the prompt, the settings and any
         reference images. It receives no name, email or account data. Which provider keeps what, and for how long, is on the <Link to="/subprocessors">subprocessors</Link> page.
       </p>
+      <h2>What generated files say about themselves</h2>
+      <p>
+        We write a mark into every image and video we generate, so anyone can tell it was made by AI: that it was generated, the model and where it ran, the name of this service and the
+        time. The mark contains nothing about you: not your prompt, your name, your email or your workspace. Photos you upload as references have their location and camera data removed
+        when they arrive; that removal never touches the marks on what we generate.
+      </p>
       <h2>How long</h2>
       <ul>
         <li>Your files and prompts: until you delete them (unkept outputs: {r.unsavedOutputDays} days).</li>

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from '../testing/harness.js';
+import { TRAINED_ALGORITHMIC_MEDIA } from '../provenance/index.js';
+import { startExifReader } from '../testing/exiftool.js';
+import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { startFakeBfl, startFakeFal, type FakeServer } from './testing/fake-providers.js';
 
 /** With provider keys configured, the product runs FLUX.2 [klein] through the real adapter, end to end. */
@@ -19,7 +21,13 @@ beforeAll(async () => {
     },
   });
 });
+const exif = startExifReader();
+const marks = async (user: TestUser, assetId: string, ext: string) => {
+  const data = Buffer.from(await (await fetch(`${server.url}/files/${assetId}`, { headers: { cookie: user.cookie } })).arrayBuffer());
+  return (await exif.read(data, ext)).tags;
+};
 afterAll(async () => {
+  await exif.close();
   await server?.stop();
   await bfl?.close();
   await fal?.close();
@@ -46,6 +54,10 @@ describe('configured providers', () => {
     expect(done.assetIds).toHaveLength(2);
     const asset = await trpcClient(server, user).asset.get.query({ id: done.assetIds![0]! });
     expect(asset).toMatchObject({ width: 48, height: 32, mime: 'image/png', model: 'flux-2-klein-4b' });
+    // The downloaded file is stored marked as made by a trained model, and by which.
+    const tags = await marks(user, asset.id, 'png');
+    expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+    expect(tags['XMP-iptcExt:AISystemUsed']).toBe('FLUX.2 [klein] 4B (Black Forest Labs)');
     socket.close();
   });
 
@@ -57,6 +69,9 @@ describe('configured providers', () => {
     const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
     const asset = await trpcClient(server, user).asset.get.query({ id: done.assetIds![0]! });
     expect(asset).toMatchObject({ media: 'video', mime: 'video/mp4' });
+    const tags = await marks(user, asset.id, 'mp4');
+    expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+    expect(tags['XMP-iptcExt:AISystemUsed']).toBe('Kling 2.5 Turbo (fal)');
     socket.close();
   });
 

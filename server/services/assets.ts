@@ -261,7 +261,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 /**
  * Opens an asset's file for a member of its workspace. With `thumb`, a WebP at most 512 px on
- * its long side, made on first request and kept in storage beside the original.
+ * its long side, made on first request and kept in storage beside the original. It keeps the
+ * original's XMP, so a generated image's thumbnail carries the same AI marking (server/provenance).
  */
 export async function openAssetFile(
   deps: Deps,
@@ -278,7 +279,7 @@ export async function openAssetFile(
       let size = (await deps.storage.stat(key))?.size;
       if (size === undefined) {
         const original = await readAll(await deps.storage.read(row.storage_key));
-        const thumb = await sharp(original).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        const thumb = await sharp(original).keepXmp().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
         await deps.storage.put(key, thumb);
         size = thumb.length;
       }

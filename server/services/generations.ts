@@ -1,3 +1,4 @@
+import { markFor, markOutput, UnmarkableFile } from '../provenance/index.js';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql, type Transaction } from 'kysely';
@@ -457,11 +458,21 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       },
     );
     validateOutputs(outputs, p.count ?? 1);
+    // Every file says, in its own metadata, that it was generated and by what (server/provenance).
+    const mark = markFor({ provider: started.provider, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
+    const marked = outputs.map((out) => {
+      try {
+        return markOutput(out, mark);
+      } catch (err) {
+        if (err instanceof UnmarkableFile) throw new ProviderError('BAD_RESPONSE', `The provider returned a file that is not a well-formed ${out.mime}: ${err.message}.`);
+        throw err;
+      }
+    });
     // Files first; the rows that point at them are written with the status change, in one transaction.
     // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
     const attemptId = randomUUID().slice(0, 8);
     const stored: { key: string; sha256: string; out: ProviderOutput }[] = [];
-    for (const [i, out] of outputs.entries()) {
+    for (const [i, out] of marked.entries()) {
       const key = `ws/${started.workspace_id}/out/${started.id}-${attemptId}-${i}.${EXTENSIONS[out.mime] ?? 'bin'}`;
       await deps.storage.put(key, out.data);
       stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out });

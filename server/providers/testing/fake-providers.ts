@@ -45,7 +45,8 @@ const json = (res: http.ServerResponse, status: number, body: unknown, headers: 
 
 let png: Buffer | undefined;
 const samplePng = async () => (png ??= await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3366cc' } }).png().toBuffer());
-const sampleMp4 = () => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200, 1)]);
+/** A well-formed (if empty) MP4: an ftyp box and a media data box. */
+const sampleMp4 = () => Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(12), Buffer.from([0, 0, 0, 208]), Buffer.from('mdat'), Buffer.alloc(200, 1)]);
 
 type Handler = (fake: FakeServer, req: http.IncomingMessage, res: http.ServerResponse, body: unknown, url: URL) => Promise<void> | void;
 

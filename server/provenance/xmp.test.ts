@@ -1,0 +1,105 @@
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startExifReader } from '../testing/exiftool.js';
+import { ALGORITHMIC_MEDIA, markFor, markOutput, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile } from './index.js';
+
+/** The marks are read back by ExifTool (exiftool-vendored), a reader we did not write. */
+const exif = startExifReader();
+afterAll(() => exif.close());
+const readBack = (data: Buffer, ext: string) => exif.read(data, ext);
+
+const when = new Date('2026-12-03T10:20:30.000Z');
+const mark = markFor({ provider: 'fal', modelLabel: 'FLUX.2 [klein] 4B', createdAt: when });
+
+const picture = (channels: 3 | 4 = 3) =>
+  sharp({ create: { width: 40, height: 24, channels, background: channels === 4 ? { r: 200, g: 30, b: 90, alpha: 0.5 } : { r: 20, g: 120, b: 200 } } }).composite([
+    { input: Buffer.from('<svg width="20" height="12"><rect width="20" height="12" fill="yellow"/></svg>'), left: 5, top: 6 },
+  ]);
+
+/** A small but well-formed MP4: ftyp, a movie header, and media data (enough for a container reader). */
+function tinyMp4(): Buffer {
+  const box = (type: string, body: Buffer) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(8 + body.length, 0);
+    h.write(type, 4, 'latin1');
+    return Buffer.concat([h, body]);
+  };
+  const mvhd = Buffer.alloc(100);
+  mvhd.writeUInt32BE(1000, 12); // timescale
+  mvhd.writeUInt32BE(2000, 16); // duration: 2 s
+  mvhd.writeUInt32BE(0x00010000, 20); // rate 1.0
+  mvhd.writeUInt16BE(0x0100, 24); // volume 1.0
+  return Buffer.concat([box('ftyp', Buffer.concat([Buffer.from('isom'), Buffer.alloc(4), Buffer.from('isomiso2avc1mp41')])), box('moov', box('mvhd', mvhd)), box('mdat', Buffer.alloc(64, 7))]);
+}
+
+const cases: { name: string; mime: string; ext: string; make: () => Promise<Buffer> }[] = [
+  { name: 'PNG', mime: 'image/png', ext: 'png', make: () => picture().png().toBuffer() },
+  { name: 'JPEG (with JFIF and Exif kept first)', mime: 'image/jpeg', ext: 'jpg', make: () => picture().withMetadata({ orientation: 1 }).jpeg({ quality: 80 }).toBuffer() },
+  { name: 'WebP, lossy (a simple file: VP8X added)', mime: 'image/webp', ext: 'webp', make: () => picture().webp({ quality: 70 }).toBuffer() },
+  { name: 'WebP, lossless with alpha', mime: 'image/webp', ext: 'webp', make: () => picture(4).webp({ lossless: true }).toBuffer() },
+  {
+    name: 'WebP, animated (already extended)',
+    mime: 'image/webp',
+    ext: 'webp',
+    make: async () => {
+      const frames = await Promise.all([0, 1, 2].map((i) => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i * 80, g: 0, b: 0 } } }).raw().toBuffer()));
+      return sharp(Buffer.concat(frames), { raw: { width: 16, height: 48, channels: 3, pageHeight: 16 } }).webp({ loop: 0, delay: [100, 100, 100] }).toBuffer();
+    },
+  },
+  { name: 'MP4', mime: 'video/mp4', ext: 'mp4', make: async () => tinyMp4() },
+];
+
+describe('machine-readable AI marking (XMP)', () => {
+  for (const c of cases) {
+    it(`${c.name}: ExifTool reads DigitalSourceType, the AI system, the tool and the time, and the media is unchanged`, async () => {
+      const original = await c.make();
+      const marked = markOutput({ data: original, mime: c.mime, width: 40, height: 24 }, mark).data;
+      const { tags, warnings } = await readBack(marked, c.ext);
+      expect(warnings).toBe('');
+      expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+      expect(tags['XMP-iptcExt:AISystemUsed']).toBe('FLUX.2 [klein] 4B (fal)');
+      expect(tags['XMP-xmp:CreatorTool']).toBe('Flux Klein');
+      expect(tags['XMP-photoshop:Credit']).toBe('Made with AI (FLUX.2 [klein] 4B) in Flux Klein');
+      expect(String((tags['XMP-xmp:CreateDate'] as { rawValue?: string })?.rawValue ?? tags['XMP-xmp:CreateDate'])).toContain('2026:12:03 10:20:30');
+      if (c.mime.startsWith('image/')) {
+        const [a, b] = await Promise.all([original, marked].map((d) => sharp(d, { animated: true }).raw().toBuffer({ resolveWithObject: true })));
+        expect(b!.info).toMatchObject({ width: a!.info.width, height: a!.info.height, channels: a!.info.channels });
+        expect(b!.data.equals(a!.data)).toBe(true);
+      } else {
+        // Every box of the original is there, in order, unchanged; ours follows.
+        expect(marked.subarray(0, original.length).equals(original)).toBe(true);
+      }
+      // Marking twice leaves one packet, not two.
+      const twice = markOutput({ data: marked, mime: c.mime, width: 40, height: 24 }, mark).data;
+      expect(twice.length).toBe(marked.length);
+    });
+  }
+
+  it('replaces an XMP packet the provider already wrote, so its claims do not stand beside ours', async () => {
+    const theirs = await picture().withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Some Camera"/></rdf:RDF></x:xmpmeta>').png().toBuffer();
+    expect((await readBack(theirs, 'png')).tags['XMP-xmp:CreatorTool']).toBe('Some Camera');
+    const { tags } = await readBack(markOutput({ data: theirs, mime: 'image/png', width: 40, height: 24 }, mark).data, 'png');
+    expect(tags['XMP-xmp:CreatorTool']).toBe('Flux Klein');
+    expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+  });
+
+  it('says algorithmicMedia, not a trained model, for the built-in preview renderer', async () => {
+    const local = markFor({ provider: 'local', modelLabel: 'FLUX.2 [klein] 4B', createdAt: when });
+    const { tags } = await readBack(markOutput({ data: await picture().png().toBuffer(), mime: 'image/png', width: 40, height: 24 }, local).data, 'png');
+    expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
+    expect(tags['XMP-iptcExt:AISystemUsed']).toBe('Flux Klein built-in preview renderer');
+  });
+
+  it('refuses files that are not what they claim to be, instead of storing them unmarked', async () => {
+    const png = await picture().png().toBuffer();
+    for (const [data, mime] of [
+      [png, 'image/jpeg'],
+      [png.subarray(0, 40), 'image/png'],
+      [Buffer.from('RIFF\u0004\u0000\u0000\u0000WEBPVP8 '), 'image/webp'],
+      [Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200, 1)]), 'video/mp4'],
+      [png, 'image/gif'],
+    ] as const) {
+      expect(() => markOutput({ data: Buffer.from(data), mime, width: 1, height: 1 }, mark)).toThrow(UnmarkableFile);
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 /** `npm run bench`: every benchmark in turn. Each prints its figures against a baseline measured in the same run. */
 const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; script?: string }[] = [
   { name: 'generation latency', load: () => import('./generation-latency.js') },
+  { name: 'AI marking per image (against encoding it)', load: () => import('./marking.js') },
   // A standalone script (it owns its process and exits when done).
   { name: 'board sync (fan-out against Hocuspocus)', script: 'bench/boards.ts' },
 ];

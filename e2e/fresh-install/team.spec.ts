@@ -57,6 +57,8 @@ async function joinFromInvitation(who: Person) {
   const p = who.page;
   await p.goto(await inviteLink(who.user.email));
   await expect(p.getByRole('heading', { name: `Join ${TEAM}` })).toBeVisible();
+  // Creating the account (or signing in) comes back to this invitation.
+  for (const name of ['Create an account', 'Sign in']) await expect(p.getByRole('main').getByRole('link', { name, exact: true })).toHaveAttribute('href', new RegExp(`next=${encodeURIComponent(new URL(p.url()).pathname)}(&|$)`));
   await rejectOptionalCookies(p);
   await expect(p.getByText(`Sign in or create an account with ${who.user.email} to accept.`)).toBeVisible();
   await p.getByRole('link', { name: 'Create an account' }).click();

@@ -72,6 +72,8 @@ export default defineConfig({
             env: { E2E_PORT: String(PORT) },
             stdout: 'ignore' as const,
             stderr: 'pipe' as const,
+            // SIGTERM lets e2e/server.ts stop its embedded PostgreSQL and remove its data directory.
+            gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 30_000 },
           },
         ]
       : []),

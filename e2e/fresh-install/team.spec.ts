@@ -186,7 +186,9 @@ test('a team starts with its starting credits, and credits move from the persona
 
   // The same form sent again (a retry, a second click that got through): nothing moves twice.
   const again = await a.request.post(`/workspaces/${teamId}`, { form: { intent: 'credits', transferId, amount: '25' }, headers: { origin: baseURL! } });
-  expect(again.status()).toBeLessThan(500);
+  // It reached the form's action, which answered as for the first time (the transfer is keyed by its id).
+  expect(again.status()).toBe(200);
+  expect(await again.text()).toContain('Moved 25 credits from your personal workspace. This workspace now has 125.');
   await a.reload();
   await expect(panel).toContainText('This workspace has 125 credits.');
   await expect(form.getByText('(75 available)')).toBeVisible();
@@ -197,6 +199,12 @@ test('a team starts with its starting credits, and credits move from the persona
   expect(rows).toEqual([
     { reason: 'transfer.out', delta: -25, kind: 'personal' },
     { reason: 'transfer.in', delta: 25, kind: 'team' },
+  ]);
+  // The team's ledger: its starting grant and the transfer in, once each.
+  const team = await sql<{ reason: string; delta: number }>('select reason, delta from credit_ledger where workspace_id = $1 order by created_at', [teamId]);
+  expect(team.rows).toEqual([
+    { reason: 'team_grant', delta: 100 },
+    { reason: 'transfer.in', delta: 25 },
   ]);
 });
 

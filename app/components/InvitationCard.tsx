@@ -1,4 +1,4 @@
-import { Form, Link, useNavigation } from '@remix-run/react';
+import { Form, Link, useLocation, useNavigation } from '@remix-run/react';
 import { FormError } from './FormError.js';
 
 const STATUS_TEXT = {
@@ -22,7 +22,9 @@ export interface InvitationInfo {
  */
 export function InvitationCard({ info, me, error, notFound }: { info: InvitationInfo | null; me: { email: string } | null; error?: string; notFound: string }) {
   const busy = useNavigation().state === 'submitting';
-  const here = typeof window === 'undefined' ? '' : window.location.pathname;
+  // The same on the server and in the browser: a link rendered with another `next` on the server
+  // keeps it after hydration, and the person would not come back here after signing up.
+  const here = useLocation().pathname;
   return (
     <div className="auth-page">
       <div className="panel auth-card stack">

@@ -38,7 +38,7 @@ export default function SignUp() {
   const [params] = useSearchParams();
   return (
     <div className="auth-page">
-      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
+      <AuthForm mode="sign-up" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values ?? { email: params.get('email')?.slice(0, 254) ?? '' }} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
     </div>
   );
 }

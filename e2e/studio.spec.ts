@@ -101,6 +101,7 @@ test('a short video renders and plays in the browser', async ({ signedIn: page }
   await page.goto('/studio');
   await page.getByRole('radiogroup', { name: 'What to make' }).getByText('Video').click();
   await expect(page.getByLabel('Model')).toHaveValue('local-motion');
+  await expect(page.getByLabel('Model')).toHaveAccessibleDescription(/No AI video model is connected.*FAL_KEY/);
   await page.getByLabel('Clip length').selectOption('2');
   await page.getByLabel('Frame rate').selectOption('8');
   await page.getByLabel('Prompt').fill('Drifting clouds over hills');

@@ -226,7 +226,7 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
         return { name, label: providerLabel(name), models: models.filter((m) => m.providers.includes(name)).map((m) => m.id), ...s };
       });
     },
-    concurrency: { local: Math.max(1, config.workerConcurrency), comfyui: 1, 'openai-images': 1, bfl: 24, fal: 10, replicate: 10, ...config.providerConcurrency },
+    concurrency: { local: Math.max(1, config.workerConcurrency), comfyui: 2, 'openai-images': 1, bfl: 24, fal: 10, replicate: 10, ...config.providerConcurrency },
   };
 }
 

@@ -303,7 +303,7 @@ export default function Studio() {
             </p>
             {model?.preview ? (
               <p id="connect-model-hint" className="hint">
-                {CONNECT_MODEL_HINT}
+                {CONNECT_MODEL_HINT[model.kind]}
               </p>
             ) : null}
           </div>

@@ -39,13 +39,15 @@ afterAll(async () => {
 const ledger = (generationId: string) =>
   server.deps.db.selectFrom('credit_ledger').select(['reason', 'delta']).where('ref', '=', generationId).orderBy('created_at').execute();
 
-async function generate(user: TestUser, prompt: string) {
+async function generate(user: TestUser, prompt: string, timeoutMs = 20_000) {
   const api = trpcClient(server, user);
   const socket = await connectSocket(server, user);
+  const progress: number[] = [];
+  socket.on('generation:update', (e) => void (e.status === 'running' && progress.push(e.progress)));
   try {
     const gen = await api.generation.create.mutate({ prompt, model: 'flux-2-klein-4b' });
-    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && (e.status === 'succeeded' || e.status === 'failed'), 20_000);
-    return { gen, done, view: await api.generation.get.query({ id: gen.id }) };
+    const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && (e.status === 'succeeded' || e.status === 'failed'), timeoutMs);
+    return { gen, done, progress, view: await api.generation.get.query({ id: gen.id }) };
   } finally {
     socket.close();
   }
@@ -76,9 +78,11 @@ describe('a provider pool for FLUX.2 [klein] 4B', () => {
   it('runs on ComfyUI when it works, and says so on the card and in the file', async () => {
     comfy.mode = 'ok';
     const user = await signUp(server);
-    const { gen, done, view } = await generate(user, 'served by the GPU');
+    const { gen, done, view, progress } = await generate(user, 'served by the GPU');
     expect(done.status).toBe('succeeded');
     expect(view.provider).toBe('comfyui');
+    // ComfyUI's step progress reached the studio live.
+    expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
     expect(comfy.prompts).toHaveLength(1);
     const asset = await trpcClient(server, user).asset.get.query({ id: done.assetIds![0]! });
     expect(asset).toMatchObject({ provider: 'comfyui', preview: false, width: 1024, height: 1024 });
@@ -131,5 +135,20 @@ describe('a provider pool for FLUX.2 [klein] 4B', () => {
     expect(probe.view.provider).toBe('comfyui');
     expect(comfy.prompts.length).toBe(asked + 1);
     expect((await readyz()).providers.find((p) => p.name === 'comfyui')!.state).toBe('closed');
+  });
+
+  it('when every provider of the pool fails, retries, then fails the job once with its credits returned once', { timeout: 90_000 }, async () => {
+    comfy.mode = 'error';
+    bfl.mode = 'error500';
+    const user = await signUp(server);
+    const { gen, done } = await generate(user, 'nobody can make this', 80_000);
+    expect(done.status).toBe('failed');
+    expect(done.errorMessage).toBe('The model is not reachable right now. Please try again in a minute.');
+    expect(await ledger(gen.id)).toEqual([
+      { reason: 'generation.reserve', delta: -1 },
+      { reason: 'generation.release', delta: 1 },
+    ]);
+    expect((await trpcClient(server, user).credits.balance.query({})).balance).toBe(100);
+    expect((await readyz()).providers.filter((p) => p.name !== 'local').map((p) => p.state)).toEqual(['open', 'open']);
   });
 });

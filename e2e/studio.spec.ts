@@ -8,14 +8,22 @@ test('text-to-image with two outputs, keep one, and the balance goes down', asyn
   await page.goto('/studio');
   const balance = page.getByTestId('credits-balance');
   await expect(balance).toContainText('100');
-  await page.getByLabel('Model').selectOption('flux-2-klein-9b');
+  // No AI model is connected in the e2e server: the studio says so, and the built-in renderer is named for what it is.
+  const model = page.getByLabel('Model');
+  await expect(model).toHaveValue('offline-preview');
+  await expect(model.locator('option')).toHaveText(['Offline preview (no AI model)']);
+  await expect(model).toHaveAccessibleDescription(/No AI model is connected.*COMFYUI_URL/);
+  await expect(page.getByText(/FLUX\.2 \[klein\] (4B|9B)/)).toHaveCount(0);
+  // It ignores steps, so none are offered.
+  await expect(page.getByText('Advanced')).toHaveCount(0);
   await page.getByText('2', { exact: true }).click();
   await page.getByLabel('Prompt').fill('Two paper boats on a pond');
-  await expect(page.getByRole('button', { name: 'Generate · 4 credits' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Generate · 2 credits' })).toBeVisible();
   await page.getByRole('button', { name: /^Generate/ }).click();
-  await expect(balance).toContainText('96');
+  await expect(balance).toContainText('98');
   const card = page.getByRole('article', { name: /Two paper boats/ });
   await expect(card.getByTestId('generation-status')).toHaveText('Done');
+  await expect(card.getByText(/^Offline preview \(no AI model\) · 1:1/)).toBeVisible();
   await expect(card.getByRole('link', { name: /Open output/ })).toHaveCount(2);
   await card.getByRole('button', { name: 'Keep' }).first().click();
   await expect(card.getByRole('button', { name: 'Kept' })).toHaveCount(1);
@@ -65,6 +73,8 @@ test('library: search, filter, favourite and delete', async ({ signedIn: page })
   await page.goto('/library');
   const items = page.getByRole('list', { name: 'Library items' }).getByRole('listitem');
   await expect(items).toHaveCount(2);
+  // Outputs of the offline renderer are marked as previews.
+  await expect(items.first().getByText('Preview', { exact: true })).toBeVisible();
   await page.getByRole('searchbox', { name: 'Search prompts' }).fill('lake');
   await page.getByRole('searchbox', { name: 'Search prompts' }).press('Enter');
   await expect(items).toHaveCount(1);
@@ -91,6 +101,7 @@ test('a short video renders and plays in the browser', async ({ signedIn: page }
   await page.goto('/studio');
   await page.getByRole('radiogroup', { name: 'What to make' }).getByText('Video').click();
   await expect(page.getByLabel('Model')).toHaveValue('local-motion');
+  await expect(page.getByLabel('Model')).toHaveAccessibleDescription(/No AI video model is connected.*FAL_KEY/);
   await page.getByLabel('Clip length').selectOption('2');
   await page.getByLabel('Frame rate').selectOption('8');
   await page.getByLabel('Prompt').fill('Drifting clouds over hills');

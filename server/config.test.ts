@@ -30,6 +30,28 @@ describe('config', () => {
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
   });
 
+  it('reads the provider pools: MODEL_PROVIDERS per model, MODEL_PROVIDER_ORDER as the default, names checked', () => {
+    const c = loadConfig({ MODEL_PROVIDERS: 'flux-2-klein-4b:comfyui,bfl,fal; flux-2-klein-9b:bfl', MODEL_PROVIDER_ORDER: 'fal,bfl' });
+    expect(c.modelProviders).toEqual({ 'flux-2-klein-4b': ['comfyui', 'bfl', 'fal'], 'flux-2-klein-9b': ['bfl'] });
+    expect(c.providerPreference).toEqual(['fal', 'bfl']);
+    expect(loadConfig({}).providerPreference).toEqual(['comfyui', 'openai-images', 'bfl', 'fal', 'replicate']);
+    // `local` was accepted in the old single-provider order; it is no FLUX.2 [klein] provider and is dropped.
+    expect(loadConfig({ MODEL_PROVIDER_ORDER: 'bfl,local' }).providerPreference).toEqual(['bfl']);
+    expect(() => loadConfig({ MODEL_PROVIDERS: 'flux-2-klein-4b:comfy' })).toThrow(/MODEL_PROVIDERS: unknown provider "comfy"/);
+    expect(() => loadConfig({ MODEL_PROVIDERS: 'sdxl:bfl' })).toThrow(/MODEL_PROVIDERS: must look like/);
+    expect(() => loadConfig({ MODEL_PROVIDER_ORDER: 'bfl,openai' })).toThrow(/MODEL_PROVIDER_ORDER: unknown provider "openai"/);
+    expect(loadConfig({ PROVIDER_CONCURRENCY: 'comfyui=1,openai-images=2' }).providerConcurrency).toEqual({ comfyui: 1, 'openai-images': 2 });
+  });
+
+  it('reads the self-hosted servers: ComfyUI and an OpenAI-compatible image server', () => {
+    const c = loadConfig({ COMFYUI_URL: 'http://gpu.lan:8188', COMFYUI_TOKEN: 't', OPENAI_IMAGES_URL: 'http://127.0.0.1:1234/v1', OPENAI_IMAGES_MODELS: 'flux-2-klein-4b=flux2-klein-4b-q8' });
+    expect(c.providers.comfyui).toMatchObject({ baseUrl: 'http://gpu.lan:8188', token: 't' });
+    expect(c.providers.openaiImages).toEqual({ baseUrl: 'http://127.0.0.1:1234/v1', apiKey: undefined, models: { 'flux-2-klein-4b': 'flux2-klein-4b-q8' } });
+    expect(loadConfig({ OPENAI_IMAGES_URL: 'http://x:1' }).providers.openaiImages!.models).toEqual({ 'flux-2-klein-4b': 'flux-2-klein-4b' });
+    expect(() => loadConfig({ COMFYUI_URL: 'ftp://gpu' })).toThrow(/COMFYUI_URL/);
+    expect(() => loadConfig({ OPENAI_IMAGES_URL: 'http://x:1', OPENAI_IMAGES_MODELS: 'kling=x' })).toThrow(/OPENAI_IMAGES_MODELS/);
+  });
+
   it('derives trusted origins from BASE_URL and TRUSTED_ORIGINS', () => {
     const c = loadConfig({ BASE_URL: 'https://app.example.com/', TRUSTED_ORIGINS: 'https://a.example.com, https://b.example.com' });
     expect(c.baseUrl).toBe('https://app.example.com');

@@ -16,6 +16,48 @@ const bool = (def: boolean) =>
 const int = (def: number, min: number, max: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional()).transform((v) => v ?? def);
 
+/** Every provider name the product knows; the order is the default pool order (own GPU first). */
+export const PROVIDER_NAMES = ['comfyui', 'openai-images', 'bfl', 'fal', 'replicate'] as const;
+export const DEFAULT_PROVIDER_ORDER: string[] = [...PROVIDER_NAMES];
+/** Models a provider pool can be configured for. */
+export const POOLED_MODELS = ['flux-2-klein-4b', 'flux-2-klein-9b', 'kling-2.5-turbo'] as const;
+
+function providerList(v: string, ctx: z.RefinementCtx, what = 'provider'): string[] {
+  // `local` (the offline preview) was accepted here before; it is never a FLUX.2 [klein] provider, so it is dropped.
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s && s !== 'local');
+  const bad = list.find((p) => !(PROVIDER_NAMES as readonly string[]).includes(p));
+  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `unknown ${what} ${JSON.stringify(bad)} (known: ${PROVIDER_NAMES.join(', ')})` });
+  return [...new Set(list)];
+}
+
+/** `flux-2-klein-4b:comfyui,bfl,fal; flux-2-klein-9b:bfl` → { model: [providers in order] }. */
+function modelProviders(v: string | undefined, ctx: z.RefinementCtx): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of (v ?? '').split(/[;\s]+/).filter(Boolean)) {
+    const [model, list] = part.split(':');
+    if (!model || list === undefined || !(POOLED_MODELS as readonly string[]).includes(model)) {
+      ctx.addIssue({ code: 'custom', message: `must look like flux-2-klein-4b:comfyui,bfl;flux-2-klein-9b:bfl (models: ${POOLED_MODELS.join(', ')}; got ${JSON.stringify(part)})` });
+      return z.NEVER;
+    }
+    out[model] = providerList(list, ctx);
+  }
+  return out;
+}
+
+/** `flux-2-klein-4b=flux2-klein-4b` (our model = the name the image server knows it by). */
+function imageServerModels(v: string | undefined, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (v ?? 'flux-2-klein-4b=flux-2-klein-4b').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [model, name] = part.split('=').map((s) => s.trim());
+    if (!model || !name || !['flux-2-klein-4b', 'flux-2-klein-9b'].includes(model)) {
+      ctx.addIssue({ code: 'custom', message: `must look like flux-2-klein-4b=<the server's model name> (got ${JSON.stringify(part)})` });
+      return z.NEVER;
+    }
+    out[model] = name;
+  }
+  return out;
+}
+
 export const EnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).optional()).transform((v) => v ?? 'development'),
   PORT: int(3000, 0, 65535),
@@ -43,10 +85,13 @@ export const EnvSchema = z.object({
   RUN_WORKER: bool(true),
   WORKER_CONCURRENCY: int(4, 1, 64),
   LOCAL_PROVIDER_STEP_MS: int(120, 0, 10_000),
-  PROVIDER_CONCURRENCY: opt(z.string().regex(/^([a-z]+=\d+)(,[a-z]+=\d+)*$/, 'must look like local=4,bfl=24')).transform((v) =>
+  PROVIDER_CONCURRENCY: opt(z.string().regex(/^([a-z][a-z-]*=\d+)(,[a-z][a-z-]*=\d+)*$/, 'must look like local=4,bfl=24')).transform((v) =>
     Object.fromEntries((v ? v.split(',') : []).map((p) => [p.split('=')[0]!, Math.max(1, Number(p.split('=')[1]))])),
   ),
-  MODEL_PROVIDER_ORDER: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : ['bfl', 'fal', 'replicate'])),
+  MODEL_PROVIDER_ORDER: opt(z.string()).transform((v, ctx) => providerList(v ?? DEFAULT_PROVIDER_ORDER.join(','), ctx)),
+  MODEL_PROVIDERS: opt(z.string()).transform((v, ctx) => modelProviders(v, ctx)),
+  PROVIDER_BREAKER_FAILURES: int(3, 1, 1000),
+  PROVIDER_BREAKER_COOLDOWN_SECONDS: int(60, 1, 86_400),
   FFMPEG_PATH: opt(z.string()),
   AUTH_RATE_LIMIT: bool(true),
   SIGN_IN_ADDRESS_MAX: int(30, 1, 1_000_000),
@@ -86,6 +131,12 @@ export const EnvSchema = z.object({
   FAL_QUEUE_URL: opt(z.string().url()),
   REPLICATE_API_TOKEN: opt(z.string()),
   REPLICATE_API_URL: opt(z.string().url()),
+  COMFYUI_URL: opt(z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL')),
+  COMFYUI_TOKEN: opt(z.string()),
+  COMFYUI_WORKFLOWS_DIR: opt(z.string()),
+  OPENAI_IMAGES_URL: opt(z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL')),
+  OPENAI_IMAGES_KEY: opt(z.string()),
+  OPENAI_IMAGES_MODELS: opt(z.string()).transform((v, ctx) => imageServerModels(v, ctx)),
   MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   TEAM_STARTING_CREDITS: int(100, 0, 1_000_000),
@@ -139,8 +190,12 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Most jobs each provider may run at once across all workers (overrides the defaults). */
   providerConcurrency: Record<string, number>;
-  /** Which configured provider serves the FLUX.2 [klein] models, first match wins (falls back to `local`). */
+  /** Default pool order for every model: configured providers named here serve it, first first (MODEL_PROVIDER_ORDER). */
   providerPreference: string[];
+  /** Per-model pool order, overriding `providerPreference` for that model (MODEL_PROVIDERS). */
+  modelProviders: Record<string, string[]>;
+  /** A provider that failed this many times in a row is taken out for `cooldownSeconds`, then probed with one job. */
+  breaker: { failures: number; cooldownSeconds: number };
   /** ffmpeg for MP4 video from the built-in provider; unset: looked up on PATH, animated WebP when absent. */
   ffmpegPath: string | undefined;
   /** Model provider accounts; each adapter is enabled when its key is set. URLs override the public API (regional endpoints, local fakes). */
@@ -148,6 +203,10 @@ export interface Config {
     bfl?: { apiKey: string; baseUrl?: string };
     fal?: { apiKey: string; baseUrl?: string };
     replicate?: { apiToken: string; baseUrl?: string };
+    /** A ComfyUI server (the operator's GPU); `token` is sent as a bearer token to a proxy in front of it. */
+    comfyui?: { baseUrl: string; token?: string; workflowsDir?: string };
+    /** An OpenAI-compatible image server (LocalAI, sd-server); `models` maps our model ids to its model names. */
+    openaiImages?: { baseUrl: string; apiKey?: string; models: Record<string, string> };
     /** host:port pairs whose result URLs may be fetched although not public (local fakes only). */
     mediaAllowHosts: string[];
   };
@@ -270,9 +329,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ...(e.BFL_API_KEY ? { bfl: { apiKey: e.BFL_API_KEY, baseUrl: e.BFL_API_URL } } : {}),
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_QUEUE_URL } } : {}),
       ...(e.REPLICATE_API_TOKEN ? { replicate: { apiToken: e.REPLICATE_API_TOKEN, baseUrl: e.REPLICATE_API_URL } } : {}),
+      ...(e.COMFYUI_URL ? { comfyui: { baseUrl: e.COMFYUI_URL, token: e.COMFYUI_TOKEN, workflowsDir: e.COMFYUI_WORKFLOWS_DIR ? path.resolve(e.COMFYUI_WORKFLOWS_DIR) : undefined } } : {}),
+      ...(e.OPENAI_IMAGES_URL ? { openaiImages: { baseUrl: e.OPENAI_IMAGES_URL, apiKey: e.OPENAI_IMAGES_KEY, models: e.OPENAI_IMAGES_MODELS } } : {}),
       mediaAllowHosts: e.MEDIA_FETCH_ALLOW_HOSTS,
     },
     providerPreference: e.MODEL_PROVIDER_ORDER,
+    modelProviders: e.MODEL_PROVIDERS,
+    breaker: { failures: e.PROVIDER_BREAKER_FAILURES, cooldownSeconds: e.PROVIDER_BREAKER_COOLDOWN_SECONDS },
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,

@@ -25,6 +25,7 @@ import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from 
 import { createLogger, type Logger } from './log.js';
 import { createMailer, outboxAccess } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
+import { publicProviderHealth } from './services/provider-health.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
 import { createBoardSync, type BoardSync } from './boards/index.js';
@@ -202,7 +203,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         clearTimeout(timer);
       }
       const ok = Object.values(checks).every(Boolean);
-      res.status(ok ? 200 : 503).json({ ok, checks });
+      // Model providers are reported, not required: a provider that is down makes jobs move along
+      // their pool (or wait), it does not make this process unready.
+      res.status(ok ? 200 : 503).json({ ok, checks, providers: publicProviderHealth(deps) });
     });
 
     for (const prefix of ['/trpc', '/api', '/files', '/uploads', '/exports']) app.use(prefix, usageLog(deps));

@@ -1,6 +1,7 @@
 import { Link } from '@remix-run/react';
 import type { GenerationView } from '../../server/services/generations.js';
 import { timeAgo } from '../lib/format.js';
+import { isPreviewProvider, providerLabel } from '../../server/shared/providers.js';
 
 const STATUS_LABEL: Record<GenerationView['status'], string> = {
   queued: 'Queued',
@@ -80,7 +81,8 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
           </p>
         ) : null}
         <p className="gen-meta-line">
-          {modelLabel ?? gen.model} · {gen.kind === 'video' ? `${gen.durationSeconds}s · ${gen.fps} fps` : gen.aspectRatio} · seed {gen.seed}
+          {modelLabel ?? gen.model}
+          {isPreviewProvider(gen.provider) ? '' : ` · ${gen.status === 'succeeded' ? 'made on' : 'on'} ${providerLabel(gen.provider)}`} · {gen.kind === 'video' ? `${gen.durationSeconds}s · ${gen.fps} fps` : gen.aspectRatio} · seed {gen.seed}
           {gen.referenceIds.length > 0 ? ` · ${gen.referenceIds.length} ref${gen.referenceIds.length > 1 ? 's' : ''}` : ''}
         </p>
         <div className="gen-actions">

@@ -7,6 +7,7 @@ import { useGate } from '../components/Gate.js';
 import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
 import { formatBytes } from '../lib/format.js';
+import { providerLabel } from '../../server/shared/providers.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorCode, errorMessage, useTRPC } from '../lib/trpc.js';
 
@@ -107,12 +108,19 @@ export default function AssetDetail() {
           ) : null}
         </div>
         {editGate.hint}
+        {asset.preview ? <p className="hint">A placeholder drawn by the offline preview renderer, not an image made by an AI model.</p> : null}
         {asset.source === 'output' && !asset.saved ? <p className="hint">Not kept yet: outputs you do not keep are removed automatically after a while.</p> : null}
         <dl className="meta-list">
           {asset.model ? (
             <>
               <dt>Model</dt>
               <dd>{asset.model}</dd>
+            </>
+          ) : null}
+          {asset.provider ? (
+            <>
+              <dt>Made by</dt>
+              <dd>{asset.preview ? 'Offline preview (no AI model)' : providerLabel(asset.provider)}</dd>
             </>
           ) : null}
           {asset.seed !== null ? (

@@ -226,6 +226,11 @@ export default function Library() {
                   <span className="asset-badges">
                     {a.media === 'video' ? <span className="badge">Video</span> : null}
                     {a.source === 'upload' ? <span className="badge">Upload</span> : null}
+                    {a.preview ? (
+                      <span className="badge badge-muted" title="A placeholder from the offline preview renderer, not made by an AI model">
+                        Preview
+                      </span>
+                    ) : null}
                     {!a.saved ? <span className="badge badge-muted" title="Not kept: removed automatically after a while unless you keep it">Not kept</span> : null}
                   </span>
                 </Link>

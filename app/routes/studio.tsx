@@ -12,6 +12,7 @@ import type { GenerationEvent } from '../../server/shared/realtime.js';
 import { GenerationCard } from '../components/GenerationCard.js';
 import { useGate } from '../components/Gate.js';
 import { can } from '../../server/shared/permissions.js';
+import { CONNECT_MODEL_HINT } from '../../server/shared/providers.js';
 import { useToast } from '../components/Toaster.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
@@ -290,7 +291,7 @@ export default function Studio() {
           </div>
           <div className="field">
             <label htmlFor="model">Model</label>
-            <select id="model" value={model?.id ?? ''} onChange={(e) => setModelId(e.target.value)} aria-describedby="model-hint">
+            <select id="model" value={model?.id ?? ''} onChange={(e) => setModelId(e.target.value)} aria-describedby={model?.preview ? 'model-hint connect-model-hint' : 'model-hint'}>
               {kindModels.map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.label}
@@ -300,6 +301,11 @@ export default function Studio() {
             <p id="model-hint" className="hint">
               {model?.description} {model ? `${model.credits} credit${model.credits === 1 ? '' : 's'} per ${model.kind === 'video' ? 'second' : 'image'}.` : ''}
             </p>
+            {model?.preview ? (
+              <p id="connect-model-hint" className="hint">
+                {CONNECT_MODEL_HINT[model.kind]}
+              </p>
+            ) : null}
           </div>
           <div className="field">
             <div className="label-row">

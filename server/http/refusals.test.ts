@@ -79,7 +79,12 @@ describe('refusals at the edge', () => {
     expect(await health.json()).toEqual({ ok: true });
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ok: true, checks: { database: true, migrations: true, jobs: true } });
+    // Model providers are listed, not required: here only the offline preview renderer (ADR 0016).
+    expect(await ready.json()).toEqual({
+      ok: true,
+      checks: { database: true, migrations: true, jobs: true },
+      providers: [{ name: 'local', state: 'closed', models: ['offline-preview', 'local-motion'] }],
+    });
   });
 });
 

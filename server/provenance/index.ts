@@ -14,7 +14,7 @@ export { ALGORITHMIC_MEDIA, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile };
 
 export const PRODUCT_NAME = 'Flux Klein';
 
-const PROVIDER_NAMES: Record<string, string> = { bfl: 'Black Forest Labs', fal: 'fal', replicate: 'Replicate' };
+const PROVIDER_NAMES: Record<string, string> = { bfl: 'Black Forest Labs', fal: 'fal', replicate: 'Replicate', comfyui: 'ComfyUI', 'openai-images': 'image server' };
 
 /** What a generation's outputs are marked with: the model (its catalogue label) and where it ran. */
 export function markFor(g: { provider: string; modelLabel: string; createdAt: Date }): XmpMark {

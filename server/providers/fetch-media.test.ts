@@ -145,3 +145,37 @@ describe('fetching result media (SSRF guard)', () => {
     expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
   });
 });
+
+describe('headers for a self-hosted server', () => {
+  it('sends them to the first URL’s origin only, never to another origin a redirect leads to', async () => {
+    const seen: { server: string; auth: string | undefined }[] = [];
+    const other = http.createServer((req, res) => {
+      seen.push({ server: 'other', auth: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(10, 1));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherPort = (other.address() as AddressInfo).port;
+    const first = http.createServer((req, res) => {
+      seen.push({ server: 'first', auth: req.headers.authorization });
+      if (req.url === '/same') return void res.writeHead(302, { location: '/final' }).end();
+      if (req.url === '/final') return void res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(10, 2));
+      res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/x` }).end();
+    });
+    await new Promise<void>((r) => first.listen(0, '127.0.0.1', r));
+    const firstPort = (first.address() as AddressInfo).port;
+    try {
+      const opts = { allowHosts: [`127.0.0.1:${firstPort}`, `127.0.0.1:${otherPort}`], headers: { authorization: 'Bearer gpu-token' } };
+      await fetchMedia(`http://127.0.0.1:${firstPort}/same`, opts);
+      await fetchMedia(`http://127.0.0.1:${firstPort}/elsewhere`, opts);
+      expect(seen).toEqual([
+        { server: 'first', auth: 'Bearer gpu-token' },
+        { server: 'first', auth: 'Bearer gpu-token' },
+        { server: 'first', auth: 'Bearer gpu-token' },
+        { server: 'other', auth: undefined },
+      ]);
+    } finally {
+      await new Promise<void>((r) => first.close(() => r()));
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+});

@@ -20,6 +20,11 @@ export interface FetchMediaOptions {
   maxRedirects?: number;
   allowHosts?: string[];
   signal?: AbortSignal;
+  /**
+   * Headers for the first URL's origin only (a self-hosted server's token); never sent to another
+   * origin a redirect leads to.
+   */
+  headers?: Record<string, string>;
   /** Resolves a host name to all its addresses (node's dns.lookup by default; tests answer what they like). */
   lookup?: LookupAll;
 }
@@ -79,14 +84,14 @@ async function resolveChecked(u: URL, allow: Set<string>, lookup: LookupAll): Pr
   return addrs[0]!;
 }
 
-function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal' | 'lookup'>>, signal: AbortSignal) {
+function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal' | 'lookup' | 'headers'>>, signal: AbortSignal, headers: Record<string, string>) {
   return new Promise<{ status: number; location?: string; contentType: string; data?: Buffer }>((resolve, reject) => {
     const mod = u.protocol === 'https:' ? https : http;
     const req = mod.request(
       u,
       {
         method: 'GET',
-        headers: { accept: 'image/*,video/*' },
+        headers: { ...headers, accept: 'image/*,video/*' },
         // Connect to the address that was checked, whatever DNS says now.
         lookup: ((_host: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) =>
           o?.all ? cb(null, [pinned]) : cb(null, pinned.address, pinned.family)) as never,
@@ -133,6 +138,13 @@ export async function fetchMedia(url: string, options: FetchMediaOptions = {}): 
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let current = url;
+  const origin = (() => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return null;
+    }
+  })();
   try {
     for (let hop = 0; hop <= opts.maxRedirects; hop++) {
       let u: URL;
@@ -144,7 +156,7 @@ export async function fetchMedia(url: string, options: FetchMediaOptions = {}): 
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refused(`${u.protocol} is not allowed`);
       if (u.username || u.password) throw refused('credentials in URLs are not allowed');
       const pinned = await resolveChecked(u, allow, options.lookup ?? systemLookup);
-      const res = await getOnce(u, pinned, opts, signal);
+      const res = await getOnce(u, pinned, opts, signal, u.origin === origin ? (options.headers ?? {}) : {});
       if (res.location !== undefined) {
         current = new URL(res.location, u).toString();
         continue;

@@ -50,9 +50,28 @@ export interface ProviderContext {
   signal: AbortSignal;
 }
 
+export interface Range {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** What a provider honours for one model: a parameter it would ignore is left out. */
+export interface ModelCaps {
+  maxReferences: number;
+  steps?: Range;
+  guidance?: Range;
+}
+
 export interface ModelProvider {
   readonly name: string;
   generate(req: ProviderRequest, ctx: ProviderContext): Promise<ProviderOutput[]>;
+  /**
+   * Which of our models this provider serves, and what it honours for each (null: not served).
+   * Providers whose offer depends on their configuration (ComfyUI's workflow files, an image
+   * server's model list) answer here; the others are described in the catalogue's table.
+   */
+  capabilities?(model: string): ModelCaps | null;
 }
 
 export type ProviderErrorCode = 'PROVIDER_UNAVAILABLE' | 'CONTENT_REFUSED' | 'TIMEOUT' | 'BAD_RESPONSE' | 'CANCELED' | 'RATE_LIMITED' | 'OUT_OF_CREDITS' | 'INVALID_REQUEST';

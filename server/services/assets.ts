@@ -1,3 +1,4 @@
+import { isPreviewProvider } from '../shared/providers.js';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import sharp from 'sharp';
@@ -27,6 +28,10 @@ export interface AssetView {
   prompt: string | null;
   seed: number | null;
   model: string | null;
+  /** The provider that made it (outputs only). */
+  provider: string | null;
+  /** Made by the offline preview renderer: a placeholder, not an AI image. */
+  preview: boolean;
   saved: boolean;
   favorite: boolean;
   tags: string[];
@@ -56,6 +61,7 @@ function baseQuery(deps: Pick<Deps, 'db'>) {
       'asset.output_index',
       'generation.prompt',
       'generation.params',
+      'generation.provider',
     ])
     .where('asset.deleted_at', 'is', null);
 }
@@ -79,6 +85,8 @@ function toView(r: Row): AssetView {
     // Output i of a generation was made with its seed + i.
     seed: r.params ? r.params.seed + (r.output_index ?? 0) : null,
     model: r.params?.model ?? null,
+    provider: r.provider ?? null,
+    preview: isPreviewProvider(r.provider),
     saved: r.saved,
     favorite: r.favorite,
     tags: r.tags,

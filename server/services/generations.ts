@@ -37,6 +37,8 @@ export interface GenerationView {
   progress: number;
   prompt: string;
   model: string;
+  /** The provider that served it (or is serving it, or will first try). */
+  provider: string;
   aspectRatio: string;
   width: number;
   height: number;
@@ -70,6 +72,7 @@ function toView(g: Generation, assets: GenerationAssetView[], referenceIds: stri
     progress: g.progress,
     prompt: g.prompt,
     model: p.model,
+    provider: g.provider,
     aspectRatio: p.aspectRatio,
     width: p.width,
     height: p.height,
@@ -196,7 +199,8 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
         mode: input.referenceAssetIds.length > 0 ? 'image' : 'text',
         prompt: input.prompt,
         params: JSON.stringify(params),
-        provider: model.provider,
+        // The model's first provider whose breaker is closed; the job may still move along the pool.
+        provider: deps.providers.pick(model.id),
         credit_cost: cost,
         board_id: input.boardId ?? null,
         rerun_of: opts.rerunOf ?? null,
@@ -422,8 +426,8 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
   let lastProgress = -1;
   const p = started.params;
   try {
-    const provider = deps.providers.get(started.provider);
-    const outputs = await provider.generate(
+    // The model's provider pool: a provider failure moves the job to the next one (server/providers/pool.ts).
+    const { outputs, provider: servedBy } = await deps.providers.generate(
       {
         id: started.id,
         kind: started.kind,
@@ -456,10 +460,17 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
           else await announce(deps, row, []);
         },
       },
+      started.provider,
+      {
+        onFailover: async (from, err, to) => {
+          deps.log.warn('generation moves to the next provider', { generationId, from, to, code: err.code, error: err.message });
+          await deps.db.updateTable('generation').set({ provider: to }).where('id', '=', generationId).where('status', '=', 'running').execute();
+        },
+      },
     );
     validateOutputs(outputs, p.count ?? 1);
     // Every file says, in its own metadata, that it was generated and by what (server/provenance).
-    const mark = markFor({ provider: started.provider, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
+    const mark = markFor({ provider: servedBy, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
     const marked = outputs.map((out) => {
       try {
         return markOutput(out, mark);
@@ -480,7 +491,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     const done = await deps.db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('generation')
-        .set({ status: 'succeeded', progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()` })
+        .set({ status: 'succeeded', provider: servedBy, progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()` })
         .where('id', '=', generationId)
         .where('status', '=', 'running')
         .returningAll()

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
-import WebSocket, { type WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 
 /**
  * A local server speaking ComfyUI's HTTP and WebSocket API (POST /prompt, /ws?clientId=,
@@ -255,9 +255,7 @@ export async function startFakeComfyUi(): Promise<FakeComfy> {
     c.on('close', () => conns.delete(c));
   });
 
-  // The installed ws is 7.x at run time (WebSocket.Server); its types are 8.x (WebSocketServer).
-  const Server = (WebSocket as unknown as { Server: typeof WebSocketServer }).Server;
-  const wss = new Server({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', fake.url);
     fake.requests.push({ method: 'WS', path: url.pathname + url.search, headers: req.headers, body: undefined });

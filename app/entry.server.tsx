@@ -9,6 +9,7 @@ import { createReadableStreamFromReadable } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
+import { RequestIdContext } from './components/SupportReference.js';
 
 const ABORT_DELAY = 5_000;
 
@@ -24,7 +25,12 @@ export default function handleRequest(request: Request, responseStatusCode: numb
       resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
       pipe(body);
     };
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />, {
+    const app = (
+      <RequestIdContext.Provider value={loadContext.requestId ?? null}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </RequestIdContext.Provider>
+    );
+    const { pipe, abort } = renderToPipeableStream(app, {
       nonce,
       ...(wholeDocument ? { onAllReady: ready } : { onShellReady: ready }),
       onShellError: reject,

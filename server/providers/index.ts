@@ -4,6 +4,20 @@ import { createFalProvider } from './fal.js';
 import { createLocalProvider } from './local.js';
 import { createReplicateProvider } from './replicate.js';
 import type { ModelProvider } from './types.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../observability/tracing.js';
+
+/** A provider whose calls are traced (a client span per call, under the job's span). */
+function traced(p: ModelProvider): ModelProvider {
+  return {
+    name: p.name,
+    generate: (req, ctx) =>
+      inSpan(`provider ${p.name} generate`, () => p.generate(req, ctx), {
+        kind: SpanKind.CLIENT,
+        attributes: { 'flux.provider': p.name, 'flux.model': req.model, 'flux.kind': req.kind, 'flux.outputs': req.count },
+      }),
+  };
+}
 
 export type { ModelProvider } from './types.js';
 
@@ -120,7 +134,7 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
     get(name) {
       const p = providers.get(name);
       if (!p) throw new Error(`No model provider named ${name}`);
-      return p;
+      return traced(p);
     },
     modelInfo: (id) => models.find((m) => m.id === id),
     concurrency: { local: Math.max(1, config.workerConcurrency), bfl: 24, fal: 10, replicate: 10, ...config.providerConcurrency },

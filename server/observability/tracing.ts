@@ -26,6 +26,10 @@ export function startTracing(cfg: Config['tracing'], log: Logger): Tracing | nul
     traceExporter: new OTLPTraceExporter({ url: `${cfg.endpoint}/v1/traces`, headers: cfg.headers }),
     instrumentations: [],
     autoDetectResources: false,
+    // Traces only: without these the SDK would also start OTLP metric and log exporters (to
+    // localhost:4318 unless told otherwise); metrics are Prometheus' job here (/metrics).
+    metricReaders: [],
+    logRecordProcessors: [],
   });
   sdk.start();
   log.info('OpenTelemetry traces are exported', { endpoint: `${cfg.endpoint}/v1/traces`, service: cfg.serviceName });

@@ -120,11 +120,13 @@ export const EnvSchema = z.object({
     const headers: Record<string, string> = {};
     for (const pair of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
       const i = pair.indexOf('=');
-      if (i <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma list of name=value pairs' });
+      try {
+        if (i <= 0) throw new Error('no name');
+        headers[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma list of name=value pairs (values URL-encoded)' });
         return z.NEVER;
       }
-      headers[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
     }
     return headers;
   }),

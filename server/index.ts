@@ -282,6 +282,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             getLoadContext: (req, res) => ({
               cspNonce: res.locals.cspNonce as string,
               requestId: res.locals.requestId as string,
+              logError: (err: unknown, what: string) => log.error(what, { err }),
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req), undefined, req.socket.remoteAddress)),
               auth,
               publicConfig: publicConfig(config),

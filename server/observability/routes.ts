@@ -51,5 +51,14 @@ export function remixRouteMatcher(routes: RemixRoutes): (pathname: string) => st
       };
     })
     .sort((a, b) => b.rank[0] - a.rank[0] || b.rank[1] - a.rank[1] || b.rank[2] - a.rank[2]);
-  return (pathname) => compiled.find((c) => c.re.test(pathname || '/'))?.template ?? 'unmatched';
+  const match = (pathname: string) => compiled.find((c) => c.re.test(pathname || '/'))?.template ?? 'unmatched';
+  return (pathname) => {
+    // Single-fetch data requests: `/boards/<id>.data`, and `/_root.data` for the index page.
+    if (pathname === '/_root.data') return '/_root.data';
+    if (pathname.endsWith('.data')) {
+      const page = match(pathname.slice(0, -'.data'.length));
+      return page === 'unmatched' ? page : `${page === '/' ? '' : page}.data`;
+    }
+    return match(pathname);
+  };
 }

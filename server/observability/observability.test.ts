@@ -4,7 +4,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../log.js';
 import { putItem, readItems } from '../shared/board.js';
-import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { loadConfig } from '../config.js';
+import { startWorker } from '../index.js';
+import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { openBoard, waitSaved } from '../services/teams.test-helpers.js';
 
 /** A GET as a browser's navigation sends it (Sec-Fetch-Mode: navigate, Accept: text/html). */
@@ -334,6 +336,39 @@ describe('request ids behind no trusted proxy (TRUST_PROXY=false)', () => {
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('a separate worker process (npm run worker)', () => {
+  it('serves its own metrics on METRICS_PORT, and its log lines for a job name the request that sent it', async () => {
+    const databaseUrl = await createTestDatabase(inject('pgAdminUrl'));
+    const web = await startTestServer(inject('pgAdminUrl'), { databaseUrl, env: { RUN_WORKER: 'false' } });
+    const lines: Line[] = [];
+    const worker = await startWorker(loadConfig({ LOG_LEVEL: 'info', LOCAL_PROVIDER_STEP_MS: '5', METRICS_PORT: '0' }, { databaseUrl, dataDir: web.dataDir, storageDir: web.config.storageDir }), {
+      log: createLogger('info', { role: 'worker' }, (line) => lines.push(JSON.parse(line) as Line)),
+    });
+    try {
+      const user = await signUp(web);
+      const socket = await connectSocket(web, user);
+      const res = await fetch(`${web.url}/trpc/generation.create`, {
+        method: 'POST',
+        headers: { cookie: user.cookie, origin: web.config.baseUrl, 'content-type': 'application/json' },
+        body: JSON.stringify({ json: { prompt: 'rendered by the worker' } }),
+      });
+      const requestId = res.headers.get('x-request-id')!;
+      const gen = ((await res.json()) as { result: { data: { json: { id: string } } } }).result.data.json;
+      await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
+      socket.close();
+      const done = await eventually(async () => lines.find((l) => l.msg === 'job done' && l.queue === 'generation'));
+      expect(done).toMatchObject({ requestId, role: 'worker' });
+      expect(worker.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const series = parseMetrics(await (await fetch(worker.metricsUrl!)).text());
+      expect(value(series, 'jobs_processed_total', { queue: 'generation', provider: 'local', outcome: 'completed', role: 'worker' })).toBe(1);
+      expect(value(series, 'pg_pool_max_connections')).toBe(10);
+    } finally {
+      await worker.shutdown();
+      await web.stop();
     }
   });
 });

@@ -41,6 +41,7 @@ import { metricsRoute, startMetricsServer } from './observability/metrics-route.
 import { remixRouteMatcher, ROUTE_LOCAL } from './observability/routes.js';
 import { startTracing } from './observability/tracing.js';
 import { sendError } from './http/errors.js';
+import { AppError } from './shared/errors.js';
 import { appRouter, createCaller } from './trpc/router.js';
 
 export interface StartOptions {
@@ -294,7 +295,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }
     }
     // Whatever a route let escape: the same answer as every other error (with the request id), logged.
-    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => sendError(res, err, { log, what: 'request' }));
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      // A body parser's refusal (a 4xx http-error: too large, not JSON) is the client's mistake, not ours.
+      const status = (err as { status?: unknown } | null)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT'));
+      sendError(res, err, { log, what: 'request' });
+    });
 
     if (config.runWorker) {
       await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

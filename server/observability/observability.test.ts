@@ -301,6 +301,20 @@ describe('request ids', () => {
     }
   });
 
+  it('answers a body a parser refuses with its own status and the id, without logging an error', async () => {
+    const big = await fetch(`${server.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { origin: server.config.baseUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(40_000) }),
+    });
+    expect(big.status).toBe(413);
+    const id = big.headers.get('x-request-id');
+    expect(await big.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+    const broken = await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { origin: server.config.baseUrl, 'content-type': 'application/json' }, body: '{"email":' });
+    expect(broken.status).toBe(400);
+    expect(lines.filter((l) => l.level === 'error' && (l.requestId === id || l.requestId === broken.headers.get('x-request-id')))).toEqual([]);
+  });
+
   it('a job carries the id of the request that started it, in its data and in its log lines', async () => {
     const requestId = `req-${randomBytes(8).toString('hex')}`;
     const socket = await connectSocket(server, user);

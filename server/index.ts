@@ -101,7 +101,7 @@ function lifecycle(log: Logger) {
 
 /** Metrics and traces of one process: traces stop last (their last spans are sent), the metrics port first. */
 async function startObservability(config: Config, log: Logger, life: ReturnType<typeof lifecycle>, role: 'web' | 'worker') {
-  const tracing = startTracing(config.tracing, log);
+  const tracing = await startTracing(config.tracing, log);
   if (tracing) life.add('traces (send the last spans)', () => tracing.shutdown());
   const metrics = createMetrics({ enabled: config.metrics.enabled, role });
   let metricsUrl: string | undefined;

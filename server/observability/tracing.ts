@@ -6,8 +6,6 @@
  * Without the SDK the API hands out non-recording spans and these calls cost next to nothing.
  */
 import { context, propagation, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 
@@ -18,9 +16,13 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Starts the SDK when an endpoint is configured; null (nothing started) otherwise. */
-export function startTracing(cfg: Config['tracing'], log: Logger): Tracing | null {
+/**
+ * Starts the SDK when an endpoint is configured; null (nothing started) otherwise. The SDK is
+ * loaded only then: importing it takes seconds on a busy machine, which every start would pay.
+ */
+export async function startTracing(cfg: Config['tracing'], log: Logger): Promise<Tracing | null> {
   if (!cfg.endpoint) return null;
+  const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-http')]);
   const sdk = new NodeSDK({
     serviceName: cfg.serviceName,
     traceExporter: new OTLPTraceExporter({ url: `${cfg.endpoint}/v1/traces`, headers: cfg.headers }),

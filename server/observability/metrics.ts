@@ -7,9 +7,13 @@
  * Off (every method a no-op, nothing registered, no middleware installed) unless METRICS_TOKEN or
  * METRICS_PORT is set. The list of metrics is in docs/operations.md.
  */
+import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** prom-client is loaded only when metrics are on (a process without them does not pay for it). */
+const loadPromClient = () => createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
 
 export interface MetricsSources {
   pool?: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'> & { options?: { max?: number } };
@@ -22,7 +26,8 @@ export interface MetricsSources {
 
 export interface Metrics {
   readonly enabled: boolean;
-  readonly registry: Registry;
+  /** What /metrics serves (empty when metrics are off). */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
   /** One HTTP request finished: `route` is a template (`/files/:id`), never the raw path. */
   http(method: string, route: string, status: number, seconds: number): void;
   /** One tRPC procedure call finished: `code` is `OK` or the tRPC error code. */
@@ -37,9 +42,12 @@ export interface Metrics {
 
 const noop = () => {};
 
+const EMPTY_REGISTRY: Metrics['registry'] = { metrics: async () => '', contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+
 export function createMetrics(opts: { enabled: boolean; role?: 'web' | 'worker' }): Metrics {
+  if (!opts.enabled) return { enabled: false, registry: EMPTY_REGISTRY, http: noop, trpc: noop, job: noop, fanout: noop, watch: noop };
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = loadPromClient();
   const registry = new Registry();
-  if (!opts.enabled) return { enabled: false, registry, http: noop, trpc: noop, job: noop, fanout: noop, watch: noop };
 
   registry.setDefaultLabels({ role: opts.role ?? 'web' });
   // Process metrics, among them nodejs_eventloop_lag_seconds (and its percentiles), heap and GC.

@@ -30,4 +30,21 @@ test.describe('request ids on error pages', () => {
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
     await expect(page.locator('#support-reference')).toHaveCount(0);
   });
+
+  test('a failure on our side in the studio says so with the reference of the request', async ({ signedIn: page }) => {
+    await page.goto('/studio');
+    await page.getByLabel('Prompt').fill('A lighthouse at dusk');
+    await sql('alter table generation rename to generation_away', []);
+    try {
+      const answer = page.waitForResponse((r) => r.url().includes('/trpc/generation.create'));
+      await page.getByRole('button', { name: /^Generate/ }).click();
+      const res = await answer;
+      expect(res.status()).toBe(500);
+      const id = (await res.allHeaders())['x-request-id']!;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      await expect(page.getByRole('alert').filter({ hasText: 'Something went wrong on our side' })).toContainText(`(reference: ${id})`);
+    } finally {
+      await sql('alter table generation_away rename to generation', []);
+    }
+  });
 });

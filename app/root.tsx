@@ -12,6 +12,7 @@ import { RealtimeProvider } from './lib/realtime.js';
 import { ConsentBanner, ConsentProvider } from './components/ConsentBanner.js';
 import { PolicyNotice } from './components/PolicyNotice.js';
 import { SiteFooter } from './components/SiteFooter.js';
+import { SupportReference } from './components/SupportReference.js';
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './lib/trpc.js';
 import styles from './styles/app.css';
 
@@ -96,6 +97,7 @@ export function ErrorBoundary() {
       <div className="panel empty-state">
         <h1>{notFound ? 'Page not found' : 'Something went wrong'}</h1>
         <p>{notFound ? 'That page does not exist, or it was deleted.' : 'An unexpected error happened on our side. Please reload the page or try again in a minute.'}</p>
+        {notFound ? null : <SupportReference />}
         <Link className="button primary" to="/">
           Go to the start page
         </Link>

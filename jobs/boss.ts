@@ -1,6 +1,9 @@
 import { PgBoss, fromKysely } from 'pg-boss';
 import type { Deps, JobSender } from '../server/services/deps.js';
 import type { Logger } from '../server/log.js';
+import { jobMeta, observeJob } from '../server/observability/jobs.js';
+import { inSpan } from '../server/observability/tracing.js';
+import { SpanKind } from '@opentelemetry/api';
 import { generationQueue } from './generation.js';
 import { retentionQueue } from './retention.js';
 import { deletionQueue, exportQueue } from './privacy.js';
@@ -73,15 +76,19 @@ export async function createQueues(boss: PgBoss, opts: { heartbeatSeconds?: numb
   }
 }
 
+/** Sends jobs; each carries the id of the request that sent it and its trace (server/observability/jobs.ts). */
 export function jobSender(boss: PgBoss): JobSender {
   return {
     send: (queue, data, opts = {}) =>
-      boss.send(queue, data, {
-        ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
-        ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
-        ...(opts.group ? { group: { id: opts.group, tier: opts.group } } : {}),
-        ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
-      }),
+      inSpan(`send ${queue}`, () =>
+        boss.send(queue, { ...data, ...jobMeta() }, {
+          ...(opts.trx ? { db: fromKysely(opts.trx) } : {}),
+          ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+          ...(opts.group ? { group: { id: opts.group, tier: opts.group } } : {}),
+          ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
+        }),
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'pg-boss', 'messaging.destination.name': queue } },
+      ),
   };
 }
 
@@ -111,11 +118,11 @@ export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency
       },
       async ([job]) => {
         if (!job) return;
-        await q.handle(deps, q.parse(job.data), { signal: job.signal, retryCount: job.retryCount });
+        await observeJob(deps, q.name, job, () => q.handle(deps, q.parse(job.data), { signal: job.signal, retryCount: job.retryCount }));
       },
     );
     await boss.work(q.deadLetter, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
-      if (job) await q.handleDead(deps, q.parse(job.data));
+      if (job) await observeJob(deps, q.deadLetter, job, () => q.handleDead(deps, q.parse(job.data)));
     });
   }
 }

@@ -9,6 +9,24 @@ describe('config', () => {
     expect(c.storageDir.endsWith('.data/storage')).toBe(true);
   });
 
+  it('reads metrics and traces settings: off by default, refused when malformed', () => {
+    expect(loadConfig({}).metrics).toEqual({ enabled: false, token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_TOKEN: 'a'.repeat(24) }).metrics).toMatchObject({ enabled: true, token: 'a'.repeat(24), port: undefined });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toMatchObject({ enabled: true, port: 9464, host: '0.0.0.0' });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 24/);
+    expect(() => loadConfig({ METRICS_TOKEN: `${'a'.repeat(24)} b` })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(loadConfig({}).tracing).toEqual({ endpoint: undefined, headers: {}, serviceName: 'flux-klein' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=s3cr%3Dt, x-team=ops', OTEL_SERVICE_NAME: 'fk-eu' }).tracing).toEqual({
+      endpoint: 'http://collector:4318',
+      headers: { 'api-key': 's3cr=t', 'x-team': 'ops' },
+      serviceName: 'fk-eu',
+    });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'k=%E0%A4%A' })).toThrow(ConfigError);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });

@@ -163,6 +163,25 @@ export const EnvSchema = z.object({
   BOARDS_PER_SOCKET: int(8, 1, 100),
   SOCKETS_PER_USER: int(20, 1, 1_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
+  METRICS_TOKEN: opt(z.string().min(24, 'must be at least 24 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
+  METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
+  METRICS_HOST: opt(z.string()).transform((v) => v ?? '127.0.0.1'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: opt(z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL')),
+  OTEL_EXPORTER_OTLP_HEADERS: opt(z.string()).transform((v, ctx) => {
+    const headers: Record<string, string> = {};
+    for (const pair of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      const i = pair.indexOf('=');
+      try {
+        if (i <= 0) throw new Error('no name');
+        headers[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma list of name=value pairs (values URL-encoded)' });
+        return z.NEVER;
+      }
+    }
+    return headers;
+  }),
+  OTEL_SERVICE_NAME: opt(z.string().max(100)).transform((v) => v ?? 'flux-klein'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -265,6 +284,13 @@ export interface Config {
   db: { connectTimeoutMs: number; statementTimeoutMs: number; startupRetrySeconds: number };
   /** open sockets per user on one process */
   socketsPerUser: number;
+  /**
+   * Prometheus metrics: collected when a token or a port is set. With `port`, served there (on
+   * `host`) and absent from the main port; otherwise at /metrics on the main port, for the token only.
+   */
+  metrics: { enabled: boolean; token: string | undefined; port: number | undefined; host: string };
+  /** OpenTelemetry traces, exported over OTLP/HTTP when `endpoint` is set (off otherwise). */
+  tracing: { endpoint: string | undefined; headers: Record<string, string>; serviceName: string };
 }
 
 export class ConfigError extends Error {}
@@ -343,6 +369,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,
+    metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined, token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''), headers: e.OTEL_EXPORTER_OTLP_HEADERS, serviceName: e.OTEL_SERVICE_NAME },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

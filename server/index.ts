@@ -36,6 +36,13 @@ import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
 import { createContext, retryAfterMeta } from './trpc/init.js';
+import { observeRequests } from './observability/http.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { metricsRoute, startMetricsServer } from './observability/metrics-route.js';
+import { remixRouteMatcher, ROUTE_LOCAL } from './observability/routes.js';
+import { startTracing } from './observability/tracing.js';
+import { sendError } from './http/errors.js';
+import { AppError } from './shared/errors.js';
 import { appRouter, createCaller } from './trpc/router.js';
 
 export interface StartOptions {
@@ -58,6 +65,9 @@ export interface Running {
   databaseUrl: string;
   /** Live boards of this process (server/boards/index.ts). */
   boardSync: BoardSync;
+  metrics: Metrics;
+  /** Where the metrics are served on their own port (METRICS_PORT), if they are. */
+  metricsUrl: string | undefined;
   shutdown(): Promise<void>;
 }
 
@@ -88,6 +98,20 @@ function lifecycle(log: Logger) {
       return closing;
     },
   };
+}
+
+/** Metrics and traces of one process: traces stop last (their last spans are sent), the metrics port first. */
+async function startObservability(config: Config, log: Logger, life: ReturnType<typeof lifecycle>, role: 'web' | 'worker') {
+  const tracing = await startTracing(config.tracing, log);
+  if (tracing) life.add('traces (send the last spans)', () => tracing.shutdown());
+  const metrics = createMetrics({ enabled: config.metrics.enabled, role });
+  let metricsUrl: string | undefined;
+  if (config.metrics.enabled && config.metrics.port !== undefined) {
+    const server = await startMetricsServer(metrics, { ...config.metrics, port: config.metrics.port }, log);
+    life.add('metrics port', () => server.close());
+    metricsUrl = server.url;
+  }
+  return { metrics, metricsUrl, tracing: tracing !== null };
 }
 
 /** Cross-area hooks, registered in one place so web and worker processes behave alike. */
@@ -129,6 +153,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel);
   const life = lifecycle(log);
   try {
+    const { metrics, metricsUrl, tracing } = await startObservability(config, log, life, 'web');
     fs.mkdirSync(config.dataDir, { recursive: true });
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
@@ -150,7 +175,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());
-    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log });
+    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log, metrics });
     io.on('connection', (socket) => boardSync.attach(socket));
     // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.
     life.add('board sync (compact live boards)', () => boardSync.close());
@@ -177,11 +202,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       boards: boardsApi,
       stripe: createStripe(config),
       log,
+      metrics,
     };
+    metrics.watch({ pool, sockets: () => io.engine.clientsCount, liveBoards: () => boardSync.liveBoards(), boss });
 
     let migrated = false;
+    // First: the request id, its work context (log lines, jobs), the server span and the metrics.
+    app.use(observeRequests({ metrics, log, tracing }));
     app.use(securityHeaders({ https: config.baseUrl.startsWith('https://'), baseUrl: config.baseUrl }));
     app.use(clientIp());
+    if (config.metrics.enabled && config.metrics.port === undefined) app.get('/metrics', metricsRoute(metrics, config.metrics, log));
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
       const checks = { database: false, migrations: migrated, jobs: bossRunning };
@@ -218,6 +248,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.post('/api/stripe/webhook', ...stripeWebhookRoute(deps));
     app.use(
       '/trpc',
+      (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+        res.locals[ROUTE_LOCAL] = '/trpc/:procedure'; // procedures are counted by name in trpc_requests_total
+        next();
+      },
       createExpressMiddleware({
         router: appRouter,
         createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals, req.socket.remoteAddress),
@@ -239,13 +273,20 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
       app.use(express.static('public', { maxAge: '1h' }));
       if (build) {
+        const remixRoute = remixRouteMatcher(build.routes);
         app.all(
           '*',
+          (req, res, next) => {
+            res.locals[ROUTE_LOCAL] = remixRoute(req.path);
+            next();
+          },
           createRequestHandler({
             build,
             mode: config.env === 'production' ? 'production' : 'development',
             getLoadContext: (req, res) => ({
               cspNonce: res.locals.cspNonce as string,
+              requestId: res.locals.requestId as string,
+              logError: (err: unknown, what: string) => log.error(what, { err }),
               trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req), undefined, req.socket.remoteAddress)),
               auth,
               publicConfig: publicConfig(config),
@@ -256,6 +297,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         app.all('*', (_req, res) => void res.status(503).type('text').send('The UI is not built yet: run `npm run build`.'));
       }
     }
+    // Whatever a route let escape: the same answer as every other error (with the request id), logged.
+    app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      // A body parser's refusal (a 4xx http-error: too large, not JSON) is the client's mistake, not ours.
+      const status = (err as { status?: unknown } | null)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_INPUT'));
+      sendError(res, err, { log, what: 'request' });
+    });
 
     if (config.runWorker) {
       await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
@@ -276,7 +324,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const url = `http://localhost:${port}`;
     log.info('Flux Klein is ready', { url: config.baseUrl, port, embeddedDatabase: Boolean(database.embedded), worker: config.runWorker });
     if (outboxAccess(config) === 'loopback') log.info('No SMTP_URL: mail is not sent. Its links are written to this log, and shown at /dev/outbox to this machine only', { outbox: `${config.baseUrl}/dev/outbox` });
-    return { url, config, deps, auth, io, boss, boardSync, databaseUrl: database.url, shutdown: () => life.close() };
+    return { url, config, deps, auth, io, boss, boardSync, metrics, metricsUrl, databaseUrl: database.url, shutdown: () => life.close() };
   } catch (err) {
     await life.close();
     throw err;
@@ -288,6 +336,8 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const log = opts.log ?? createLogger(config.logLevel, { role: 'worker' });
   const life = lifecycle(log);
   try {
+    const { metrics, metricsUrl } = await startObservability(config, log, life, 'worker');
+    if (config.metrics.enabled && metricsUrl === undefined) log.warn('METRICS_TOKEN alone does not expose a worker\'s metrics (it has no HTTP server): set METRICS_PORT for workers');
     const url = workerDatabaseUrl(config);
     const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
     const db = createDb(pool);
@@ -313,12 +363,14 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       boards: boardsApi,
       stripe: createStripe(config),
       log,
+      metrics,
     };
+    metrics.watch({ pool, boss });
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
     // The sweep at start: jobs whose worker died (heartbeat lapsed) are retried or failed now, not at the next pass.
     await boss.supervise();
     log.info('worker ready', { concurrency: config.workerConcurrency });
-    return { deps, boss, shutdown: () => life.close() };
+    return { deps, boss, metricsUrl, shutdown: () => life.close() };
   } catch (err) {
     await life.close();
     throw err;

@@ -7,7 +7,14 @@
  * included) email addresses, bearer/basic credentials, JWTs, `token=`-style pairs and secret
  * URL query parameters. `unredacted` writes a line as given; it is for the rare line that must
  * show a secret on purpose (say so at the call site).
+ *
+ * Each line carries the id of the request it belongs to (`requestId`), and for job work the job's
+ * `jobId` and `queue` (the request id then is the one of the request that started the job), read
+ * from the work context (server/observability/context.ts), so no caller passes them.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { currentContext } from './observability/context.js';
+
 export interface Logger {
   debug(msg: string, data?: Record<string, unknown>): void;
   info(msg: string, data?: Record<string, unknown>): void;
@@ -76,15 +83,32 @@ export function redact(value: unknown, seen = new WeakSet<object>(), depth = 0):
   }
 }
 
+/** The request and job this line belongs to (AsyncLocalStorage, server/observability/context.ts), and the trace when one is recorded. */
+function contextFields(): Record<string, string> {
+  const ctx = currentContext();
+  const span = trace.getActiveSpan()?.spanContext();
+  const out: Record<string, string> = {};
+  if (ctx?.requestId) out.requestId = ctx.requestId;
+  if (ctx?.jobId) out.jobId = ctx.jobId;
+  if (ctx?.queue) out.queue = ctx.queue;
+  if (span && isSpanContextValid(span)) out.traceId = span.traceId;
+  return out;
+}
+
 const rawErrors = (_k: string, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v);
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
+/** Where lines go: stderr for warnings and errors, stdout for the rest (tests pass their own). */
+export type LogSink = (line: string, level: Exclude<LogLevel, 'silent'>) => void;
+const stdSink: LogSink = (line, lvl) => (lvl === 'error' || lvl === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, sink: LogSink = stdSink): Logger {
   const min = LEVELS[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, data: Record<string, unknown> | undefined, safe: boolean) => {
     if (LEVELS[lvl] < min) return;
-    const entry = { t: new Date().toISOString(), level: lvl, msg, ...base, ...data };
+    // The context last: `requestId`, `jobId`, `queue` and `traceId` always mean the work context's.
+    const entry = { t: new Date().toISOString(), level: lvl, msg, ...base, ...data, ...contextFields() };
     const line = safe ? JSON.stringify(redact(entry)) : JSON.stringify(entry, rawErrors);
-    (lvl === 'error' || lvl === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+    sink(line, lvl);
   };
   return {
     debug: (m, d) => write('debug', m, d, true),

@@ -10,6 +10,10 @@ import type { createCaller } from '../../server/trpc/router.js';
 export interface FluxLoadContext {
   /** This response's CSP nonce (server/http/security.ts): every script the page renders carries it. */
   cspNonce: string;
+  /** This request's id (X-Request-Id), shown on error pages so a person can quote it to support. */
+  requestId: string;
+  /** Writes an unexpected error of this request to the server log (a JSON line with the request id). */
+  logError: (err: unknown, what: string) => void;
   /** The tRPC server-side caller for this request: loaders read data through the same procedures as the browser. */
   trpc: () => Promise<ReturnType<typeof createCaller>>;
   auth: Auth;

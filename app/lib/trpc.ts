@@ -22,8 +22,10 @@ export function makeTrpcClient() {
 /** The sentence to show a person for any error from a procedure. */
 export function errorMessage(err: unknown): string {
   if (err instanceof TRPCClientError) {
-    const data = err.data as { appCode?: string } | undefined;
-    return messageFor(data?.appCode, err.message);
+    const data = err.data as { appCode?: string; requestId?: string } | undefined;
+    const message = messageFor(data?.appCode, err.message);
+    // A failure on our side: the request id lets a person quote it to support (it names the server's log lines).
+    return data?.appCode === 'INTERNAL' && data.requestId ? `${message} (reference: ${data.requestId})` : message;
   }
   if (err instanceof TypeError) return 'We could not reach the server. Check your connection and try again.';
   return messageFor(undefined);

@@ -13,6 +13,7 @@ import { composeMail, createMailer, isLoopbackAddress, isLoopbackHost, mayReadOu
 import { createLogger } from '../log.js';
 import type { Context } from '../trpc/init.js';
 import { createCaller } from '../trpc/router.js';
+import { createMetrics } from '../observability/metrics.js';
 import { signUp, startTestServer } from '../testing/harness.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -21,7 +22,7 @@ function contextFor(env: 'development' | 'production', opts: { baseUrl?: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-outbox-'));
   const mailer = createMailer({ smtpUrl: undefined, mailFrom: 'Flux Klein <no-reply@flux-klein.local>', dataDir }, createLogger('silent'));
   // The loader reads through the tRPC server-side caller, as every loader does (server/index.ts builds the same).
-  const ctx = { deps: { config: { env, baseUrl: opts.baseUrl, smtpUrl: opts.smtpUrl }, mailer }, auth: null, user: null, headers: new Headers(opts.headers), remoteAddress: opts.remoteAddress } as unknown as Context;
+  const ctx = { deps: { config: { env, baseUrl: opts.baseUrl, smtpUrl: opts.smtpUrl }, mailer, metrics: createMetrics({ enabled: false }) }, auth: null, user: null, headers: new Headers(opts.headers), remoteAddress: opts.remoteAddress } as unknown as Context;
   return { mailer, args: { request: new Request('http://localhost/dev/outbox'), params: {}, context: { trpc: async () => createCaller(ctx) } } as unknown as LoaderFunctionArgs };
 }
 

@@ -22,6 +22,7 @@ import type { Socket } from 'socket.io';
 import type { Database } from '../../db/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { IO } from '../realtime/index.js';
 import { listenChannel, type Listener } from '../realtime/listen.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
@@ -52,12 +53,13 @@ export interface BoardSyncOptions {
   log: Logger;
   /** How long a board with nobody on it stays in memory (ms). */
   idleUnloadMs?: number;
+  metrics: Pick<Metrics, 'fanout'>;
 }
 
 export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync> {
   const { io, db, log, limits } = opts;
   const origin = randomUUID();
-  const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000 });
+  const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000, metrics: opts.metrics });
   const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed });
   const sockets = createBoardSockets({ db, log, limits, lives, presence });
 

@@ -17,6 +17,7 @@ import type pg from 'pg';
 import type { Database } from '../../db/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { IO } from '../realtime/index.js';
 import { toWire } from '../shared/board-wire.js';
 import { rooms } from '../shared/realtime.js';
@@ -117,6 +118,8 @@ export interface LiveDeps {
   origin: string;
   /** How long a board with nobody on it stays in memory (ms). */
   idleUnloadMs: number;
+  /** fan-out latency is observed here */
+  metrics: Pick<Metrics, 'fanout'>;
 }
 
 export type LiveBoards = ReturnType<typeof createLiveBoards>;
@@ -182,8 +185,9 @@ export function createLiveBoards(deps: LiveDeps) {
    * An accepted update (checked by the caller, and applied to the replica by `tryOnReplica`): applied
    * to the live document and sent to this process's other sockets on the board at once. Throws
    * when it does not apply (nothing was sent or stored then). Returns the wait for its commit.
+   * `receivedAt` (performance.now() when the message arrived) times the fan-out for the metrics.
    */
-  function accept(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
+  function accept(live: LiveBoard, update: Uint8Array, userId: string, socketId: string, receivedAt = performance.now()): Promise<number | null> {
     try {
       Y.applyUpdate(live.doc, update, socketId);
     } catch (err) {
@@ -192,6 +196,7 @@ export function createLiveBoards(deps: LiveDeps) {
     }
     live.bytes += update.byteLength;
     io.local.to(rooms.board(live.id)).except(socketId).emit('board:sync', live.id, syncUpdateMessage(update));
+    deps.metrics.fanout('local', (performance.now() - receivedAt) / 1000);
     return store(live, update, userId, socketId);
   }
 
@@ -255,6 +260,7 @@ export function createLiveBoards(deps: LiveDeps) {
   /** A stored update announced by another process: applied here and sent to this process's sockets. */
   async function applyRemote(msg: Extract<BoardBusMessage, { k: 'u' }>) {
     if (msg.o === origin) return;
+    const receivedAt = performance.now();
     const live = boards.get(msg.b);
     if (!live) return;
     const update = msg.u !== null ? new Uint8Array(Buffer.from(msg.u, 'base64')) : await readBoardUpdate(db, msg.i);
@@ -265,6 +271,7 @@ export function createLiveBoards(deps: LiveDeps) {
     live.bytes += update.byteLength;
     live.pending++;
     io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
+    deps.metrics.fanout('remote', (performance.now() - receivedAt) / 1000);
     maybeCompact(live);
   }
 

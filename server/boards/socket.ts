@@ -183,6 +183,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
    */
 
   async function handleUpdate(socket: AppSocket, state: SocketState, boardId: string, joined: Joined, update: Uint8Array, maxBytes: number): Promise<{ saved: Promise<number> }> {
+    const receivedAt = performance.now();
     const live = boards.get(boardId);
     if (!live) throw new Refusal('NOT_FOUND');
     await live.ready;
@@ -207,7 +208,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
     try {
       // Applied and sent to everyone here at once; stored by group commit. The replica took it,
       // so this does not throw; if it did, nothing was sent or stored.
-      commit = lives.accept(live, update, state.userId, socket.id);
+      commit = lives.accept(live, update, state.userId, socket.id, receivedAt);
     } catch (err) {
       log.error('applying a checked board update failed', { boardId, err });
       throw new Refusal('BOARD_UPDATE_INVALID');

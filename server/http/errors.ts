@@ -1,8 +1,9 @@
 /**
  * The one way an Express route answers an error: AppError codes go through the same code→status
  * table as tRPC (server/shared/errors.ts), zod failures are INVALID_INPUT, anything else is logged
- * and answered as INTERNAL without its message. API callers get `{ error: { code, message } }`; a
- * browser navigating (a plain form post) gets a short readable page with the same message.
+ * and answered as INTERNAL without its message. API callers get `{ error: { code, message } }`
+ * (plus `requestId` on a 5xx); a browser navigating (a plain form post) gets a short readable page with the same
+ * message and the request id to quote to support.
  */
 import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
@@ -24,9 +25,11 @@ export function wantsPage(req: Request): boolean {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function errorPage(status: number, message: string): string {
+function errorPage(status: number, message: string, requestId: string | undefined): string {
   const title = status === 403 ? 'Request refused' : status === 401 ? 'Please sign in' : 'Something went wrong';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — Flux Klein</title></head><body><main><h1>${title}</h1><p>${escapeHtml(message)}</p><p><a href="/">Go to the start page</a></p></main></body></html>`;
+  // The request id names this request's lines in the server log: a person can quote it to support.
+  const reference = requestId ? `<p>If you contact support, please quote this reference: <code id="request-id">${escapeHtml(requestId)}</code></p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — Flux Klein</title></head><body><main><h1>${title}</h1><p>${escapeHtml(message)}</p>${reference}<p><a href="/">Go to the start page</a></p></main></body></html>`;
 }
 
 export function sendError(res: Response, err: unknown, opts: { log?: Pick<Logger, 'error'>; what?: string } = {}): void {
@@ -38,9 +41,11 @@ export function sendError(res: Response, err: unknown, opts: { log?: Pick<Logger
   }
   const status = ERROR_CODES[code].http;
   res.locals.errorCode = code; // for the usage log
+  const requestId = res.locals.requestId as string | undefined; // server/observability/http.ts
   if (res.req && wantsPage(res.req)) {
-    res.status(status).type('html').send(errorPage(status, message));
+    res.status(status).type('html').send(errorPage(status, message, requestId));
     return;
   }
-  res.status(status).json({ error: { code, message } });
+  // A failure on our side carries the id in the body too (every answer has it in X-Request-Id).
+  res.status(status).json({ error: { code, message, ...(requestId && status >= 500 ? { requestId } : {}) } });
 }

@@ -9,6 +9,21 @@ import { createOpenAiImagesProvider } from './openai-images.js';
 import { generateWithFailover } from './pool.js';
 import { createReplicateProvider } from './replicate.js';
 import type { ModelCaps, ModelProvider, ProviderContext, ProviderError, ProviderOutput, ProviderRequest, Range } from './types.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../observability/tracing.js';
+
+/** A provider whose calls are traced (a client span per call, under the job's span). */
+function traced(p: ModelProvider): ModelProvider {
+  return {
+    name: p.name,
+    ...(p.capabilities ? { capabilities: p.capabilities.bind(p) } : {}),
+    generate: (req, ctx) =>
+      inSpan(`provider ${p.name} generate`, () => p.generate(req, ctx), {
+        kind: SpanKind.CLIENT,
+        attributes: { 'flux.provider': p.name, 'flux.model': req.model, 'flux.kind': req.kind, 'flux.outputs': req.count },
+      }),
+  };
+}
 
 export type { ModelProvider } from './types.js';
 export type { Range } from './types.js';
@@ -201,7 +216,7 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
   const get = (name: string) => {
     const p = providers.get(name);
     if (!p) throw new Error(`No model provider named ${name}`);
-    return p;
+    return traced(p);
   };
   const modelInfo = (id: string) => models.find((m) => m.id === id);
   const poolOf = (modelId: string, planned: string) => {

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../../db/index.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Mailer } from '../mail/index.js';
 import type { ProviderRegistry } from '../providers/index.js';
 import type { Storage } from '../storage/index.js';
@@ -57,6 +58,8 @@ export interface Deps {
   /** Stripe client; null when billing is not configured. */
   stripe: import('stripe').default | null;
   log: Logger;
+  /** Prometheus metrics of this process (no-ops when metrics are off). */
+  metrics: Metrics;
 }
 
 /** Who is acting: a signed-in user. */

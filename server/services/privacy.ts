@@ -250,7 +250,7 @@ export async function pendingDeletion(deps: Pick<Deps, 'db'>, userId: string) {
 export async function failDeletion(deps: Deps, requestId: string) {
   const row = await deps.db.updateTable('deletion_request').set({ status: 'failed' }).where('id', '=', requestId).where('status', '=', 'pending').returning(['id', 'user_id']).executeTakeFirst();
   if (!row) return;
-  deps.log.error('account deletion failed after its retries; finish it by hand (docs/operations.md)', { requestId });
+  deps.log.error('account deletion failed after its retries; finish it by hand (docs/operations.md)', { deletionRequestId: requestId });
   await audit(deps.db, row.user_id, 'deletion.failed', { requestId });
   const user = await deps.db.selectFrom('user').select(['email']).where('id', '=', row.user_id).executeTakeFirst();
   if (user) {

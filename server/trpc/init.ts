@@ -1,6 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { currentRequestId } from '../observability/context.js';
+import { inSpan } from '../observability/tracing.js';
 import type { Auth, SessionUser } from '../auth/index.js';
 import type { Deps } from '../services/deps.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
@@ -58,8 +61,10 @@ const t = initTRPC.context<Context>().create({
       appCode = 'NOT_FOUND';
       message = ERROR_CODES.NOT_FOUND.message;
     }
-    // Never send stack traces or internal messages to the browser.
-    return { message, code: shape.code, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, path: shape.data.path } };
+    // Never send stack traces or internal messages to the browser. The request id lets a person
+    // quote the failure to support (it names the server's log lines of this request).
+    const requestId = currentRequestId();
+    return { message, code: shape.code, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, path: shape.data.path, ...(requestId ? { requestId } : {}) } };
   },
 });
 
@@ -89,7 +94,20 @@ const errorMapping = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping);
+/** Each call in a span, counted in the metrics by procedure (only procedures that exist: the label set is bounded). */
+const observe = t.middleware(({ ctx, path, type, next }) => {
+  const started = process.hrtime.bigint();
+  return inSpan(`trpc ${path}`, async (span) => {
+    const result = await next();
+    const code = result.ok ? 'OK' : result.error.code;
+    ctx.deps.metrics.trpc(path, type, code, Number(process.hrtime.bigint() - started) / 1e9);
+    span.setAttributes({ 'rpc.system': 'trpc', 'rpc.method': path, 'rpc.trpc.code': code });
+    if (code === 'INTERNAL_SERVER_ERROR') span.setStatus({ code: SpanStatusCode.ERROR });
+    return result;
+  });
+});
+
+export const publicProcedure = t.procedure.use(observe).use(errorMapping);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ERROR_CODES.UNAUTHORIZED.message });

@@ -25,6 +25,7 @@ import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from 
 import { createLogger, type Logger } from './log.js';
 import { createMailer, outboxAccess } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
+import { loadSigningCredentials } from './provenance/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
 import { createBoardSync, type BoardSync } from './boards/index.js';
@@ -129,6 +130,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const life = lifecycle(log);
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    // Before anything starts: a signing key that does not work stops the boot with a message.
+    const contentCredentials = await loadSigningCredentials(config, log);
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
@@ -174,6 +177,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       mailer,
       hooks: createHooks(),
       boards: boardsApi,
+      contentCredentials,
       stripe: createStripe(config),
       log,
     };
@@ -285,6 +289,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const log = opts.log ?? createLogger(config.logLevel, { role: 'worker' });
   const life = lifecycle(log);
   try {
+    const contentCredentials = await loadSigningCredentials(config, log);
     const url = workerDatabaseUrl(config);
     const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
     const db = createDb(pool);
@@ -308,6 +313,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       mailer: createMailer(config, log),
       hooks: createHooks(),
       boards: boardsApi,
+      contentCredentials,
       stripe: createStripe(config),
       log,
     };

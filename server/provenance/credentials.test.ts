@@ -1,12 +1,11 @@
-import { createPrivateKey, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
+import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
-import { readContentCredentials } from '../testing/c2pa.js';
+import { issueCertificate as issue, readContentCredentials, writeOperatorChain, type Issued } from '../testing/c2pa.js';
 import { loadSigningCredentials, markFor, markOutput } from './index.js';
 
 /** Where the keys that sign C2PA manifests come from: the operator's PEM files, or a development chain made once. */
@@ -29,30 +28,6 @@ const signWith = async (credentials: Awaited<ReturnType<typeof loadSigningCreden
   return readContentCredentials(out.data, 'image/png');
 };
 
-// ---- an operator's PKI, made here (a real one comes from a CA on the C2PA trust list) ----
-const ES256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 86_400_000;
-type Issued = { cert: x509.X509Certificate; keys: CryptoKeyPair };
-async function issue(opts: { subject: string; issuer?: Issued; ca?: boolean; eku?: string[] | null; notAfter?: Date }): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(Boolean(opts.ca), opts.ca ? 1 : undefined, true),
-    new x509.KeyUsagesExtension(opts.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature, true),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-  ];
-  if (opts.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert, false));
-  if (!opts.ca && opts.eku !== null) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku ?? ['1.3.6.1.5.5.7.3.36' /* documentSigning */], false));
-  const common = { serialNumber: String(Math.floor(Math.random() * 1e9) + 1), notBefore: new Date(Date.now() - 2 * DAY), notAfter: opts.notAfter ?? new Date(Date.now() + 365 * DAY), signingAlgorithm: ES256, extensions };
-  const cert = opts.issuer
-    ? await x509.X509CertificateGenerator.create({ ...common, subject: opts.subject, issuer: opts.issuer.cert.subject, signingKey: opts.issuer.keys.privateKey, publicKey: keys.publicKey })
-    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: opts.subject, keys });
-  return { cert, keys };
-}
-/** The key as SEC1 "EC PRIVATE KEY" PEM, as `openssl ecparam -genkey` writes it. */
-const sec1Pem = async (k: Issued) => {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', k.keys.privateKey));
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ type: 'sec1', format: 'pem' }) as string;
-};
 const writeFiles = (dir: string, files: Record<string, string>) => {
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return (name: string) => path.join(dir, name);
@@ -104,15 +79,9 @@ describe('C2PA signing credentials', () => {
 
   it("with C2PA_SIGNING_CERT and C2PA_SIGNING_KEY: the operator's chain (signer, intermediate; SEC1 key) signs, and no development chain is made", async () => {
     const dataDir = tempDir();
-    const root = await issue({ subject: 'CN=Example Root CA', ca: true });
-    const intermediate = await issue({ subject: 'CN=Example Signing CA', issuer: root, ca: true });
-    const signer = await issue({ subject: 'CN=Flux Klein, O=Example Operator', issuer: intermediate });
-    const file = writeFiles(tempDir(), {
-      'chain.pem': [signer, intermediate, root].map((i) => i.cert.toString('pem')).join('\n'),
-      'signer.key': await sec1Pem(signer),
-    });
+    const chain = await writeOperatorChain(tempDir());
     const log = logger();
-    const credentials = await loadSigningCredentials(configFor(dataDir, { C2PA_SIGNING_CERT: file('chain.pem'), C2PA_SIGNING_KEY: file('signer.key') }), log);
+    const credentials = await loadSigningCredentials(configFor(dataDir, { C2PA_SIGNING_CERT: chain.certPath, C2PA_SIGNING_KEY: chain.keyPath }), log);
     expect(credentials.source).toBe('configured');
     const read = await signWith(credentials);
     expect(read?.valid).toBe(true);
@@ -122,6 +91,7 @@ describe('C2PA signing credentials', () => {
     expect(log.lines).toEqual([expect.objectContaining({ level: 'info', msg: 'C2PA manifests are signed with the configured certificate', data: expect.objectContaining({ subject: 'CN=Flux Klein, O=Example Operator' }) })]);
   });
 
+  const DAY = 86_400_000;
   it('refuses, at boot and by name, a key without its certificate, unreadable files, a key that is not the certificate’s, and certificates C2PA does not accept', async () => {
     const root = await issue({ subject: 'CN=Example Root CA', ca: true });
     const good = await issue({ subject: 'CN=Good signer', issuer: root });

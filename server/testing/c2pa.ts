@@ -1,3 +1,7 @@
+import { createPrivateKey, webcrypto } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
 import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import { CBORBox, SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import { ActionAssertion, ManifestStore } from '@trustnxt/c2pa-ts/manifest';
@@ -39,4 +43,44 @@ let cached: Promise<ReturnType<typeof signerFrom>> | undefined;
 export function testSigningCredentials() {
   cached ??= makeDevelopmentChain().then((c) => signerFrom(c.keyPem, c.chainPem));
   return cached.then((signer) => ({ signer }));
+}
+
+// ---- an operator's PKI, made for tests (a real one comes from a CA on the C2PA trust list) ----
+const ES256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+export type Issued = { cert: x509.X509Certificate; keys: CryptoKeyPair };
+
+/** A certificate: a CA, or a signing certificate (document-signing EKU unless told otherwise); self-signed without an issuer. */
+export async function issueCertificate(opts: { subject: string; issuer?: Issued; ca?: boolean; eku?: string[] | null; notAfter?: Date }): Promise<Issued> {
+  const keys = (await webcrypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(Boolean(opts.ca), opts.ca ? 1 : undefined, true),
+    new x509.KeyUsagesExtension(opts.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  if (opts.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert, false));
+  if (!opts.ca && opts.eku !== null) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku ?? ['1.3.6.1.5.5.7.3.36' /* documentSigning */], false));
+  const common = { serialNumber: String(Math.floor(Math.random() * 1e9) + 1), notBefore: new Date(Date.now() - 2 * DAY), notAfter: opts.notAfter ?? new Date(Date.now() + 365 * DAY), signingAlgorithm: ES256, extensions };
+  const cert = opts.issuer
+    ? await x509.X509CertificateGenerator.create({ ...common, subject: opts.subject, issuer: opts.issuer.cert.subject, signingKey: opts.issuer.keys.privateKey, publicKey: keys.publicKey })
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: opts.subject, keys });
+  return { cert, keys };
+}
+
+/** The key as SEC1 "EC PRIVATE KEY" PEM, as `openssl ecparam -genkey` writes it. */
+export async function sec1Pem(k: Issued): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', k.keys.privateKey));
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ type: 'sec1', format: 'pem' }) as string;
+}
+
+/** Root → intermediate → signer, written as an operator would configure them: chain.pem (signer first) and signer.key. */
+export async function writeOperatorChain(dir: string, subject = 'CN=Flux Klein, O=Example Operator') {
+  const root = await issueCertificate({ subject: 'CN=Example Root CA', ca: true });
+  const intermediate = await issueCertificate({ subject: 'CN=Example Signing CA', issuer: root, ca: true });
+  const signer = await issueCertificate({ subject, issuer: intermediate });
+  const certPath = path.join(dir, 'chain.pem');
+  const keyPath = path.join(dir, 'signer.key');
+  fs.writeFileSync(certPath, [signer, intermediate, root].map((i) => i.cert.toString('pem')).join('\n'));
+  fs.writeFileSync(keyPath, await sec1Pem(signer), { mode: 0o600 });
+  return { certPath, keyPath, subject, intermediate: intermediate.cert.subject };
 }

@@ -91,6 +91,28 @@ describe('C2PA signing credentials', () => {
     expect(log.lines).toEqual([expect.objectContaining({ level: 'info', msg: 'C2PA manifests are signed with the configured certificate', data: expect.objectContaining({ subject: 'CN=Flux Klein, O=Example Operator' }) })]);
   });
 
+  it('signs with every key type C2PA allows: EC P-256/P-384, Ed25519, RSA (as PS256)', async () => {
+    const root = await issue({ subject: 'CN=Example Root CA', ca: true });
+    const rsa = { modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+    const kinds: [string, RsaHashedKeyGenParams | EcKeyGenParams | Algorithm, number][] = [
+      ['P-256', { name: 'ECDSA', namedCurve: 'P-256' }, -7],
+      ['P-384', { name: 'ECDSA', namedCurve: 'P-384' }, -35],
+      ['Ed25519', { name: 'Ed25519' }, -8],
+      ['RSA', { name: 'RSASSA-PKCS1-v1_5', ...rsa }, -37],
+    ];
+    for (const [name, keyAlgorithm, cose] of kinds) {
+      const signer = await issue({ subject: `CN=${name} signer`, issuer: root, keyAlgorithm });
+      const dir = tempDir();
+      const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+      const file = writeFiles(dir, { 'chain.pem': signer.cert.toString('pem'), 'signer.key': key });
+      const credentials = await loadSigningCredentials(configFor(tempDir(), { C2PA_SIGNING_CERT: file('chain.pem'), C2PA_SIGNING_KEY: file('signer.key') }));
+      expect(credentials.signer.algorithm, name).toBe(cose);
+      const read = await signWith(credentials);
+      expect(read?.valid, name).toBe(true);
+      expect(read?.signer).toBe(`CN=${name} signer`);
+    }
+  });
+
   const DAY = 86_400_000;
   it('refuses, at boot and by name, a key without its certificate, unreadable files, a key that is not the certificate’s, and certificates C2PA does not accept', async () => {
     const root = await issue({ subject: 'CN=Example Root CA', ca: true });

@@ -12,7 +12,7 @@
  * digitalSignature key usage, no email-protection or document-signing EKU, expired), stops the
  * start with a message naming the variable, not the first generation.
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -79,7 +79,7 @@ function algorithmFor(key: KeyObject): { alg: CoseAlgorithmIdentifier; sign: (da
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048) throw new CredentialsError(`an RSA key of ${bits} bits; C2PA needs at least 2048`);
     // PS256: RSASSA-PSS with SHA-256, salt as long as the hash
-    return { alg: CoseAlgorithmIdentifier.PS256, sign: (data) => cryptoSign('sha256', data, { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }) };
+    return { alg: CoseAlgorithmIdentifier.PS256, sign: (data) => cryptoSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }) };
   }
   throw new CredentialsError(`a ${type ?? 'unknown'} key; C2PA signs with EC (P-256/384/521), Ed25519 or RSA keys`);
 }

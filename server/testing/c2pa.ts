@@ -51,8 +51,8 @@ const DAY = 86_400_000;
 export type Issued = { cert: x509.X509Certificate; keys: CryptoKeyPair };
 
 /** A certificate: a CA, or a signing certificate (document-signing EKU unless told otherwise); self-signed without an issuer. */
-export async function issueCertificate(opts: { subject: string; issuer?: Issued; ca?: boolean; eku?: string[] | null; notAfter?: Date }): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair;
+export async function issueCertificate(opts: { subject: string; issuer?: Issued; ca?: boolean; eku?: string[] | null; notAfter?: Date; keyAlgorithm?: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm }): Promise<Issued> {
+  const keys = (await webcrypto.subtle.generateKey(opts.keyAlgorithm ?? ES256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(Boolean(opts.ca), opts.ca ? 1 : undefined, true),
     new x509.KeyUsagesExtension(opts.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature, true),
@@ -63,7 +63,7 @@ export async function issueCertificate(opts: { subject: string; issuer?: Issued;
   const common = { serialNumber: String(Math.floor(Math.random() * 1e9) + 1), notBefore: new Date(Date.now() - 2 * DAY), notAfter: opts.notAfter ?? new Date(Date.now() + 365 * DAY), signingAlgorithm: ES256, extensions };
   const cert = opts.issuer
     ? await x509.X509CertificateGenerator.create({ ...common, subject: opts.subject, issuer: opts.issuer.cert.subject, signingKey: opts.issuer.keys.privateKey, publicKey: keys.publicKey })
-    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: opts.subject, keys });
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: opts.subject, keys, signingAlgorithm: opts.keyAlgorithm ?? ES256 });
   return { cert, keys };
 }
 

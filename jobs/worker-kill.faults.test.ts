@@ -35,7 +35,9 @@ const ledgerFor = (generationId: string) =>
 async function startSlowJobAndKillItsWorker(opts: { lastAttempt: boolean }) {
   const user = await signUp(web);
   const socket = await connectSocket(web, user);
-  const slow = await startWorkerProcess({ databaseUrl, dataDir: web.dataDir, env: { LOCAL_PROVIDER_STEP_MS: '2000', ...FAST } });
+  // 8 steps of 4 s: the job must outlast the second worker's start below (a process start loads the
+  // whole server, C2PA signing included, and takes well over 10 s on a busy 2-core machine).
+  const slow = await startWorkerProcess({ databaseUrl, dataDir: web.dataDir, env: { LOCAL_PROVIDER_STEP_MS: '4000', ...FAST } });
   procs.push(slow);
   const gen = await trpcClient(web, user).generation.create.mutate({ prompt: 'a job whose worker dies' });
   if (opts.lastAttempt) {

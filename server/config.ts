@@ -93,6 +93,8 @@ export const EnvSchema = z.object({
   PROVIDER_BREAKER_FAILURES: int(3, 1, 1000),
   PROVIDER_BREAKER_COOLDOWN_SECONDS: int(60, 1, 86_400),
   FFMPEG_PATH: opt(z.string()),
+  C2PA_SIGNING_CERT: opt(z.string()),
+  C2PA_SIGNING_KEY: opt(z.string()),
   AUTH_RATE_LIMIT: bool(true),
   SIGN_IN_ADDRESS_MAX: int(30, 1, 1_000_000),
   SIGN_IN_ADDRESS_WINDOW_SECONDS: int(600, 1, 86_400),
@@ -217,6 +219,8 @@ export interface Config {
   breaker: { failures: number; cooldownSeconds: number };
   /** ffmpeg for MP4 video from the built-in provider; unset: looked up on PATH, animated WebP when absent. */
   ffmpegPath: string | undefined;
+  /** PEM files that sign C2PA manifests (server/provenance); unset: a development chain under DATA_DIR/c2pa/. */
+  c2pa: { certPath: string; keyPath: string } | undefined;
   /** Model provider accounts; each adapter is enabled when its key is set. URLs override the public API (regional endpoints, local fakes). */
   providers: {
     bfl?: { apiKey: string; baseUrl?: string };
@@ -305,6 +309,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.NODE_ENV === 'production' && e.MEDIA_FETCH_ALLOW_HOSTS.length > 0) {
     throw new ConfigError('Invalid configuration:\n  MEDIA_FETCH_ALLOW_HOSTS: not allowed in production (it lets result downloads reach private addresses; it is for local fakes in tests)');
   }
+  if (!e.C2PA_SIGNING_CERT !== !e.C2PA_SIGNING_KEY) {
+    const missing = e.C2PA_SIGNING_CERT ? 'C2PA_SIGNING_KEY' : 'C2PA_SIGNING_CERT';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: must be set together with ${missing === 'C2PA_SIGNING_KEY' ? 'C2PA_SIGNING_CERT' : 'C2PA_SIGNING_KEY'} (the signing certificate chain and its private key, PEM files)`);
+  }
   const port = overrides.port ?? e.PORT;
   const baseUrl = (overrides.baseUrl ?? e.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   const cfg: Config = {
@@ -328,6 +336,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     teamStartingCredits: e.TEAM_STARTING_CREDITS,
     generationLimits: { perUserPerMinute: e.GENERATION_RATE_PER_MINUTE, perUserInFlight: e.GENERATION_MAX_IN_FLIGHT, perWorkspaceInFlight: e.GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE },
     ffmpegPath: e.FFMPEG_PATH,
+    c2pa: e.C2PA_SIGNING_CERT && e.C2PA_SIGNING_KEY ? { certPath: path.resolve(e.C2PA_SIGNING_CERT), keyPath: path.resolve(e.C2PA_SIGNING_KEY) } : undefined,
     authRateLimit: e.AUTH_RATE_LIMIT,
     signInAddressLimit: { max: e.SIGN_IN_ADDRESS_MAX, windowSeconds: e.SIGN_IN_ADDRESS_WINDOW_SECONDS },
     invitationLimits: { perSenderPerHour: e.INVITATIONS_PER_SENDER_PER_HOUR, perWorkspacePerHour: e.INVITATIONS_PER_WORKSPACE_PER_HOUR },

@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMailer, outboxAccess } from './mail/index.js';
 import { createProviderRegistry } from './providers/index.js';
 import { publicProviderHealth } from './services/provider-health.js';
+import { loadSigningCredentials } from './provenance/index.js';
 import type { ModelProvider } from './providers/types.js';
 import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtime/index.js';
 import { createBoardSync, type BoardSync } from './boards/index.js';
@@ -155,6 +156,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     const { metrics, metricsUrl, tracing } = await startObservability(config, log, life, 'web');
     fs.mkdirSync(config.dataDir, { recursive: true });
+    // Before anything starts: a signing key that does not work stops the boot with a message.
+    const contentCredentials = await loadSigningCredentials(config, log);
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
@@ -200,6 +203,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       mailer,
       hooks: createHooks(),
       boards: boardsApi,
+      contentCredentials,
       stripe: createStripe(config),
       log,
       metrics,
@@ -338,6 +342,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   try {
     const { metrics, metricsUrl } = await startObservability(config, log, life, 'worker');
     if (config.metrics.enabled && metricsUrl === undefined) log.warn('METRICS_TOKEN alone does not expose a worker\'s metrics (it has no HTTP server): set METRICS_PORT for workers');
+    const contentCredentials = await loadSigningCredentials(config, log);
     const url = workerDatabaseUrl(config);
     const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
     const db = createDb(pool);
@@ -361,6 +366,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       mailer: createMailer(config, log),
       hooks: createHooks(),
       boards: boardsApi,
+      contentCredentials,
       stripe: createStripe(config),
       log,
       metrics,

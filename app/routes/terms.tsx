@@ -16,7 +16,7 @@ export default function Terms() {
       <h2>Generated files are marked</h2>
       <p>
         Every image and video made here says so inside the file: its metadata records that it was generated, with the model and the service that made it and when (the IPTC
-        &ldquo;digital source type&rdquo; in XMP, which tools and platforms read to label AI content). The law in some places, such as the EU&rsquo;s AI Act, expects this. Please do
+        &ldquo;digital source type&rdquo; in XMP, and in PNG and JPEG files also signed C2PA &ldquo;Content Credentials&rdquo;, which tools and platforms read to label AI content). The law in some places, such as the EU&rsquo;s AI Act, expects this. Please do
         not remove the mark when you publish what you made, and do not present generated content as a real photograph or recording where that could mislead people.
       </p>
       <h2>Credits and payments</h2>

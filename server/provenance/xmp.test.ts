@@ -1,12 +1,16 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testSigningCredentials } from '../testing/c2pa.js';
 import { startExifReader } from '../testing/exiftool.js';
-import { ALGORITHMIC_MEDIA, markFor, markOutput, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile } from './index.js';
+import type { ProviderOutput } from '../providers/types.js';
+import { ALGORITHMIC_MEDIA, markFor, markOutput as markWith, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile, type XmpMark } from './index.js';
 
 /** The marks are read back by ExifTool (exiftool-vendored), a reader we did not write. */
 const exif = startExifReader();
 afterAll(() => exif.close());
 const readBack = (data: Buffer, ext: string) => exif.read(data, ext);
+// PNG and JPEG also get a signed C2PA manifest (c2pa.test.ts); the XMP must read the same beside it.
+const markOutput = async (out: ProviderOutput, m: XmpMark) => markWith(out, m, await testSigningCredentials());
 
 const when = new Date('2026-12-03T10:20:30.000Z');
 const mark = markFor({ provider: 'fal', modelLabel: 'FLUX.2 [klein] 4B', createdAt: when });
@@ -53,7 +57,7 @@ describe('machine-readable AI marking (XMP)', () => {
   for (const c of cases) {
     it(`${c.name}: ExifTool reads DigitalSourceType, the AI system, the tool and the time, and the media is unchanged`, async () => {
       const original = await c.make();
-      const marked = markOutput({ data: original, mime: c.mime, width: 40, height: 24 }, mark).data;
+      const marked = (await markOutput({ data: original, mime: c.mime, width: 40, height: 24 }, mark)).data;
       const { tags, warnings } = await readBack(marked, c.ext);
       expect(warnings).toBe('');
       expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
@@ -70,7 +74,7 @@ describe('machine-readable AI marking (XMP)', () => {
         expect(marked.subarray(0, original.length).equals(original)).toBe(true);
       }
       // Marking twice leaves one packet, not two.
-      const twice = markOutput({ data: marked, mime: c.mime, width: 40, height: 24 }, mark).data;
+      const twice = (await markOutput({ data: marked, mime: c.mime, width: 40, height: 24 }, mark)).data;
       expect(twice.length).toBe(marked.length);
     });
   }
@@ -78,14 +82,14 @@ describe('machine-readable AI marking (XMP)', () => {
   it('replaces an XMP packet the provider already wrote, so its claims do not stand beside ours', async () => {
     const theirs = await picture().withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Some Camera"/></rdf:RDF></x:xmpmeta>').png().toBuffer();
     expect((await readBack(theirs, 'png')).tags['XMP-xmp:CreatorTool']).toBe('Some Camera');
-    const { tags } = await readBack(markOutput({ data: theirs, mime: 'image/png', width: 40, height: 24 }, mark).data, 'png');
+    const { tags } = await readBack((await markOutput({ data: theirs, mime: 'image/png', width: 40, height: 24 }, mark)).data, 'png');
     expect(tags['XMP-xmp:CreatorTool']).toBe('Flux Klein');
     expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
   });
 
   it('says algorithmicMedia, not a trained model, for the built-in preview renderer', async () => {
     const local = markFor({ provider: 'local', modelLabel: 'FLUX.2 [klein] 4B', createdAt: when });
-    const { tags } = await readBack(markOutput({ data: await picture().png().toBuffer(), mime: 'image/png', width: 40, height: 24 }, local).data, 'png');
+    const { tags } = await readBack((await markOutput({ data: await picture().png().toBuffer(), mime: 'image/png', width: 40, height: 24 }, local)).data, 'png');
     expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
     expect(tags['XMP-iptcExt:AISystemUsed']).toBe('Flux Klein built-in preview renderer');
   });
@@ -99,7 +103,7 @@ describe('machine-readable AI marking (XMP)', () => {
       [Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(200, 1)]), 'video/mp4'],
       [png, 'image/gif'],
     ] as const) {
-      expect(() => markOutput({ data: Buffer.from(data), mime, width: 1, height: 1 }, mark)).toThrow(UnmarkableFile);
+      await expect(markOutput({ data: Buffer.from(data), mime, width: 1, height: 1 }, mark)).rejects.toThrow(UnmarkableFile);
     }
   });
 });

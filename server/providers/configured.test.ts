@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TRAINED_ALGORITHMIC_MEDIA } from '../provenance/index.js';
+import { readContentCredentials, writeOperatorChain } from '../testing/c2pa.js';
 import { startExifReader } from '../testing/exiftool.js';
 import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { startFakeBfl, startFakeFal, type FakeServer } from './testing/fake-providers.js';
@@ -8,7 +12,10 @@ import { startFakeBfl, startFakeFal, type FakeServer } from './testing/fake-prov
 let bfl: FakeServer;
 let fal: FakeServer;
 let server: TestServer;
+let keys: Awaited<ReturnType<typeof writeOperatorChain>>;
+const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fk-c2pa-keys-'));
 beforeAll(async () => {
+  keys = await writeOperatorChain(keyDir);
   bfl = await startFakeBfl();
   fal = await startFakeFal();
   server = await startTestServer(inject('pgAdminUrl'), {
@@ -18,19 +25,21 @@ beforeAll(async () => {
       FAL_KEY: 'test-fal-key',
       FAL_QUEUE_URL: fal.url,
       MEDIA_FETCH_ALLOW_HOSTS: `${bfl.hostPort},${fal.hostPort}`,
+      // the operator's signing certificate for C2PA manifests
+      C2PA_SIGNING_CERT: keys.certPath,
+      C2PA_SIGNING_KEY: keys.keyPath,
     },
   });
 });
 const exif = startExifReader();
-const marks = async (user: TestUser, assetId: string, ext: string) => {
-  const data = Buffer.from(await (await fetch(`${server.url}/files/${assetId}`, { headers: { cookie: user.cookie } })).arrayBuffer());
-  return (await exif.read(data, ext)).tags;
-};
+const download = async (user: TestUser, assetId: string) => Buffer.from(await (await fetch(`${server.url}/files/${assetId}`, { headers: { cookie: user.cookie } })).arrayBuffer());
+const marks = async (user: TestUser, assetId: string, ext: string) => (await exif.read(await download(user, assetId), ext)).tags;
 afterAll(async () => {
   await exif.close();
   await server?.stop();
   await bfl?.close();
   await fal?.close();
+  fs.rmSync(keyDir, { recursive: true, force: true });
 });
 
 describe('configured providers', () => {
@@ -58,6 +67,13 @@ describe('configured providers', () => {
     const tags = await marks(user, asset.id, 'png');
     expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
     expect(tags['XMP-iptcExt:AISystemUsed']).toBe('FLUX.2 [klein] 4B (Black Forest Labs)');
+    // and carries a C2PA manifest signed with the operator's certificate, not a development one
+    const manifest = await readContentCredentials(await download(user, asset.id), 'image/png');
+    expect(manifest?.valid).toBe(true);
+    expect(manifest?.actions).toEqual([expect.objectContaining({ action: 'c2pa.created', digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent: { name: 'FLUX.2 [klein] 4B (Black Forest Labs)' } })]);
+    expect(manifest?.signer).toBe(keys.subject);
+    expect(manifest?.chain).toEqual([keys.intermediate]);
+    expect(fs.existsSync(path.join(server.dataDir, 'c2pa'))).toBe(false);
     socket.close();
   });
 

@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Mailer } from '../mail/index.js';
 import type { ProviderRegistry } from '../providers/index.js';
 import type { Storage } from '../storage/index.js';
+import type { SigningCredentials } from '../provenance/credentials.js';
 import type { ServerToClientEvents } from '../shared/realtime.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
@@ -55,6 +56,8 @@ export interface Deps {
   mailer: Mailer;
   hooks: Hooks;
   boards?: BoardsApi;
+  /** What signs the C2PA manifests in generated files (the operator's certificate or the development one). */
+  contentCredentials: SigningCredentials;
   /** Stripe client; null when billing is not configured. */
   stripe: import('stripe').default | null;
   log: Logger;

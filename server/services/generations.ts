@@ -469,16 +469,18 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       },
     );
     validateOutputs(outputs, p.count ?? 1);
-    // Every file says, in its own metadata, that it was generated and by what (server/provenance).
+    // Every file says, in its own metadata, that it was generated and by what (server/provenance):
+    // XMP in every format, and a signed C2PA manifest over the final bytes in PNG and JPEG.
     const mark = markFor({ provider: servedBy, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
-    const marked = outputs.map((out) => {
+    const marked: ProviderOutput[] = [];
+    for (const out of outputs) {
       try {
-        return markOutput(out, mark);
+        marked.push(await markOutput(out, mark, deps.contentCredentials));
       } catch (err) {
         if (err instanceof UnmarkableFile) throw new ProviderError('BAD_RESPONSE', `The provider returned a file that is not a well-formed ${out.mime}: ${err.message}.`);
         throw err;
       }
-    });
+    }
     // Files first; the rows that point at them are written with the status change, in one transaction.
     // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
     const attemptId = randomUUID().slice(0, 8);

@@ -27,7 +27,7 @@ describe('marked outputs', () => {
   it('a generation on the built-in renderer: the stored file and its thumbnail say how they were made; the stored hash is of the marked file', async () => {
     const user = await signUp(server);
     const socket = await connectSocket(server, user);
-    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'a lighthouse at dusk', model: 'flux-2-klein-4b', seed: 3 });
+    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'a lighthouse at dusk', model: 'offline-preview', seed: 3 });
     const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
     socket.close();
     const id = done.assetIds![0]!;
@@ -75,7 +75,7 @@ describe('marked outputs', () => {
     expect(Object.keys(stored.tags).filter((k) => k.startsWith('GPS:'))).toEqual([]);
     expect(stored.tags['XMP-iptcExt:DigitalSourceType']).toBeUndefined(); // an upload is the person's, not marked as ours
 
-    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'the same scene at night', model: 'flux-2-klein-4b', seed: 5, workspaceId, referenceAssetIds: [uploaded] });
+    const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'the same scene at night', model: 'offline-preview', seed: 5, workspaceId, referenceAssetIds: [uploaded] });
     const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);
     socket.close();
     const output = await file(user, done.assetIds![0]!);

@@ -19,6 +19,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'email' | 'password'>(parsed.error), values };
   const res = await authRequest(context, request, '/sign-in/email', parsed.data);
   if (!res.ok) {
+    // A banned account is told so (only after the right password: no oracle), with where to appeal.
+    const banned = res.status === 403 ? ((await res.clone().json().catch(() => null)) as { code?: string; message?: string } | null) : null;
+    if (banned?.code === 'ACCOUNT_BANNED' && banned.message) return { error: banned.message, fieldErrors: {}, values };
     const error = res.status === 429 ? TOO_MANY : 'That email and password do not match an account.';
     return { error, fieldErrors: {}, values };
   }

@@ -148,3 +148,20 @@ export async function myModeration(deps: Deps, actor: Actor) {
   ]);
   return { standing: { ...standing, reasonLabel: standing.reason ? reasonLabel(standing.reason) : null }, appeals };
 }
+
+/**
+ * What a member of the owning workspace sees instead of a hidden asset: the reason in words, when,
+ * whether it is theirs (only the maker may ask for a review) and their latest appeal. NOT_FOUND to
+ * anyone else, and for an asset that is not hidden (asset.get answers then).
+ */
+export async function hiddenAsset(deps: Deps, actor: Actor, assetId: string) {
+  const asset = await deps.db.selectFrom('asset').select(['id', 'workspace_id', 'user_id', 'media', 'hidden_at', 'hidden_reason']).where('id', '=', assetId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!asset) throw new AppError('NOT_FOUND');
+  await requireRole(deps.db, actor, asset.workspace_id, 'viewer');
+  if (!asset.hidden_at) throw new AppError('NOT_FOUND');
+  const mine = asset.user_id === actor.userId;
+  const appeal = mine
+    ? await deps.db.selectFrom('appeal').select(['id', 'status', 'answer', 'created_at']).where('user_id', '=', actor.userId).where('asset_id', '=', asset.id).orderBy('created_at', 'desc').executeTakeFirst()
+    : undefined;
+  return { id: asset.id, media: asset.media, reason: asset.hidden_reason, reasonLabel: reasonLabel(asset.hidden_reason ?? 'other'), hiddenAt: asset.hidden_at, mine, appeal: appeal ?? null };
+}

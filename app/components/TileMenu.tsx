@@ -79,7 +79,8 @@ export function TileMenu(props: { label: string; items: { label: string; onSelec
               role="menuitem"
               tabIndex={-1}
               onClick={() => {
-                setOpen(false);
+                // Focus goes back to the menu button first, so a dialog the item opens returns it there.
+                close();
                 item.onSelect();
               }}
             >

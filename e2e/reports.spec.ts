@@ -12,7 +12,8 @@ import { expect, expectAccessible, newUser, test } from './fixtures.js';
 import { E2E_OPERATOR_EMAIL, sql } from './server-data.js';
 
 const SHOTS = process.env.E2E_SHOTS ?? path.join('test-results', 'admin-shots');
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+/** A page as a person sees it: the whole page, or with a dialog open, the viewport (a modal covers the viewport). */
+const shot = (page: Page, name: string, opts: { dialog?: boolean } = {}) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: !opts.dialog });
 
 async function person(browser: Browser, baseURL: string, name: string, email?: string) {
   const ctx = await browser.newContext({ baseURL });
@@ -57,6 +58,7 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await m.keyboard.press('Enter');
   const item = m.getByRole('menuitem', { name: 'Report…' });
   await expect(item).toBeFocused();
+  await shot(m, 'library-tile-menu');
   await m.keyboard.press('Enter');
   await expect(m.getByRole('dialog', { name: 'Report this image' })).toBeVisible();
   const dialog = m.getByRole('dialog'); // its name changes once the report is sent
@@ -71,15 +73,15 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await m.keyboard.press('ArrowDown');
   await expect(dialog.getByRole('radio', { name: 'Violence or gore' })).toBeChecked();
   await dialog.getByLabel(/Anything else moderators should know/).fill('The kite is on fire and people are hurt.');
-  await shot(m, 'report-dialog-desktop');
+  await shot(m, 'report-dialog-desktop', { dialog: true });
   await m.setViewportSize({ width: 375, height: 812 });
-  await shot(m, 'report-dialog-375');
+  await shot(m, 'report-dialog-375', { dialog: true });
   await expectAccessible(m);
   await m.setViewportSize({ width: 1280, height: 800 });
   await dialog.getByRole('button', { name: 'Send report' }).click();
   await expect(dialog.getByRole('heading', { name: 'Report sent' })).toBeFocused();
   await expect(dialog).toContainText('Thanks for telling us.');
-  await shot(m, 'report-dialog-sent');
+  await shot(m, 'report-dialog-sent', { dialog: true });
   await m.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(more).toBeFocused(); // focus back where it was
@@ -90,7 +92,7 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await m.goto(`/library/${assetId}`);
   await m.getByRole('button', { name: 'Report…' }).click();
   await expect(m.getByRole('dialog', { name: 'Report this image' })).toBeVisible();
-  await shot(m, 'report-dialog-item-page-375');
+  await shot(m, 'report-dialog-item-page-375', { dialog: true });
   await m.keyboard.press('Escape');
   await m.setViewportSize({ width: 1280, height: 800 });
 
@@ -116,7 +118,7 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await expect(hide.getByLabel('Reason (the person will read it)')).toHaveValue('violence');
   await expect(hide.getByLabel('Reason (the person will read it)')).toBeFocused();
   await hide.getByLabel(/Message to them/).fill('Please keep it peaceful.');
-  await shot(o, 'admin-hide-dialog-desktop');
+  await shot(o, 'admin-hide-dialog-desktop', { dialog: true });
   await hide.getByRole('button', { name: 'Hide it' }).click();
   await expect(hide).toBeHidden();
   await expect(o.getByText('No open reports. Nothing to do.')).toBeVisible();

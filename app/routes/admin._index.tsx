@@ -23,15 +23,15 @@ export default function AdminOverview() {
       <div className="admin-stats">
         <p className="panel admin-stat">
           <strong>{o.openReports}</strong>
-          <Link to="/admin/reports">open reports</Link>
+          <Link to="/admin/reports">{o.openReports === 1 ? 'open report' : 'open reports'}</Link>
         </p>
         <p className="panel admin-stat">
           <strong>{o.openAppeals}</strong>
-          <Link to="/admin/reports#appeals">open appeals</Link>
+          <Link to="/admin/reports#appeals">{o.openAppeals === 1 ? 'open appeal' : 'open appeals'}</Link>
         </p>
         <p className="panel admin-stat">
           <strong>{o.failedRecently}</strong>
-          <Link to="/admin/jobs?status=failed">failed jobs in {o.recentHours} h</Link>
+          <Link to="/admin/jobs?status=failed">{o.failedRecently === 1 ? 'failed job' : 'failed jobs'} in {o.recentHours} h</Link>
         </p>
         <p className="panel admin-stat">
           <strong>{o.suspended + o.banned}</strong>

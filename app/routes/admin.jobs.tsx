@@ -127,7 +127,7 @@ export default function AdminJobs() {
       <section className="stack" aria-labelledby="job-list">
         <div className="section-head">
           <h2 id="job-list">Latest jobs</h2>
-          <Form method="get" className="row gap-s" onChange={(e) => submit(e.currentTarget)}>
+          <Form method="get" className="row gap-s admin-filters" onChange={(e) => submit(e.currentTarget)}>
             <label htmlFor="job-status" className="visually-hidden">
               Status
             </label>

@@ -139,7 +139,7 @@ export default function AdminReports() {
                   )}
                   <div className="stack-s">
                     <p>
-                      <strong>{r.reasonLabel}</strong> — a {what} by <Link to={`/admin/users?q=${encodeURIComponent(r.subject.email ?? '')}`}>{subject}</Link>
+                      <strong>{r.reasonLabel}</strong> — {what === 'image' ? 'an' : 'a'} {what} by <Link to={`/admin/users?q=${encodeURIComponent(r.subject.email ?? '')}`}>{subject}</Link>
                       {r.subject.standing !== 'good' ? <span className={`pill standing-${r.subject.standing}`}> {r.subject.standing}</span> : null}
                       {r.asset?.hidden ? <span className="pill pill-failed"> hidden</span> : null}
                     </p>

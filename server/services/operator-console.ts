@@ -54,7 +54,15 @@ async function providerHealth(deps: Deps): Promise<ProviderHealth[]> {
     .where((eb) => eb.or([eb('status', 'in', ['queued', 'running']), eb('finished_at', '>', since)]))
     .groupBy('provider')
     .execute();
-  const configured = Object.keys(deps.providers.concurrency);
+  // The providers this process can call (a hosted one only with its key); `concurrency` names them all.
+  const configured = Object.keys(deps.providers.concurrency).filter((name) => {
+    try {
+      deps.providers.get(name);
+      return true;
+    } catch {
+      return false;
+    }
+  });
   const names = [...new Set([...configured, ...rows.map((r) => r.provider)])].sort();
   return names.map((provider) => {
     const r = rows.find((x) => x.provider === provider);

@@ -96,12 +96,14 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await m.keyboard.press('Escape');
   await m.setViewportSize({ width: 1280, height: 800 });
 
-  // --- Someone who is not an operator gets no console.
+  // --- Someone who is not an operator gets no console, and no link to it.
+  await expect(m.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' })).toHaveCount(0);
   expect((await m.goto('/admin'))?.status()).toBe(404);
 
   // --- The operator hides it from /admin.
   const o = op.page;
-  await o.goto('/admin');
+  await o.goto('/studio');
+  await o.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' }).click();
   await expect(o.getByRole('heading', { name: 'Operator console' })).toBeVisible();
   await expect(o.getByRole('navigation', { name: 'Operator console' }).getByRole('link', { name: /Privacy requests/ })).toHaveAttribute('href', '/admin/privacy-requests');
   await shot(o, 'admin-overview-desktop');

@@ -125,8 +125,12 @@ describe('operators only', () => {
     const reports = await api(operator).admin.reports.query({});
     expect(reports.length).toBeGreaterThan(0);
     expect(reports[0]).toMatchObject({ status: 'open', reporterEmail: member.email });
+    await api(operator).privacy.adminRequests.query();
     const views = await auditOf('admin.viewed');
-    expect(views.some((v) => v.user_id === operator.id && (v.detail as { page: string }).page === 'reports')).toBe(true);
+    for (const page of ['reports', 'privacy-requests']) expect(views.some((v) => v.user_id === operator.id && (v.detail as { page: string }).page === page)).toBe(true);
+    // A refused look is not recorded as one.
+    await refusal(api(member).admin.users.query({}));
+    expect((await auditOf('admin.viewed')).filter((v) => v.user_id === member.id)).toEqual([]);
   });
 });
 

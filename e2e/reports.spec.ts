@@ -43,7 +43,8 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await mutate(olga.page, baseURL!, 'credits.transfer', { transferId: randomUUID(), toWorkspaceId: ws.id, amount: 10 });
   await sql('insert into membership (workspace_id, user_id, role) values ($1, $2, $3)', [ws.id, mo.id, 'editor']);
   const prompt = 'A red kite over a green hill';
-  await mutate(olga.page, baseURL!, 'generation.create', { workspaceId: ws.id, prompt });
+  const board = await mutate<{ id: string }>(olga.page, baseURL!, 'board.create', { workspaceId: ws.id, name: 'Kite ideas' });
+  await mutate(olga.page, baseURL!, 'generation.create', { workspaceId: ws.id, boardId: board.id, prompt });
   await expect
     .poll(async () => (await sql<{ id: string }>("select a.id from asset a join generation g on g.id = a.generation_id where g.workspace_id = $1 and g.status = 'succeeded'", [ws.id])).rows[0]?.id, { timeout: 30_000 })
     .toBeTruthy();
@@ -96,6 +97,27 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await m.keyboard.press('Escape');
   await m.setViewportSize({ width: 1280, height: 800 });
 
+  // --- Mo reports a note on the board from the board's toolbar.
+  await m.goto(`/boards/${board.id}`);
+  await expect(m.getByRole('option', { name: `Image: ${prompt}` })).toBeVisible();
+  await m.getByRole('button', { name: /Add a note/ }).click();
+  const note = m.getByRole('option', { name: /^Note: empty/ }).last();
+  await expect(note).toBeFocused();
+  await note.press('Enter');
+  await m.getByLabel(/Note text/).fill('People from the north are all idiots');
+  await m.getByLabel(/Note text/).press('Control+Enter');
+  await expect(m.getByRole('option', { name: /^Note: People from the north/ })).toBeFocused();
+  await m.getByRole('toolbar', { name: 'Board view' }).getByRole('button', { name: 'Report…' }).click();
+  await expect(m.getByRole('dialog', { name: 'Report this note' })).toBeVisible();
+  await m.getByRole('dialog').getByRole('radio', { name: 'Hate or harassment' }).check();
+  await shot(m, 'board-report-dialog', { dialog: true });
+  await m.getByRole('dialog').getByRole('button', { name: 'Send report' }).click();
+  await expect(m.getByRole('dialog').getByRole('heading', { name: 'Report sent' })).toBeFocused();
+  await m.keyboard.press('Escape');
+  await expect
+    .poll(async () => (await sql<{ excerpt: string; reason: string }>('select excerpt, reason from report where board_id = $1 and item_id is not null', [board.id])).rows)
+    .toEqual([{ excerpt: 'People from the north are all idiots', reason: 'hate' }]);
+
   // --- Someone who is not an operator gets no console, and no link to it.
   await expect(m.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' })).toHaveCount(0);
   expect((await m.goto('/admin'))?.status()).toBe(404);
@@ -115,6 +137,7 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await expect(report.getByRole('img', { name: 'Reported image' })).toHaveJSProperty('complete', true);
   await shot(o, 'admin-reports-desktop');
   await expectAccessible(o);
+  await expect(o.getByRole('listitem', { name: 'Report: Hate or harassment' })).toContainText('People from the north are all idiots');
   await report.getByRole('button', { name: 'Hide…' }).click();
   const hide = o.getByRole('dialog', { name: 'Hide this image everywhere' });
   await expect(hide.getByLabel('Reason (the person will read it)')).toHaveValue('violence');
@@ -123,6 +146,10 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await shot(o, 'admin-hide-dialog-desktop', { dialog: true });
   await hide.getByRole('button', { name: 'Hide it' }).click();
   await expect(hide).toBeHidden();
+  await expect(o.getByRole('listitem', { name: 'Report: Violence or gore' })).toHaveCount(0);
+  // The note's report: dismissed here (the note stays; suspending its author is the other choice).
+  await o.getByRole('listitem', { name: 'Report: Hate or harassment' }).getByRole('button', { name: 'Dismiss…' }).click();
+  await o.getByRole('dialog', { name: 'Dismiss this report' }).getByRole('button', { name: 'Dismiss' }).click();
   await expect(o.getByText('No open reports. Nothing to do.')).toBeVisible();
   await o.setViewportSize({ width: 375, height: 812 });
   await o.getByRole('button', { name: 'Acted on' }).click();
@@ -153,6 +180,9 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await w.goto('/library');
   await expect(w.getByRole('heading', { name: 'Your library is empty' })).toBeVisible();
   await expect(w.getByRole('link', { name: `Open: ${prompt}` })).toHaveCount(0);
+  await w.goto(`/boards/${board.id}`);
+  await expect(w.getByRole('option', { name: 'Image hidden by moderators' })).toBeVisible();
+  await shot(w, 'board-hidden-image');
   await w.goto('/notifications');
   await w.getByRole('link', { name: /Moderators hid one of your images/ }).first().click();
   await expect(w).toHaveURL(new RegExp(`/library/${assetId}$`));

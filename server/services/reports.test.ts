@@ -11,6 +11,7 @@ import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { addMember, openBoard, signUpAs, verify } from './teams.test-helpers.js';
+import { collectUserData } from './privacy.js';
 
 const OPERATOR_EMAIL = `operator-${Date.now()}@example.test`;
 
@@ -31,7 +32,7 @@ const auditOf = (action: string) => server.deps.db.selectFrom('audit_log').selec
 /** A new image of the owner's, on the team board. */
 async function newImage(prompt = 'a red kite over a hill'): Promise<string> {
   const gen = await api(owner).generation.create.mutate({ workspaceId, boardId, prompt });
-  await eventually(async () => (await api(owner).generation.get.query({ id: gen.id })).status === 'succeeded');
+  await eventually(async () => (await api(owner).generation.get.query({ id: gen.id })).status === 'succeeded', 30_000);
   const id = (await api(owner).generation.get.query({ id: gen.id })).assets[0]!.id;
   // The board shows it once the generation's result landed there.
   await eventually(async () => {
@@ -39,7 +40,7 @@ async function newImage(prompt = 'a red kite over a hill'): Promise<string> {
     const found = readItems(doc).some((i) => i.assetId === id);
     doc.destroy();
     return found;
-  });
+  }, 30_000);
   return id;
 }
 
@@ -177,6 +178,11 @@ describe('hide and restore', () => {
     expect(mail.text).toContain(`/library/${assetId}`);
     // The reporter is not named to the owner.
     expect(JSON.stringify(note) + mail.text).not.toContain(member.email);
+    // The owner's data export still holds it (hiding is not taking it away from them), marked hidden.
+    const exported = await collectUserData(server.deps, owner.id);
+    expect(exported.assets.find((x) => x.id === assetId)).toMatchObject({ hidden_reason: 'privacy' });
+    expect(exported.assets.find((x) => x.id === assetId)?.hidden_at).toBeTruthy();
+    expect((await collectUserData(server.deps, member.id)).moderation.reportsFiled.some((r) => r.asset_id === assetId)).toBe(true);
   });
 
   it('restoring undoes it everywhere and tells the owner', async () => {

@@ -203,5 +203,23 @@ test('a member reports an image, an operator hides it from /admin, and the owner
   await o.setViewportSize({ width: 1280, height: 800 });
   await shot(o, 'admin-appeals-desktop');
 
+  // --- The operator suspends Mo from the users page; Mo is told on every page and cannot generate.
+  await o.goto(`/admin/users?q=${encodeURIComponent(mo.user.email)}`);
+  await o.getByRole('button', { name: `Suspend ${mo.user.email}` }).click();
+  const suspend = o.getByRole('dialog', { name: `Suspend ${mo.user.email}` });
+  await suspend.getByLabel('Reason (the person will read it)').selectOption('hate');
+  await suspend.getByRole('button', { name: 'Suspend' }).click();
+  await expect(o.getByRole('row', { name: new RegExp(mo.user.email) })).toContainText('suspended');
+  await m.goto('/studio');
+  await expect(m.getByRole('region', { name: 'Account suspended' })).toBeVisible();
+  await m.getByLabel('Prompt').fill('A kite in the rain');
+  await m.getByRole('button', { name: /^Generate/ }).click();
+  await expect(m.getByText(/Your account is suspended: you can look at and download your work, but not generate/).first()).toBeVisible();
+  await shot(m, 'suspended-studio');
+  expect((await sql("select 1 from generation where user_id = $1 and prompt = 'A kite in the rain'", [mo.id])).rowCount).toBe(0);
+  await m.getByRole('link', { name: 'Why, and how to ask for a review' }).click();
+  await expect(m.getByRole('heading', { name: 'Your account is suspended' })).toBeVisible();
+  await expect(m.getByText('Reason: Hate or harassment.', { exact: false })).toBeVisible();
+
   for (const p of [olga, mo, op]) await p.ctx.close();
 });

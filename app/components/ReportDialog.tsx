@@ -22,9 +22,8 @@ export function ReportDialog(props: { target: ReportTarget; what: string; onClos
   const [reason, setReason] = useState<ReportReason | null>(null);
   const [note, setNote] = useState('');
   const [missing, setMissing] = useState(false);
-  const onSettled = { onSuccess: () => undefined };
-  const asset = useMutation(trpc.report.asset.mutationOptions(onSettled));
-  const item = useMutation(trpc.report.boardItem.mutationOptions(onSettled));
+  const asset = useMutation(trpc.report.asset.mutationOptions());
+  const item = useMutation(trpc.report.boardItem.mutationOptions());
   const send = props.target.kind === 'asset' ? asset : item;
   const done = send.data;
 

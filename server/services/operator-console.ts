@@ -155,7 +155,6 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
       'asset.media',
       'asset.mime',
       'asset.hidden_at',
-      'asset.deleted_at',
       'board.name as board_name',
     ])
     .where('report.status', '=', input.status)
@@ -178,7 +177,7 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
     reporterEmail: r.reporter_email,
     subject: { userId: r.subject_user_id, email: r.subject_email, name: r.subject_name, standing: r.subject_standing ?? 'good' },
     asset: r.asset_id
-      ? { id: r.asset_id, media: r.media, mime: r.mime, hidden: r.hidden_at !== null, deleted: r.media === null, reviewUrl: `/files/review/${r.asset_id}`, openReports: counts.get(r.asset_id) ?? 0 }
+      ? { id: r.asset_id, media: r.media, mime: r.mime, hidden: r.hidden_at !== null, reviewUrl: `/files/review/${r.asset_id}`, openReports: counts.get(r.asset_id) ?? 0 }
       : null,
     boardItem: r.item_id ? { boardId: r.board_id, boardName: r.board_name, itemId: r.item_id, excerpt: r.excerpt } : null,
   }));

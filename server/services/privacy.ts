@@ -463,6 +463,10 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
     await trx.updateTable('credit_ledger').set({ user_id: subject }).where('user_id', '=', userId).execute();
     await trx.updateTable('credit_ledger').set({ ref: subject }).where('ref', '=', userId).execute();
     await trx.updateTable('audit_log').set({ user_id: subject }).where('user_id', '=', userId).execute();
+    // Moderation (ADR 0013): an operator's decisions name them in detail.operator; the notes they
+    // wrote when reporting are their words (the report itself stays, without a reporter).
+    await trx.updateTable('audit_log').set({ detail: sql`jsonb_set(detail, '{operator}', to_jsonb(${subject}::text))` }).where(sql<boolean>`detail->>'operator' = ${userId}`).execute();
+    await trx.updateTable('report').set({ note: null }).where('reporter_id', '=', userId).execute();
     await trx.deleteFrom('user').where('id', '=', userId).execute(); // sessions, accounts, memberships, exports, 2FA cascade
     await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('user_id', '=', userId).execute();
     if (opts.requestId) await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('id', '=', opts.requestId).execute();

@@ -11,9 +11,10 @@ import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { addMember, openBoard, signUpAs, verify } from './teams.test-helpers.js';
-import { collectUserData } from './privacy.js';
+import { collectUserData, eraseUser, pseudonym } from './privacy.js';
 
 const OPERATOR_EMAIL = `operator-${Date.now()}@example.test`;
+const SECOND_OPERATOR_EMAIL = `operator2-${Date.now()}@example.test`;
 
 let smtp: TestSmtp;
 let server: TestServer;
@@ -46,7 +47,7 @@ async function newImage(prompt = 'a red kite over a hill'): Promise<string> {
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url, ADMIN_EMAILS: OPERATOR_EMAIL, APPEALS_EMAIL: 'appeals@example.test' } });
+  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url, ADMIN_EMAILS: `${OPERATOR_EMAIL},${SECOND_OPERATOR_EMAIL}`, APPEALS_EMAIL: 'appeals@example.test' } });
   owner = await signUp(server, 'Olga Owner');
   member = await signUp(server, 'Mo Member');
   outsider = await signUp(server, 'Otto Outsider');
@@ -315,5 +316,27 @@ describe('the console', () => {
     expect(again).toEqual({ user_id: owner.id, rerun_of: gen.id, prompt: 'a waiting kite' });
     expect((await auditOf('admin.job-canceled')).some((a) => a.user_id === operator.id && (a.detail as { generationId: string }).generationId === gen.id)).toBe(true);
     expect((await auditOf('admin.job-retried')).some((a) => a.user_id === operator.id && (a.detail as { generationId: string }).generationId === gen.id)).toBe(true);
+  });
+});
+
+describe('account deletion', () => {
+  it("erases a deleted reporter's note from their reports and a deleted operator's id from the audit log", async () => {
+    const assetId = await newImage('a kite nobody likes');
+    const reporter = await signUp(server, 'Rita Reporter');
+    await addMember(server.deps.db, workspaceId, reporter.id, 'viewer');
+    const { id: reportId } = await api(reporter).report.asset.mutate({ assetId, reason: 'spam', note: 'My neighbour Rita says this is spam.' });
+    const second = await signUpAs(server, SECOND_OPERATOR_EMAIL, 'Otis Operator');
+    await verify(server.deps.db, second.id);
+    await api(second).admin.hideAsset.mutate({ assetId, reason: 'spam' });
+
+    await eraseUser(server.deps, reporter.id);
+    await eraseUser(server.deps, second.id);
+
+    expect(await server.deps.db.selectFrom('report').select(['reporter_id', 'note', 'reason', 'status']).where('id', '=', reportId).executeTakeFirstOrThrow()).toEqual({ reporter_id: null, note: null, reason: 'spam', status: 'actioned' });
+    const hidden = (await auditOf('asset.hidden')).find((a) => (a.detail as { assetId: string }).assetId === assetId)!;
+    expect(hidden.detail).toMatchObject({ operator: pseudonym(second.id) });
+    const everything = await sql<{ t: string }>`select string_agg(detail::text || coalesce(user_id, ''), ' ') as t from audit_log`.execute(server.deps.db);
+    expect(everything.rows[0]!.t).not.toContain(second.id);
+    expect(everything.rows[0]!.t).not.toContain(reporter.id);
   });
 });

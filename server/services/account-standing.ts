@@ -31,12 +31,5 @@ export function standingRefusal(status: Standing | null | undefined, permission:
   return null;
 }
 
-/** The words a banned person sees when signing in, with where to appeal. */
-export function bannedMessage(appealsEmail: string | undefined): string {
-  return `This account has been banned and cannot sign in. ${banAppealHowTo(appealsEmail)}`;
-}
-
-/** How a banned person, who cannot sign in, appeals: APPEALS_EMAIL, or the mail that told them. */
-export function banAppealHowTo(appealsEmail: string | undefined): string {
-  return appealsEmail ? `To appeal, write to ${appealsEmail}.` : 'To appeal, reply to the email that told you about the ban.';
-}
+/** The words a banned person sees (server/shared/reports.ts, shared with the sign-in page). */
+export { bannedMessage, banAppealHowTo } from '../shared/reports.js';

@@ -55,3 +55,13 @@ export const JobActionInput = z.object({ generationId: z.uuid() });
 export function hiddenMessage(reason: string | null): string {
   return `Hidden by moderators: ${reasonLabel(reason ?? 'other')}. If you think this is a mistake, ask for a review on the item's page.`;
 }
+
+/** The words a banned person sees when signing in (password or OAuth), with where to appeal. */
+export function bannedMessage(appealsEmail: string | undefined): string {
+  return `This account has been banned and cannot sign in. ${banAppealHowTo(appealsEmail)}`;
+}
+
+/** How a banned person, who cannot sign in, appeals: APPEALS_EMAIL, or the mail that told them. */
+export function banAppealHowTo(appealsEmail: string | undefined): string {
+  return appealsEmail ? `To appeal, write to ${appealsEmail}.` : 'To appeal, reply to the email that told you about the ban.';
+}

@@ -73,6 +73,12 @@ export default function App() {
                 <Link to="/settings/account">Resend the link</Link>
               </div>
             ) : null}
+            {me?.standing === 'suspended' ? (
+              <div className="verify-banner suspended-banner" role="region" aria-label="Account suspended">
+                <span>Your account is suspended: you can look at, download and delete your work, but not generate, upload or change boards.</span>
+                <Link to="/settings/account#moderation">Why, and how to ask for a review</Link>
+              </div>
+            ) : null}
             {me ? <DeletionCancelNotice notice={deletionNotice} /> : null}
             {me ? <PolicyNotice policies={policies} /> : null}
             <main id="main" className="main">

@@ -167,6 +167,9 @@ export interface AssetTable {
   search: Generated<string | null>;
   /** kept by a trigger: the seed this output was made with (generation seed + output index) */
   seed: Generated<string | null>;
+  /** set while an operator has hidden the asset everywhere (migration 0095) */
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
 }
 
 // ---- privacy ----
@@ -375,6 +378,48 @@ export interface NotificationTable {
   created_at: Generated<Date>;
 }
 
+// ---- reports and takedown (issue 15, migration 0095) ----
+export type ReportStatus = 'open' | 'actioned' | 'dismissed';
+export interface ReportTable {
+  id: Generated<string>;
+  /** how the reporter saw it: 'member' (of the workspace); later a share-link viewer */
+  via: Generated<'member'>;
+  reporter_id: string | null;
+  workspace_id: string | null;
+  asset_id: string | null;
+  board_id: string | null;
+  item_id: string | null;
+  subject_user_id: string | null;
+  excerpt: string | null;
+  reason: string;
+  note: string | null;
+  status: Generated<ReportStatus>;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  resolution: string | null;
+  created_at: Generated<Date>;
+}
+export interface AccountStandingTable {
+  user_id: string;
+  status: 'suspended' | 'banned';
+  reason: string;
+  note: string | null;
+  decided_by: string | null;
+  since: Generated<Date>;
+}
+export interface AppealTable {
+  id: Generated<string>;
+  user_id: string;
+  /** null: about the account (a suspension) */
+  asset_id: string | null;
+  message: string;
+  status: Generated<'open' | 'granted' | 'refused'>;
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   user: UserTable;
   session: SessionTable;
@@ -412,6 +457,9 @@ export interface DB {
   board_asset: BoardAssetTable;
   board_update_quarantine: BoardUpdateQuarantineTable;
   notification: NotificationTable;
+  report: ReportTable;
+  account_standing: AccountStandingTable;
+  appeal: AppealTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

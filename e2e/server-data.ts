@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
+/** The one operator (ADMIN_EMAILS) of the e2e server; a spec signs up with it and confirms it. */
+export const E2E_OPERATOR_EMAIL = 'operator@flux-klein-e2e.example.test';
+
 export function e2eServer(): { dataDir: string; databaseUrl: string } {
   const port = Number(process.env.E2E_PORT ?? 3211);
   return JSON.parse(fs.readFileSync(path.join(os.tmpdir(), `flux-klein-e2e-${port}.json`), 'utf8')) as { dataDir: string; databaseUrl: string };

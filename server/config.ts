@@ -123,6 +123,7 @@ export const EnvSchema = z.object({
   EXPORT_RETENTION_DAYS: int(7, 1, 90),
   BACKUP_RETENTION_DAYS: int(14, 1, 3650),
   ADMIN_EMAILS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [])),
+  APPEALS_EMAIL: opt(z.email()),
   USAGE_LOG_RETENTION_DAYS: int(90, 1, 3650),
   ANALYTICS_RETENTION_DAYS: int(365, 1, 3650),
   DELETION_REQUEST_RETENTION_DAYS: int(365, 1, 3650),
@@ -235,6 +236,8 @@ export interface Config {
   };
   /** People (by email) who may see and handle privacy requests. */
   adminEmails: string[];
+  /** Where a banned person (who cannot sign in to ask for a review) writes to appeal; named in the ban message and mail. */
+  appealsEmail: string | undefined;
   /** How long data kept for a limited time stays, in days. */
   retention: { unsavedOutputDays: number; exportDays: number; deletionGraceDays: number; usageLogDays: number; backupDays: number; analyticsDays: number; deletionRequestDays: number };
   /** Stripe billing; undefined when STRIPE_SECRET_KEY is unset (the product runs without billing). */
@@ -351,6 +354,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiUrl: e.STRIPE_API_URL } : undefined,
     catalog: e.BILLING_CATALOG,
     adminEmails: e.ADMIN_EMAILS,
+    appealsEmail: e.APPEALS_EMAIL,
     retention: {
       unsavedOutputDays: e.UNSAVED_OUTPUT_RETENTION_DAYS,
       exportDays: e.EXPORT_RETENTION_DAYS,

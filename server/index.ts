@@ -15,7 +15,7 @@ import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
-import { archiveRoute, exportDownloadRoute, fileRoute, uploadRoute } from './http/files.js';
+import { archiveRoute, exportDownloadRoute, fileRoute, reviewFileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
 import { consentRoutes } from './http/consent.js';
 import { usageLog } from './http/usage-log.js';
@@ -268,6 +268,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     );
     app.use('/api', consentRoutes(deps, auth));
     app.get('/files/archive', archiveRoute(deps, auth));
+    app.get('/files/review/:id', reviewFileRoute(deps, auth));
     app.get('/exports/:id/download', exportDownloadRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));
     app.post('/uploads', ...uploadRoute(deps, auth));

@@ -12,6 +12,8 @@ export interface PublicConfig {
   oauthProviders: ('github' | 'google')[];
   /** Retention periods, in days, that the privacy pages state. */
   retention: Pick<Config['retention'], 'unsavedOutputDays' | 'exportDays' | 'deletionGraceDays' | 'usageLogDays' | 'analyticsDays'>;
+  /** Where a banned person writes to appeal (shown when a sign-in is refused for a ban). */
+  appealsEmail: string | null;
 }
 
 export function publicConfig(config: Config): PublicConfig {
@@ -20,5 +22,6 @@ export function publicConfig(config: Config): PublicConfig {
     baseUrl: config.baseUrl,
     oauthProviders: (['github', 'google'] as const).filter((p) => Boolean(config.oauth[p])),
     retention: { unsavedOutputDays: r.unsavedOutputDays, exportDays: r.exportDays, deletionGraceDays: r.deletionGraceDays, usageLogDays: r.usageLogDays, analyticsDays: r.analyticsDays },
+    appealsEmail: config.appealsEmail ?? null,
   };
 }

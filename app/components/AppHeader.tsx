@@ -7,6 +7,8 @@ export interface HeaderUser {
   name: string;
   email: string;
   workspaces: { id: string; name: string; kind: string; role?: string }[];
+  /** a confirmed operator (ADMIN_EMAILS): the console link shows */
+  operator?: boolean;
 }
 
 export function AppHeader({ user, currentWorkspaceId = null }: { user: HeaderUser | null; currentWorkspaceId?: string | null }) {
@@ -27,6 +29,7 @@ export function AppHeader({ user, currentWorkspaceId = null }: { user: HeaderUse
             <NavLink to="/library">Library</NavLink>
             <NavLink to="/boards">Boards</NavLink>
             <NavLink to="/billing">Billing</NavLink>
+            {user.operator ? <NavLink to="/admin">Console</NavLink> : null}
           </nav>
           <div className="header-end">
             {workspace ? <CreditsBadge workspaceId={workspace.id} /> : null}

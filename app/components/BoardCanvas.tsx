@@ -57,7 +57,18 @@ export function describeItem(i: BoardItem): string {
   if (i.type === 'note') return `Note: ${(i.text ?? '').slice(0, 60) || 'empty'}`;
   if (i.type === 'placeholder') return `Generating: ${i.prompt ?? ''} (${i.status === 'failed' ? 'failed' : (i.status ?? 'queued')})`;
   if (i.status === 'removed') return 'Removed image';
+  if (i.status === 'hidden') return 'Image hidden by moderators';
   return `Image${i.prompt ? `: ${i.prompt.slice(0, 60)}` : ''}`;
+}
+
+/** What a board shows for an image moderators hid (server/services/takedown.ts); restoring brings the image back. */
+function HiddenTile() {
+  return (
+    <div className="board-placeholder-body board-removed board-hidden" role="img" aria-label="Image hidden by moderators">
+      <span className="pill pill-failed">Hidden</span>
+      <p className="small muted">Moderators hid this image.</p>
+    </div>
+  );
 }
 
 /** What a board shows for an image that was deleted (or whose file cannot be loaded): a clear tile, not a broken image. */
@@ -428,7 +439,9 @@ export function BoardCanvas(props: {
                 }}
               >
                 {item.type === 'image' && item.url ? (
-                  item.status === 'removed' || broken.has(item.url) ? (
+                  item.status === 'hidden' ? (
+                    <HiddenTile />
+                  ) : item.status === 'removed' || broken.has(item.url) ? (
                     <RemovedTile />
                   ) : (
                     <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => setBroken((b) => new Set(b).add(item.url!))} />

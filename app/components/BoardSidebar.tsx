@@ -1,4 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from '@remix-run/react';
 import { useRef, useState } from 'react';
 import type { AssetView } from '../../server/services/assets.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
@@ -12,6 +13,8 @@ export function BoardSidebar(props: {
   readOnly: boolean;
   /** why the person's role cannot change the board (server/shared/permissions.ts), when that is why it is read-only */
   readOnlyReason?: string | null;
+  /** read-only because the account is suspended: say so, and where to ask for a review */
+  suspended?: boolean;
   onPlace: (a: Pick<AssetView, 'id' | 'url' | 'width' | 'height' | 'prompt'>) => void;
   onAddNote: () => void;
 }) {
@@ -32,7 +35,13 @@ export function BoardSidebar(props: {
   if (readOnly) {
     return (
       <aside className="board-side panel" aria-label="Board tools">
+        {props.suspended ? (
+          <p className="gate-hint">
+            Your account is suspended, so you cannot generate or change boards. <Link to="/settings/account#moderation">Ask for a review</Link>
+          </p>
+        ) : (
         <p className="gate-hint">{props.readOnlyReason ? `${props.readOnlyReason} Ask a workspace admin for editor access to generate here or change the board.` : 'This board cannot be changed right now.'}</p>
+        )}
       </aside>
     );
   }

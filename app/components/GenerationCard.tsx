@@ -55,8 +55,10 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
             </figure>
           ))
         ) : (
-          <div className="gen-placeholder" style={{ aspectRatio: ratio }} aria-hidden="true">
+          <div className="gen-placeholder" style={{ aspectRatio: ratio }} aria-hidden={gen.status === 'succeeded' ? undefined : true}>
             {active ? <div className="shimmer" /> : null}
+            {/* Finished, but nothing to show: its outputs were deleted or hidden by moderators. */}
+            {gen.status === 'succeeded' ? <p className="small muted gen-gone">Its outputs were deleted or hidden.</p> : null}
           </div>
         )}
       </div>

@@ -36,5 +36,5 @@ export const TOO_MANY = 'Too many attempts. Please wait a minute and try again.'
 export async function authPageData(context: AppLoadContext) {
   const me = await (await context.trpc()).me.get();
   if (me) throw redirect('/studio');
-  return { providers: context.publicConfig.oauthProviders };
+  return { providers: context.publicConfig.oauthProviders, appealsEmail: context.publicConfig.appealsEmail };
 }

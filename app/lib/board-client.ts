@@ -32,6 +32,8 @@ export type BoardStatus = 'connecting' | 'synced' | 'offline' | 'closed';
 export interface BoardClientState {
   status: BoardStatus;
   readOnly: boolean;
+  /** read-only because the account is suspended (the page says so, with how to appeal) */
+  suspended: boolean;
   role: 'owner' | 'admin' | 'editor' | 'viewer' | null;
   name: string | null;
   workspaceId: string | null;
@@ -46,7 +48,7 @@ export interface BoardClientState {
 export class BoardClient {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
-  state: BoardClientState = { status: 'connecting', readOnly: true, role: null, name: null, workspaceId: null, unsaved: 0, savedSeq: 0, error: null };
+  state: BoardClientState = { status: 'connecting', readOnly: true, suspended: false, role: null, name: null, workspaceId: null, unsaved: 0, savedSeq: 0, error: null };
   private joined = false;
   /** Local changes not yet acknowledged as stored, by local number. */
   private pending = new Map<number, Uint8Array>();
@@ -94,7 +96,7 @@ export class BoardClient {
     on('board:role', (e) => {
       if (e.boardId !== this.boardId) return;
       const promoted = this.state.readOnly && !e.readOnly;
-      this.set({ role: e.role, readOnly: e.readOnly, ...(promoted && this.state.error?.code === 'BOARD_READ_ONLY' ? { error: null } : {}) });
+      this.set({ role: e.role, readOnly: e.readOnly, suspended: Boolean(e.suspended), ...(promoted && this.state.error?.code === 'BOARD_READ_ONLY' ? { error: null } : {}) });
       if (promoted) this.resync();
     });
     on('board:error', (e) => {
@@ -192,7 +194,7 @@ export class BoardClient {
         }
         this.joined = true;
         this.limits = { maxUpdateBytes: r.maxUpdateBytes, maxSyncBytes: r.maxSyncBytes };
-        this.set({ role: r.role, readOnly: r.readOnly, name: r.name, workspaceId: r.workspaceId, error: null });
+        this.set({ role: r.role, readOnly: r.readOnly, suspended: Boolean(r.suspended), name: r.name, workspaceId: r.workspaceId, error: null });
         this.resync();
         if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
         resolve(r);

@@ -11,6 +11,8 @@ import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { can, deniedReason } from '../../server/shared/permissions.js';
+import { ERROR_CODES } from '../../server/shared/errors.js';
+import { ReportDialog } from '../components/ReportDialog.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { arrange, boardUndoManager, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
 
@@ -193,7 +195,9 @@ export default function BoardPage() {
   const readOnly = closed || (state ? state.readOnly : board.readOnly);
   const role = state?.role ?? board.role;
   // The role's permissions (server/shared/permissions.ts): what it cannot do is hidden, and the side panel says why.
-  const roleReason = deniedReason(role, 'board.edit');
+  const suspended = Boolean(state?.suspended);
+  const roleReason = suspended ? ERROR_CODES.ACCOUNT_SUSPENDED.message : deniedReason(role, 'board.edit');
+  const [reporting, setReporting] = useState<{ itemId: string; what: string } | null>(null);
   const canRename = !readOnly && can(role, 'board.rename');
   const canDelete = !closed && can(role, 'board.delete');
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -214,6 +218,9 @@ export default function BoardPage() {
   );
   useSocketEvent('workspace:changed', onWorkspaceChanged);
   const [selection, setSelection] = useState<Set<string>>(new Set());
+  // One image or note selected: it can be reported (server/services/reports.ts), whatever the role.
+  const selectedItem = selection.size === 1 ? items.find((i) => selection.has(i.id)) : undefined;
+  const reportable = selectedItem && ((selectedItem.type === 'image' && selectedItem.assetId) || selectedItem.type === 'note') ? selectedItem : undefined;
   const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
   const [, force] = useState(0);
   const color = useMemo(() => colorFor(me.id), [me.id]);
@@ -369,6 +376,16 @@ export default function BoardPage() {
               </button>
             </>
           )}
+          <button
+            type="button"
+            className="button ghost small"
+            aria-haspopup="dialog"
+            disabled={!reportable}
+            title={reportable ? undefined : 'Select one image or note to report it'}
+            onClick={() => reportable && setReporting({ itemId: reportable.id, what: reportable.type === 'note' ? 'this note' : 'this image' })}
+          >
+            Report…
+          </button>
           <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
             −
           </button>
@@ -388,6 +405,7 @@ export default function BoardPage() {
         {state?.error && state.status !== 'closed' ? <span className="danger"> · {state.error.message}</span> : null}
       </p>
       {deleteDialog}
+      {reporting ? <ReportDialog target={{ kind: 'boardItem', boardId: board.id, itemId: reporting.itemId }} what={reporting.what} onClose={() => setReporting(null)} /> : null}
       <div className="board-layout">
         {doc ? (
           <BoardCanvas
@@ -421,7 +439,7 @@ export default function BoardPage() {
         ) : (
           <div className="board-canvas" aria-busy="true" />
         )}
-        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} onPlace={place} onAddNote={addNote} />
+        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} suspended={suspended} onPlace={place} onAddNote={addNote} />
       </div>
       <details className="board-help small">
         <summary>Keyboard and mouse shortcuts</summary>

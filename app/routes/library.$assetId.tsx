@@ -6,6 +6,8 @@ import { TagSchema } from '../../server/shared/library.js';
 import { useGate } from '../components/Gate.js';
 import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
+import { HiddenAsset } from '../components/HiddenAsset.js';
+import { ReportDialog } from '../components/ReportDialog.js';
 import { formatBytes } from '../lib/format.js';
 import { providerLabel } from '../../server/shared/providers.js';
 import { requireUser } from '../lib/session.server.js';
@@ -15,18 +17,29 @@ export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
+  const id = String(params.assetId);
   try {
-    const asset = await trpc.asset.get({ id: String(params.assetId) });
-    return { asset, role: me.workspaces.find((w) => w.id === asset.workspaceId)?.role ?? null };
+    const asset = await trpc.asset.get({ id });
+    return { asset, hidden: null, role: me.workspaces.find((w) => w.id === asset.workspaceId)?.role ?? null };
   } catch {
+    // Hidden by moderators: the workspace's members see that, and why (anyone else: not found).
+    const hidden = await trpc.report.hiddenAsset({ id }).catch(() => null);
+    if (hidden) return { asset: null, hidden, role: null };
     throw new Response('Not found', { status: 404 });
   }
 }
 
+export default function AssetPage() {
+  const data = useLoaderData<typeof loader>();
+  if (data.hidden) return <HiddenAsset hidden={data.hidden} />;
+  return <AssetDetail />;
+}
+
 const PARAM_LABELS: Record<string, string> = { aspectRatio: 'Aspect ratio', count: 'Outputs', steps: 'Steps', guidance: 'Guidance', durationSeconds: 'Clip length (s)', fps: 'Frame rate' };
 
-export default function AssetDetail() {
-  const { asset: initial, role } = useLoaderData<typeof loader>();
+function AssetDetail() {
+  const { asset: loaded, role } = useLoaderData<typeof loader>();
+  const initial = loaded!;
   // What the role in the item's workspace allows (server/shared/permissions.ts); the rest is hidden or disabled, with the reason.
   const editGate = useGate(role, 'asset.edit');
   const mayDelete = can(role, 'asset.delete');
@@ -36,6 +49,7 @@ export default function AssetDetail() {
   const navigate = useNavigate();
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
+  const [reporting, setReporting] = useState(false);
   /** Set when the server said the image is on boards (ASSET_IN_USE): its question, asked before deleting anyway. */
   const [inUse, setInUse] = useState<string | null>(null);
   const [tagDraft, setTagDraft] = useState('');
@@ -63,11 +77,11 @@ export default function AssetDetail() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
-      if (e.key === 'Escape' && !confirming && !typing) navigate('/library');
+      if (e.key === 'Escape' && !confirming && !reporting && !typing) navigate('/library');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [confirming, navigate]);
+  }, [confirming, reporting, navigate]);
   const addTag = (e: FormEvent) => {
     e.preventDefault();
     const parsed = TagSchema.safeParse(tagDraft);
@@ -218,7 +232,11 @@ export default function AssetDetail() {
               Delete
             </button>
           ) : null}
+          <button type="button" className="button ghost small report-link" aria-haspopup="dialog" onClick={() => setReporting(true)}>
+            Report…
+          </button>
         </div>
+        {reporting ? <ReportDialog target={{ kind: 'asset', assetId: asset.id }} what={asset.media === 'video' ? 'this video' : 'this image'} onClose={() => setReporting(false)} /> : null}
       </aside>
     </div>
   );

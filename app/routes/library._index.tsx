@@ -5,6 +5,8 @@ import { useEffect, useState } from 'react';
 import type { AssetView } from '../../server/services/assets.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
+import { ReportDialog } from '../components/ReportDialog.js';
+import { TileMenu } from '../components/TileMenu.js';
 import { can, deniedReason } from '../../server/shared/permissions.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
@@ -85,6 +87,7 @@ export default function Library() {
     }),
   );
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [reporting, setReporting] = useState<AssetView | null>(null);
   const toggle = (id: string) =>
     setSelected((s) => {
       const next = new Set(s);
@@ -252,9 +255,11 @@ export default function Library() {
                     ★
                   </span>
                 ) : null}
+                <TileMenu label={`More actions: ${a.prompt ?? a.originalName ?? 'item'}`} items={[{ label: 'Report…', onSelect: () => setReporting(a) }]} />
               </li>
             ))}
           </ul>
+          {reporting ? <ReportDialog target={{ kind: 'asset', assetId: reporting.id }} what={reporting.media === 'video' ? 'this video' : 'this image'} onClose={() => setReporting(null)} /> : null}
           {nextCursor ? (
             <div className="center load-more">
               <button type="button" className="button ghost" disabled={fetcher.state !== 'idle'} onClick={() => fetcher.load(`/library?${loadMoreParams}`)}>

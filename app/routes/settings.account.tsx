@@ -6,13 +6,16 @@ import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { providerLabel } from '../components/SocialButtons.js';
 import { requireUser } from '../lib/session.server.js';
 
+import { AppealForm } from '../components/AppealForm.js';
+
 export const meta: MetaFunction = () => [{ title: 'Account — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { me, trpc } = await requireUser(request, context);
-  const { methods, available, canRemove } = await trpc.account.methods();
+  const [{ methods, available, canRemove }, moderation] = await Promise.all([trpc.account.methods(), trpc.report.mine()]);
   const linked = methods.map((a) => ({ id: a.id, providerId: a.providerId, accountId: a.accountId }));
-  return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available, canRemove };
+  const accountAppeal = moderation.appeals.find((a) => a.asset_id === null) ?? null;
+  return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available, canRemove, standing: moderation.standing, accountAppeal };
 }
 
 const Intent = z.discriminatedUnion('intent', [
@@ -53,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Account() {
-  const { name, email, emailVerified, linked, available, canRemove } = useLoaderData<typeof loader>();
+  const { name, email, emailVerified, linked, available, canRemove, standing, accountAppeal } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   return (
@@ -74,6 +77,19 @@ export default function Account() {
         <p className="form-error" role="alert">
           {result.error}
         </p>
+      ) : null}
+      {standing.status === 'suspended' ? (
+        <section id="moderation" className="panel notice stack" aria-labelledby="moderation-heading">
+          <h2 id="moderation-heading">Your account is suspended</h2>
+          <p>
+            Reason: {standing.reasonLabel}. Since {standing.since ? new Date(standing.since).toLocaleDateString('en') : 'recently'} you can look at, download and delete your work, but not generate, upload or change boards.
+          </p>
+          {accountAppeal?.status === 'open' ? (
+            <p role="status">You asked for a review on {new Date(accountAppeal.created_at).toLocaleDateString('en')}. Moderators will answer by notification and email.</p>
+          ) : (
+            <AppealForm />
+          )}
+        </section>
       ) : null}
       <section className="panel stack" aria-labelledby="profile-heading">
         <h2 id="profile-heading">Profile</h2>

@@ -3,6 +3,7 @@ import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { SignInInput, AFTER_SIGN_IN } from '../../server/shared/auth.js';
 import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
+import { bannedMessage } from '../../server/shared/reports.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
 import { authPageData, authRequest, TOO_MANY } from '../lib/auth.server.js';
@@ -19,6 +20,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return { error: null, fieldErrors: fieldErrors<'email' | 'password'>(parsed.error), values };
   const res = await authRequest(context, request, '/sign-in/email', parsed.data);
   if (!res.ok) {
+    // A banned account is told so (only after the right password: no oracle), with where to appeal.
+    const banned = res.status === 403 ? ((await res.clone().json().catch(() => null)) as { code?: string; message?: string } | null) : null;
+    if (banned?.code === 'ACCOUNT_BANNED' && banned.message) return { error: banned.message, fieldErrors: {}, values };
     const error = res.status === 429 ? TOO_MANY : 'That email and password do not match an account.';
     return { error, fieldErrors: {}, values };
   }
@@ -29,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SignIn() {
   const data = useActionData<typeof action>();
-  const { providers } = useLoaderData<typeof loader>();
+  const { providers, appealsEmail } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   return (
     <div className="auth-page stack-center">
@@ -38,7 +42,14 @@ export default function SignIn() {
           Your password was changed. Sign in with the new one.
         </p>
       ) : null}
-      <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={params.get('error') === 'provider' ? 'Signing in with that provider did not work. Try again, or use your email and password.' : null} />
+      <AuthForm mode="sign-in" error={data?.error} fieldErrors={data?.fieldErrors} values={data?.values} next={safeDestination(params.get('next'), AFTER_SIGN_IN)} providers={providers} error2={
+          // An OAuth sign-in refused for a ban comes back with error=ACCOUNT_BANNED (the words are ours, never the URL's).
+          params.getAll('error').includes('ACCOUNT_BANNED')
+            ? bannedMessage(appealsEmail ?? undefined)
+            : params.get('error') === 'provider'
+              ? 'Signing in with that provider did not work. Try again, or use your email and password.'
+              : null
+        } />
     </div>
   );
 }

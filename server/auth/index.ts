@@ -13,7 +13,8 @@ import { audit } from '../services/audit.js';
 import { truncateIp } from '../services/consent.js';
 import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
-import { createAuthMiddleware } from 'better-auth/api';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
+import { bannedMessage, standingOf } from '../services/account-standing.js';
 import { enforcePasswordPolicy } from './password-policy.js';
 import { signInAddressLimit } from './sign-in-limit.js';
 import { accountThrottleKey, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../http/security.js';
@@ -176,6 +177,10 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           // A session made by /two-factor/verify-* passed the second factor; operator pages ask for
           // that when the account has two-factor on (server/services/operators.ts).
           before: async (session, ctx) => {
+            // A banned account signs in by no path (password, OAuth, second factor); a trigger backs this up (0095).
+            if ((await standingOf(db, session.userId)).status === 'banned') {
+              throw new APIError('FORBIDDEN', { message: bannedMessage(config.appealsEmail), code: 'ACCOUNT_BANNED' });
+            }
             const real = ctx?.request?.headers.get(REAL_IP_HEADER) ?? ctx?.headers?.get(REAL_IP_HEADER);
             const secondFactor = SECOND_FACTOR_PATHS.has(ctx?.path ?? '');
             if (!real && !secondFactor) return undefined;

@@ -59,6 +59,19 @@ describe('providers', () => {
 });
 
 describe('sign in with GitHub', () => {
+  it('refuses a banned account: back to the sign-in page with error=ACCOUNT_BANNED, and no session', async () => {
+    github.nextUser = { id: 777009, login: 'banned', name: 'Ban Ned', email: 'banned-oauth@example.test' };
+    const first = await oauthSignIn('/sign-in/social');
+    expect(first.location).toBe('/studio');
+    const userId = (await server.deps.db.selectFrom('user').select('id').where('email', '=', 'banned-oauth@example.test').executeTakeFirstOrThrow()).id;
+    await server.deps.db.deleteFrom('session').where('userId', '=', userId).execute();
+    await server.deps.db.insertInto('account_standing').values({ user_id: userId, status: 'banned', reason: 'spam', note: null, decided_by: null }).execute();
+    github.nextUser = { id: 777009, login: 'banned', name: 'Ban Ned', email: 'banned-oauth@example.test' };
+    const again = await oauthSignIn('/sign-in/social');
+    expect(new URL(again.location!, server.config.baseUrl).searchParams.getAll('error')).toContain('ACCOUNT_BANNED');
+    expect(await server.deps.db.selectFrom('session').select('id').where('userId', '=', userId).execute()).toEqual([]);
+  });
+
   it('creates an account with the provider account id and a personal workspace', async () => {
     github.nextUser = { id: 777001, login: 'mona', name: 'Mona Lisa', email: 'mona@example.test' };
     const { jar, location } = await oauthSignIn('/sign-in/social');

@@ -33,16 +33,21 @@ export const toView = (b: { id: string; workspace_id: string; name: string; crea
 
 
 /** The board and the actor's role in its workspace; NOT_FOUND for non-members and unknown boards alike. */
-export async function boardAccess(db: Kysely<DB>, actor: Actor, boardId: string): Promise<{ board: BoardView; role: Role }> {
+export async function boardAccess(db: Kysely<DB>, actor: Actor, boardId: string): Promise<{ board: BoardView; role: Role; suspended: boolean }> {
   const row = await db
     .selectFrom('board')
     .innerJoin('membership', (j) => j.onRef('membership.workspace_id', '=', 'board.workspace_id').on('membership.user_id', '=', actor.userId))
-    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role'])
+    .leftJoin('account_standing', 'account_standing.user_id', 'membership.user_id')
+    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role', 'account_standing.status as standing'])
     .where('board.id', '=', boardId)
     .executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND');
-  return { board: toView(row), role: row.role };
+  // A suspended account sees boards read-only (server/services/account-standing.ts).
+  return { board: toView(row), role: row.role, suspended: row.standing !== null };
 }
+
+/** Whether a joined board is read-only for this role and standing. */
+export const boardReadOnly = (role: Role, suspended: boolean) => suspended || !can(role, 'board.edit');
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import * as Y from 'yjs';
 import type { DB } from '../../db/schema.js';
-import { readItems, setFields, type BoardItem } from '../shared/board.js';
+import { itemsOf, readItems, setFields, type BoardItem } from '../shared/board.js';
 import { editBoardFromServer, loadBoardDoc } from './store.js';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,6 +77,30 @@ export async function markAssetsRemoved(db: Kysely<DB>, boardId: string, assetId
       if (item.type !== 'image' || !item.assetId || !gone.has(item.assetId) || item.status === 'removed') continue;
       setFields(doc, item.id, { status: 'removed' });
       changed = true;
+    }
+    return changed;
+  });
+}
+
+/**
+ * Marks the items showing these assets as hidden by moderators (a "Hidden by moderators" tile for
+ * everyone on the board), or, with `hidden: false`, shows them again. A removed image stays removed.
+ */
+export async function markAssetsHidden(db: Kysely<DB>, boardId: string, assetIds: string[], hidden: boolean): Promise<void> {
+  const wanted = new Set(assetIds);
+  await editBoardFromServer(db, boardId, (doc) => {
+    let changed = false;
+    for (const item of readItems(doc)) {
+      if (item.type !== 'image' || !item.assetId || !wanted.has(item.assetId) || item.status === 'removed') continue;
+      if (hidden && item.status !== 'hidden') {
+        setFields(doc, item.id, { status: 'hidden' });
+        changed = true;
+      } else if (!hidden && item.status === 'hidden') {
+        // Generated images carry 'succeeded' (server/services/boards.ts); placed ones no status.
+        if (item.generationId) setFields(doc, item.id, { status: 'succeeded' });
+        else itemsOf(doc).get(item.id)?.delete('status');
+        changed = true;
+      }
     }
     return changed;
   });

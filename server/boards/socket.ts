@@ -19,7 +19,7 @@ import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 import { can } from '../shared/permissions.js';
 import { rooms, type BoardAck, type BoardJoinResult, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 import { touchActivity } from '../services/boards.js';
-import { boardAccess, recheckAccess } from './access.js';
+import { boardAccess, boardReadOnly, recheckAccess } from './access.js';
 import type { BoardBusMessage } from './bus.js';
 import { tryOnReplica } from './check.js';
 import type { LiveBoards } from './live.js';
@@ -35,6 +35,8 @@ const AWARENESS_PER_SECOND = 40;
 interface Joined {
   workspaceId: string;
   readOnly: boolean;
+  /** read-only because the account is suspended (refusals then say so) */
+  suspended?: boolean;
   awarenessClients: Set<number>;
 }
 
@@ -127,12 +129,14 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
         for (const [boardId, joined] of state.boards) {
           if (joined.workspaceId !== msg.w) continue;
           try {
-            const { role } = await boardAccess(db, { userId: state.userId }, boardId);
-            const readOnly = !can(role, 'board.edit');
-            if (readOnly && !joined.readOnly) socket.emit('board:error', { boardId, code: 'BOARD_READ_ONLY', message: ERROR_CODES.BOARD_READ_ONLY.message });
+            const { role, suspended } = await boardAccess(db, { userId: state.userId }, boardId);
+            const readOnly = boardReadOnly(role, suspended);
+            const code = suspended ? 'ACCOUNT_SUSPENDED' : 'BOARD_READ_ONLY';
+            if (readOnly && !joined.readOnly) socket.emit('board:error', { boardId, code, message: ERROR_CODES[code].message });
             joined.readOnly = readOnly;
+            joined.suspended = suspended;
             // Either way the open board follows at once: a promoted viewer can edit without reloading.
-            socket.emit('board:role', { boardId, role, readOnly });
+            socket.emit('board:role', { boardId, role, readOnly, suspended });
           } catch {
             leaveBoard(socket, state, boardId);
             socket.emit('board:error', { boardId, code: 'BOARD_ACCESS_REVOKED', message: ERROR_CODES.BOARD_ACCESS_REVOKED.message });
@@ -195,7 +199,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       throw new Refusal('BOARD_UPDATE_MALFORMED');
     }
     if (nothing) return { saved: lives.storedSoFar(live) };
-    if (joined.readOnly) throw new Refusal('BOARD_READ_ONLY');
+    if (joined.readOnly) throw new Refusal(joined.suspended ? 'ACCOUNT_SUSPENDED' : 'BOARD_READ_ONLY');
     if (live.bytes + update.byteLength > limits.maxDocBytes) throw new Refusal('BOARD_FULL');
     // While the database is away, accepted updates wait in memory: only up to a bound (the clients keep the rest).
     if (live.unstoredBytes + update.byteLength > limits.maxUnstoredBytes) throw new Refusal('BOARD_SAVE_BEHIND');
@@ -223,9 +227,10 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       // The write's own role check refused it: the role changed or the membership ended since
       // joining (and the change had not reached this process yet). Find out which, and say so.
       try {
-        const { role } = await boardAccess(db, { userId: state.userId }, boardId);
-        joined.readOnly = !can(role, 'board.edit');
-        throw new Refusal(joined.readOnly ? 'BOARD_READ_ONLY' : 'CONFLICT');
+        const { role, suspended } = await boardAccess(db, { userId: state.userId }, boardId);
+        joined.readOnly = boardReadOnly(role, suspended);
+        joined.suspended = suspended;
+        throw new Refusal(suspended ? 'ACCOUNT_SUSPENDED' : joined.readOnly ? 'BOARD_READ_ONLY' : 'CONFLICT');
       } catch (err) {
         if (err instanceof Refusal) throw err;
         leaveBoard(socket, state, boardId);
@@ -269,15 +274,15 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       if (typeof boardId !== 'string' || !UUID.test(boardId)) return fail('NOT_FOUND');
       if (!state.boards.has(boardId) && state.boards.size >= limits.boardsPerSocket) return fail('BOARD_TOO_MANY_OPEN');
       try {
-        const { board, role } = await boardAccess(db, { userId }, boardId);
+        const { board, role, suspended } = await boardAccess(db, { userId }, boardId);
         const live = await lives.open(boardId, board.workspaceId);
         if (!socket.connected) return lives.scheduleIdle(live);
-        const readOnly = !can(role, 'board.edit');
+        const readOnly = boardReadOnly(role, suspended);
         const existing = state.boards.get(boardId);
-        state.boards.set(boardId, { workspaceId: board.workspaceId, readOnly, awarenessClients: existing?.awarenessClients ?? new Set() });
+        state.boards.set(boardId, { workspaceId: board.workspaceId, readOnly, suspended, awarenessClients: existing?.awarenessClients ?? new Set() });
         live.sockets.add(socket.id);
         await socket.join(rooms.board(boardId));
-        ack({ ok: true, role, readOnly, name: board.name, workspaceId: board.workspaceId, maxUpdateBytes: limits.maxUpdateBytes, maxSyncBytes: limits.maxSyncBytes });
+        ack({ ok: true, role, readOnly, suspended, name: board.name, workspaceId: board.workspaceId, maxUpdateBytes: limits.maxUpdateBytes, maxSyncBytes: limits.maxSyncBytes });
         // Our state vector: the client answers with whatever we lack (edits made offline).
         const enc = encoding.createEncoder();
         syncProtocol.writeSyncStep1(enc, live.doc);

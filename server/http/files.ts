@@ -6,6 +6,7 @@ import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
 import { authorizeUpload, createUpload, openAssetFile, openAssetFiles } from '../services/assets.js';
 import { openExport } from '../services/privacy.js';
+import { openAssetForReview } from '../services/operator-console.js';
 import type { Deps } from '../services/deps.js';
 import { AppError } from '../shared/errors.js';
 import { sendError } from './errors.js';
@@ -40,6 +41,32 @@ export function fileRoute(deps: Deps, auth: Auth) {
       res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'");
       const disposition = req.query.download === '1' ? 'attachment' : 'inline';
       res.setHeader('Content-Disposition', `${disposition}; filename="${file.name}"`);
+      file.stream.on('error', () => res.destroy());
+      file.stream.pipe(res);
+    } catch (err) {
+      fail(deps, res, err);
+    }
+  };
+}
+
+/**
+ * GET /files/review/:id — a reported or appealed asset's file, hidden or not, for an operator
+ * deciding about it (server/services/operator-console.ts; NOT_FOUND to anyone else). Never cached.
+ */
+export function reviewFileRoute(deps: Deps, auth: Auth) {
+  return async (req: Request, res: Response) => {
+    try {
+      const id = z.uuid().safeParse(req.params.id);
+      if (!id.success) throw new AppError('NOT_FOUND');
+      const user = await getSessionUser(auth, toHeaders(req));
+      if (!user) throw new AppError('NOT_FOUND');
+      res.locals.userId = user.id;
+      const file = await openAssetForReview(deps, { userId: user.id, sessionId: user.sessionId }, id.data);
+      res.setHeader('Content-Type', file.mime);
+      res.setHeader('Content-Length', String(file.size));
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'");
+      res.setHeader('Content-Disposition', 'inline');
       file.stream.on('error', () => res.destroy());
       file.stream.pipe(res);
     } catch (err) {

@@ -10,6 +10,7 @@ import type { Actor, Deps } from './deps.js';
 import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { validateImageUpload } from './upload-validation.js';
+import { hiddenMessage } from '../shared/reports.js';
 import type { Permission } from '../shared/permissions.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 
@@ -38,7 +39,8 @@ export interface AssetView {
   originalName: string | null;
 }
 
-function baseQuery(deps: Pick<Deps, 'db'>) {
+/** The assets anyone may see: not deleted, not hidden by moderators (unless `includeHidden`, for the checks that say so). */
+function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {}) {
   return deps.db
     .selectFrom('asset')
     .leftJoin('generation', 'generation.id', 'asset.generation_id')
@@ -62,8 +64,11 @@ function baseQuery(deps: Pick<Deps, 'db'>) {
       'generation.prompt',
       'generation.params',
       'generation.provider',
+      'asset.hidden_at',
+      'asset.hidden_reason',
     ])
-    .where('asset.deleted_at', 'is', null);
+    .where('asset.deleted_at', 'is', null)
+    .$if(!opts.includeHidden, (q) => q.where('asset.hidden_at', 'is', null));
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
@@ -129,10 +134,15 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
   return { items: items.map(toView), nextCursor };
 }
 
+/**
+ * An asset a member of its workspace may see. Hidden by moderators: ASSET_HIDDEN with the reason
+ * and how to appeal, but only to members (anyone else gets NOT_FOUND, as for any other asset).
+ */
 async function loadForActor(deps: Deps, actor: Actor, id: string) {
-  const row = await baseQuery(deps).where('asset.id', '=', id).executeTakeFirst();
+  const row = await baseQuery(deps, { includeHidden: true }).where('asset.id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND');
   await requireRole(deps.db, actor, row.workspace_id, 'viewer');
+  if (row.hidden_at) throw new AppError('ASSET_HIDDEN', { userMessage: hiddenMessage(row.hidden_reason) });
   return row;
 }
 
@@ -226,11 +236,13 @@ export function authorizeUpload(deps: Pick<Deps, 'db'>, actor: Actor, workspaceI
 export async function createUpload(deps: Deps, actor: Actor, opts: { workspaceId?: string; data: Buffer; fileName?: string }): Promise<AssetView & { duplicate: boolean }> {
   const workspaceId = await authorizeUpload(deps, actor, opts.workspaceId);
   const image = await validateImageUpload(opts.data);
-  const existing = await baseQuery(deps)
+  const existing = await baseQuery(deps, { includeHidden: true })
     .where('asset.workspace_id', '=', workspaceId)
     .where('asset.source', '=', 'upload')
     .where('asset.sha256', '=', image.sha256)
     .executeTakeFirst();
+  // The same file again does not bring back an upload that moderators hid.
+  if (existing?.hidden_at) throw new AppError('ASSET_HIDDEN', { userMessage: 'Moderators hid this image in this workspace, so it cannot be uploaded again.' });
   if (existing) return { ...toView(existing), duplicate: true };
   const ext = image.mime === 'image/png' ? 'png' : image.mime === 'image/webp' ? 'webp' : 'jpg';
   const key = `ws/${workspaceId}/up/${image.sha256}.${ext}`;

@@ -2,7 +2,13 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 
 /** Security- and privacy-relevant actions, kept (pseudonymised on account deletion). Never contents. */
-export type AuditAction = 'role.changed' | 'privacy-request.created' | 'sign-in' | 'consent.changed' | 'policies.accepted' | 'export.requested' | 'export.ready' | 'export.downloaded' | 'export.failed' | 'deletion.requested' | 'deletion.canceled' | 'deletion.completed' | 'deletion.failed' | 'deletion.replayed';
+export type AuditAction = 'role.changed' | 'privacy-request.created' | 'sign-in' | 'consent.changed' | 'policies.accepted' | 'export.requested' | 'export.ready' | 'export.downloaded' | 'export.failed' | 'deletion.requested' | 'deletion.canceled' | 'deletion.completed' | 'deletion.failed' | 'deletion.replayed'
+  // reports and takedown (issue 15): user_id is the person the action is about (the owner, the
+  // reporter, the suspended account); detail.operator names the operator who took it.
+  | 'report.created' | 'report.dismissed' | 'appeal.created' | 'appeal.answered'
+  | 'asset.hidden' | 'asset.restored' | 'account.suspended' | 'account.banned' | 'account.reinstated'
+  // the operator console: user_id is the operator; what they looked at or did
+  | 'admin.viewed' | 'admin.job-retried' | 'admin.job-canceled';
 
 export async function audit(db: Kysely<DB> | Transaction<DB>, userId: string | null, action: AuditAction, detail: Record<string, unknown> = {}) {
   await db.insertInto('audit_log').values({ user_id: userId, action, detail: JSON.stringify(detail) }).execute();

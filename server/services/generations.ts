@@ -104,6 +104,7 @@ async function detailsFor(deps: Pick<Deps, 'db'>, ids: string[]) {
       .where('generation_id', 'in', ids)
       .where('source', '=', 'output')
       .where('deleted_at', 'is', null)
+      .where('hidden_at', 'is', null) // hidden by moderators: not shown in the studio either
       .orderBy('storage_key', 'asc')
       .execute(),
     deps.db.selectFrom('generation_reference').select(['generation_id', 'asset_id']).where('generation_id', 'in', ids).orderBy('position').execute(),
@@ -165,6 +166,7 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
       .where('workspace_id', '=', workspaceId)
       .where('media', '=', 'image')
       .where('deleted_at', 'is', null)
+      .where('hidden_at', 'is', null) // hidden by moderators: not a reference any more
       .execute();
     if (found.length !== input.referenceAssetIds.length) {
       throw new AppError('NOT_FOUND', { userMessage: 'A reference image was not found in this workspace. Remove it and add it again.' });
@@ -297,6 +299,14 @@ async function finishUnfinished(
     if (row.credit_cost > 0) await publishBalance(deps, row.workspace_id);
   }
   return row;
+}
+
+/**
+ * An operator's cancel from the console (server/services/operator-console.ts checks the operator):
+ * the same as the author's, credits released. Null when it had already finished.
+ */
+export async function cancelGenerationById(deps: Deps, id: string): Promise<Generation | null> {
+  return finishUnfinished(deps, id, 'canceled', null);
 }
 
 /** Cancels a queued or running generation; the worker notices within a second and stops the provider. */

@@ -19,6 +19,8 @@ export async function myPrivacyRequests(deps: Deps, actor: Actor) {
 
 export async function listPrivacyRequests(deps: Deps, actor: Actor) {
   await requireOperator(deps, actor);
+  // Looking at other people's requests is audited, like every console page with personal data.
+  await audit(deps.db, actor.userId, 'admin.viewed', { page: 'privacy-requests' });
   return deps.db
     .selectFrom('privacy_request')
     .leftJoin('user', 'user.id', 'privacy_request.user_id')

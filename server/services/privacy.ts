@@ -53,7 +53,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('session').select(['createdAt', 'expiresAt', 'ipAddress', 'userAgent']).where('userId', '=', userId).execute(),
     db.selectFrom('membership').innerJoin('workspace', 'workspace.id', 'membership.workspace_id').select(['workspace.id', 'workspace.name', 'workspace.kind', 'membership.role', 'membership.created_at']).where('membership.user_id', '=', userId).execute(),
     db.selectFrom('generation').select(['id', 'workspace_id', 'kind', 'mode', 'prompt', 'params', 'status', 'credit_cost', 'error_message', 'created_at', 'finished_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
-    db.selectFrom('asset').select(['id', 'workspace_id', 'generation_id', 'source', 'media', 'mime', 'size_bytes', 'width', 'height', 'sha256', 'saved', 'favorite', 'tags', 'original_name', 'created_at', 'storage_key']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('asset').select(['id', 'workspace_id', 'generation_id', 'source', 'media', 'mime', 'size_bytes', 'width', 'height', 'sha256', 'saved', 'favorite', 'tags', 'original_name', 'created_at', 'storage_key', 'hidden_at', 'hidden_reason']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('data_export').select(['id', 'status', 'created_at']).where('user_id', '=', userId).execute(),
     db.selectFrom('audit_log').select(['action', 'detail', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('consent_record').select(['preferences', 'analytics', 'policy_version', 'source', 'ip_network', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
@@ -70,6 +70,12 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
         db.selectFrom('invoice').select(['workspace_id', 'id', 'status', 'amount_cents', 'currency', 'created_at']).where('workspace_id', 'in', owned).execute(),
       ])
     : [[], [], [], []];
+  // Reports and takedown (ADR 0013): the account's standing, what they reported, their appeals. Hidden assets are in `assets` (hidden_at).
+  const [standing, reportsFiled, appeals] = await Promise.all([
+    db.selectFrom('account_standing').select(['status', 'reason', 'note', 'since']).where('user_id', '=', userId).executeTakeFirst(),
+    db.selectFrom('report').select(['asset_id', 'board_id', 'item_id', 'reason', 'note', 'status', 'created_at']).where('reporter_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('appeal').select(['asset_id', 'message', 'status', 'answer', 'created_at', 'answered_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+  ]);
   return {
     format: 'flux-klein-export/1',
     exportedAt: new Date().toISOString(),
@@ -87,6 +93,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     analyticsEvents: analytics,
     notifications,
     auditLog: audits,
+    moderation: { standing: standing ?? null, reportsFiled, appeals },
   };
 }
 
@@ -456,6 +463,10 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
     await trx.updateTable('credit_ledger').set({ user_id: subject }).where('user_id', '=', userId).execute();
     await trx.updateTable('credit_ledger').set({ ref: subject }).where('ref', '=', userId).execute();
     await trx.updateTable('audit_log').set({ user_id: subject }).where('user_id', '=', userId).execute();
+    // Moderation (ADR 0013): an operator's decisions name them in detail.operator; the notes they
+    // wrote when reporting are their words (the report itself stays, without a reporter).
+    await trx.updateTable('audit_log').set({ detail: sql`jsonb_set(detail, '{operator}', to_jsonb(${subject}::text))` }).where(sql<boolean>`detail->>'operator' = ${userId}`).execute();
+    await trx.updateTable('report').set({ note: null }).where('reporter_id', '=', userId).execute();
     await trx.deleteFrom('user').where('id', '=', userId).execute(); // sessions, accounts, memberships, exports, 2FA cascade
     await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('user_id', '=', userId).execute();
     if (opts.requestId) await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('id', '=', opts.requestId).execute();

@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.js';
 import { can, deniedReason, ROLE_RANK, type Permission } from '../shared/permissions.js';
 import type { Actor } from './deps.js';
 import { recordCredit } from './credits.js';
+import { standingRefusal } from './account-standing.js';
 
 
 /** Creates the personal workspace every user has, with the sign-up credit grant; safe to call twice. */
@@ -45,9 +46,20 @@ export async function personalWorkspaceId(db: Kysely<DB>, actor: Actor): Promise
 
 /** The actor's role in the workspace; a non-member gets NOT_FOUND (never FORBIDDEN): the workspace's existence is not revealed. */
 async function memberRole(db: Kysely<DB>, actor: Actor, workspaceId: string): Promise<Role> {
-  const m = await db.selectFrom('membership').select('role').where('workspace_id', '=', workspaceId).where('user_id', '=', actor.userId).executeTakeFirst();
+  return (await membership(db, actor, workspaceId)).role;
+}
+
+/** The actor's role and account standing (one query); NOT_FOUND for a non-member. */
+async function membership(db: Kysely<DB>, actor: Actor, workspaceId: string) {
+  const m = await db
+    .selectFrom('membership')
+    .leftJoin('account_standing', 'account_standing.user_id', 'membership.user_id')
+    .select(['membership.role', 'account_standing.status as standing'])
+    .where('membership.workspace_id', '=', workspaceId)
+    .where('membership.user_id', '=', actor.userId)
+    .executeTakeFirst();
   if (!m) throw new AppError('NOT_FOUND');
-  return m.role;
+  return m;
 }
 
 /**
@@ -63,11 +75,14 @@ export async function requireRole(db: Kysely<DB>, actor: Actor, workspaceId: str
 /**
  * Checks that the actor may take the action in the workspace (the table in
  * server/shared/permissions.ts): NOT_FOUND for a non-member, FORBIDDEN with the reason in words for
- * a member whose role is too low.
+ * a member whose role is too low, ACCOUNT_SUSPENDED for a suspended account's content changes.
  */
 export async function requirePermission(db: Kysely<DB>, actor: Actor, workspaceId: string, permission: Permission): Promise<Role> {
-  const role = await memberRole(db, actor, workspaceId);
+  const { role, standing } = await membership(db, actor, workspaceId);
   if (!can(role, permission)) throw new AppError('FORBIDDEN', { userMessage: deniedReason(role, permission)! });
+  // A suspended account keeps its roles but may not create or change content (server/services/account-standing.ts).
+  const refusal = standingRefusal(standing, permission);
+  if (refusal) throw refusal;
   return role;
 }
 

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   BOARD_SAVE_BEHIND: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'Your changes cannot be saved right now. They are kept in this tab and sent again in a moment.' },
   BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
   ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
+  // reports and takedown (issue 15)
+  ACCOUNT_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Your account is suspended: you can look at and download your work, but not generate, upload or change boards. You can ask for a review on your account page.' },
+  ACCOUNT_BANNED: { http: 403, trpc: 'FORBIDDEN', message: 'This account is banned and cannot sign in.' },
+  ASSET_HIDDEN: { http: 403, trpc: 'FORBIDDEN', message: 'This item was hidden by moderators.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -30,7 +30,7 @@ export interface ServerToClientEvents {
   /** A y-protocols awareness update (presence, cursors, selections) for one board, base64. */
   'board:awareness': (boardId: string, update: WireBytes) => void;
   /** The viewer's role in the board's workspace changed while the board is open (e.g. promoted from viewer to editor). */
-  'board:role': (e: { boardId: string; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean }) => void;
+  'board:role': (e: { boardId: string; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean; suspended?: boolean }) => void;
   /** A refusal or the end of access (codes from server/shared/errors.ts, e.g. BOARD_READ_ONLY, BOARD_ACCESS_REVOKED). */
   'board:error': (e: { boardId: string; code: string; message: string }) => void;
   'notification:new': (n: NotificationView) => void;
@@ -74,7 +74,7 @@ export const rooms = {
 // ---- teams and boards (issue 5) ----
 export interface NotificationView {
   id: string;
-  kind: 'job_succeeded' | 'job_failed' | 'invitation_received' | 'invitation_accepted' | 'member_joined' | 'mentioned' | 'export_failed';
+  kind: 'job_succeeded' | 'job_failed' | 'invitation_received' | 'invitation_accepted' | 'member_joined' | 'mentioned' | 'export_failed' | 'moderation';
   title: string;
   body: string | null;
   link: string | null;
@@ -88,6 +88,8 @@ export type BoardJoinResult =
       ok: true;
       role: 'owner' | 'admin' | 'editor' | 'viewer';
       readOnly: boolean;
+      /** read-only because the account is suspended (server/services/account-standing.ts) */
+      suspended?: boolean;
       name: string;
       workspaceId: string;
       /** largest sync message sent at once; larger ones go as 'board:sync-part' */

@@ -46,6 +46,13 @@ const NO_ID_INPUT: Record<string, string> = {
   'account.methods': "the caller's own sign-in methods",
   'account.sessions': "the caller's own sessions",
   'account.activity': "the caller's own usage log",
+  'report.mine': "the caller's own standing and appeals",
+  'admin.isOperator': 'whether the caller is an operator; takes no id and reveals nothing else',
+  'admin.overview': 'operators only (ADMIN_EMAILS); takes no id (refusals tested in server/services/reports.test.ts)',
+  'admin.reports': 'operators only; takes a status, no id (reports.test.ts)',
+  'admin.appeals': 'operators only; takes no id (reports.test.ts)',
+  'admin.users': 'operators only; takes a search text, no id (reports.test.ts)',
+  'admin.jobs': 'operators only; takes a status and a provider name, no id (reports.test.ts)',
   'dev.outbox': 'development only (NOT_FOUND in production, but to this machine at a localhost BASE_URL), mirrors the /dev/outbox page; takes no id',
 };
 
@@ -66,6 +73,19 @@ const VIEWER_EXPECTS: Record<string, Expected | 'allowed'> = {
   'account.revokeSession': 'NOT_FOUND', // the victim's own session
   'workspace.acceptInvitationById': 'NOT_FOUND', // addressed to someone else
   'privacy.setRequestStatus': 'NOT_FOUND', // operators only; to anyone else /admin does not exist (server/services/operators.ts)
+  // Any member may report what their workspace shows (server/services/reports.ts).
+  'report.asset': 'allowed',
+  'report.boardItem': 'allowed',
+  'report.appeal': 'NOT_FOUND', // only the asset's maker may ask for a review
+  // The operator console: NOT_FOUND to everyone else, members included.
+  'admin.hideAsset': 'NOT_FOUND',
+  'admin.restoreAsset': 'NOT_FOUND',
+  'admin.dismissReport': 'NOT_FOUND',
+  'admin.setStanding': 'NOT_FOUND',
+  'admin.reinstate': 'NOT_FOUND',
+  'admin.answerAppeal': 'NOT_FOUND',
+  'admin.retryJob': 'NOT_FOUND',
+  'admin.cancelJob': 'NOT_FOUND',
 };
 
 /** Tables a refused call may still write, and why. Everything else must be byte-for-byte unchanged. */
@@ -89,6 +109,8 @@ interface Seed {
   privacyRequest: string;
   session: string;
   exportId: string;
+  report: string;
+  appeal: string;
 }
 
 let server: TestServer;
@@ -115,7 +137,9 @@ async function seed(name: string): Promise<Seed> {
   const exportId = (await api(user).privacy.requestExport.mutate()).id;
   await eventually(async () => (await api(user).privacy.exports.query()).every((x) => x.status === 'ready'), 20_000);
   const [session] = await server.deps.db.selectFrom('session').select('id').where('userId', '=', user.id).execute();
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId };
+  const report = (await api(colleague).report.asset.mutate({ assetId: asset, reason: 'spam' })).id;
+  const appeal = (await server.deps.db.insertInto('appeal').values({ user_id: user.id, asset_id: asset, message: 'Please look at this again.' }).returning('id').executeTakeFirstOrThrow()).id;
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -129,8 +153,13 @@ function idFor(path: string, key: string, s: Seed): unknown {
     userId: s.member,
     sessionId: s.session,
     referenceAssetIds: [s.asset],
+    assetId: s.asset,
+    reportId: s.report,
+    appealId: s.appeal,
+    generationId: s.generation,
     'generation:id': s.generation,
     'asset:id': s.asset,
+    'report:id': s.asset,
     'asset:ids': [s.asset],
     'notification:ids': [s.notification],
     'privacy:id': s.privacyRequest,
@@ -358,7 +387,7 @@ describe('IDOR walk over every tRPC procedure', () => {
   }, 120_000);
 
   it("the outsider's own-data queries show none of the victim's ids", async () => {
-    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.user.id];
+    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id];
     const leaks: string[] = [];
     for (const p of procedures.filter((q) => q.path in NO_ID_INPUT && q.type === 'query' && !q.path.startsWith('workspace.invitation'))) {
       const result = await call(attacker.user, p, p.input ? buildObject(p.input, p.path, () => undefined, {}) : undefined);

@@ -10,6 +10,8 @@ import { boardRouter } from './routers/board.js';
 import { notificationRouter } from './routers/notification.js';
 import { accountRouter } from './routers/account.js';
 import { devRouter } from './routers/dev.js';
+import { adminRouter } from './routers/admin.js';
+import { reportRouter } from './routers/report.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -23,6 +25,8 @@ export const appRouter = router({
   notification: notificationRouter,
   account: accountRouter,
   dev: devRouter,
+  report: reportRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { requireUser } from '../lib/session.server.js';
+
+export const meta: MetaFunction = () => [{ title: 'Overview — Operator console — Flux Klein' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { trpc } = await requireUser(request, context);
+  try {
+    return await trpc.admin.overview();
+  } catch {
+    throw new Response('Not found', { status: 404 });
+  }
+}
+
+const when = (d: Date | string | null) => (d ? new Date(d).toLocaleString('en') : '—');
+
+export default function AdminOverview() {
+  const o = useLoaderData<typeof loader>();
+  return (
+    <>
+      <h1>Operator console</h1>
+      <div className="admin-stats">
+        <p className="panel admin-stat">
+          <strong>{o.openReports}</strong>
+          <Link to="/admin/reports">{o.openReports === 1 ? 'open report' : 'open reports'}</Link>
+        </p>
+        <p className="panel admin-stat">
+          <strong>{o.openAppeals}</strong>
+          <Link to="/admin/reports#appeals">{o.openAppeals === 1 ? 'open appeal' : 'open appeals'}</Link>
+        </p>
+        <p className="panel admin-stat">
+          <strong>{o.failedRecently}</strong>
+          <Link to="/admin/jobs?status=failed">{o.failedRecently === 1 ? 'failed job' : 'failed jobs'} in {o.recentHours} h</Link>
+        </p>
+        <p className="panel admin-stat">
+          <strong>{o.suspended + o.banned}</strong>
+          <Link to="/admin/users">
+            accounts suspended ({o.suspended}) or banned ({o.banned})
+          </Link>
+        </p>
+      </div>
+      <section className="panel stack" aria-labelledby="providers-heading">
+        <h2 id="providers-heading">Provider health</h2>
+        <p className="muted small">From what the jobs themselves saw in the last {o.healthMinutes} minutes (failing: more failures than successes, at least 3).</p>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Provider</th>
+                <th scope="col">State</th>
+                <th scope="col">Succeeded</th>
+                <th scope="col">Failed</th>
+                <th scope="col">Running</th>
+                <th scope="col">Queued</th>
+                <th scope="col">Last success</th>
+                <th scope="col">Last failure</th>
+              </tr>
+            </thead>
+            <tbody>
+              {o.providers.map((p) => (
+                <tr key={p.provider}>
+                  <th scope="row">
+                    <Link to={`/admin/jobs?provider=${encodeURIComponent(p.provider)}`}>{p.provider}</Link>
+                    {p.configured ? null : <span className="muted small"> (not configured)</span>}
+                  </th>
+                  <td>
+                    <span className={`pill health-${p.state}`}>{p.state}</span>
+                  </td>
+                  <td>{p.succeeded}</td>
+                  <td>{p.failed}</td>
+                  <td>{p.running}</td>
+                  <td>{p.queued}</td>
+                  <td>{when(p.lastSuccessAt)}</td>
+                  <td>{when(p.lastFailureAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="panel stack" aria-labelledby="queues-heading">
+        <h2 id="queues-heading">Queue depth</h2>
+        {o.queues.length === 0 ? (
+          <p className="muted">No jobs are waiting or running.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Queue</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Running</th>
+                </tr>
+              </thead>
+              <tbody>
+                {o.queues.map((q) => (
+                  <tr key={q.queue}>
+                    <th scope="row">{q.queue}</th>
+                    <td>{q.waiting}</td>
+                    <td>{q.active}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

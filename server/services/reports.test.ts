@@ -304,7 +304,7 @@ describe('the console', () => {
     // A job still waiting for a worker (written as the service would, without a worker to pick it up).
     const gen = await server.deps.db
       .insertInto('generation')
-      .values({ workspace_id: workspaceId, user_id: owner.id, kind: 'image', mode: 'text', prompt: 'a waiting kite', params: JSON.stringify({ model: 'flux-2-klein-4b', aspectRatio: '1:1', width: 512, height: 512, seed: 7, count: 1 }), provider: 'local' })
+      .values({ workspace_id: workspaceId, user_id: owner.id, kind: 'image', mode: 'text', prompt: 'a waiting kite', params: JSON.stringify({ model: 'offline-preview', aspectRatio: '1:1', width: 512, height: 512, seed: 7, count: 1 }), provider: 'local' })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect(await refusal(api(owner).admin.cancelJob.mutate({ generationId: gen.id }))).toMatchObject({ appCode: 'NOT_FOUND' });

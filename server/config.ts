@@ -111,6 +111,16 @@ export const EnvSchema = z.object({
   BOARD_MAX_UNSTORED_BYTES: int(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   BOARDS_PER_SOCKET: int(8, 1, 100),
   SOCKETS_PER_USER: int(20, 1, 1_000),
+  MODERATION_API_KEY: opt(z.string()),
+  MODERATION_API_URL: opt(z.string().url()),
+  MODERATION_API_MODEL: opt(z.string().max(100)),
+  MODERATION_IMAGE_POLICY: z.preprocess(emptyToUndefined, z.enum(['blur', 'block']).optional()).transform((v) => v ?? 'blur'),
+  MODERATION_IMAGE_THRESHOLD: z.preprocess(emptyToUndefined, z.coerce.number().min(0.001).max(1).optional()).transform((v) => v ?? 0.6),
+  MODERATION_REFUSAL_WINDOW_MINUTES: int(60, 1, 7 * 24 * 60),
+  MODERATION_SLOW_AFTER: int(3, 1, 1000),
+  MODERATION_SLOW_SECONDS: int(60, 1, 86_400),
+  MODERATION_SUSPEND_AFTER: int(6, 1, 1000),
+  MODERATION_SUSPEND_HOURS: int(24, 1, 24 * 365),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
 });
 
@@ -206,6 +216,21 @@ export interface Config {
   db: { connectTimeoutMs: number; statementTimeoutMs: number; startupRetrySeconds: number };
   /** open sockets per user on one process */
   socketsPerUser: number;
+  /**
+   * Moderation (server/services/moderation): the hosted prompt check (OpenAI's /v1/moderations
+   * protocol) when a key is set; the operator's default for flagged images and the classifier's
+   * threshold; refusals within `windowMinutes` slow a user after `slowAfter` and suspend after `suspendAfter`.
+   */
+  moderation: {
+    api: { url: string; key: string; model: string } | undefined;
+    imagePolicy: 'blur' | 'block';
+    imageThreshold: number;
+    windowMinutes: number;
+    slowAfter: number;
+    slowSeconds: number;
+    suspendAfter: number;
+    suspendHours: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -280,6 +305,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,
+    moderation: {
+      api: e.MODERATION_API_KEY ? { url: (e.MODERATION_API_URL ?? 'https://api.openai.com/v1').replace(/\/$/, ''), key: e.MODERATION_API_KEY, model: e.MODERATION_API_MODEL ?? 'omni-moderation-latest' } : undefined,
+      imagePolicy: e.MODERATION_IMAGE_POLICY,
+      imageThreshold: e.MODERATION_IMAGE_THRESHOLD,
+      windowMinutes: e.MODERATION_REFUSAL_WINDOW_MINUTES,
+      slowAfter: e.MODERATION_SLOW_AFTER,
+      slowSeconds: e.MODERATION_SLOW_SECONDS,
+      suspendAfter: Math.max(e.MODERATION_SUSPEND_AFTER, e.MODERATION_SLOW_AFTER),
+      suspendHours: e.MODERATION_SUSPEND_HOURS,
+    },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

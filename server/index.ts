@@ -31,6 +31,7 @@ import { createBoardSync, type BoardSync } from './boards/index.js';
 import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { jobNotificationHook } from './services/notifications.js';
+import { createNsfwClassifier } from './services/moderation/index.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
@@ -174,6 +175,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       mailer,
       hooks: createHooks(),
       boards: boardsApi,
+      moderation: { classifier: createNsfwClassifier() },
       stripe: createStripe(config),
       log,
     };
@@ -308,6 +310,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       mailer: createMailer(config, log),
       hooks: createHooks(),
       boards: boardsApi,
+      moderation: { classifier: createNsfwClassifier() },
       stripe: createStripe(config),
       log,
     };

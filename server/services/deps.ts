@@ -7,6 +7,7 @@ import type { Storage } from '../storage/index.js';
 import type { ServerToClientEvents } from '../shared/realtime.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { ModerationDeps } from './moderation/index.js';
 
 /** Sends an event to a Socket.io room, from whichever process does the work. */
 export interface Notifier {
@@ -54,6 +55,8 @@ export interface Deps {
   mailer: Mailer;
   hooks: Hooks;
   boards?: BoardsApi;
+  /** The image classifier (and the hosted prompt check's fetch): server/services/moderation. */
+  moderation: ModerationDeps;
   /** Stripe client; null when billing is not configured. */
   stripe: import('stripe').default | null;
   log: Logger;

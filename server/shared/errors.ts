@@ -34,6 +34,11 @@ export const ERROR_CODES = {
   BOARD_SAVE_BEHIND: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'Your changes cannot be saved right now. They are kept in this tab and sent again in a moment.' },
   BOARD_UPDATE_INVALID: { http: 400, trpc: 'BAD_REQUEST', message: 'That change does not fit this board and was not saved. Reload the board and try again.' },
   ASSET_IN_USE: { http: 409, trpc: 'CONFLICT', message: 'This image is on a board. Delete it anyway?' },
+  // moderation (issue 15): a refused prompt costs nothing; repeated refusals slow, then suspend
+  PROMPT_REFUSED: { http: 422, trpc: 'UNPROCESSABLE_CONTENT', message: 'This prompt was not sent: it asks for something that is not allowed here. Nothing was charged.' },
+  GENERATION_SLOWED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Several of your prompts were refused recently, so generating is slowed down for you. Please wait a minute.' },
+  GENERATION_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Generating is suspended for your account because many prompts were refused. You can appeal in the studio.' },
+  MODERATION_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The prompt check is not reachable right now, so nothing was started or charged. Please try again in a minute.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

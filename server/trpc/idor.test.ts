@@ -46,6 +46,10 @@ const NO_ID_INPUT: Record<string, string> = {
   'account.methods': "the caller's own sign-in methods",
   'account.sessions': "the caller's own sessions",
   'account.activity': "the caller's own usage log",
+  'moderation.standing': "the caller's own moderation standing",
+  'moderation.appeal': "appeals the caller's own suspension",
+  'moderation.admin': 'operators only (ADMIN_EMAILS); takes no id (refusal tested in moderation.test.ts)',
+  'moderation.addTerm': 'operators only; adds a term, takes no id (refusal tested in moderation.test.ts)',
   'dev.outbox': 'development only (NOT_FOUND in production, but to this machine at a localhost BASE_URL), mirrors the /dev/outbox page; takes no id',
 };
 
@@ -65,6 +69,8 @@ const VIEWER_EXPECTS: Record<string, Expected | 'allowed'> = {
   'notification.markRead': 'NOT_FOUND', // the victim's own notifications
   'account.revokeSession': 'NOT_FOUND', // the victim's own session
   'workspace.acceptInvitationById': 'NOT_FOUND', // addressed to someone else
+  'moderation.removeTerm': 'NOT_FOUND', // operators only
+  'moderation.liftSuspension': 'NOT_FOUND', // operators only
   'privacy.setRequestStatus': 'NOT_FOUND', // operators only; to anyone else /admin does not exist (server/services/operators.ts)
 };
 

@@ -10,6 +10,7 @@ import { boardRouter } from './routers/board.js';
 import { notificationRouter } from './routers/notification.js';
 import { accountRouter } from './routers/account.js';
 import { devRouter } from './routers/dev.js';
+import { moderationRouter } from './routers/moderation.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   notification: notificationRouter,
   account: accountRouter,
   dev: devRouter,
+  moderation: moderationRouter,
 });
 
 export type AppRouter = typeof appRouter;

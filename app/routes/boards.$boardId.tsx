@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
@@ -189,6 +189,9 @@ export default function BoardPage() {
   const trpcClient = useTRPCClient();
   const revalidator = useRevalidator();
   const mentions = useMutation(trpc.notification.mentions.mutationOptions());
+  // Which images on the board the classifier flagged, and how this workspace shows them (blurred or withheld).
+  const imageIds = useMemo(() => [...new Set(items.flatMap((i) => (i.type === 'image' && i.assetId ? [i.assetId] : [])))].sort().slice(0, 500), [items]);
+  const verdicts = useQuery(trpc.moderation.verdicts.queryOptions({ workspaceId: board.workspaceId, assetIds: imageIds }, { enabled: imageIds.length > 0, staleTime: 30_000 }));
   const closed = state?.status === 'closed';
   const readOnly = closed || (state ? state.readOnly : board.readOnly);
   const role = state?.role ?? board.role;
@@ -400,6 +403,7 @@ export default function BoardPage() {
             setView={setView}
             peers={peers}
             undo={undo}
+            verdicts={verdicts.data ?? {}}
             onCursor={onCursor}
             addNote={addNote}
             onNoteEdited={(noteId, text) => {

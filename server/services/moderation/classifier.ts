@@ -3,7 +3,9 @@
  * runs offline) on TensorFlow.js's WebAssembly backend (about 70 ms an image here; the pure-JS CPU
  * backend takes about a second). Only the generation job calls it, never a request handler.
  *
- * The model is loaded once per process, on first use: TensorFlow.js's backend is process-wide
+ * The model is loaded once per process, lazily: on first use, or in the background when the
+ * process starts running jobs (`warm`), so that the first job does not wait about a second for it;
+ * a web-only process (RUN_WORKER=false) never loads it. TensorFlow.js's backend is process-wide
  * state anyway, and a second server in the same process (the tests) shares the loaded model. In
  * Node the WebAssembly files are read from the installed package (`setWasmPaths` to its dist/
  * directory), never fetched.
@@ -13,6 +15,7 @@
  * An MP4 is not classified here (that needs ffmpeg to decode frames): it gets no result, which the
  * README says.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -28,6 +31,8 @@ export interface Classification {
 export interface ImageClassifier {
   /** The class scores of an image (or the worst frame of an animated one); null for media it cannot read (MP4). */
   classify(data: Buffer, mime: string): Promise<Classification | null>;
+  /** Starts loading the model in the background (a process that runs jobs calls it as its workers start). */
+  warm(): void;
 }
 
 /** The probability that an image is sexual or suggestive: what the threshold is compared with. */
@@ -91,10 +96,20 @@ async function pixels(data: Buffer, page?: number) {
   return sharp(data, page === undefined ? {} : { page }).resize(INPUT_SIZE, INPUT_SIZE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 }
 
+/** Results for the last images classified, by content hash: the same bytes (a retried job, a re-run with the same seed) are not classified twice. */
+const CACHE_SIZE = 256;
+
 export function createNsfwClassifier(): ImageClassifier {
+  const recent = new Map<string, Classification>();
   return {
+    warm() {
+      loadModel().catch(() => {}); // a failure is reported by the first classification, which tries again
+    },
     async classify(data, mime) {
       if (!mime.startsWith('image/')) return null;
+      const hash = createHash('sha256').update(data).digest('hex');
+      const known = recent.get(hash);
+      if (known) return known;
       const { tf, model, version } = await loadModel();
       const meta = await sharp(data).metadata();
       const pages = meta.pages && meta.pages > 1 ? [...new Set([0, Math.floor(meta.pages / 2), meta.pages - 1])] : [undefined];
@@ -110,7 +125,10 @@ export function createNsfwClassifier(): ImageClassifier {
           input.dispose();
         }
       }
-      return { scores: worst!, model: version };
+      const result = { scores: worst!, model: version };
+      recent.set(hash, result);
+      if (recent.size > CACHE_SIZE) recent.delete(recent.keys().next().value!);
+      return result;
     },
   };
 }

@@ -31,6 +31,8 @@ describe('prompt term matching', () => {
     expect(hit('p o r n')).toBe('porn*');
     expect(hit('p.o.r.n please')).toBe('porn*');
     expect(hit('poooorn')).toBe('porn*');
+    expect(hit('XXX')).toBe('xxx');
+    expect(hit('x x x')).toBe('xxx');
   });
 
   it('matches phrases across spacing and punctuation, and written together', () => {
@@ -69,6 +71,9 @@ describe('prompt term matching', () => {
 
   it('leaves ordinary prompts alone', () => {
     for (const prompt of [
+      'x',
+      'an x on a map',
+      'a box of xx cookies',
       'a lighthouse at dusk, oil painting',
       'portrait of an old fisherman, 35 mm film',
       'cyberpunk city 2077 with neon signs',

@@ -6,7 +6,8 @@
  *   - Unicode compatibility forms folded and accents removed ("pörn", "ｐｏｒｎ" → "porn"), a few
  *     letters that do not decompose spelt out (ß → ss, æ → ae, ø → o, ł → l), and the Cyrillic and
  *     Greek letters that look like Latin ones read as Latin ("рorn" with a Cyrillic р);
- *   - lower case; runs of one repeated letter squeezed to one ("pooorn" → "porn", on both sides);
+ *   - lower case; runs of one repeated letter squeezed to one ("pooorn" → "porn", on both sides,
+ *     when the squeezed term keeps at least three letters, so "xxx" is never "x");
  *   - simple leetspeak read as letters (0→o 1→i 3→e 4→a 5→s 7→t 8→b @→a $→s !→i |→i), tried
  *     besides the plain reading, so "p0rn" matches while "porn!" still reads as "porn";
  *   - letters spelt out one at a time ("p o r n", "p.o.r.n") read as one word;
@@ -31,14 +32,14 @@ function fold(text: string): string {
 }
 
 const squeeze = (word: string) => word.replace(/(\p{L})\1+/gu, '$1');
-const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(squeeze);
+const words = (s: string) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
 /** Adds, after each run of three or more one-letter words, the run read as one word ("p o r n" → "porn"). */
 function withSpelledOut(ws: string[]): string[][] {
   const out: string[][] = [ws];
   let run: string[] = [];
   const flush = () => {
-    if (run.length >= 3) out.push([squeeze(run.join(''))]);
+    if (run.length >= 3) out.push([run.join('')]);
     run = [];
   };
   for (const w of ws) {
@@ -62,20 +63,38 @@ export interface CompiledTerm {
   id: string | null;
   term: string;
   category: ModerationCategory;
-  parts: { word: string; prefix: boolean }[];
+  parts: Part[];
 }
+
+/** One word of a term: as written (normalised), squeezed (repeats made single), and whether any ending is allowed. */
+interface Part {
+  word: string;
+  squeezed: string;
+  prefix: boolean;
+}
+const part = (word: string, prefix: boolean): Part => ({ word, squeezed: squeeze(word), prefix });
 
 /** Normalises a term the way text is normalised (leetspeak in a term is read as letters too). */
 export function compileTerm(term: string, category: ModerationCategory, id: string | null = null): CompiledTerm | null {
   const leet = [...fold(term)].map((c) => LEET[c] ?? c).join('');
   const parts = leet
     .split(/[^\p{L}\p{N}*]+/u)
-    .map((raw) => ({ word: squeeze(raw.replace(/\*/g, '')), prefix: raw.endsWith('*') }))
+    .map((raw) => part(raw.replace(/\*/g, ''), raw.endsWith('*')))
     .filter((p) => p.word.length > 0);
   return parts.length > 0 ? { id, term, category, parts } : null;
 }
 
-const wordMatches = (w: string, p: { word: string; prefix: boolean }) => (p.prefix ? w.startsWith(p.word) : w === p.word);
+/**
+ * A word of the text matches a word of a term as written, or with repeated letters squeezed on
+ * both sides ("pooorn" → "porn"), but the squeezed form only counts when it keeps three letters or
+ * more: "xxx" must not become "x".
+ */
+function wordMatches(w: string, p: Part): boolean {
+  if (p.prefix ? w.startsWith(p.word) : w === p.word) return true;
+  if (p.squeezed.length < 3) return false;
+  const sq = squeeze(w);
+  return p.prefix ? sq.startsWith(p.squeezed) : sq === p.squeezed;
+}
 
 function matchesSequence(seq: string[], t: CompiledTerm): boolean {
   const n = t.parts.length;
@@ -84,7 +103,7 @@ function matchesSequence(seq: string[], t: CompiledTerm): boolean {
   }
   if (n > 1) {
     // Written together: "childporn" for "child porn" (a trailing * still allows any ending).
-    const joined = { word: squeeze(t.parts.map((p) => p.word).join('')), prefix: t.parts[n - 1]!.prefix };
+    const joined = part(t.parts.map((p) => p.word).join(''), t.parts[n - 1]!.prefix);
     if (seq.some((w) => wordMatches(w, joined))) return true;
   }
   return false;

@@ -306,30 +306,32 @@ export default function WorkspaceSettings() {
             </button>
           </Form>
           {result('rename')}
-          <div className="confirm stack-s">
-            <h3 className="small-heading">Delete this workspace</h3>
-            <p className="small">Deletes its boards, library and generations for every member. This cannot be undone.</p>
-            {confirmDelete ? (
-              <Form method="post" className="row gap">
-                <input type="hidden" name="intent" value="delete" />
-                <label htmlFor="ws-confirm" className="small">
-                  Type <strong>{workspace.name}</strong> to confirm
-                </label>
-                <input id="ws-confirm" name="confirmName" required autoComplete="off" className="grow" />
-                <button type="submit" className="button danger" disabled={busy}>
-                  Delete workspace
+          {workspace.kind === 'team' ? (
+            <div className="confirm stack-s">
+              <h3 className="small-heading">Delete this workspace</h3>
+              <p className="small">Deletes its boards, library and generations for every member. This cannot be undone.</p>
+              {confirmDelete ? (
+                <Form method="post" className="row gap">
+                  <input type="hidden" name="intent" value="delete" />
+                  <label htmlFor="ws-confirm" className="small">
+                    Type <strong>{workspace.name}</strong> to confirm
+                  </label>
+                  <input id="ws-confirm" name="confirmName" required autoComplete="off" className="grow" />
+                  <button type="submit" className="button danger" disabled={busy}>
+                    Delete workspace
+                  </button>
+                  <button type="button" className="button ghost" onClick={() => setConfirmDelete(false)}>
+                    Cancel
+                  </button>
+                </Form>
+              ) : (
+                <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
+                  Delete workspace…
                 </button>
-                <button type="button" className="button ghost" onClick={() => setConfirmDelete(false)}>
-                  Cancel
-                </button>
-              </Form>
-            ) : (
-              <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
-                Delete workspace…
-              </button>
-            )}
-            {result('delete')}
-          </div>
+              )}
+              {result('delete')}
+            </div>
+          ) : null}
         </section>
       ) : (
         <section className="panel stack" aria-labelledby="leave-h">

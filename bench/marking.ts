@@ -4,7 +4,7 @@
  * same run (the work every generation does anyway). Alternating runs, each printed; medians.
  * Run: `npx tsx bench/marking.ts` (part of `npm run bench`).
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { markFor, markOutput } from '../server/provenance/index.js';
 import { summarize, table } from './lib.js';
 
@@ -13,12 +13,12 @@ const PER_RUN = Number(process.env.BENCH_MARK_IMAGES ?? 30);
 
 export async function run() {
   const mark = markFor({ provider: 'fal', modelLabel: 'FLUX.2 [klein] 4B', createdAt: new Date() });
-  const base = sharp({ create: { width: 1024, height: 1024, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  const base = sharp({ create: { width: 1024, height: 1024, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
   const raw = await base.raw().toBuffer();
   const formats = [
-    { mime: 'image/png', encode: (s: sharp.Sharp) => s.png({ compressionLevel: 6 }) },
-    { mime: 'image/jpeg', encode: (s: sharp.Sharp) => s.jpeg({ quality: 90 }) },
-    { mime: 'image/webp', encode: (s: sharp.Sharp) => s.webp({ quality: 85 }) },
+    { mime: 'image/png', encode: (s: Sharp) => s.png({ compressionLevel: 6 }) },
+    { mime: 'image/jpeg', encode: (s: Sharp) => s.jpeg({ quality: 90 }) },
+    { mime: 'image/webp', encode: (s: Sharp) => s.webp({ quality: 85 }) },
   ];
   const rows: (string | number)[][] = [['format', 'run', 'encode p50', 'mark p50', 'mark p99', 'mark / encode']];
   for (const f of formats) {

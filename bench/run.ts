@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; script?: string }[] = [
   { name: 'generation latency', load: () => import('./generation-latency.js') },
   { name: 'AI marking per image (against encoding it)', load: () => import('./marking.js') },
+  { name: 'image classifier per image (against encoding it)', load: () => import('./moderation.js') },
   // A standalone script (it owns its process and exits when done).
   { name: 'board sync (fan-out against Hocuspocus)', script: 'bench/boards.ts' },
 ];

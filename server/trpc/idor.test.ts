@@ -140,6 +140,9 @@ function idFor(path: string, key: string, s: Seed): unknown {
     'asset:ids': [s.asset],
     'notification:ids': [s.notification],
     'privacy:id': s.privacyRequest,
+    assetIds: [s.asset], // moderation.verdicts
+    // Operator-only procedures on global rows (a term, a suspension): to anyone else every id is NOT_FOUND.
+    'moderation:id': s.asset,
     ...NOT_ROWS,
   };
   return table[`${area}:${key}`] ?? table[key];

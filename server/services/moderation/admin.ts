@@ -91,7 +91,7 @@ export async function liftSuspension(deps: Deps, actor: Actor, raw: z.input<type
     if (!row) throw new AppError('NOT_FOUND', { userMessage: 'That suspension was already lifted or has ended.' });
     // Lifting also clears the count that led to it, or the next refusal would suspend again at once.
     await trx.deleteFrom('moderation_refusal').where('user_id', '=', row.user_id).execute();
-    await audit(trx, actor.userId, 'moderation.suspension.lifted', { suspensionId: row.id, userId: row.user_id });
+    await audit(trx, actor.userId, 'moderation.suspension.lifted', { suspensionId: row.id });
     return { id: row.id };
   });
 }

@@ -51,11 +51,13 @@ export async function assetVerdicts(deps: Deps, actor: Actor, workspaceId: strin
   await requireRole(deps.db, actor, workspaceId, 'viewer');
   if (assetIds.length === 0) return {};
   const [rows, ws] = await Promise.all([
-    deps.db.selectFrom('asset').select(['id', 'nsfw_flagged']).where('workspace_id', '=', workspaceId).where('id', 'in', assetIds).where('nsfw_flagged', '=', true).execute(),
+    deps.db.selectFrom('asset').select(['id', 'nsfw_flagged']).where('workspace_id', '=', workspaceId).where('id', 'in', assetIds).where('deleted_at', 'is', null).execute(),
     deps.db.selectFrom('workspace').select('image_policy').where('id', '=', workspaceId).executeTakeFirstOrThrow(),
   ]);
+  // Every id must be this workspace's: another workspace's asset is answered like one that does not exist.
+  if (rows.length !== new Set(assetIds).size) throw new AppError('NOT_FOUND', { userMessage: 'Some of these images are no longer in this workspace. Reload the board.' });
   const policy = stricter(deps.config.moderation.imagePolicy, ws.image_policy);
-  return Object.fromEntries(rows.map((r) => [r.id, verdictOf(r.nsfw_flagged, policy) as Exclude<ImageVerdict, 'none'>]));
+  return Object.fromEntries(rows.filter((r) => r.nsfw_flagged).map((r) => [r.id, verdictOf(r.nsfw_flagged, policy) as Exclude<ImageVerdict, 'none'>]));
 }
 
 export interface StandingView {

@@ -258,7 +258,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     if (config.runWorker) {
       await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
-      deps.moderation.classifier.warm(); // the image classifier, loaded in the background before the first job needs it
+      void deps.moderation.classifier.warm(); // the image classifier, loaded in the background before the first job needs it
     }
 
     await new Promise<void>((resolve, reject) => {
@@ -316,7 +316,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       log,
     };
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
-    deps.moderation.classifier.warm();
+    void deps.moderation.classifier.warm();
     // The sweep at start: jobs whose worker died (heartbeat lapsed) are retried or failed now, not at the next pass.
     await boss.supervise();
     log.info('worker ready', { concurrency: config.workerConcurrency });

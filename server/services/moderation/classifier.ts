@@ -31,8 +31,8 @@ export interface Classification {
 export interface ImageClassifier {
   /** The class scores of an image (or the worst frame of an animated one); null for media it cannot read (MP4). */
   classify(data: Buffer, mime: string): Promise<Classification | null>;
-  /** Starts loading the model in the background (a process that runs jobs calls it as its workers start). */
-  warm(): void;
+  /** Starts loading the model (a process that runs jobs calls it as its workers start, without waiting); settles when loaded or failed, never rejects. */
+  warm(): Promise<void>;
 }
 
 /** The probability that an image is sexual or suggestive: what the threshold is compared with. */
@@ -103,7 +103,10 @@ export function createNsfwClassifier(): ImageClassifier {
   const recent = new Map<string, Classification>();
   return {
     warm() {
-      loadModel().catch(() => {}); // a failure is reported by the first classification, which tries again
+      return loadModel().then(
+        () => undefined,
+        () => undefined, // a failure is reported by the first classification, which tries again
+      );
     },
     async classify(data, mime) {
       if (!mime.startsWith('image/')) return null;

@@ -13,6 +13,7 @@ import type { ModelProvider } from '../../providers/types.js';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../../testing/harness.js';
 import { addMember, randomEmail, signUpAs, verify } from '../teams.test-helpers.js';
 import { balanceOf } from '../credits.js';
+import { collectUserData } from '../privacy.js';
 import { createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
 import { setImagePolicy } from './settings.js';
 import { startFakeModeration, type FakeModeration } from './testing/fake-moderation.js';
@@ -207,6 +208,11 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
     const again = await api.generation.create.mutate({ prompt: 'a bowl of fruit' });
     expect((await finished(api, again.id)).status).toBe('succeeded');
     const actions = await server.deps.db.selectFrom('audit_log').select(['action', 'user_id']).where('action', 'like', 'moderation.%').where(sql<boolean>`detail->>'suspensionId' = ${listed!.id}`).orderBy('created_at').execute();
+    // The person's data export holds these records, without a word of the prompts.
+    const exported = await collectUserData(server.deps, user.id);
+    expect(exported.moderation.refusedPrompts.map((r) => r.category)).toEqual(['violence', 'sexual', 'illicit', 'self-harm']);
+    expect(exported.moderation.suspensions).toEqual([expect.objectContaining({ appeal: 'I was testing how the filter reacts; it will not happen again.', lifted_at: expect.any(Date) })]);
+    expect(JSON.stringify(exported.moderation)).not.toMatch(/gore porn|pipe bomb|xxx/);
     expect(actions).toEqual([
       { action: 'moderation.suspended', user_id: user.id },
       { action: 'moderation.appealed', user_id: user.id },
@@ -278,9 +284,14 @@ describe('images are classified in the job, with the real classifier', () => {
     const gen = await api.generation.create.mutate({ prompt: 'mixed tiles', count: 2 });
     await finished(api, gen.id);
     const [flagged, clean] = (await server.deps.db.selectFrom('asset').select('id').where('generation_id', '=', gen.id).orderBy('output_index').execute()).map((r) => r.id);
+    // What a board asks about its images: only flagged ones are named, with how this workspace shows them.
+    expect(await api.moderation.verdicts.query({ workspaceId, assetIds: [flagged!, clean!] })).toEqual({ [flagged!]: 'blur' });
+    const stranger = await setup();
+    expect(await failure(stranger.api.moderation.verdicts.query({ workspaceId: stranger.workspaceId, assetIds: [flagged!] }))).toMatchObject({ appCode: 'NOT_FOUND' });
     const policy = await api.moderation.setImagePolicy.mutate({ workspaceId, policy: 'block' });
     expect(policy).toMatchObject({ operatorDefault: 'blur', chosen: 'block', effective: 'block' });
 
+    expect(await api.moderation.verdicts.query({ workspaceId, assetIds: [flagged!, clean!] })).toEqual({ [flagged!]: 'block' });
     const view = await api.generation.get.query({ id: gen.id });
     expect(view.assets.map((a) => a.id)).toEqual([clean]);
     expect(view.withheld).toBe(1);

@@ -42,6 +42,12 @@ describe('prompt term matching', () => {
     expect(hit('how to make a pipe-bomb')).toBe('pipe bomb*');
   });
 
+  it('names the most specific term found (its category is the one the person is told)', () => {
+    expect(findTerm('gore porn', defaults)?.category).toBe('violence'); // not "porn*"
+    expect(findTerm('child porn', defaults)?.category).toBe('minors');
+    expect(findTerm('revenge porn', defaults)?.category).toBe('harassment');
+  });
+
   it('a word ending in * matches any ending; other words only whole', () => {
     expect(hit('pornographic')).toBe('porn*');
     expect(hit('loli')).toBe('loli');

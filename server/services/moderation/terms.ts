@@ -109,9 +109,12 @@ function matchesSequence(seq: string[], t: CompiledTerm): boolean {
   return false;
 }
 
-/** The first term the text contains (in list order), or null. */
+/** The most specific term the text contains (most words; the earlier in the list on a tie), or null. */
 export function findTerm(text: string, terms: CompiledTerm[]): CompiledTerm | null {
   const seqs = readings(text);
-  for (const t of terms) if (seqs.some((seq) => matchesSequence(seq, t))) return t;
-  return null;
+  let best: CompiledTerm | null = null;
+  for (const t of terms) {
+    if ((!best || t.parts.length > best.parts.length) && seqs.some((seq) => matchesSequence(seq, t))) best = t;
+  }
+  return best;
 }

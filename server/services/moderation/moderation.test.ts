@@ -201,6 +201,11 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
     expect(await failure(api.moderation.appeal.mutate({ message: 'short' }))).toMatchObject({ appCode: 'INVALID_INPUT' });
     await api.moderation.appeal.mutate({ message: 'I was testing how the filter reacts; it will not happen again.' });
     expect(await failure(api.moderation.appeal.mutate({ message: 'And once more, please look at it.' }))).toMatchObject({ appCode: 'CONFLICT' });
+    // The person's data export holds these records, without a word of the prompts.
+    const exported = await collectUserData(server.deps, user.id);
+    expect(exported.moderation.refusedPrompts.map((r) => r.category)).toEqual(['violence', 'sexual', 'illicit', 'self-harm']);
+    expect(exported.moderation.suspensions).toEqual([expect.objectContaining({ appeal: 'I was testing how the filter reacts; it will not happen again.', lifted_at: null })]);
+    expect(JSON.stringify(exported.moderation)).not.toMatch(/gore porn|pipe bomb|xxx/);
     const op = await operator();
     const listed = (await op.api.moderation.admin.query()).suspensions.find((s) => s.email === user.email);
     expect(listed).toMatchObject({ appeal: 'I was testing how the filter reacts; it will not happen again.' });
@@ -208,11 +213,6 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
     const again = await api.generation.create.mutate({ prompt: 'a bowl of fruit' });
     expect((await finished(api, again.id)).status).toBe('succeeded');
     const actions = await server.deps.db.selectFrom('audit_log').select(['action', 'user_id']).where('action', 'like', 'moderation.%').where(sql<boolean>`detail->>'suspensionId' = ${listed!.id}`).orderBy('created_at').execute();
-    // The person's data export holds these records, without a word of the prompts.
-    const exported = await collectUserData(server.deps, user.id);
-    expect(exported.moderation.refusedPrompts.map((r) => r.category)).toEqual(['violence', 'sexual', 'illicit', 'self-harm']);
-    expect(exported.moderation.suspensions).toEqual([expect.objectContaining({ appeal: 'I was testing how the filter reacts; it will not happen again.', lifted_at: expect.any(Date) })]);
-    expect(JSON.stringify(exported.moderation)).not.toMatch(/gore porn|pipe bomb|xxx/);
     expect(actions).toEqual([
       { action: 'moderation.suspended', user_id: user.id },
       { action: 'moderation.appealed', user_id: user.id },

@@ -5,6 +5,7 @@ const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; s
   { name: 'generation latency', load: () => import('./generation-latency.js') },
   { name: 'AI marking per image (against encoding it)', load: () => import('./marking.js') },
   { name: 'metrics overhead (tRPC requests/s, metrics on against off)', load: () => import('./metrics-overhead.js') },
+  { name: 'image classifier per image (against encoding it)', load: () => import('./moderation.js') },
   // A standalone script (it owns its process and exits when done).
   { name: 'board sync (fan-out against Hocuspocus)', script: 'bench/boards.ts' },
 ];

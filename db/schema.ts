@@ -81,7 +81,10 @@ export interface WorkspaceTable {
   name: string;
   kind: WorkspaceKind;
   created_at: Generated<Date>;
+  /** An owner's stricter choice for flagged images; null: the operator's default (migration 0090). */
+  image_policy: Generated<ImagePolicy | null>;
 }
+export type ImagePolicy = 'blur' | 'block';
 export interface MembershipTable {
   workspace_id: string;
   user_id: string;
@@ -170,6 +173,13 @@ export interface AssetTable {
   /** set while an operator has hidden the asset everywhere (migration 0095) */
   hidden_at: Generated<Date | null>;
   hidden_reason: Generated<string | null>;
+  /** The local image classifier's class scores (migration 0090); null while not classified. */
+  nsfw_scores: ColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  /** The classifier and model that gave them, e.g. "nsfwjs 4.4.0 MobileNetV2". */
+  nsfw_model: Generated<string | null>;
+  /** Whether the scores cross the configured threshold (the workspace policy then blurs or blocks it). */
+  nsfw_flagged: Generated<boolean | null>;
+  classified_at: Generated<Date | null>;
 }
 
 // ---- privacy ----
@@ -419,6 +429,33 @@ export interface AppealTable {
   answered_at: Date | null;
   created_at: Generated<Date>;
 }
+// ---- moderation (issue 15, migration 0090) ----
+export interface ModerationTermTable {
+  id: Generated<string>;
+  term: string;
+  category: string;
+  added_by: string | null;
+  created_at: Generated<Date>;
+}
+export interface ModerationRefusalTable {
+  id: Generated<string>;
+  user_id: string;
+  workspace_id: string | null;
+  category: string;
+  source: 'terms' | 'api';
+  created_at: Generated<Date>;
+}
+export interface ModerationSuspensionTable {
+  id: Generated<string>;
+  user_id: string;
+  reason: string;
+  until: Date;
+  created_at: Generated<Date>;
+  appeal: string | null;
+  appealed_at: Date | null;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+}
 
 export interface DB {
   user: UserTable;
@@ -460,6 +497,9 @@ export interface DB {
   report: ReportTable;
   account_standing: AccountStandingTable;
   appeal: AppealTable;
+  moderation_term: ModerationTermTable;
+  moderation_refusal: ModerationRefusalTable;
+  moderation_suspension: ModerationSuspensionTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

@@ -165,6 +165,16 @@ export const EnvSchema = z.object({
   BOARD_MAX_UNSTORED_BYTES: int(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   BOARDS_PER_SOCKET: int(8, 1, 100),
   SOCKETS_PER_USER: int(20, 1, 1_000),
+  MODERATION_API_KEY: opt(z.string()),
+  MODERATION_API_URL: opt(z.string().url()),
+  MODERATION_API_MODEL: opt(z.string().max(100)),
+  MODERATION_IMAGE_POLICY: z.preprocess(emptyToUndefined, z.enum(['blur', 'block']).optional()).transform((v) => v ?? 'blur'),
+  MODERATION_IMAGE_THRESHOLD: z.preprocess(emptyToUndefined, z.coerce.number().min(0.001).max(1).optional()).transform((v) => v ?? 0.6),
+  MODERATION_REFUSAL_WINDOW_MINUTES: int(60, 1, 7 * 24 * 60),
+  MODERATION_SLOW_AFTER: int(3, 1, 1000),
+  MODERATION_SLOW_SECONDS: int(60, 1, 86_400),
+  MODERATION_SUSPEND_AFTER: int(6, 1, 1000),
+  MODERATION_SUSPEND_HOURS: int(24, 1, 24 * 365),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional()).transform((v) => v ?? 'info'),
   METRICS_TOKEN: opt(z.string().min(24, 'must be at least 24 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
@@ -298,6 +308,21 @@ export interface Config {
   metrics: { enabled: boolean; token: string | undefined; port: number | undefined; host: string };
   /** OpenTelemetry traces, exported over OTLP/HTTP when `endpoint` is set (off otherwise). */
   tracing: { endpoint: string | undefined; headers: Record<string, string>; serviceName: string };
+  /**
+   * Moderation (server/services/moderation): the hosted prompt check (OpenAI's /v1/moderations
+   * protocol) when a key is set; the operator's default for flagged images and the classifier's
+   * threshold; refusals within `windowMinutes` slow a user after `slowAfter` and suspend after `suspendAfter`.
+   */
+  moderation: {
+    api: { url: string; key: string; model: string } | undefined;
+    imagePolicy: 'blur' | 'block';
+    imageThreshold: number;
+    windowMinutes: number;
+    slowAfter: number;
+    slowSeconds: number;
+    suspendAfter: number;
+    suspendHours: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -384,6 +409,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     socketsPerUser: e.SOCKETS_PER_USER,
     metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined, token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''), headers: e.OTEL_EXPORTER_OTLP_HEADERS, serviceName: e.OTEL_SERVICE_NAME },
+    moderation: {
+      api: e.MODERATION_API_KEY ? { url: (e.MODERATION_API_URL ?? 'https://api.openai.com/v1').replace(/\/$/, ''), key: e.MODERATION_API_KEY, model: e.MODERATION_API_MODEL ?? 'omni-moderation-latest' } : undefined,
+      imagePolicy: e.MODERATION_IMAGE_POLICY,
+      imageThreshold: e.MODERATION_IMAGE_THRESHOLD,
+      windowMinutes: e.MODERATION_REFUSAL_WINDOW_MINUTES,
+      slowAfter: e.MODERATION_SLOW_AFTER,
+      slowSeconds: e.MODERATION_SLOW_SECONDS,
+      suspendAfter: Math.max(e.MODERATION_SUSPEND_AFTER, e.MODERATION_SLOW_AFTER),
+      suspendHours: e.MODERATION_SUSPEND_HOURS,
+    },
     ...overrides,
   };
   cfg.baseUrl = baseUrl;

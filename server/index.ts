@@ -33,6 +33,7 @@ import { createBoardSync, type BoardSync } from './boards/index.js';
 import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { jobNotificationHook } from './services/notifications.js';
+import { createNsfwClassifier } from './services/moderation/index.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
@@ -204,6 +205,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       hooks: createHooks(),
       boards: boardsApi,
       contentCredentials,
+      moderation: { classifier: createNsfwClassifier() },
       stripe: createStripe(config),
       log,
       metrics,
@@ -312,6 +314,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     if (config.runWorker) {
       await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+      void deps.moderation.classifier.warm(); // the image classifier, loaded in the background before the first job needs it
     }
 
     await new Promise<void>((resolve, reject) => {
@@ -368,12 +371,14 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       hooks: createHooks(),
       boards: boardsApi,
       contentCredentials,
+      moderation: { classifier: createNsfwClassifier() },
       stripe: createStripe(config),
       log,
       metrics,
     };
     metrics.watch({ pool, boss });
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });
+    void deps.moderation.classifier.warm();
     // The sweep at start: jobs whose worker died (heartbeat lapsed) are retried or failed now, not at the next pass.
     await boss.supervise();
     log.info('worker ready', { concurrency: config.workerConcurrency });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKe
 import * as Y from 'yjs';
 import { arrange, freeSpotNear, itemsOf, LOCAL_ORIGIN, putItem, readItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
+import { SensitiveMedia } from './SensitiveMedia.js';
 
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
 export const LOCAL = LOCAL_ORIGIN;
@@ -72,6 +73,15 @@ function HiddenTile() {
 }
 
 /** What a board shows for an image that was deleted (or whose file cannot be loaded): a clear tile, not a broken image. */
+function WithheldTile() {
+  return (
+    <div className="board-placeholder-body board-removed" role="img" aria-label="Withheld image">
+      <span className="pill pill-failed">Withheld</span>
+      <p className="small muted">Classified as sexual content, which this workspace does not allow.</p>
+    </div>
+  );
+}
+
 function RemovedTile() {
   return (
     <div className="board-placeholder-body board-removed" role="img" aria-label="Removed image">
@@ -91,6 +101,8 @@ export function BoardCanvas(props: {
   setView: (v: View | ((v: View) => View)) => void;
   peers: Peer[];
   undo: Y.UndoManager | null;
+  /** Flagged images on the board (asset id → how the workspace shows them); others are not listed. */
+  verdicts: Record<string, 'blur' | 'block'>;
   onCursor: (p: { x: number; y: number } | null) => void;
   onNoteEdited: (id: string, text: string) => void;
   addNote: (at?: { x: number; y: number }) => void;
@@ -441,10 +453,16 @@ export function BoardCanvas(props: {
                 {item.type === 'image' && item.url ? (
                   item.status === 'hidden' ? (
                     <HiddenTile />
-                  ) : item.status === 'removed' || broken.has(item.url) ? (
+                  ) : item.status === 'removed' ? (
+                    <RemovedTile />
+                  ) : item.assetId && props.verdicts[item.assetId] === 'block' ? (
+                    <WithheldTile />
+                  ) : broken.has(item.url) ? (
                     <RemovedTile />
                   ) : (
-                    <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => setBroken((b) => new Set(b).add(item.url!))} />
+                    <SensitiveMedia verdict={item.assetId && props.verdicts[item.assetId] === 'blur' ? 'blur' : 'none'} what={item.prompt ? `the image “${item.prompt}”` : 'this image'}>
+                      <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => setBroken((b) => new Set(b).add(item.url!))} />
+                    </SensitiveMedia>
                   )
                 ) : null}
                 {item.type === 'note' ? <p className="board-note-text">{item.text || <span className="muted">Empty note — press Enter to write</span>}</p> : null}

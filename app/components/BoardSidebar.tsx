@@ -113,7 +113,12 @@ export function BoardSidebar(props: {
             .filter((a) => a.media === 'image')
             .map((a) => (
               <li key={a.id}>
-                <button type="button" className="board-library-item" onClick={() => props.onPlace(a)} aria-label={`Place on the board: ${a.prompt ?? a.originalName ?? 'image'}`}>
+                <button
+                  type="button"
+                  className={`board-library-item${a.moderation === 'blur' ? ' is-flagged' : ''}`}
+                  onClick={() => props.onPlace(a)}
+                  aria-label={`Place on the board: ${a.prompt ?? a.originalName ?? 'image'}${a.moderation === 'blur' ? ' (may be sensitive, shown blurred)' : ''}`}
+                >
                   <img src={`${a.url}?thumb=1`} alt="" loading="lazy" />
                 </button>
               </li>

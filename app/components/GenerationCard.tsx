@@ -2,6 +2,7 @@ import { Link } from '@remix-run/react';
 import type { GenerationView } from '../../server/services/generations.js';
 import { timeAgo } from '../lib/format.js';
 import { isPreviewProvider, providerLabel } from '../../server/shared/providers.js';
+import { SensitiveMedia } from './SensitiveMedia.js';
 
 const STATUS_LABEL: Record<GenerationView['status'], string> = {
   queued: 'Queued',
@@ -31,13 +32,15 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
         {done ? (
           gen.assets.map((a, i) => (
             <figure key={a.id} className="gen-output" style={{ aspectRatio: ratio }}>
-              <Link to={`/library/${a.id}`} className="gen-image-link" aria-label={`Open output ${i + 1}`}>
-                {a.mime === 'video/mp4' ? (
-                  <video src={a.url} muted loop autoPlay playsInline aria-label={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} />
-                ) : (
-                  <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} loading="lazy" />
-                )}
-              </Link>
+              <SensitiveMedia verdict={a.moderation} what={`output ${i + 1}`}>
+                <Link to={`/library/${a.id}`} className="gen-image-link" aria-label={`Open output ${i + 1}`}>
+                  {a.mime === 'video/mp4' ? (
+                    <video src={a.url} muted loop autoPlay playsInline aria-label={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} />
+                  ) : (
+                    <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={gen.prompt} width={a.width ?? undefined} height={a.height ?? undefined} loading="lazy" />
+                  )}
+                </Link>
+              </SensitiveMedia>
               <figcaption className="output-actions">
                 {actions.onKeep ? (
                   <button type="button" className={`chip-button ${a.saved ? 'on' : ''}`} aria-pressed={a.saved} onClick={() => actions.onKeep!(a.id, !a.saved)}>
@@ -74,6 +77,11 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
           <div className="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={gen.progress}>
             <div className="progress-bar" style={{ width: `${gen.status === 'queued' ? 2 : gen.progress}%` }} />
           </div>
+        ) : null}
+        {gen.status === 'succeeded' && gen.withheld > 0 ? (
+          <p className="muted small">
+            {gen.withheld === 1 ? 'One output is' : `${gen.withheld} outputs are`} withheld: classified as sexual content, which this workspace does not allow.
+          </p>
         ) : null}
         {gen.status === 'queued' && gen.errorMessage ? <p className="muted small">{gen.errorMessage}</p> : null}
         <p className="gen-prompt">{gen.prompt}</p>

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
-import { useMutation } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
@@ -191,6 +191,20 @@ export default function BoardPage() {
   const trpcClient = useTRPCClient();
   const revalidator = useRevalidator();
   const mentions = useMutation(trpc.notification.mentions.mutationOptions());
+  // Which images on the board the classifier flagged, and how this workspace shows them (blurred or withheld).
+  const imageIds = useMemo(() => [...new Set(items.flatMap((i) => (i.type === 'image' && i.assetId && i.status !== 'removed' ? [i.assetId] : [])))].sort().slice(0, 500), [items]);
+  const verdictQuery = useQuery(
+    trpc.moderation.verdicts.queryOptions({ workspaceId: board.workspaceId, assetIds: imageIds }, { enabled: imageIds.length > 0, staleTime: 30_000, retry: false, placeholderData: keepPreviousData }),
+  );
+  // The last answer and the ids it covers. An image not covered yet (just placed) or when the check
+  // fails is treated as flagged: blurred, never shown unchecked.
+  const answered = useRef<{ ids: Set<string>; verdicts: Record<string, 'blur' | 'block'> }>({ ids: new Set(), verdicts: {} });
+  if (verdictQuery.data && !verdictQuery.isPlaceholderData && verdictQuery.isSuccess) answered.current = { ids: new Set(imageIds), verdicts: verdictQuery.data };
+  const verdicts = useMemo<Record<string, 'blur' | 'block'>>(
+    () => Object.fromEntries(imageIds.flatMap((id) => (answered.current.ids.has(id) ? (answered.current.verdicts[id] ? [[id, answered.current.verdicts[id]]] : []) : [[id, 'blur']]))),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `answered` changes with the query's data
+    [imageIds, verdictQuery.data, verdictQuery.isPlaceholderData],
+  );
   const closed = state?.status === 'closed';
   const readOnly = closed || (state ? state.readOnly : board.readOnly);
   const role = state?.role ?? board.role;
@@ -418,6 +432,7 @@ export default function BoardPage() {
             setView={setView}
             peers={peers}
             undo={undo}
+            verdicts={verdicts}
             onCursor={onCursor}
             addNote={addNote}
             onNoteEdited={(noteId, text) => {

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
@@ -100,11 +101,13 @@ function AssetDetail() {
   return (
     <div className="detail">
       <div className="detail-media panel">
-        {asset.mime === 'video/mp4' ? (
-          <video src={asset.url} controls loop autoPlay muted playsInline aria-label={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
-        ) : (
-          <img src={asset.url} alt={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
-        )}
+        <SensitiveMedia verdict={asset.moderation} what={`“${title}”`}>
+          {asset.mime === 'video/mp4' ? (
+            <video src={asset.url} controls loop autoPlay muted playsInline aria-label={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
+          ) : (
+            <img src={asset.url} alt={title} width={asset.width ?? undefined} height={asset.height ?? undefined} />
+          )}
+        </SensitiveMedia>
       </div>
       <aside className="detail-side panel" aria-label="Details">
         <Link to="/library" className="back-link">

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -219,24 +220,26 @@ export default function Library() {
           <ul className="asset-grid" aria-label="Library items">
             {items.map((a) => (
               <li key={a.id} className={`asset-item ${selected.has(a.id) ? 'selected' : ''}`}>
-                <Link to={`/library/${a.id}`} className="asset-tile" aria-label={`Open: ${a.prompt ?? a.originalName ?? 'uploaded image'}`}>
-                  {a.mime === 'video/mp4' ? (
-                    <video src={a.url} muted loop playsInline preload="metadata" aria-hidden="true" />
-                  ) : (
-                    <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={a.prompt ?? a.originalName ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
-                  )}
-                  <span className="asset-caption">{a.prompt ?? a.originalName ?? 'Upload'}</span>
-                  <span className="asset-badges">
-                    {a.media === 'video' ? <span className="badge">Video</span> : null}
-                    {a.source === 'upload' ? <span className="badge">Upload</span> : null}
-                    {a.preview ? (
-                      <span className="badge badge-muted" title="A placeholder from the offline preview renderer, not made by an AI model">
-                        Preview
-                      </span>
-                    ) : null}
-                    {!a.saved ? <span className="badge badge-muted" title="Not kept: removed automatically after a while unless you keep it">Not kept</span> : null}
-                  </span>
-                </Link>
+                <SensitiveMedia verdict={a.moderation} what={a.prompt ?? a.originalName ?? 'this item'}>
+                  <Link to={`/library/${a.id}`} className="asset-tile" aria-label={`Open: ${a.prompt ?? a.originalName ?? 'uploaded image'}`}>
+                    {a.mime === 'video/mp4' ? (
+                      <video src={a.url} muted loop playsInline preload="metadata" aria-hidden="true" />
+                    ) : (
+                      <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={a.prompt ?? a.originalName ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
+                    )}
+                    <span className="asset-caption">{a.prompt ?? a.originalName ?? 'Upload'}</span>
+                    <span className="asset-badges">
+                      {a.media === 'video' ? <span className="badge">Video</span> : null}
+                      {a.source === 'upload' ? <span className="badge">Upload</span> : null}
+                      {a.preview ? (
+                        <span className="badge badge-muted" title="A placeholder from the offline preview renderer, not made by an AI model">
+                          Preview
+                        </span>
+                      ) : null}
+                      {!a.saved ? <span className="badge badge-muted" title="Not kept: removed automatically after a while unless you keep it">Not kept</span> : null}
+                    </span>
+                  </Link>
+                </SensitiveMedia>
                 <label className="asset-select">
                   <input type="checkbox" checked={selected.has(a.id)} onChange={() => toggle(a.id)} aria-label={`Select ${a.prompt ?? a.originalName ?? 'item'}`} />
                 </label>

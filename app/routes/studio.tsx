@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
 import { useLoaderData, useSearchParams } from '@remix-run/react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useConsent } from '../components/ConsentBanner.js';
 import { STORAGE_KEYS } from '../../server/shared/consent.js';
@@ -17,7 +17,8 @@ import { useToast } from '../components/Toaster.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
-import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
+import { errorCode, errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
+import { ModerationNotice, REFUSAL_CODES, type Refusal } from '../components/ModerationNotice.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 
 export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
@@ -26,8 +27,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
   const workspace = pickWorkspace(request, me.workspaces);
   const workspaceId = workspace?.id;
-  const [recent, models, credits] = await Promise.all([trpc.generation.list({ limit: 12, workspaceId }), trpc.generation.models(), trpc.credits.balance({ workspaceId })]);
-  return { recent, models, balance: credits.balance, workspaceId, role: workspace?.role ?? null };
+  const [recent, models, credits, standing] = await Promise.all([trpc.generation.list({ limit: 12, workspaceId }), trpc.generation.models(), trpc.credits.balance({ workspaceId }), trpc.moderation.standing()]);
+  return { recent, models, balance: credits.balance, workspaceId, role: workspace?.role ?? null, standing };
 }
 
 interface Reference {
@@ -53,7 +54,7 @@ function costOf(model: ModelInfo | undefined, count: number, duration: number | 
 }
 
 export default function Studio() {
-  const { recent, models, workspaceId, role } = useLoaderData<typeof loader>();
+  const { recent, models, workspaceId, role, standing: initialStanding } = useLoaderData<typeof loader>();
   // What this person's role in the workspace lets them do (the same table the server checks).
   const generateGate = useGate(role, 'generation.create');
   const mayUpload = can(role, 'asset.upload');
@@ -88,6 +89,10 @@ export default function Studio() {
   const [uploading, setUploading] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A refusal by the prompt check, and the person's standing (suspended?), shown with the reason and how to appeal.
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const standingQuery = useQuery(trpc.moderation.standing.queryOptions(undefined, { initialData: initialStanding as never, staleTime: 30_000 }));
+  const standing = standingQuery.data ?? null;
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const maxRefs = model?.maxReferences ?? 0;
@@ -122,7 +127,13 @@ export default function Studio() {
         setJobs((list) => upsert(list, gen));
         if (consent.analytics) void fetch('/api/analytics', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'generation_started', path: '/studio' }) }).catch(() => {});
       },
-      onError: (err) => setError(errorMessage(err)),
+      onError: (err) => {
+        const code = errorCode(err);
+        if (code && REFUSAL_CODES.has(code)) {
+          setRefusal({ code: code as Refusal['code'], message: errorMessage(err) });
+          void standingQuery.refetch();
+        } else setError(errorMessage(err));
+      },
     }),
   );
   const rerun = useMutation(
@@ -233,6 +244,7 @@ export default function Studio() {
     e?.preventDefault();
     if (!generateGate.allowed) return;
     setError(null);
+    setRefusal(null);
     const input = {
       workspaceId,
       kind,
@@ -459,6 +471,7 @@ export default function Studio() {
             </details>
           ) : null}
           <FormError message={error} />
+          <ModerationNotice refusal={refusal} standing={standing} onAppealed={() => void standingQuery.refetch()} />
           <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0} {...generateGate.button}>
             {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
           </button>

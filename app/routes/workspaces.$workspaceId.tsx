@@ -21,15 +21,16 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw new Response('Not found', { status: 404 });
   }
   const canManage = workspace.role === 'owner' || workspace.role === 'admin';
-  const [members, invitations, credits, personal] = await Promise.all([
+  const [members, invitations, credits, personal, imagePolicy] = await Promise.all([
     trpc.workspace.members({ workspaceId }),
     canManage ? trpc.workspace.invitations({ workspaceId }) : Promise.resolve([]),
     trpc.credits.balance({ workspaceId }),
     canManage && workspace.kind === 'team' ? trpc.credits.balance({}) : Promise.resolve(null),
+    trpc.moderation.imagePolicy({ workspaceId }),
   ]);
   // One id per rendering of the transfer form: sending the same form twice moves credits once.
   const transferId = crypto.randomUUID();
-  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId };
+  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId, imagePolicy };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -69,6 +70,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const r = await trpc.credits.transfer({ transferId: String(form.get('transferId') ?? ''), toWorkspaceId: workspaceId, amount });
         return { ok: `Moved ${r.amount} credit${r.amount === 1 ? '' : 's'} from your personal workspace. This workspace now has ${r.balance}.`, intent };
       }
+      case 'image-policy': {
+        const value = String(form.get('policy') ?? 'default');
+        const policy = value === 'block' || value === 'blur' ? value : null;
+        const r = await trpc.moderation.setImagePolicy({ workspaceId, policy });
+        return { ok: r.effective === 'block' ? 'Flagged images are now blocked in this workspace.' : 'Flagged images are now shown blurred in this workspace.', intent };
+      }
       case 'leave':
         await trpc.workspace.leave({ workspaceId });
         return redirect('/workspaces', { headers: { 'Set-Cookie': workspaceCookie(context, null) } });
@@ -84,7 +91,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function WorkspaceSettings() {
-  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId } = useLoaderData<typeof loader>();
+  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId, imagePolicy } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
@@ -252,6 +259,39 @@ export default function WorkspaceSettings() {
         {result('credits')}
       </section>
 
+      <section className="panel stack" aria-labelledby="images-h">
+        <h2 id="images-h">Flagged images</h2>
+        <p className="small muted">
+          Every generated image and every reference used in a generation is checked on our servers by an image classifier. When it finds an image likely to be sexual, this
+          workspace {imagePolicy.effective === 'block' ? 'blocks it: it is not shown, listed or downloadable.' : 'shows it blurred, with a “Show” button.'}
+          {imagePolicy.operatorDefault === 'block' ? ' This service blocks flagged images everywhere.' : ''}
+        </p>
+        {isOwner && imagePolicy.operatorDefault === 'blur' ? (
+          <Form method="post" className="stack-s">
+            <input type="hidden" name="intent" value="image-policy" />
+            <fieldset className="stack-s plain-fieldset">
+              <legend className="small-heading">What this workspace does with flagged images</legend>
+              <label className="row gap-s">
+                <input type="radio" name="policy" value="default" defaultChecked={imagePolicy.chosen !== 'block'} />
+                Blur them; anyone in the workspace can click “Show” (the service’s default)
+              </label>
+              <label className="row gap-s">
+                <input type="radio" name="policy" value="block" defaultChecked={imagePolicy.chosen === 'block'} />
+                Block them: not shown, listed or downloadable (stricter)
+              </label>
+            </fieldset>
+            <div>
+              <button type="submit" className="button ghost" disabled={busy}>
+                Save image policy
+              </button>
+            </div>
+          </Form>
+        ) : !isOwner ? (
+          <p className="small muted">Only the owner can make this stricter.</p>
+        ) : null}
+        {result('image-policy')}
+      </section>
+
       {isOwner ? (
         <section className="panel stack" aria-labelledby="settings-h">
           <h2 id="settings-h">Settings</h2>
@@ -266,30 +306,32 @@ export default function WorkspaceSettings() {
             </button>
           </Form>
           {result('rename')}
-          <div className="confirm stack-s">
-            <h3 className="small-heading">Delete this workspace</h3>
-            <p className="small">Deletes its boards, library and generations for every member. This cannot be undone.</p>
-            {confirmDelete ? (
-              <Form method="post" className="row gap">
-                <input type="hidden" name="intent" value="delete" />
-                <label htmlFor="ws-confirm" className="small">
-                  Type <strong>{workspace.name}</strong> to confirm
-                </label>
-                <input id="ws-confirm" name="confirmName" required autoComplete="off" className="grow" />
-                <button type="submit" className="button danger" disabled={busy}>
-                  Delete workspace
+          {workspace.kind === 'team' ? (
+            <div className="confirm stack-s">
+              <h3 className="small-heading">Delete this workspace</h3>
+              <p className="small">Deletes its boards, library and generations for every member. This cannot be undone.</p>
+              {confirmDelete ? (
+                <Form method="post" className="row gap">
+                  <input type="hidden" name="intent" value="delete" />
+                  <label htmlFor="ws-confirm" className="small">
+                    Type <strong>{workspace.name}</strong> to confirm
+                  </label>
+                  <input id="ws-confirm" name="confirmName" required autoComplete="off" className="grow" />
+                  <button type="submit" className="button danger" disabled={busy}>
+                    Delete workspace
+                  </button>
+                  <button type="button" className="button ghost" onClick={() => setConfirmDelete(false)}>
+                    Cancel
+                  </button>
+                </Form>
+              ) : (
+                <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
+                  Delete workspace…
                 </button>
-                <button type="button" className="button ghost" onClick={() => setConfirmDelete(false)}>
-                  Cancel
-                </button>
-              </Form>
-            ) : (
-              <button type="button" className="button danger-ghost small" onClick={() => setConfirmDelete(true)}>
-                Delete workspace…
-              </button>
-            )}
-            {result('delete')}
-          </div>
+              )}
+              {result('delete')}
+            </div>
+          ) : null}
         </section>
       ) : (
         <section className="panel stack" aria-labelledby="leave-h">

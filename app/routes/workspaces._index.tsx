@@ -52,7 +52,11 @@ export default function Workspaces() {
                 <Link to={`/workspaces/${w.id}`} className="button ghost small">
                   Members and settings<span className="visually-hidden"> of {w.name}</span>
                 </Link>
-              ) : null}
+              ) : (
+                <Link to={`/workspaces/${w.id}`} className="button ghost small">
+                  Settings<span className="visually-hidden"> of your personal workspace</span>
+                </Link>
+              )}
             </li>
           ))}
         </ul>

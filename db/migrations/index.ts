@@ -23,6 +23,7 @@ import * as m0073 from './0073_deletion_log.js';
 import * as m0075 from './0075_board_asset_refunds.js';
 import * as m0080 from './0080_library_search.js';
 import * as m0085 from './0085_deletion_cancel_notice.js';
+import * as m0090 from './0090_moderation.js';
 import * as m0095 from './0095_reports_and_takedown.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
@@ -51,5 +52,6 @@ export const migrations: Record<string, Migration> = {
   '0075_board_asset_refunds': m0075,
   '0080_library_search': m0080,
   '0085_deletion_cancel_notice': m0085,
+  '0090_moderation': m0090,
   '0095_reports_and_takedown': m0095,
 };

@@ -11,6 +11,8 @@ import { fileUrl } from './generations.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { validateImageUpload } from './upload-validation.js';
 import { hiddenMessage } from '../shared/reports.js';
+import { blockedSql, verdictOf } from './moderation/images.js';
+import { stricter, type ImageVerdict } from '../shared/moderation.js';
 import type { Permission } from '../shared/permissions.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 
@@ -37,6 +39,8 @@ export interface AssetView {
   favorite: boolean;
   tags: string[];
   originalName: string | null;
+  /** 'blur': flagged by the image classifier, shown blurred until someone clicks "Show"; blocked assets are never in a view. */
+  moderation: Exclude<ImageVerdict, 'block'>;
 }
 
 /** The assets anyone may see: not deleted, not hidden by moderators (unless `includeHidden`, for the checks that say so). */
@@ -44,6 +48,7 @@ function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {
   return deps.db
     .selectFrom('asset')
     .leftJoin('generation', 'generation.id', 'asset.generation_id')
+    .innerJoin('workspace', 'workspace.id', 'asset.workspace_id')
     .select([
       'asset.id',
       'asset.workspace_id',
@@ -66,6 +71,8 @@ function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {
       'generation.provider',
       'asset.hidden_at',
       'asset.hidden_reason',
+      'asset.nsfw_flagged',
+      'workspace.image_policy',
     ])
     .where('asset.deleted_at', 'is', null)
     .$if(!opts.includeHidden, (q) => q.where('asset.hidden_at', 'is', null));
@@ -73,7 +80,15 @@ function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {
 
 type Row = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
 
-function toView(r: Row): AssetView {
+/** How the workspace's policy shows the asset (operator default or the owner's stricter choice). */
+const verdictFor = (deps: Pick<Deps, 'config'>, r: Pick<Row, 'nsfw_flagged' | 'image_policy'>) => verdictOf(r.nsfw_flagged, stricter(deps.config.moderation.imagePolicy, r.image_policy));
+
+/** A blocked asset is answered as missing, with the reason, to the members who may otherwise see it. */
+function refuseBlocked(deps: Pick<Deps, 'config'>, r: Pick<Row, 'nsfw_flagged' | 'image_policy'>) {
+  if (verdictFor(deps, r) === 'block') throw new AppError('NOT_FOUND', { userMessage: 'This image is withheld: it was classified as sexual content, which this workspace does not allow.' });
+}
+
+function toView(r: Row, moderation: Exclude<ImageVerdict, 'block'> = 'none'): AssetView {
   return {
     id: r.id,
     workspaceId: r.workspace_id,
@@ -96,6 +111,7 @@ function toView(r: Row): AssetView {
     favorite: r.favorite,
     tags: r.tags,
     originalName: r.original_name,
+    moderation,
   };
 }
 
@@ -104,7 +120,8 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
   const input = LibraryListInput.parse(raw);
   const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'viewer');
   const cursor = decodeCursor(input.cursor);
-  let q = baseQuery(deps).where('asset.workspace_id', '=', workspaceId);
+  // Blocked assets are not listed (server/services/moderation/images.ts).
+  let q = baseQuery(deps).where('asset.workspace_id', '=', workspaceId).where((eb) => eb.not(blockedSql(deps.config)));
   if (input.kind === 'images') q = q.where('asset.media', '=', 'image').where('asset.source', '=', 'output');
   if (input.kind === 'videos') q = q.where('asset.media', '=', 'video');
   if (input.kind === 'uploads') q = q.where('asset.source', '=', 'upload');
@@ -131,7 +148,7 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
   if (cursor) q = q.where(beforeCursor('asset', cursor));
   const rows = await q.orderBy('asset.created_at', 'desc').orderBy('asset.id', 'desc').limit(input.limit + 1).execute();
   const { items, nextCursor } = page(rows, input.limit);
-  return { items: items.map(toView), nextCursor };
+  return { items: items.map((r) => toView(r, verdictFor(deps, r) as Exclude<ImageVerdict, 'block'>)), nextCursor };
 }
 
 /**
@@ -161,6 +178,7 @@ export interface AssetDetail extends AssetView {
 
 export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<AssetDetail> {
   const row = await loadForActor(deps, actor, id);
+  refuseBlocked(deps, row);
   const refs = row.generation_id
     ? await deps.db
         .selectFrom('generation_reference')
@@ -171,7 +189,7 @@ export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<As
         .orderBy('generation_reference.position')
         .execute()
     : [];
-  return { ...toView(row), params: (row.params as unknown as Record<string, unknown>) ?? null, references: refs.map((r) => ({ id: r.id, url: fileUrl(r.id) })) };
+  return { ...toView(row, verdictFor(deps, row) as Exclude<ImageVerdict, 'block'>), params: (row.params as unknown as Record<string, unknown>) ?? null, references: refs.map((r) => ({ id: r.id, url: fileUrl(r.id) })) };
 }
 
 export async function setFavorite(deps: Deps, actor: Actor, raw: z.input<typeof SetFavoriteInput>) {
@@ -291,6 +309,7 @@ export async function openAssetFile(
   opts: { thumb?: boolean } = {},
 ): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
   const row = await loadForActor(deps, actor, id);
+  refuseBlocked(deps, row); // blocked outputs are not served, whole or as a thumbnail
   const ext = row.storage_key.split('.').pop() ?? 'bin';
   const name = `flux-klein-${row.id.slice(0, 8)}.${ext}`;
   try {
@@ -316,6 +335,7 @@ export async function openAssetFiles(deps: Deps, actor: Actor, ids: string[]) {
   const rows = await baseQuery(deps).where('asset.id', 'in', ids).execute();
   if (rows.length !== new Set(ids).size) throw new AppError('NOT_FOUND');
   for (const ws of new Set(rows.map((r) => r.workspace_id))) await requireRole(deps.db, actor, ws, 'viewer');
+  for (const r of rows) refuseBlocked(deps, r);
   return rows.map((r) => ({
     name: `flux-klein-${r.id.slice(0, 8)}.${r.storage_key.split('.').pop() ?? 'bin'}`,
     open: () => deps.storage.read(r.storage_key),

@@ -9,6 +9,7 @@ import type { SigningCredentials } from '../provenance/credentials.js';
 import type { ServerToClientEvents } from '../shared/realtime.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { ModerationDeps } from './moderation/index.js';
 
 /** Sends an event to a Socket.io room, from whichever process does the work. */
 export interface Notifier {
@@ -58,6 +59,8 @@ export interface Deps {
   boards?: BoardsApi;
   /** What signs the C2PA manifests in generated files (the operator's certificate or the development one). */
   contentCredentials: SigningCredentials;
+  /** The image classifier (and the hosted prompt check's fetch): server/services/moderation. */
+  moderation: ModerationDeps;
   /** Stripe client; null when billing is not configured. */
   stripe: import('stripe').default | null;
   log: Logger;

@@ -11,6 +11,9 @@ import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED, RerunInput }
 import { rooms, type GenerationEvent } from '../shared/realtime.js';
 import { publishBalance, reserveCredits, settleCredits } from './credits.js';
 import { checkGenerationLimits } from './generation-limits.js';
+import { moderatePrompt } from './moderation/prompts.js';
+import { classifyImage, resultColumns, screenReferences, verdictOf, type ImageResult } from './moderation/images.js';
+import { stricter, type ImageVerdict } from '../shared/moderation.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
@@ -25,6 +28,8 @@ export interface GenerationAssetView {
   media: 'image' | 'video';
   mime: string;
   saved: boolean;
+  /** How the workspace's image policy shows it: 'blur' until someone clicks "Show" (blocked ones are left out). */
+  moderation: Exclude<ImageVerdict, 'block'>;
 }
 
 export interface GenerationView {
@@ -56,11 +61,13 @@ export interface GenerationView {
   finishedAt: Date | null;
   referenceIds: string[];
   assets: GenerationAssetView[];
+  /** Outputs the workspace's image policy blocks: not listed, shown or served. */
+  withheld: number;
 }
 
 export const fileUrl = (assetId: string) => `/files/${assetId}`;
 
-function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[]): GenerationView {
+function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[], withheld: number): GenerationView {
   const p = g.params;
   return {
     id: g.id,
@@ -90,17 +97,20 @@ function toView(g: Generation, assets: GenerationAssetView[], referenceIds: stri
     finishedAt: g.finished_at,
     referenceIds,
     assets,
+    withheld,
   };
 }
 
-async function detailsFor(deps: Pick<Deps, 'db'>, ids: string[]) {
+async function detailsFor(deps: Pick<Deps, 'db' | 'config'>, ids: string[]) {
   const assets = new Map<string, GenerationAssetView[]>();
   const refs = new Map<string, string[]>();
-  if (ids.length === 0) return { assets, refs };
+  const withheld = new Map<string, number>();
+  if (ids.length === 0) return { assets, refs, withheld };
   const [assetRows, refRows] = await Promise.all([
     deps.db
       .selectFrom('asset')
-      .select(['id', 'generation_id', 'width', 'height', 'media', 'mime', 'saved'])
+      .innerJoin('workspace', 'workspace.id', 'asset.workspace_id')
+      .select(['asset.id', 'asset.generation_id', 'asset.width', 'asset.height', 'asset.media', 'asset.mime', 'asset.saved', 'asset.nsfw_flagged', 'workspace.image_policy'])
       .where('generation_id', 'in', ids)
       .where('source', '=', 'output')
       .where('deleted_at', 'is', null)
@@ -110,17 +120,22 @@ async function detailsFor(deps: Pick<Deps, 'db'>, ids: string[]) {
     deps.db.selectFrom('generation_reference').select(['generation_id', 'asset_id']).where('generation_id', 'in', ids).orderBy('position').execute(),
   ]);
   for (const r of assetRows) {
+    const verdict = verdictOf(r.nsfw_flagged, stricter(deps.config.moderation.imagePolicy, r.image_policy));
+    if (verdict === 'block') {
+      withheld.set(r.generation_id!, (withheld.get(r.generation_id!) ?? 0) + 1);
+      continue;
+    }
     const list = assets.get(r.generation_id!) ?? [];
-    list.push({ id: r.id, url: fileUrl(r.id), width: r.width, height: r.height, media: r.media, mime: r.mime, saved: r.saved });
+    list.push({ id: r.id, url: fileUrl(r.id), width: r.width, height: r.height, media: r.media, mime: r.mime, saved: r.saved, moderation: verdict });
     assets.set(r.generation_id!, list);
   }
   for (const r of refRows) refs.set(r.generation_id, [...(refs.get(r.generation_id) ?? []), r.asset_id]);
-  return { assets, refs };
+  return { assets, refs, withheld };
 }
 
-async function viewsOf(deps: Pick<Deps, 'db'>, rows: Generation[]): Promise<GenerationView[]> {
-  const { assets, refs } = await detailsFor(deps, rows.map((g) => g.id));
-  return rows.map((g) => toView(g, assets.get(g.id) ?? [], refs.get(g.id) ?? []));
+async function viewsOf(deps: Pick<Deps, 'db' | 'config'>, rows: Generation[]): Promise<GenerationView[]> {
+  const { assets, refs, withheld } = await detailsFor(deps, rows.map((g) => g.id));
+  return rows.map((g) => toView(g, assets.get(g.id) ?? [], refs.get(g.id) ?? [], withheld.get(g.id) ?? 0));
 }
 
 /** Checks the request against the model's capabilities; every refusal names what to change. */
@@ -173,6 +188,8 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
     }
   }
   if (input.boardId) await deps.boards?.requireBoardInWorkspace(deps, input.boardId, workspaceId);
+  // Moderation before anything is reserved or sent: a refused prompt is counted and costs nothing (server/services/moderation).
+  await moderatePrompt(deps, actor, workspaceId, input.prompt);
   const size = ASPECT_RATIOS[input.aspectRatio];
   const params: GenerationParams = {
     model: model.id,
@@ -436,6 +453,12 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
   let lastProgress = -1;
   const p = started.params;
   try {
+    // References are classified when a job first uses them; one the workspace blocks is never sent.
+    const screened = await screenReferences(deps, started.id, started.workspace_id, async (key) => readAll(await deps.storage.read(key)));
+    if (screened.blocked) {
+      await finishUnfinished(deps, generationId, 'failed', { code: 'REFERENCE_BLOCKED', message: REFERENCE_BLOCKED }, ['running']);
+      return;
+    }
     // The model's provider pool: a provider failure moves the job to the next one (server/providers/pool.ts).
     const { outputs, provider: servedBy } = await deps.providers.generate(
       {
@@ -491,26 +514,36 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         throw err;
       }
     }
+    // Every output is classified (locally, offline) as it will be stored; the policy decides what members see.
+    const results: ImageResult[] = [];
+    for (const out of marked) results.push(await classifyImage(deps, out.data, out.mime));
+    const policy = stricter(deps.config.moderation.imagePolicy, (await deps.db.selectFrom('workspace').select('image_policy').where('id', '=', started.workspace_id).executeTakeFirst())?.image_policy);
+    const allBlocked = policy === 'block' && results.every((r) => r.flagged);
     // Files first; the rows that point at them are written with the status change, in one transaction.
     // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
     const attemptId = randomUUID().slice(0, 8);
-    const stored: { key: string; sha256: string; out: ProviderOutput }[] = [];
+    const stored: StoredOutput[] = [];
     for (const [i, out] of marked.entries()) {
       const key = `ws/${started.workspace_id}/out/${started.id}-${attemptId}-${i}.${EXTENSIONS[out.mime] ?? 'bin'}`;
       await deps.storage.put(key, out.data);
-      stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out });
+      stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out, result: results[i]! });
     }
     const done = await deps.db.transaction().execute(async (trx) => {
+      // Everything it made is blocked by the workspace's policy: kept with its scores but not shown, and not charged.
       const row = await trx
         .updateTable('generation')
-        .set({ status: 'succeeded', provider: servedBy, progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()` })
+        .set(
+          allBlocked
+            ? { status: 'failed', provider: servedBy, progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()`, error_code: 'OUTPUT_BLOCKED', error_message: OUTPUT_BLOCKED }
+            : { status: 'succeeded', provider: servedBy, progress: 100, finished_at: new Date(), updated_at: sql`clock_timestamp()` },
+        )
         .where('id', '=', generationId)
         .where('status', '=', 'running')
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;
       await insertOutputs(trx, started, stored);
-      await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: 'capture' });
+      await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: allBlocked ? 'release' : 'capture' });
       return row;
     });
     if (!done) {
@@ -520,6 +553,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     }
     const [view] = await viewsOf(deps, [done]);
     await announce(deps, done, view!.assets);
+    if (allBlocked && done.credit_cost > 0) await publishBalance(deps, done.workspace_id);
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
     if (opts.signal?.aborted) {
@@ -564,7 +598,17 @@ function validateOutputs(outputs: ProviderOutput[], count: number) {
   }
 }
 
-async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: { key: string; sha256: string; out: ProviderOutput }[]) {
+interface StoredOutput {
+  key: string;
+  sha256: string;
+  out: ProviderOutput;
+  result: ImageResult;
+}
+
+const REFERENCE_BLOCKED = 'A reference image was classified as sexual content, which this workspace does not allow, so nothing was sent to the model. Your credits were returned.';
+const OUTPUT_BLOCKED = 'The result was classified as sexual content, which this workspace does not allow, so it is not shown. Your credits were returned.';
+
+async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: StoredOutput[]) {
   await trx
     .insertInto('asset')
     .values(
@@ -582,6 +626,7 @@ async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: { key:
         height: s.out.height,
         sha256: s.sha256,
         saved: false,
+        ...resultColumns(s.result),
       })),
     )
     .execute();

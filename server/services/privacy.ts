@@ -61,6 +61,11 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('analytics_event').select(['name', 'path', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('notification').select(['kind', 'title', 'body', 'link', 'read_at', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
+  // Moderation records about the person (never a prompt: refusals store only the category).
+  const [refusals, suspensions] = await Promise.all([
+    db.selectFrom('moderation_refusal').select(['workspace_id', 'category', 'source', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('moderation_suspension').select(['reason', 'until', 'created_at', 'appeal', 'appealed_at', 'lifted_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+  ]);
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
     ? await Promise.all([
@@ -93,7 +98,9 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     analyticsEvents: analytics,
     notifications,
     auditLog: audits,
-    moderation: { standing: standing ?? null, reportsFiled, appeals },
+    // Our safety records about the person: refused prompts (categories, never the prompt), automatic
+    // suspensions, an operator's decision on the account, the reports they filed and their appeals.
+    moderation: { refusedPrompts: refusals, suspensions, standing: standing ?? null, reportsFiled, appeals },
   };
 }
 

@@ -44,6 +44,9 @@ export async function startTestServer(
     { port, dataDir, storageDir: path.join(dataDir, 'storage'), databaseUrl, authSecret: 'test-secret-test-secret-test-secret-000', ...opts.config },
   );
   const running = await startServer(config, { ui: false, ...opts.start });
+  // The image classifier's model loads in the background when the worker starts; a test server
+  // waits for it here, so that no test's first generation pays the load inside its own time budget.
+  if (config.runWorker) await running.deps.moderation.classifier.warm();
   return {
     ...running,
     dataDir,

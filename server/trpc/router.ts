@@ -12,6 +12,7 @@ import { accountRouter } from './routers/account.js';
 import { devRouter } from './routers/dev.js';
 import { adminRouter } from './routers/admin.js';
 import { reportRouter } from './routers/report.js';
+import { moderationRouter } from './routers/moderation.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   dev: devRouter,
   report: reportRouter,
   admin: adminRouter,
+  moderation: moderationRouter,
 });
 
 export type AppRouter = typeof appRouter;

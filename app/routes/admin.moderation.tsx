@@ -1,0 +1,205 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { useLoaderData, useRevalidator } from '@remix-run/react';
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { FormError } from '../components/FormError.js';
+import { requireUser } from '../lib/session.server.js';
+import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { AddTermInput, CATEGORY_IDS, MODERATION_CATEGORIES, TERM_MAX, type ModerationCategory } from '../../server/shared/moderation.js';
+
+export const meta: MetaFunction = () => [{ title: 'Moderation — Flux Klein' }];
+
+/** Operators only (confirmed ADMIN_EMAILS accounts, server/services/operators.ts); anyone else gets 404. Every change is audited. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { trpc } = await requireUser(request, context);
+  try {
+    return await trpc.moderation.admin();
+  } catch {
+    throw new Response('Not found', { status: 404 });
+  }
+}
+
+const when = (d: Date | string) => new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+export default function AdminModeration() {
+  const data = useLoaderData<typeof loader>();
+  const trpc = useTRPC();
+  const revalidator = useRevalidator();
+  const [term, setTerm] = useState('');
+  const [category, setCategory] = useState<ModerationCategory>('sexual');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const onError = (e: unknown) => {
+    setDone(null);
+    setError(errorMessage(e));
+  };
+  const add = useMutation(
+    trpc.moderation.addTerm.mutationOptions({
+      onSuccess: (row) => {
+        setTerm('');
+        setError(null);
+        setDone(`“${row.term}” was added. Prompts containing it are refused from now on.`);
+        revalidator.revalidate();
+      },
+      onError,
+    }),
+  );
+  const remove = useMutation(trpc.moderation.removeTerm.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
+  const lift = useMutation(trpc.moderation.liftSuspension.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const parsed = AddTermInput.safeParse({ term, category });
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Check the term.');
+    setError(null);
+    add.mutate(parsed.data);
+  };
+  const total = data.refusals.reduce((n, r) => n + r.count, 0);
+
+  return (
+    <div className="library stack">
+      <h1>Moderation</h1>
+      <p className="muted small">
+        Prompts are checked against the term list below{data.api ? ` and by the hosted check at ${data.api.url} (${data.api.model})` : ' (no hosted check is configured: MODERATION_API_KEY)'} before any credit is reserved. Generated images and references are
+        classified on this server. Changes here are written to the audit log.
+      </p>
+      <FormError message={error} />
+      {done ? (
+        <p className="form-ok" role="status">
+          {done}
+        </p>
+      ) : null}
+
+      <section className="panel stack" aria-labelledby="terms-h">
+        <h2 id="terms-h">Term list</h2>
+        <form className="row gap" onSubmit={submit}>
+          <label htmlFor="term-input" className="small">
+            Term or phrase
+          </label>
+          <input id="term-input" value={term} onChange={(e) => setTerm(e.target.value)} maxLength={TERM_MAX} required className="grow" aria-describedby="term-help" />
+          <label htmlFor="term-category" className="small">
+            Category
+          </label>
+          <select id="term-category" value={category} onChange={(e) => setCategory(e.target.value as ModerationCategory)}>
+            {CATEGORY_IDS.map((c) => (
+              <option key={c} value={c}>
+                {MODERATION_CATEGORIES[c]}
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="button primary" disabled={add.isPending}>
+            Add term
+          </button>
+        </form>
+        <p id="term-help" className="small muted">
+          Matched as whole words, whatever the case, accents, simple leetspeak (p0rn) or spacing (p o r n). End a word with * to match any ending (porn* matches pornographic). A refused person is told
+          the category, never the term.
+        </p>
+        {data.added.length === 0 ? (
+          <p className="empty-state small">No additions yet; the shipped list applies.</p>
+        ) : (
+          <table className="table">
+            <caption className="visually-hidden">Terms added by operators</caption>
+            <thead>
+              <tr>
+                <th scope="col">Term</th>
+                <th scope="col">Category</th>
+                <th scope="col">Added</th>
+                <th scope="col">By</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.added.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.term}</td>
+                  <td>{MODERATION_CATEGORIES[t.category]}</td>
+                  <td>{when(t.created_at)}</td>
+                  <td>{t.addedBy ?? 'a deleted account'}</td>
+                  <td>
+                    <button type="button" className="button ghost small" onClick={() => remove.mutate({ id: t.id })} disabled={remove.isPending}>
+                      Remove<span className="visually-hidden"> “{t.term}”</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <details>
+          <summary>Shipped terms ({data.defaults.length})</summary>
+          <ul className="small">
+            {data.defaults.map((t) => (
+              <li key={t.term}>
+                {t.term} — {MODERATION_CATEGORIES[t.category]}
+              </li>
+            ))}
+          </ul>
+        </details>
+      </section>
+
+      <section className="panel stack" aria-labelledby="refusals-h">
+        <h2 id="refusals-h">Refused prompts, last 30 days</h2>
+        {total === 0 ? (
+          <p className="empty-state small">None.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Category</th>
+                <th scope="col">Caught by</th>
+                <th scope="col">Refusals</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.refusals.map((r) => (
+                <tr key={`${r.category}-${r.source}`}>
+                  <td>{MODERATION_CATEGORIES[r.category as ModerationCategory] ?? r.category}</td>
+                  <td>{r.source === 'api' ? 'hosted check' : 'term list'}</td>
+                  <td>{r.count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="panel stack" aria-labelledby="suspensions-h">
+        <h2 id="suspensions-h">Suspended accounts</h2>
+        {data.suspensions.length === 0 ? (
+          <p className="empty-state small">Nobody is suspended.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Why</th>
+                <th scope="col">Until</th>
+                <th scope="col">Appeal</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.suspensions.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.email}</td>
+                  <td>{s.reason}</td>
+                  <td>{when(s.until)}</td>
+                  <td>{s.appeal ? `${s.appeal} (${when(s.appealed_at!)})` : <span className="muted">none</span>}</td>
+                  <td>
+                    <button type="button" className="button ghost small" onClick={() => lift.mutate({ id: s.id })} disabled={lift.isPending}>
+                      Lift<span className="visually-hidden"> the suspension of {s.email}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -142,8 +142,9 @@ export async function measureCanvas(opts: { adminUrl: string; items: number; run
       opts.log(`open, ms after navigation start: ${Object.entries(marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v}`).join(', ')}, all in view painted ${openAt.toFixed(0)}`);
       await page.getByText('All changes saved').waitFor({ timeout: 30_000 });
       await page.waitForTimeout(500);
-      // Drag the note in the third column of the third row.
-      const target = page.locator('[data-item-id="n202"]');
+      // Drag a note of the third row, another each run: later notes lie above earlier ones (z), so
+      // the one dragged before cannot cover it.
+      const target = page.locator(`[data-item-id="n${202 + run}"]`);
       const box = (await target.boundingBox())!;
       const x0 = box.x + box.width / 2;
       const y0 = box.y + box.height / 2;
@@ -155,7 +156,7 @@ export async function measureCanvas(opts: { adminUrl: string; items: number; run
       });
       const start = Date.now();
       for (let k = 1; Date.now() - start < DRAG_MS; k++) {
-        await page.mouse.move(x0 + ((k * 3) % 400), y0 + ((k * 2) % 200));
+        await page.mouse.move(x0 + 40 + ((k * 3) % 300), y0 + 20 + ((k * 2) % 150));
         await page.waitForTimeout(8);
       }
       const frames = await page.evaluate(() => {

@@ -364,6 +364,7 @@ let failed = false;
 
 type Pair = { ours: Run[]; hp: Run[] };
 const pairRows: (string | number)[][] = [];
+let canvas: CanvasRun[] = [];
 const goals: { what: string; ours: string; baseline: string; goal: string; pass: boolean | null; runs: string }[] = [];
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? (a / b).toFixed(2) : '—');
 const verdict = (p: boolean | null) => (p === null ? '—' : p ? 'PASS' : 'FAIL');
@@ -404,6 +405,25 @@ function pairTable(label: string, { ours: a, hp: b }: Pair) {
   line('event-loop delay p99, clients', (r) => r.clientLoopP99, ms);
   const lost = (xs: Run[]) => xs.reduce((n, r) => n + (r.expected - r.delivered), 0);
   pairRows.push([label, 'deliveries missing (all runs)', lost(a), lost(b), '', '', '']);
+}
+
+/** Prints the tables: every figure measured, then the goals. */
+function report() {
+  console.log(`\nBoards against Hocuspocus ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`median of ${REPEATS} alternating runs per system; every run listed (ours / hocuspocus, in run order); clients in a separate process, both applying every update to a Y.Doc`);
+  console.log(`fan-out = one client's update → applied by every other client on the board; ${SECONDS} s per one-board run, ${MANY_SECONDS} s per many-board run, after a 1 s warm-up`);
+  console.log(`committed: ours = send → the author's acknowledgement, sent after the commit (Postgres, fsync on); Hocuspocus = arrival → its onStoreDocument upsert into the same Postgres done (debounce ${HP_DEBOUNCE_MS} ms, at most ${HP_MAX_DEBOUNCE_MS} ms)`);
+  console.log("CPU: server = the benchmark's process (one server under test at a time); postgres = this benchmark's cluster only; clients = the clients' process\n");
+  if (pairRows.length > 0) table([['load', 'metric', 'ours', 'hocuspocus', 'ours/hp', 'runs: ours', 'runs: hocuspocus'], ...pairRows]);
+  if (canvas.length > 0) {
+    console.log('');
+    table([
+      ['Chromium run', 'items', 'in view', 'open (ms)', 'open: page / board shown / first item', 'drag frames', 'frame p50', 'frame p95', 'frame max', 'missed a vsync (>20 ms)'],
+      ...canvas.map((r, i) => [String(i + 1), r.items, r.inView, r.openMs.toFixed(0), r.phases, r.frames, ms(r.frameP50), ms(r.frameP95), ms(r.frameMax), r.missed]),
+    ]);
+}
+console.log('\nGoals (issue 14):');
+table([['what', 'ours', 'baseline (same run)', 'goal', 'result', 'per run'], ...goals.map((g) => [g.what, g.ours, g.baseline, g.goal, verdict(g.pass), g.runs])]);
 }
 
 try {
@@ -496,10 +516,18 @@ try {
   await us?.stop();
   await hp?.stop();
 
-  let canvas: CanvasRun[] = [];
+  let canvasFailed: unknown = null;
   if (need('canvas')) {
     const { measureCanvas } = await import('./board-canvas.js');
-    canvas = await measureCanvas({ adminUrl: pgServer.url, items: CANVAS_ITEMS, runs: REPEATS, log: (m) => console.error(`  ${m}`) });
+    canvas = await measureCanvas({ adminUrl: pgServer.url, items: CANVAS_ITEMS, runs: REPEATS, log: (m) => console.error(`  ${m}`) }).catch((err: unknown) => {
+      // Printed with everything else measured so far, not instead of it.
+      canvasFailed = err;
+      failed = true;
+      return [];
+    });
+    if (canvasFailed) goals.push({ what: `board with ${CANVAS_ITEMS} items in Chromium`, ours: `not measured: ${String(canvasFailed).slice(0, 200)}`, baseline: '—', goal: '', pass: false, runs: '' });
+  }
+  if (canvas.length > 0) {
     const open = median(canvas.map((r) => r.openMs));
     const frame = median(canvas.map((r) => r.frameP95));
     const missed = canvas.reduce((n, r) => n + r.missed, 0);
@@ -523,24 +551,11 @@ try {
     });
   }
 
-  console.log(`\nBoards against Hocuspocus ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`median of ${REPEATS} alternating runs per system; every run listed (ours / hocuspocus, in run order); clients in a separate process, both applying every update to a Y.Doc`);
-  console.log(`fan-out = one client's update → applied by every other client on the board; ${SECONDS} s per one-board run, ${MANY_SECONDS} s per many-board run, after a 1 s warm-up`);
-  console.log(`committed: ours = send → the author's acknowledgement, sent after the commit (Postgres, fsync on); Hocuspocus = arrival → its onStoreDocument upsert into the same Postgres done (debounce ${HP_DEBOUNCE_MS} ms, at most ${HP_MAX_DEBOUNCE_MS} ms)`);
-  console.log("CPU: server = the benchmark's process (one server under test at a time); postgres = this benchmark's cluster only; clients = the clients' process\n");
-  if (pairRows.length > 0) table([['load', 'metric', 'ours', 'hocuspocus', 'ours/hp', 'runs: ours', 'runs: hocuspocus'], ...pairRows]);
-  if (canvas.length > 0) {
-    console.log('');
-    table([
-      ['Chromium run', 'items', 'in view', 'open (ms)', 'open: page / board shown / first item', 'drag frames', 'frame p50', 'frame p95', 'frame max', 'missed a vsync (>20 ms)'],
-      ...canvas.map((r, i) => [String(i + 1), r.items, r.inView, r.openMs.toFixed(0), r.phases, r.frames, ms(r.frameP50), ms(r.frameP95), ms(r.frameMax), r.missed]),
-    ]);
-  }
-  console.log('\nGoals (issue 14):');
-  table([['what', 'ours', 'baseline (same run)', 'goal', 'result', 'per run'], ...goals.map((g) => [g.what, g.ours, g.baseline, g.goal, verdict(g.pass), g.runs])]);
+  report();
 } catch (err) {
   failed = true;
   console.error('benchmark failed:', err);
+  report(); // what was measured before the failure
 } finally {
   await pgServer.stop().catch(() => {});
   fs.rmSync(dir, { recursive: true, force: true });

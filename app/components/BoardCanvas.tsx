@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import * as Y from 'yjs';
 import { arrange, freeSpotNear, itemsOf, LOCAL_ORIGIN, putItem, readItem, readItems, setFields, type BoardItem } from '../../server/shared/board.js';
 import type { Peer } from './BoardPresence.js';
@@ -91,6 +91,92 @@ function RemovedTile() {
   );
 }
 
+/** Items this far outside the view (a fraction of the view's size, each side) are rendered too, so a short pan shows no gap. */
+const OVERSCAN = 0.5;
+
+/** What an item needs from the canvas; one object for the canvas's lifetime (the latest handlers), so items need not re-render when it does. */
+interface ItemHandlers {
+  pointerDown(e: ReactPointerEvent, item: BoardItem): void;
+  resizePointerDown(e: ReactPointerEvent, item: BoardItem): void;
+  doubleClick(item: BoardItem): void;
+  focus(item: BoardItem): void;
+  imageFailed(url: string): void;
+}
+
+interface ItemProps {
+  item: BoardItem;
+  selected: boolean;
+  /** others who selected this item */
+  others: Peer[];
+  showHandle: boolean;
+  broken: boolean;
+  /** what the workspace's image policy does with this image, when the classifier flagged it */
+  verdict: 'blur' | 'block' | undefined;
+  handlers: { current: ItemHandlers };
+}
+
+const sameOthers = (a: Peer[], b: Peer[]) => a.length === b.length && a.every((p, i) => p.clientId === b[i]!.clientId && p.user.name === b[i]!.user.name && p.user.color === b[i]!.user.color);
+
+/**
+ * One item on the board. Memoised: an item re-renders only when it, its selection or who else
+ * selected it changes, so dragging one item among thousands re-renders that one.
+ */
+const BoardItemView = memo(
+  function BoardItemView({ item, selected, others, showHandle, broken, verdict, handlers }: ItemProps) {
+    return (
+      <div
+        data-item-id={item.id}
+        role="option"
+        aria-selected={selected}
+        aria-label={describeItem(item)}
+        tabIndex={0}
+        className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}`}
+        style={{ left: item.x, top: item.y, width: item.w, height: item.h, zIndex: item.z, ...(others[0] ? { outlineColor: others[0].user.color } : {}) }}
+        onPointerDown={(e) => handlers.current.pointerDown(e, item)}
+        onDoubleClick={() => handlers.current.doubleClick(item)}
+        onFocus={() => handlers.current.focus(item)}
+      >
+        {item.type === 'image' && item.url ? (
+          item.status === 'hidden' ? (
+            <HiddenTile />
+          ) : item.status === 'removed' ? (
+            <RemovedTile />
+          ) : verdict === 'block' ? (
+            <WithheldTile />
+          ) : broken ? (
+            <RemovedTile />
+          ) : (
+            <SensitiveMedia verdict={verdict === 'blur' ? 'blur' : 'none'} what={item.prompt ? `the image “${item.prompt}”` : 'this image'}>
+              <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => handlers.current.imageFailed(item.url!)} />
+            </SensitiveMedia>
+          )
+        ) : null}
+        {item.type === 'note' ? <p className="board-note-text">{item.text || <span className="muted">Empty note — press Enter to write</span>}</p> : null}
+        {item.type === 'placeholder' ? (
+          <div className="board-placeholder-body">
+            {item.status === 'failed' ? null : <div className="shimmer" aria-hidden="true" />}
+            <span className={`pill pill-${item.status ?? 'queued'}`}>{item.status === 'failed' ? 'Failed' : item.status === 'running' ? 'Generating…' : 'Queued'}</span>
+            <p className="small">{item.prompt}</p>
+            {item.error ? <p className="small danger">{item.error}</p> : null}
+          </div>
+        ) : null}
+        {others.length > 0 ? (
+          <span className="remote-tag" style={{ background: others[0]!.user.color }} aria-hidden="true">
+            {others.map((o) => o.user.name).join(', ')}
+          </span>
+        ) : null}
+        {showHandle ? <span className="resize-handle" aria-hidden="true" title="Drag to resize (or Alt+arrow keys)" onPointerDown={(e) => handlers.current.resizePointerDown(e, item)} /> : null}
+      </div>
+    );
+  },
+  (a, b) => a.item === b.item && a.selected === b.selected && a.showHandle === b.showHandle && a.broken === b.broken && a.verdict === b.verdict && a.handlers === b.handlers && sameOthers(a.others, b.others),
+);
+
+const NO_PEERS: Peer[] = [];
+
+/** Whether an item lies within `r` (board coordinates). */
+const intersects = (i: BoardItem, r: Rect) => i.x < r.x + r.w && i.x + i.w > r.x && i.y < r.y + r.h && i.y + i.h > r.y;
+
 export function BoardCanvas(props: {
   doc: Y.Doc;
   items: BoardItem[];
@@ -142,9 +228,24 @@ export function BoardCanvas(props: {
     [doc, readOnly, undo],
   );
 
-  const byId = new Map(items.map((i) => [i.id, i]));
-  const remoteSelections = new Map<string, Peer[]>();
-  for (const p of peers) for (const id of p.selection ?? []) remoteSelections.set(id, [...(remoteSelections.get(id) ?? []), p]);
+  const byId = useMemo(() => new Map(items.map((i) => [i.id, i])), [items]);
+  const remoteSelections = useMemo(() => {
+    const m = new Map<string, Peer[]>();
+    for (const p of peers) for (const id of p.selection ?? []) m.set(id, [...(m.get(id) ?? []), p]);
+    return m;
+  }, [peers]);
+  // The canvas's size on screen: only items in (and near) the view are rendered.
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setSize((s) => (s && s.w === el.clientWidth && s.h === el.clientHeight ? s : { w: el.clientWidth, h: el.clientHeight }));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   function onItemPointerDown(e: ReactPointerEvent, item: BoardItem) {
     if (e.button !== 0 || space.current) return; // Space+drag pans from anywhere (the board handles it)
@@ -411,6 +512,26 @@ export function BoardCanvas(props: {
 
   const editingItem = editing ? byId.get(editing) : undefined;
 
+  // The latest handlers, behind one object that stays the same (items are memoised).
+  const handlers = useRef<ItemHandlers>(null as unknown as ItemHandlers);
+  handlers.current = {
+    pointerDown: onItemPointerDown,
+    resizePointerDown: onResizePointerDown,
+    doubleClick: startEdit,
+    focus: (item) => {
+      if (!selection.has(item.id) && !drag.current) setSelection(new Set([item.id]));
+    },
+    imageFailed: (url) => setBroken((b) => new Set(b).add(url)),
+  };
+
+  // Rendered: the items in the view and a margin around it, and always the selected, dragged and
+  // edited ones (focus and keyboard stay on them). Until the canvas is measured, none.
+  const shown = useMemo(() => {
+    if (!size) return [];
+    const r = { x: -view.x / view.zoom - (size.w / view.zoom) * OVERSCAN, y: -view.y / view.zoom - (size.h / view.zoom) * OVERSCAN, w: (size.w / view.zoom) * (1 + 2 * OVERSCAN), h: (size.h / view.zoom) * (1 + 2 * OVERSCAN) };
+    return items.filter((i) => intersects(i, r) || selection.has(i.id) || overrides.has(i.id) || i.id === editing);
+  }, [items, size, view, selection, overrides, editing]);
+
   return (
     <div
       ref={ref}
@@ -430,57 +551,21 @@ export function BoardCanvas(props: {
     >
       <div className="board-world" style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.zoom})` }}>
         <div role="listbox" aria-multiselectable="true" aria-label="Items on the board" className="board-items" tabIndex={items.length === 0 ? 0 : -1}>
-          {items.map((raw) => {
-            const item = { ...raw, ...overrides.get(raw.id) };
+          {shown.map((raw) => {
+            const o = overrides.get(raw.id);
+            const item = o ? { ...raw, ...o } : raw;
             const selected = selection.has(item.id);
-            const others = remoteSelections.get(item.id) ?? [];
             return (
-              <div
+              <BoardItemView
                 key={item.id}
-                data-item-id={item.id}
-                role="option"
-                aria-selected={selected}
-                aria-label={describeItem(item)}
-                tabIndex={0}
-                className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}`}
-                style={{ left: item.x, top: item.y, width: item.w, height: item.h, zIndex: item.z, ...(others[0] ? { outlineColor: others[0].user.color } : {}) }}
-                onPointerDown={(e) => onItemPointerDown(e, item)}
-                onDoubleClick={() => startEdit(item)}
-                onFocus={() => {
-                  if (!selection.has(item.id) && !drag.current) setSelection(new Set([item.id]));
-                }}
-              >
-                {item.type === 'image' && item.url ? (
-                  item.status === 'hidden' ? (
-                    <HiddenTile />
-                  ) : item.status === 'removed' ? (
-                    <RemovedTile />
-                  ) : item.assetId && props.verdicts[item.assetId] === 'block' ? (
-                    <WithheldTile />
-                  ) : broken.has(item.url) ? (
-                    <RemovedTile />
-                  ) : (
-                    <SensitiveMedia verdict={item.assetId && props.verdicts[item.assetId] === 'blur' ? 'blur' : 'none'} what={item.prompt ? `the image “${item.prompt}”` : 'this image'}>
-                      <img src={`${item.url}`} alt={item.prompt ? `Generated: ${item.prompt}` : 'Board image'} draggable={false} onError={() => setBroken((b) => new Set(b).add(item.url!))} />
-                    </SensitiveMedia>
-                  )
-                ) : null}
-                {item.type === 'note' ? <p className="board-note-text">{item.text || <span className="muted">Empty note — press Enter to write</span>}</p> : null}
-                {item.type === 'placeholder' ? (
-                  <div className="board-placeholder-body">
-                    {item.status === 'failed' ? null : <div className="shimmer" aria-hidden="true" />}
-                    <span className={`pill pill-${item.status ?? 'queued'}`}>{item.status === 'failed' ? 'Failed' : item.status === 'running' ? 'Generating…' : 'Queued'}</span>
-                    <p className="small">{item.prompt}</p>
-                    {item.error ? <p className="small danger">{item.error}</p> : null}
-                  </div>
-                ) : null}
-                {others.length > 0 ? (
-                  <span className="remote-tag" style={{ background: others[0]!.user.color }} aria-hidden="true">
-                    {others.map((o) => o.user.name).join(', ')}
-                  </span>
-                ) : null}
-                {selected && selection.size === 1 && !readOnly ? <span className="resize-handle" aria-hidden="true" title="Drag to resize (or Alt+arrow keys)" onPointerDown={(e) => onResizePointerDown(e, item)} /> : null}
-              </div>
+                item={item}
+                selected={selected}
+                others={remoteSelections.get(item.id) ?? NO_PEERS}
+                showHandle={selected && selection.size === 1 && !readOnly}
+                broken={item.url !== undefined && broken.has(item.url)}
+                verdict={item.assetId ? props.verdicts[item.assetId] : undefined}
+                handlers={handlers}
+              />
             );
           })}
         </div>

@@ -14,7 +14,7 @@ import { can, deniedReason } from '../../server/shared/permissions.js';
 import { ERROR_CODES } from '../../server/shared/errors.js';
 import { ReportDialog } from '../components/ReportDialog.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
-import { arrange, boardUndoManager, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItems, type BoardItem } from '../../server/shared/board.js';
+import { arrange, boardUndoManager, byStacking, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItem, type BoardItem } from '../../server/shared/board.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
 
@@ -38,10 +38,42 @@ function useBoard(boardId: string) {
   useEffect(() => {
     if (!socket) return;
     const c = new BoardClient(socket, boardId);
+    // Items are read again only where the document changed (a board may hold thousands): unchanged
+    // items keep their object, so the canvas re-renders only those that changed. Once per frame.
+    const cache = new Map<string, BoardItem>();
+    const changed = new Set<string>();
+    let all = true;
     let frame = 0;
+    const read = () => {
+      frame = 0;
+      if (!all && changed.size === 0) return;
+      const live = itemsOf(c.doc);
+      if (all) {
+        cache.clear();
+        live.forEach((m, id) => {
+          if (m instanceof Y.Map) cache.set(id, readItem(id, m));
+        });
+      } else {
+        for (const id of changed) {
+          const m = live.get(id);
+          if (m instanceof Y.Map) cache.set(id, readItem(id, m));
+          else cache.delete(id);
+        }
+      }
+      all = false;
+      changed.clear();
+      setItems([...cache.values()].sort(byStacking));
+    };
+    const onItems = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+      for (const e of events) {
+        if (e.path.length === 0) for (const key of e.keys.keys()) changed.add(key);
+        else changed.add(String(e.path[0]));
+      }
+      if (!frame) frame = requestAnimationFrame(read);
+    };
+    itemsOf(c.doc).observeDeep(onItems);
     const onDoc = () => {
-      cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => setItems(readItems(c.doc)));
+      if (!frame) frame = requestAnimationFrame(read);
     };
     c.doc.on('update', onDoc);
     const onAwareness = () => {
@@ -59,6 +91,7 @@ function useBoard(boardId: string) {
     return () => {
       cancelAnimationFrame(frame);
       off();
+      itemsOf(c.doc).unobserveDeep(onItems);
       c.doc.off('update', onDoc);
       c.awareness.off('change', onAwareness);
       c.destroy();

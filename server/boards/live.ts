@@ -3,7 +3,8 @@
  * loaded from storage, kept in step with other processes, compacted and unloaded when idle.
  *
  * The durability rule (docs/decisions/0010): an accepted update is applied to the live document and
- * sent to this process's sockets at once (`accept`); it is stored by group commit (`store`, one
+ * sent to this process's sockets at once (`accept`; updates accepted in the same event-loop turn go
+ * out as one message, `fanOut`); it is stored by group commit (`store`, one
  * statement per batch, at most two batches of a board at once) and its author is acknowledged
  * only after the commit, with the highest stored id. A write that fails goes back to the queue and
  * is tried again while the board is live; the board stays loaded until everything accepted is
@@ -62,6 +63,8 @@ export class LiveBoard {
   compacting: Promise<void> | null = null;
   /** Accepted updates waiting to be stored: written together, one commit per batch (group commit). */
   queue: Pending[] = [];
+  /** Accepted updates not yet sent to the board's other sockets: sent together at the end of this event-loop turn (see fanOut). */
+  outbox: { update: Uint8Array; socketId: string; receivedAt: number }[] = [];
   /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
   flushing = 0;
   /** Bytes in `queue` and in batches being stored: accepted and sent to everyone, not yet committed. */
@@ -195,9 +198,42 @@ export function createLiveBoards(deps: LiveDeps) {
       throw err;
     }
     live.bytes += update.byteLength;
-    io.local.to(rooms.board(live.id)).except(socketId).emit('board:sync', live.id, syncUpdateMessage(update));
-    deps.metrics.fanout('local', (performance.now() - receivedAt) / 1000);
+    fanOut(live, update, socketId, receivedAt);
     return store(live, update, userId, socketId);
+  }
+
+  /** Boards with updates in their outbox, sent once this event-loop turn's I/O is handled. */
+  const outgoing = new Set<LiveBoard>();
+
+  /**
+   * Sends an accepted update to the board's other sockets here. Updates accepted in the same
+   * event-loop turn (several clients' messages read in one go, as happens under load) go out
+   * together as one merged message (setImmediate: after this turn's I/O callbacks, before the next
+   * turn's, so before the commit that follows can be heard of). Fewer, larger messages keep the cost
+   * of sending from growing with the load. When one socket wrote them all, it is left out; when
+   * several did, each gets the merged message, its own updates included (applying an update twice
+   * changes nothing, and the one message costs less than a merge per author).
+   */
+  function fanOut(live: LiveBoard, update: Uint8Array, socketId: string, receivedAt: number) {
+    live.outbox.push({ update, socketId, receivedAt });
+    if (outgoing.size === 0) setImmediate(flushOutgoing);
+    outgoing.add(live);
+  }
+
+  function flushOutgoing() {
+    const boardsToSend = [...outgoing];
+    outgoing.clear();
+    for (const live of boardsToSend) {
+      const out = live.outbox.splice(0);
+      if (out.length === 0 || live.dead) continue;
+      const first = out[0]!.socketId;
+      const oneAuthor = out.every((o) => o.socketId === first);
+      const update = out.length === 1 ? out[0]!.update : Y.mergeUpdates(out.map((o) => o.update));
+      const room = io.local.to(rooms.board(live.id));
+      (oneAuthor ? room.except(first) : room).emit('board:sync', live.id, syncUpdateMessage(update));
+      const sentAt = performance.now();
+      for (const o of out) deps.metrics.fanout('local', (sentAt - o.receivedAt) / 1000);
+    }
   }
 
   /**

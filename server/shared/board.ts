@@ -71,12 +71,15 @@ export function readItem(id: string, m: Y.Map<unknown>): BoardItem {
   };
 }
 
+/** Board order: stacking (z), then id. */
+export const byStacking = (a: BoardItem, b: BoardItem) => a.z - b.z || a.id.localeCompare(b.id);
+
 export function readItems(doc: Y.Doc): BoardItem[] {
   const out: BoardItem[] = [];
   itemsOf(doc).forEach((m, id) => {
     if (m instanceof Y.Map) out.push(readItem(id, m));
   });
-  return out.sort((a, b) => a.z - b.z || a.id.localeCompare(b.id));
+  return out.sort(byStacking);
 }
 
 /** Adds an item (a fresh Y.Map) to the board; call inside doc.transact for one update. */

@@ -48,7 +48,10 @@ export function createBoss(connectionString: string, log: Logger, opts: BossOpti
     connectionString,
     useListenNotify: true,
     max: 6,
-    ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds } : {}),
+    // Both: a supervision pass only looks for lapsed heartbeats and expired jobs in a queue whose
+    // monitor ran at least `monitorIntervalSeconds` ago (pg-boss's default is 60 s), so setting the
+    // supervise interval alone left a killed worker's job waiting up to a minute after its heartbeat lapsed.
+    ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds, monitorIntervalSeconds: opts.superviseSeconds } : {}),
     ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
   });
   // While the database is away pg-boss reports each failed poll here and keeps trying.

@@ -31,7 +31,7 @@ export interface PoolTimeouts {
  * connect"). So the pool's deadline is the wait (the statement timeout), and each connection is
  * opened with the connect timeout of its own.
  */
-export function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
+function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
   return class extends pg.Client {
     constructor(config?: string | pg.ClientConfig) {
       super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });

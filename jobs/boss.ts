@@ -1,5 +1,4 @@
 import { PgBoss, fromKysely } from 'pg-boss';
-import { clientWithConnectTimeout } from '../db/index.js';
 import type { Deps, JobSender } from '../server/services/deps.js';
 import type { Logger } from '../server/log.js';
 import { generationQueue } from './generation.js';
@@ -46,9 +45,9 @@ export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, 
 export interface BossOptions {
   /** How often this instance looks for jobs whose worker died (lost heartbeat) or that expired. */
   superviseSeconds?: number;
-  /** How long a new database connection may take to open (pg-boss has its own pool). */
+  /** DB_CONNECT_TIMEOUT_MS (pg-boss has its own pool). */
   connectTimeoutMs?: number;
-  /** How long a query may wait for a free connection of that pool (the statement timeout). */
+  /** How long a poll may wait for a connection of that pool, free or new (the statement timeout). */
   poolWaitMs?: number;
 }
 
@@ -61,10 +60,11 @@ export function createBoss(connectionString: string, log: Logger, opts: BossOpti
     // monitor ran at least `monitorIntervalSeconds` ago (pg-boss's default is 60 s), so setting the
     // supervise interval alone left a killed worker's job waiting up to a minute after its heartbeat lapsed.
     ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds, monitorIntervalSeconds: opts.superviseSeconds } : {}),
-    // As for the application's pool (db/index.ts): waiting for one of its few connections is not a
-    // failed connection, so pollers wait their turn up to the statement timeout instead of
-    // reporting `timeout exceeded when trying to connect` under a burst.
-    ...(opts.connectTimeoutMs ? { Client: clientWithConnectTimeout(opts.connectTimeoutMs), connectionTimeoutMillis: Math.max(opts.connectTimeoutMs, opts.poolWaitMs ?? 0) } : {}),
+    // Background work, so no request waits on it: pollers wait for one of the few connections, or
+    // for a new one to open, up to the statement timeout. With DB_CONNECT_TIMEOUT_MS (which the
+    // application's pool keeps, so that requests and /readyz fail fast) the pollers' six
+    // connections opened at once at start, on a loaded machine, were reported as errors.
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: Math.max(opts.connectTimeoutMs, opts.poolWaitMs ?? 0) } : {}),
   });
   // While the database is away pg-boss reports each failed poll here and keeps trying.
   boss.on('error', (err) => log.error('pg-boss error', { err }));

@@ -10,7 +10,8 @@ export function summarize(samples: number[]) {
   return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
 }
 
-export const ms = (n: number) => `${n.toFixed(1)} ms`;
+/** A duration; none measured (NaN, or null once it went through JSON) is shown as a dash. */
+export const ms = (n: number | null) => (n === null || !Number.isFinite(n) ? '—' : `${n.toFixed(1)} ms`);
 
 export function table(rows: (string | number)[][]) {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));

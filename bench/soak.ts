@@ -9,7 +9,7 @@
  * error, on heap growth above 10 % after warm-up, or on a live Y.Doc left after everyone left.
  *
  *   npm run soak -- [--minutes 5] [--users 200] [--board-clients 50] [--boards 5] [--board-rate 50]
- *                   [--gen-per-user-per-minute 2]
+ *                   [--gen-per-user-per-minute 0.05]
  * Not part of npm test.
  */
 import { spawn } from 'node:child_process';
@@ -35,7 +35,12 @@ const { values: args } = parseArgs({
     'board-clients': { type: 'string', default: '50' },
     boards: { type: 'string', default: '5' },
     'board-rate': { type: 'string', default: '50' },
-    'gen-per-user-per-minute': { type: 'string', default: '2' },
+    // 200 × 0.05 = 10 generations a minute. The built-in renderer costs about 0.3 s of CPU per
+    // 1024² image (plus marking and a thumbnail); on the shared 2-core machine this was written on
+    // it finished about 0.4 a second (24 a minute). More than that and the queue grows without end,
+    // every later job misses the clients' 60 s wait: that measures capacity, not leaks. Raise it on
+    // a machine of your own (2 a minute each ran into that limit at once, 0.25 after a minute).
+    'gen-per-user-per-minute': { type: 'string', default: '0.05' },
   },
 });
 const MINUTES = Number(args.minutes);
@@ -106,10 +111,21 @@ try {
     };
   };
   const samples: Sample[] = [await sample('start (idle)')];
+  /** Where the server's generations and their pg-boss jobs stand (a stall shows here first). */
+  const jobCounts = async () => {
+    const gens = await sql<{ status: string; n: number }>`select status, count(*)::int as n from generation group by status order by status`.execute(server.deps.db);
+    const jobs = await sql<{ state: string; n: number }>`select state, count(*)::int as n from pgboss.job where name = 'generation' group by state order by state`.execute(server.deps.db);
+    return {
+      unfinished: gens.rows.filter((r) => r.status === 'queued' || r.status === 'running').reduce((n, r) => n + r.n, 0),
+      text: `generations ${gens.rows.map((r) => `${r.status} ${r.n}`).join(', ') || 'none'}; jobs ${jobs.rows.map((r) => `${r.state} ${r.n}`).join(', ') || 'none'}`,
+    };
+  };
 
   console.error(`signing up ${USERS} users…`);
   const users: TestUser[] = [];
-  for (let i = 0; i < USERS; i += 8) users.push(...(await Promise.all(Array.from({ length: Math.min(8, USERS - i) }, () => signUp(server, 'Soak')))));
+  // One at a time: the setup puts no burst of its own (password hashing) on the server before the
+  // measured part.
+  for (let i = 0; i < USERS; i++) users.push(await signUp(server, 'Soak'));
   const owner = users[0]!;
   const team = await trpcClient(server, owner).workspace.create.mutate({ name: 'Soak team' });
   const boardIds: string[] = [];
@@ -143,7 +159,13 @@ try {
         if (!line.startsWith('{')) continue;
         const p = JSON.parse(line) as SoakProgress;
         if (p.type === 'result') result = p;
-        else console.error(`  ${label} ${p.elapsedSeconds}s: ${p.generationsDone} generations done, ${p.boardUpdatesSent} board updates, ${p.errors} errors, heap ${mib(process.memoryUsage().heapUsed)} MiB`);
+        else {
+          const line = `  ${label} ${p.elapsedSeconds}s: ${p.generationsDone} generations done, ${p.boardUpdatesSent} board updates, ${p.errors} errors, heap ${mib(process.memoryUsage().heapUsed)} MiB`;
+          void jobCounts().then(
+            (c) => console.error(`${line}; server: ${c.text}`),
+            () => console.error(line),
+          );
+        }
       }
     });
     const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
@@ -162,6 +184,14 @@ try {
   console.error(`running ${MINUTES} min: ${USERS} users generating (${GEN_RATE}/min each), ${BOARD_CLIENTS} board clients on ${BOARDS} boards (${BOARD_RATE} updates/s)…`);
   const r = await runClients(MINUTES * 60, 'soak', true);
   samples.push(await sample('end (all left)'));
+  // Every generation started must end (succeeded or failed) once the clients are gone.
+  const drainFrom = Date.now();
+  let counts = await jobCounts();
+  while (counts.unfinished > 0 && Date.now() - drainFrom < 60_000) {
+    await new Promise((res) => setTimeout(res, 1000));
+    counts = await jobCounts();
+  }
+  if (counts.unfinished > 0) failures.push(`${counts.unfinished} generations still queued or running a minute after everyone left`);
   if (warmup.errors > 0) failures.push(`${warmup.errors} client errors during warm-up, e.g. ${warmup.errorSamples.slice(0, 5).join('; ')}`);
 
   const missing = r.boardDeliveriesExpected - r.boardDeliveries;
@@ -177,7 +207,7 @@ try {
     ['client errors', r.errors],
     ['server error log lines', log.errors.length],
   ]);
-  console.log('');
+  console.log(`\nAt the end: ${counts.text}\n`);
   table([['when', 'heap MiB', 'RSS MiB', 'open handles', 'pg connections', 'live boards', 'Y.Doc objects'], ...samples.map((s) => [s.at, s.heapMiB, s.rssMiB, s.handles, s.pgConnections, s.liveBoards, s.yDocs])]);
 
   if (r.errors > 0) failures.push(`${r.errors} client errors, e.g. ${r.errorSamples.slice(0, 5).join('; ')}`);

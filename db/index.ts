@@ -13,13 +13,30 @@ pg.types.setTypeParser(20, (v) => Number(v));
  * would crash Node. The broken client is discarded by the pool; the next query opens a new one.
  */
 export interface PoolTimeouts {
-  /** Longest wait for a new connection (a database that is down or unreachable fails within it). */
+  /** Longest wait for a new connection to open (a database that is down or unreachable fails within it). */
   connectTimeoutMs?: number;
   /**
    * Longest a statement may run: the server cancels it (statement_timeout), and the client gives up
-   * a little later should the server not answer at all (a network that drops packets).
+   * a little later should the server not answer at all (a network that drops packets). Also the
+   * longest a request waits for a free connection of the pool.
    */
   statementTimeoutMs?: number;
+}
+
+/**
+ * pg-pool applies its one `connectionTimeoutMillis` both to opening a connection and to waiting
+ * for a free one. Those differ: under a burst (every client of a crashed web process reconnecting
+ * to this one at once) requests wait their turn for longer than a connection takes to open, and
+ * failing them at the connect timeout refused healthy work ("timeout exceeded when trying to
+ * connect"). So the pool's deadline is the wait (the statement timeout), and each connection is
+ * opened with the connect timeout of its own.
+ */
+function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
 }
 
 export function createPool(connectionString: string, max = 10, onError: (err: Error) => void = () => {}, timeouts: PoolTimeouts = {}): pg.Pool {
@@ -27,7 +44,9 @@ export function createPool(connectionString: string, max = 10, onError: (err: Er
     connectionString,
     max,
     idleTimeoutMillis: 30_000,
-    ...(timeouts.connectTimeoutMs ? { connectionTimeoutMillis: timeouts.connectTimeoutMs } : {}),
+    ...(timeouts.connectTimeoutMs
+      ? { Client: clientWithConnectTimeout(timeouts.connectTimeoutMs), connectionTimeoutMillis: Math.max(timeouts.connectTimeoutMs, timeouts.statementTimeoutMs ?? 0) }
+      : {}),
     ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs, query_timeout: timeouts.statementTimeoutMs + 1000 } : {}),
   });
   pool.on('error', onError);

@@ -32,6 +32,12 @@ export interface QueueDefinition<T> {
   handleDead(deps: Deps, data: T): Promise<void>;
   /** Run on a schedule (pg-boss cron, UTC); one run per tick across all processes. */
   schedule?: { cron: string };
+  /**
+   * Jobs of this queue one process runs at once: `'worker'` is WORKER_CONCURRENCY (generations);
+   * otherwise 1 (default). Every slot is a poller on pg-boss's small pool, so rare and scheduled
+   * queues (a daily backup, an export now and then) get one each.
+   */
+  concurrency?: 'worker' | number;
   /** Concurrency groups (e.g. per provider) and their limits per worker process. */
   groupConcurrency?(deps: Deps): { default: number; tiers?: Record<string, number> };
 }
@@ -42,8 +48,10 @@ export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, 
 export interface BossOptions {
   /** How often this instance looks for jobs whose worker died (lost heartbeat) or that expired. */
   superviseSeconds?: number;
-  /** How long to wait for a database connection (pg-boss has its own pool). */
+  /** DB_CONNECT_TIMEOUT_MS (pg-boss has its own pool). */
   connectTimeoutMs?: number;
+  /** How long a poll may wait for a connection of that pool, free or new (the statement timeout). */
+  poolWaitMs?: number;
 }
 
 export function createBoss(connectionString: string, log: Logger, opts: BossOptions = {}): PgBoss {
@@ -51,8 +59,15 @@ export function createBoss(connectionString: string, log: Logger, opts: BossOpti
     connectionString,
     useListenNotify: true,
     max: 6,
-    ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds } : {}),
-    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+    // Both: a supervision pass only looks for lapsed heartbeats and expired jobs in a queue whose
+    // monitor ran at least `monitorIntervalSeconds` ago (pg-boss's default is 60 s), so setting the
+    // supervise interval alone left a killed worker's job waiting up to a minute after its heartbeat lapsed.
+    ...(opts.superviseSeconds ? { superviseIntervalSeconds: opts.superviseSeconds, monitorIntervalSeconds: opts.superviseSeconds } : {}),
+    // Background work, so no request waits on it: pollers wait for one of the few connections, or
+    // for a new one to open, up to the statement timeout. With DB_CONNECT_TIMEOUT_MS (which the
+    // application's pool keeps, so that requests and /readyz fail fast) the pollers' six
+    // connections opened at once at start, on a loaded machine, were reported as errors.
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: Math.max(opts.connectTimeoutMs, opts.poolWaitMs ?? 0) } : {}),
   });
   // While the database is away pg-boss reports each failed poll here and keeps trying.
   boss.on('error', (err) => log.error('pg-boss error', { err }));
@@ -104,17 +119,18 @@ function clampGroups(g: { default: number; tiers?: Record<string, number> }, max
  */
 export async function startWorkers(boss: PgBoss, deps: Deps, opts: { concurrency: number }) {
   for (const q of queues) {
+    const concurrency = q.concurrency === 'worker' ? opts.concurrency : (q.concurrency ?? 1);
     await boss.work(
       q.name,
       {
-        localConcurrency: opts.concurrency,
+        localConcurrency: concurrency,
         batchSize: 1,
         pollingIntervalSeconds: 0.5,
         notifyPollingIntervalSeconds: 2,
         // Per group (provider), strictly within this process (pg-boss's database-wide groupConcurrency
         // was seen letting two jobs of a group through at once under load). With several worker
         // processes a provider may run up to processes × its limit: size PROVIDER_CONCURRENCY for that.
-        ...(q.groupConcurrency ? { localGroupConcurrency: clampGroups(q.groupConcurrency(deps), opts.concurrency) } : {}),
+        ...(q.groupConcurrency ? { localGroupConcurrency: clampGroups(q.groupConcurrency(deps), concurrency) } : {}),
       },
       async ([job]) => {
         if (!job) return;

@@ -18,6 +18,7 @@ export const generationQueue: QueueDefinition<z.infer<typeof Payload>> = {
   options: { retryLimit: RETRY_LIMIT, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60 },
   // A killed worker's job is retried (or failed, credits released) within GENERATION_HEARTBEAT_SECONDS + JOB_SUPERVISE_SECONDS.
   heartbeat: true,
+  concurrency: 'worker',
   parse: (data) => Payload.parse(data),
   handle: (deps, data, job) => runGeneration(deps, data.generationId, { signal: job.signal, attempt: job.retryCount, maxRetries: RETRY_LIMIT }),
   handleDead: (deps, data) => failAbandonedGeneration(deps, data.generationId),

@@ -78,7 +78,7 @@ export interface Running {
 /** /readyz answers within this, whatever the database does. */
 const READY_TIMEOUT_MS = 1500;
 const poolTimeouts = (config: Config) => ({ connectTimeoutMs: config.db.connectTimeoutMs, statementTimeoutMs: config.db.statementTimeoutMs });
-const bossOptions = (config: Config) => ({ superviseSeconds: config.jobs.superviseSeconds, connectTimeoutMs: config.db.connectTimeoutMs });
+const bossOptions = (config: Config) => ({ superviseSeconds: config.jobs.superviseSeconds, connectTimeoutMs: config.db.connectTimeoutMs, poolWaitMs: config.db.statementTimeoutMs });
 
 /** A stack of shutdown steps, run in reverse order of start, each at most once. */
 function lifecycle(log: Logger) {

@@ -84,20 +84,20 @@ function start(kind: 'web' | 'worker', env: Record<string, string>): Proc {
 }
 
 /** Starts `tsx server/main.ts` (web, with or without its worker) and waits until it listens. */
-export async function startWebProcess(opts: { databaseUrl: string; dataDir: string; baseUrl?: string; env?: Record<string, string>; wait?: boolean }): Promise<WebProc> {
+export async function startWebProcess(opts: { databaseUrl: string; dataDir: string; baseUrl?: string; env?: Record<string, string>; wait?: boolean; readyTimeoutMs?: number }): Promise<WebProc> {
   const port = await freePort();
   const env = { DATABASE_URL: opts.databaseUrl, DATA_DIR: opts.dataDir, PORT: String(port), ...(opts.baseUrl ? { BASE_URL: opts.baseUrl } : {}), ...opts.env };
   const proc = start('web', env);
   const config = loadConfig({ ...env, BETTER_AUTH_SECRET: AUTH_SECRET });
   const web: WebProc = { ...proc, url: `http://127.0.0.1:${port}`, config };
-  if (opts.wait !== false) await proc.waitForOutput(/"msg":"Flux Klein is ready"/, 60_000);
+  if (opts.wait !== false) await proc.waitForOutput(/"msg":"Flux Klein is ready"/, opts.readyTimeoutMs ?? 60_000);
   return web;
 }
 
 /** Starts `tsx jobs/worker-main.ts` and waits until its workers are registered. */
-export async function startWorkerProcess(opts: { databaseUrl: string; dataDir: string; env?: Record<string, string>; wait?: boolean }): Promise<Proc> {
+export async function startWorkerProcess(opts: { databaseUrl: string; dataDir: string; env?: Record<string, string>; wait?: boolean; readyTimeoutMs?: number }): Promise<Proc> {
   const proc = start('worker', { DATABASE_URL: opts.databaseUrl, DATA_DIR: opts.dataDir, ...opts.env });
-  if (opts.wait !== false) await proc.waitForOutput(/"msg":"worker ready"/, 60_000);
+  if (opts.wait !== false) await proc.waitForOutput(/"msg":"worker ready"/, opts.readyTimeoutMs ?? 60_000);
   return proc;
 }
 

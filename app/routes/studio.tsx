@@ -14,7 +14,7 @@ import { useGate } from '../components/Gate.js';
 import { can } from '../../server/shared/permissions.js';
 import { CONNECT_MODEL_HINT } from '../../server/shared/providers.js';
 import { useToast } from '../components/Toaster.js';
-import { useSocketEvent } from '../lib/realtime.js';
+import { useSocketConnected, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorCode, errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
@@ -199,6 +199,14 @@ export default function Studio() {
     [refresh, workspaceId],
   );
   useSocketEvent('generation:update', onUpdate);
+  // Updates sent while this tab had no socket (before it first connected, or while it moved to
+  // another server) are not replayed: re-read every job still queued or running when it connects.
+  const jobsNow = useRef(jobs);
+  jobsNow.current = jobs;
+  const catchUp = useCallback(() => {
+    for (const j of jobsNow.current) if ((j.status === 'queued' || j.status === 'running') && !fetching.current.has(j.id)) refresh(j.id);
+  }, [refresh]);
+  useSocketConnected(catchUp);
 
   const addFiles = async (files: File[]) => {
     if (!mayUpload || !generateGate.allowed) return;

@@ -42,13 +42,17 @@ export default function AdminOverview() {
       </div>
       <section className="panel stack" aria-labelledby="providers-heading">
         <h2 id="providers-heading">Provider health</h2>
-        <p className="muted small">From what the jobs themselves saw in the last {o.healthMinutes} minutes (failing: more failures than successes, at least 3).</p>
+        <p className="muted small">
+          From what the jobs themselves saw in the last {o.healthMinutes} minutes (failing: more failures than successes, at least 3). Circuit: the provider pool's breaker in this process (open: skipped
+          for a while after repeated failures, half-open: one job is trying it again).
+        </p>
         <div className="table-wrap">
           <table className="table">
             <thead>
               <tr>
                 <th scope="col">Provider</th>
                 <th scope="col">State</th>
+                <th scope="col">Circuit</th>
                 <th scope="col">Succeeded</th>
                 <th scope="col">Failed</th>
                 <th scope="col">Running</th>
@@ -66,6 +70,17 @@ export default function AdminOverview() {
                   </th>
                   <td>
                     <span className={`pill health-${p.state}`}>{p.state}</span>
+                  </td>
+                  <td>
+                    {p.circuit ? (
+                      <div title={p.circuit.lastError ?? undefined}>
+                        <span className={`pill ${p.circuit.state === 'closed' ? 'health-ok' : 'health-failing'}`}>{p.circuit.state}</span>
+                        {p.circuit.retryAt && p.circuit.state === 'open' ? <span className="muted small"> until {when(p.circuit.retryAt)}</span> : null}
+                        {p.circuit.lastError ? <div className="muted small">{p.circuit.lastError}</div> : null}
+                      </div>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
                   </td>
                   <td>{p.succeeded}</td>
                   <td>{p.failed}</td>

@@ -5,6 +5,7 @@
  * Reads that show personal data (reports, appeals, users, jobs with prompts and emails) write an
  * `admin.viewed` audit row naming the operator and the page; the decisions are in takedown.ts.
  */
+import { providerHealth as breakerHealth } from './provider-health.js';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { z } from 'zod';
@@ -35,6 +36,8 @@ export interface ProviderHealth {
   queued: number;
   lastSuccessAt: Date | null;
   lastFailureAt: Date | null;
+  /** The provider pool's circuit breaker for it, as this process sees it (server/providers/breaker.ts); null: not in any pool here. */
+  circuit: { state: 'closed' | 'open' | 'half-open'; consecutiveFailures: number; lastError: string | null; retryAt: Date | null } | null;
 }
 
 /** Provider health from what the jobs themselves saw in the last hour (there is no separate probe). */
@@ -63,9 +66,11 @@ async function providerHealth(deps: Deps): Promise<ProviderHealth[]> {
       return false;
     }
   });
+  const circuits = breakerHealth(deps);
   const names = [...new Set([...configured, ...rows.map((r) => r.provider)])].sort();
   return names.map((provider) => {
     const r = rows.find((x) => x.provider === provider);
+    const c = circuits.find((x) => x.name === provider);
     const succeeded = Number(r?.succeeded ?? 0);
     const failed = Number(r?.failed ?? 0);
     return {
@@ -78,6 +83,7 @@ async function providerHealth(deps: Deps): Promise<ProviderHealth[]> {
       queued: Number(r?.queued ?? 0),
       lastSuccessAt: (r?.last_success as Date | null) ?? null,
       lastFailureAt: (r?.last_failure as Date | null) ?? null,
+      circuit: c ? { state: c.state, consecutiveFailures: c.consecutiveFailures, lastError: c.lastError, retryAt: c.retryAt } : null,
     };
   });
 }

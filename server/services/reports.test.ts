@@ -296,7 +296,7 @@ describe('the console', () => {
     const jobs = await api(operator).admin.jobs.query({});
     expect(jobs.byProvider.find((p) => p.provider === 'local')?.succeeded).toBeGreaterThan(0);
     const overview = await api(operator).admin.overview.query();
-    expect(overview.providers.find((p) => p.provider === 'local')).toMatchObject({ configured: true, state: 'ok' });
+    expect(overview.providers.find((p) => p.provider === 'local')).toMatchObject({ configured: true, state: 'ok', circuit: { state: 'closed', consecutiveFailures: 0 } });
     expect(overview.queues.every((q) => q.waiting >= 0)).toBe(true);
   });
 

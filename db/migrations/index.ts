@@ -23,6 +23,8 @@ import * as m0073 from './0073_deletion_log.js';
 import * as m0075 from './0075_board_asset_refunds.js';
 import * as m0080 from './0080_library_search.js';
 import * as m0085 from './0085_deletion_cancel_notice.js';
+import * as m0105 from './0105_board_versions.js';
+import * as m0106 from './0106_generation_board_feed.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +52,6 @@ export const migrations: Record<string, Migration> = {
   '0075_board_asset_refunds': m0075,
   '0080_library_search': m0080,
   '0085_deletion_cancel_notice': m0085,
+  '0105_board_versions': m0105,
+  '0106_generation_board_feed': m0106,
 };

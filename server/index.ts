@@ -93,7 +93,7 @@ function lifecycle(log: Logger) {
 /** Cross-area hooks, registered in one place so web and worker processes behave alike. */
 function createHooks(): Hooks {
   // Boards: a generation started on a board lands on it; notifications: job finished/failed.
-  return { generationChanged: [boardGenerationHook, boardFeedHook, jobNotificationHook] };
+  return { generationChanged: [boardFeedHook, boardGenerationHook, jobNotificationHook] };
 }
 
 /** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */

@@ -64,5 +64,14 @@ export async function boardFeedHook(change: GenerationChange, deps: Deps): Promi
   if (!change.boardId) return;
   const row = await feedQuery(deps.db).where('g.id', '=', change.id).executeTakeFirst();
   if (!row || row.board_id !== change.boardId) return;
-  deps.notifier.emit(rooms.board(change.boardId), 'board:job', toEvent(row as Row));
+  // The state is the change's own (the row may have moved on since; that state has its own event).
+  const event = toEvent(row as Row);
+  deps.notifier.emit(rooms.board(change.boardId), 'board:job', {
+    ...event,
+    status: change.status,
+    progress: change.progress,
+    prompt: change.prompt,
+    errorMessage: change.errorMessage,
+    updatedAt: change.updatedAt ?? event.updatedAt,
+  });
 }

@@ -83,6 +83,8 @@ export function BoardCanvas(props: {
   onCursor: (p: { x: number; y: number } | null) => void;
   onNoteEdited: (id: string, text: string) => void;
   addNote: (at?: { x: number; y: number }) => void;
+  /** highlights by item id (a version preview: 'removed' | 'moved' | 'edited' since then) */
+  marks?: ReadonlyMap<string, string>;
 }) {
   const { doc, items, readOnly, selection, setSelection, view, setView, peers, undo } = props;
   const ref = useRef<HTMLDivElement>(null);
@@ -419,7 +421,8 @@ export function BoardCanvas(props: {
                 aria-selected={selected}
                 aria-label={describeItem(item)}
                 tabIndex={0}
-                className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}`}
+                className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}${props.marks?.has(item.id) ? ` mark mark-${props.marks.get(item.id)}` : ''}`}
+                data-mark={props.marks?.get(item.id)}
                 style={{ left: item.x, top: item.y, width: item.w, height: item.h, zIndex: item.z, ...(others[0] ? { outlineColor: others[0].user.color } : {}) }}
                 onPointerDown={(e) => onItemPointerDown(e, item)}
                 onDoubleClick={() => startEdit(item)}

@@ -19,6 +19,7 @@ import * as Y from 'yjs';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../services/deps.js';
 import { diffItems, docFromState, itemFields, type ItemFields, type VersionDiff } from '../shared/board-versions.js';
+import { itemsOf } from '../shared/board.js';
 import { AppError } from '../shared/errors.js';
 import { can, deniedReason } from '../shared/permissions.js';
 import { boardAccess } from './access.js';
@@ -80,6 +81,8 @@ export async function snapshotVersion(
     if (v.skipIfUnchanged) {
       const latest = await db.selectFrom('board_version').select('state_vector').where('board_id', '=', boardId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
       if (latest && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(sv)) === 0) return null;
+      // An empty board (a new one being started) is not worth a version.
+      if (!latest && itemsOf(doc).size === 0) return null;
     }
     if (v.maxBoardBytes !== undefined) {
       const { bytes } = await loadBoardState(db, boardId);

@@ -16,6 +16,12 @@ async function person(browser: Browser, baseURL: string, name: string, prefix: s
 
 const item = (page: Page, name: RegExp) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option', { name });
 const shots = process.env.E2E_SHOTS_DIR;
+/** Screenshots (E2E_SHOTS_DIR set) are taken without the cookie banner in front. */
+async function shot(page: Page, path: string, fullPage = false) {
+  const reject = page.getByRole('button', { name: 'Reject all' });
+  if (await reject.isVisible()) await reject.click();
+  await page.screenshot({ path, fullPage });
+}
 
 /** Ana's team workspace with Ben as an editor (added directly), credits, and a new board both have open. */
 async function teamBoard(browser: Browser, baseURL: string, boardName: string) {
@@ -63,7 +69,7 @@ test('job feed: B sees A’s generation start, progress and finish without reloa
   await expect(kite).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
   await expect(kite).toContainText('Done');
   if (shots) {
-    await b.screenshot({ path: `${shots}/feed-desktop.png` });
+    await shot(b, `${shots}/feed-desktop.png`);
   }
   await expectAccessible(b);
 
@@ -78,7 +84,7 @@ test('job feed: B sees A’s generation start, progress and finish without reloa
   if (shots) {
     await b.setViewportSize({ width: 375, height: 812 });
     await feed.scrollIntoViewIfNeeded();
-    await b.screenshot({ path: `${shots}/feed-375.png`, fullPage: true });
+    await shot(b, `${shots}/feed-375.png`, true);
   }
   for (const p of [ana, ben]) await p.ctx.close();
 });
@@ -128,7 +134,7 @@ test('history: name a version, change the board, preview the version read-only w
   await expect(item(b, /Note: Palette: neon pink/)).toBeVisible();
   await expectAccessible(a);
   if (shots) {
-    await a.screenshot({ path: `${shots}/history-desktop.png` });
+    await shot(a, `${shots}/history-desktop.png`);
   }
 
   // Restore: both see the old board at once, and Ben is told who restored what.
@@ -153,7 +159,7 @@ test('history: name a version, change the board, preview the version read-only w
     await a.setViewportSize({ width: 375, height: 812 });
     await history.getByRole('button', { name: /^Before client review/ }).click();
     await expect(a.getByTestId('preview-bar')).toBeVisible();
-    await a.screenshot({ path: `${shots}/history-375.png`, fullPage: true });
+    await shot(a, `${shots}/history-375.png`, true);
   }
   for (const p of [ana, ben]) await p.ctx.close();
 });

@@ -77,7 +77,7 @@ export function BoardFeed(props: { boardId: string; meId: string; onFocusItem: (
   const list = [...jobs.values()].sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id)).slice(0, FEED_MAX);
 
   return (
-    <section className="board-feed panel stack-s" aria-labelledby="board-feed-h" data-testid="board-feed">
+    <section className="board-feed stack-s" aria-labelledby="board-feed-h" data-testid="board-feed">
       <h2 id="board-feed-h" className="small-heading">
         Jobs on this board
       </h2>

@@ -323,9 +323,13 @@ export default function BoardPage() {
     const zoom = view.zoom;
     setView({ zoom, x: (r?.width ?? 800) / 2 - (item.x + item.w / 2) * zoom, y: (r?.height ?? 600) / 2 - (item.y + item.h / 2) * zoom });
     setSelection(new Set([itemId]));
+    // On a narrow screen the canvas is above the panels: bring it into view.
+    document.querySelector('.board-canvas')?.scrollIntoView({ block: 'nearest' });
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-item-id="${CSS.escape(itemId)}"]`)?.focus({ preventScroll: true }));
     return true;
   };
+
+  const feed = <BoardFeed boardId={board.id} meId={me.id} onFocusItem={focusItem} />;
 
   const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} onDeleted={() => navigate('/boards', { state: { deletedBoard: name } })} /> : null;
   if (closed) {
@@ -497,7 +501,7 @@ export default function BoardPage() {
         )}
         <div className="board-panels">
           {historyOpen ? (
-            <div id="board-history">
+            <div id="board-history" className="stack-s">
               <BoardHistory
                 boardId={board.id}
                 canEdit={!readOnly}
@@ -511,11 +515,13 @@ export default function BoardPage() {
                   setHistoryOpen(false);
                 }}
               />
+              <div className="panel board-feed-panel">{feed}</div>
             </div>
           ) : (
-            <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} onPlace={place} onAddNote={addNote} />
+            <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} onPlace={place} onAddNote={addNote}>
+              {feed}
+            </BoardSidebar>
           )}
-          <BoardFeed boardId={board.id} meId={me.id} onFocusItem={focusItem} />
         </div>
       </div>
       <details className="board-help small">

@@ -363,7 +363,6 @@ export interface BoardVersionTable {
   /** named: the name given; auto: a description (e.g. before a restore) or null */
   name: string | null;
   state: Uint8Array;
-  state_vector: Uint8Array;
   item_count: number;
   bytes: number;
   created_by: string | null;

@@ -19,7 +19,10 @@ const shots = process.env.E2E_SHOTS_DIR;
 /** Screenshots (E2E_SHOTS_DIR set) are taken without the cookie banner in front. */
 async function shot(page: Page, path: string, fullPage = false) {
   const reject = page.getByRole('button', { name: 'Reject all' });
-  if (await reject.isVisible()) await reject.click();
+  if (await reject.isVisible()) {
+    await reject.click();
+    await expect(reject).toBeHidden();
+  }
   await page.screenshot({ path, fullPage });
 }
 

@@ -224,6 +224,30 @@ export default function BoardPage() {
   const previewDoc = useMemo(() => (preview ? new Y.Doc() : null), [preview]);
   useEffect(() => () => previewDoc?.destroy(), [previewDoc]);
   const previewItems = useMemo(() => (preview ? itemsFromFields(preview.items) : []), [preview]);
+  // A preview opens fitted to the version's items (the live view comes back when it closes); on a
+  // narrow screen, where the panel is below the canvas, the preview is scrolled into view.
+  const liveView = useRef<View | null>(null);
+  const previewId = preview?.version.id ?? null;
+  useEffect(() => {
+    if (!previewId) {
+      if (liveView.current) setView(liveView.current);
+      liveView.current = null;
+      return;
+    }
+    setView((v) => {
+      liveView.current ??= v;
+      const r = document.querySelector('.board-canvas')?.getBoundingClientRect();
+      if (!r || previewItems.length === 0) return v;
+      const minX = Math.min(...previewItems.map((i) => i.x));
+      const minY = Math.min(...previewItems.map((i) => i.y));
+      const maxX = Math.max(...previewItems.map((i) => i.x + i.w));
+      const maxY = Math.max(...previewItems.map((i) => i.y + i.h));
+      const zoom = Math.max(0.2, Math.min(1, (r.width - 48) / (maxX - minX || 1), (r.height - 48) / (maxY - minY || 1)));
+      return { zoom, x: r.width / 2 - ((minX + maxX) / 2) * zoom, y: r.height / 2 - ((minY + maxY) / 2) * zoom };
+    });
+    if (window.matchMedia('(max-width: 900px)').matches) document.querySelector('[data-testid="preview-bar"]')?.scrollIntoView({ block: 'start' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewId]);
   const previewMarks = useMemo(() => {
     const m = new Map<string, string>();
     if (!preview) return m;

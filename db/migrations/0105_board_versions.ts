@@ -15,7 +15,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('named', 'auto')`))
     .addColumn('name', 'text')
     .addColumn('state', 'bytea', (c) => c.notNull())
-    .addColumn('state_vector', 'bytea', (c) => c.notNull())
     .addColumn('item_count', 'integer', (c) => c.notNull())
     .addColumn('bytes', 'integer', (c) => c.notNull())
     .addColumn('created_by', 'text', (c) => c.references('user.id').onDelete('set null'))

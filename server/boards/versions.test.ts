@@ -251,12 +251,12 @@ describe('board versions', () => {
     const boardId = await newBoard();
     const db = server.deps.db;
     const v = await trpcClient(server, ada).board.createVersion.mutate({ boardId, name: 'Named' });
-    const row = await db.selectFrom('board_version').select(['state', 'state_vector']).where('id', '=', v.id).executeTakeFirstOrThrow();
+    const row = await db.selectFrom('board_version').select(['state']).where('id', '=', v.id).executeTakeFirstOrThrow();
     // Relative to today (other tests' versions are recent, so thinning leaves them alone).
     const now = new Date();
     const at = (daysAgo: number, hour: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, hour));
     const insert = (kind: 'auto' | 'named', created: Date, name: string | null) =>
-      db.insertInto('board_version').values({ board_id: boardId, kind, name, state: row.state, state_vector: row.state_vector, item_count: 0, bytes: row.state.byteLength, created_by: ada.id, created_at: created }).returning('id').executeTakeFirstOrThrow();
+      db.insertInto('board_version').values({ board_id: boardId, kind, name, state: row.state, item_count: 0, bytes: row.state.byteLength, created_by: ada.id, created_at: created }).returning('id').executeTakeFirstOrThrow();
     // Day 40: three automatic and one named; day 35: two automatic; day 10 (recent): three automatic.
     const d40 = [await insert('auto', at(40, 9), null), await insert('auto', at(40, 13), null), await insert('auto', at(40, 17), null)];
     const named40 = await insert('named', at(40, 10), 'Old but named');

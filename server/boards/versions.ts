@@ -78,9 +78,10 @@ export async function snapshotVersion(
   try {
     const state = Y.encodeStateAsUpdate(doc);
     const sv = Y.encodeStateVector(doc);
+    const sameStateVector = (state: Uint8Array, vector: Uint8Array) => Buffer.compare(Buffer.from(Y.encodeStateVectorFromUpdate(state)), Buffer.from(vector)) === 0;
     if (v.skipIfUnchanged) {
-      const latest = await db.selectFrom('board_version').select('state_vector').where('board_id', '=', boardId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-      if (latest && Buffer.compare(Buffer.from(latest.state_vector), Buffer.from(sv)) === 0) return null;
+      const latest = await db.selectFrom('board_version').select('state').where('board_id', '=', boardId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      if (latest && sameStateVector(latest.state, sv)) return null;
       // An empty board (a new one being started) is not worth a version.
       if (!latest && itemsOf(doc).size === 0) return null;
     }
@@ -90,7 +91,7 @@ export async function snapshotVersion(
     }
     const row = await db
       .insertInto('board_version')
-      .values({ board_id: boardId, kind: v.kind, name: v.name, state: Buffer.from(state), state_vector: Buffer.from(sv), item_count: Object.keys(itemFields(doc)).length, bytes: state.byteLength, created_by: v.userId })
+      .values({ board_id: boardId, kind: v.kind, name: v.name, state: Buffer.from(state), item_count: Object.keys(itemFields(doc)).length, bytes: state.byteLength, created_by: v.userId })
       .returning('id')
       .executeTakeFirstOrThrow();
     return toView((await versionQuery(db).where('v.id', '=', row.id).executeTakeFirstOrThrow()) as VersionRow);
@@ -202,4 +203,31 @@ export function createAutoVersions(db: Db, opts: { everyMs?: number; log?: { war
       })().catch((err) => opts.log?.warn('automatic board version failed', { boardId, err }));
     },
   };
+}
+
+/**
+ * For a deleted user (server/services/privacy.ts): every version whose bytes hold `needle` (their
+ * id). Automatic ones are removed (they may hold their drafts, which the board's own history no
+ * longer does); named ones, kept on purpose by someone, are rewritten with `fn` applied (the
+ * document is garbage-collected, so the removed values are not in the new state).
+ */
+export async function rewriteVersionsHolding(db: Db, needle: Uint8Array, fn: (doc: Y.Doc) => boolean | void): Promise<number> {
+  const holding = sql<boolean>`position(${Buffer.from(needle)}::bytea in state) > 0`;
+  await db.deleteFrom('board_version').where('kind', '=', 'auto').where(holding).execute();
+  const rows = await sql<{ id: string; state: Uint8Array }>`select id, state from board_version where ${holding}`.execute(db);
+  for (const r of rows.rows) {
+    const doc = docFromState(r.state);
+    try {
+      doc.transact(() => void fn(doc));
+      const state = Y.encodeStateAsUpdate(doc);
+      await db
+        .updateTable('board_version')
+        .set({ state: Buffer.from(state), bytes: state.byteLength, item_count: itemsOf(doc).size })
+        .where('id', '=', r.id)
+        .execute();
+    } finally {
+      doc.destroy();
+    }
+  }
+  return rows.rows.length;
 }

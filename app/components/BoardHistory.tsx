@@ -142,6 +142,27 @@ export function BoardHistory(props: {
     }
   };
 
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
+  /** The board and all its versions as one JSON file. */
+  const download = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      const data = await api.board.export.query({ boardId: props.boardId });
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${data.board.name.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '') || 'board'}-with-history.json`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (err) {
+      setExportError(errorMessage(err));
+    } finally {
+      setExporting(false);
+    }
+  };
+
   const list = versions.data ?? [];
   return (
     <aside className="board-history panel stack-s" aria-labelledby="board-history-h" data-testid="board-history">
@@ -230,6 +251,14 @@ export function BoardHistory(props: {
           );
         })}
       </ol>
+      <button type="button" className="button ghost small" onClick={() => void download()} disabled={exporting}>
+        {exporting ? 'Preparing…' : 'Download the board with its history'}
+      </button>
+      {exportError ? (
+        <p className="form-error small" role="alert">
+          {exportError}
+        </p>
+      ) : null}
     </aside>
   );
 }

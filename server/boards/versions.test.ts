@@ -302,6 +302,34 @@ describe('board versions', () => {
     }
   });
 
+  it('a board’s export holds the board and every version (items and encoded state), for members only', async () => {
+    const boardId = await newBoard('Exported');
+    const a = await openBoard(server, ada, boardId);
+    try {
+      note(a.client.doc, 'e1', 'First');
+      await waitSaved(a.client);
+      const v = await trpcClient(server, ada).board.createVersion.mutate({ boardId, name: 'One note' });
+      note(a.client.doc, 'e2', 'Second');
+      await waitSaved(a.client);
+      const out = await trpcClient(server, viewer).board.export.query({ boardId });
+      expect(out).toMatchObject({ format: 'flux-klein-board/1', board: { id: boardId, name: 'Exported' } });
+      expect(Object.keys(out.items).sort()).toEqual(['e1', 'e2']);
+      const named = out.versions.find((x) => x.id === v.id)!;
+      expect(named).toMatchObject({ kind: 'named', name: 'One note', createdBy: 'Ada Owner', itemCount: 1 });
+      expect(Object.keys(named.items)).toEqual(['e1']);
+      const rebuilt = new Y.Doc();
+      Y.applyUpdate(rebuilt, Buffer.from(named.state, 'base64'));
+      expect(canon(itemFields(rebuilt))).toBe(canon(named.items));
+      rebuilt.destroy();
+      const err = await trpcClient(server, outsider)
+        .board.export.query({ boardId })
+        .then(() => null, trpcErrorCode);
+      expect(err).toMatchObject({ httpStatus: 404 });
+    } finally {
+      a.close();
+    }
+  });
+
   it('diffItems counts added, removed, moved and edited items', () => {
     expect(diffItems({ a: { x: 1, text: 'a' }, b: { x: 1 }, c: { x: 1, text: 'c' } }, { a: { x: 2, text: 'A' }, c: { x: 1, text: 'c' }, d: {} })).toEqual({ added: ['d'], removed: ['b'], moved: ['a'], edited: ['a'] });
   });

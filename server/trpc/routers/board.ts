@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CreateBoardInput, RenameBoardInput } from '../../shared/board.js';
 import { createBoard, deleteBoard, getBoard, listBoards, renameBoard } from '../../services/boards.js';
 import { listBoardFeed } from '../../boards/feed.js';
+import { exportBoard } from '../../boards/export.js';
 import { createNamedVersion, listVersions, prepareRestore, previewVersion } from '../../boards/versions.js';
 import { CreateVersionInput, VersionRef } from '../../shared/board-versions.js';
 import { authedProcedure, router } from '../init.js';
@@ -19,5 +20,6 @@ export const boardRouter = router({
   createVersion: authedProcedure.input(CreateVersionInput).mutation(({ ctx, input }) => createNamedVersion(ctx.deps.db, ctx.actor, input.boardId, input.name, ctx.deps.config.boards.maxDocBytes)),
   previewVersion: authedProcedure.input(VersionRef).query(({ ctx, input }) => previewVersion(ctx.deps.db, ctx.actor, input.boardId, input.versionId)),
   prepareRestore: authedProcedure.input(VersionRef).mutation(({ ctx, input }) => prepareRestore(ctx.deps.db, ctx.actor, input.boardId, input.versionId)),
+  export: authedProcedure.input(BoardId).query(({ ctx, input }) => exportBoard(ctx.deps.db, ctx.actor, input.boardId)),
   feed: authedProcedure.input(BoardId).query(({ ctx, input }) => listBoardFeed(ctx.deps.db, ctx.actor, input.boardId)),
 });

@@ -158,6 +158,13 @@ test('history: name a version, change the board, preview the version read-only w
     await expect(item(p, /Note: Palette: neon pink/)).toBeVisible();
     await expect(item(p, /Note: Client said yes/)).toBeVisible();
   }
+  // The board with its history downloads as one JSON file.
+  const download = a.waitForEvent('download');
+  await history.getByRole('button', { name: 'Download the board with its history' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('History-board-with-history.json');
+  const exported = JSON.parse(await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8')) as { versions: { name: string | null }[] };
+  expect(exported.versions.map((v) => v.name)).toContain('Before client review');
   if (shots) {
     await a.setViewportSize({ width: 375, height: 812 });
     await history.getByRole('button', { name: /^Before client review/ }).click();

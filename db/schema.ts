@@ -369,6 +369,18 @@ export interface BoardAssetTable {
   asset_id: string;
   added_at: Generated<Date>;
 }
+export interface BoardVersionTable {
+  id: Generated<string>;
+  board_id: string;
+  kind: 'named' | 'auto';
+  /** named: the name given; auto: a description (e.g. before a restore) or null */
+  name: string | null;
+  state: Uint8Array;
+  item_count: number;
+  bytes: number;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
 export interface BoardSnapshotTable {
   board_id: string;
   state: Uint8Array;
@@ -490,6 +502,7 @@ export interface DB {
   board: BoardTable;
   board_update: BoardUpdateTable;
   board_snapshot: BoardSnapshotTable;
+  board_version: BoardVersionTable;
   board_live: BoardLiveTable;
   board_asset: BoardAssetTable;
   board_update_quarantine: BoardUpdateQuarantineTable;

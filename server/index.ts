@@ -32,6 +32,7 @@ import { createRealtime, ioNotifier, postgresNotifier, type IO } from './realtim
 import { createBoardSync, type BoardSync } from './boards/index.js';
 import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
+import { boardFeedHook } from './boards/feed.js';
 import { jobNotificationHook } from './services/notifications.js';
 import { createNsfwClassifier } from './services/moderation/index.js';
 import type { Deps, Hooks } from './services/deps.js';
@@ -121,7 +122,7 @@ async function startObservability(config: Config, log: Logger, life: ReturnType<
 /** Cross-area hooks, registered in one place so web and worker processes behave alike. */
 function createHooks(): Hooks {
   // Boards: a generation started on a board lands on it; notifications: job finished/failed.
-  return { generationChanged: [boardGenerationHook, jobNotificationHook] };
+  return { generationChanged: [boardFeedHook, boardGenerationHook, jobNotificationHook] };
 }
 
 /** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */

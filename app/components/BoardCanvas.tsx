@@ -112,6 +112,8 @@ interface ItemProps {
   broken: boolean;
   /** what the workspace's image policy does with this image, when the classifier flagged it */
   verdict: 'blur' | 'block' | undefined;
+  /** how a version being previewed differs from the board now (version history), if it does */
+  mark: string | undefined;
   handlers: { current: ItemHandlers };
 }
 
@@ -122,7 +124,7 @@ const sameOthers = (a: Peer[], b: Peer[]) => a.length === b.length && a.every((p
  * selected it changes, so dragging one item among thousands re-renders that one.
  */
 const BoardItemView = memo(
-  function BoardItemView({ item, selected, others, showHandle, broken, verdict, handlers }: ItemProps) {
+  function BoardItemView({ item, selected, others, showHandle, broken, verdict, mark, handlers }: ItemProps) {
     return (
       <div
         data-item-id={item.id}
@@ -130,7 +132,8 @@ const BoardItemView = memo(
         aria-selected={selected}
         aria-label={describeItem(item)}
         tabIndex={0}
-        className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}`}
+        className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}${mark ? ` mark mark-${mark}` : ''}`}
+        data-mark={mark}
         style={{ left: item.x, top: item.y, width: item.w, height: item.h, zIndex: item.z, ...(others[0] ? { outlineColor: others[0].user.color } : {}) }}
         onPointerDown={(e) => handlers.current.pointerDown(e, item)}
         onDoubleClick={() => handlers.current.doubleClick(item)}
@@ -169,7 +172,7 @@ const BoardItemView = memo(
       </div>
     );
   },
-  (a, b) => a.item === b.item && a.selected === b.selected && a.showHandle === b.showHandle && a.broken === b.broken && a.verdict === b.verdict && a.handlers === b.handlers && sameOthers(a.others, b.others),
+  (a, b) => a.item === b.item && a.selected === b.selected && a.showHandle === b.showHandle && a.broken === b.broken && a.verdict === b.verdict && a.mark === b.mark && a.handlers === b.handlers && sameOthers(a.others, b.others),
 );
 
 const NO_PEERS: Peer[] = [];
@@ -192,6 +195,8 @@ export function BoardCanvas(props: {
   onCursor: (p: { x: number; y: number } | null) => void;
   onNoteEdited: (id: string, text: string) => void;
   addNote: (at?: { x: number; y: number }) => void;
+  /** highlights by item id (a version preview: 'removed' | 'moved' | 'edited' since then) */
+  marks?: ReadonlyMap<string, string>;
 }) {
   const { doc, items, readOnly, selection, setSelection, view, setView, peers, undo } = props;
   const ref = useRef<HTMLDivElement>(null);
@@ -564,6 +569,7 @@ export function BoardCanvas(props: {
                 showHandle={selected && selection.size === 1 && !readOnly}
                 broken={item.url !== undefined && broken.has(item.url)}
                 verdict={item.assetId ? props.verdicts[item.assetId] : undefined}
+                mark={props.marks?.get(item.id)}
                 handlers={handlers}
               />
             );

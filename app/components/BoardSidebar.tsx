@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@remix-run/react';
-import { useRef, useState } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import type { AssetView } from '../../server/services/assets.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
@@ -17,6 +17,8 @@ export function BoardSidebar(props: {
   suspended?: boolean;
   onPlace: (a: Pick<AssetView, 'id' | 'url' | 'width' | 'height' | 'prompt'>) => void;
   onAddNote: () => void;
+  /** shown after the generate form (the board's job feed) */
+  children?: ReactNode;
 }) {
   const { workspaceId, boardId, readOnly } = props;
   const trpc = useTRPC();
@@ -42,6 +44,7 @@ export function BoardSidebar(props: {
         ) : (
         <p className="gate-hint">{props.readOnlyReason ? `${props.readOnlyReason} Ask a workspace admin for editor access to generate here or change the board.` : 'This board cannot be changed right now.'}</p>
         )}
+        {props.children}
       </aside>
     );
   }
@@ -62,6 +65,7 @@ export function BoardSidebar(props: {
           Generate
         </button>
       </form>
+      {props.children}
       <button type="button" className="button ghost" onClick={props.onAddNote}>
         Add a note <kbd>N</kbd>
       </button>

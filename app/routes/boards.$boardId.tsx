@@ -6,6 +6,9 @@ import * as Y from 'yjs';
 import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
 import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
 import { BoardSidebar } from '../components/BoardSidebar.js';
+import { BoardFeed } from '../components/BoardFeed.js';
+import { BoardHistory, diffSummary, useRestoreNotices, versionLabel, type PreviewState } from '../components/BoardHistory.js';
+import { itemsFromFields } from '../../server/shared/board-versions.js';
 import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
 import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
@@ -269,9 +272,48 @@ export default function BoardPage() {
   const selectedItem = selection.size === 1 ? items.find((i) => selection.has(i.id)) : undefined;
   const reportable = selectedItem && ((selectedItem.type === 'image' && selectedItem.assetId) || selectedItem.type === 'note') ? selectedItem : undefined;
   const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
+  // Version history (a side panel) and the version being previewed in place of the live board.
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [preview, setPreview] = useState<PreviewState | null>(null);
+  const previewDoc = useMemo(() => (preview ? new Y.Doc() : null), [preview]);
+  useEffect(() => () => previewDoc?.destroy(), [previewDoc]);
+  const previewItems = useMemo(() => (preview ? itemsFromFields(preview.items) : []), [preview]);
+  // A preview opens fitted to the version's items (the live view comes back when it closes); on a
+  // narrow screen, where the panel is below the canvas, the preview is scrolled into view.
+  const liveView = useRef<View | null>(null);
+  const previewId = preview?.version.id ?? null;
+  useEffect(() => {
+    if (!previewId) {
+      if (liveView.current) setView(liveView.current);
+      liveView.current = null;
+      return;
+    }
+    setView((v) => {
+      liveView.current ??= v;
+      const r = document.querySelector('.board-canvas')?.getBoundingClientRect();
+      if (!r || previewItems.length === 0) return v;
+      const minX = Math.min(...previewItems.map((i) => i.x));
+      const minY = Math.min(...previewItems.map((i) => i.y));
+      const maxX = Math.max(...previewItems.map((i) => i.x + i.w));
+      const maxY = Math.max(...previewItems.map((i) => i.y + i.h));
+      const zoom = Math.max(0.2, Math.min(1, (r.width - 48) / (maxX - minX || 1), (r.height - 48) / (maxY - minY || 1)));
+      return { zoom, x: r.width / 2 - ((minX + maxX) / 2) * zoom, y: r.height / 2 - ((minY + maxY) / 2) * zoom };
+    });
+    if (window.matchMedia('(max-width: 900px)').matches) document.querySelector('[data-testid="preview-bar"]')?.scrollIntoView({ block: 'start' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewId]);
+  const previewMarks = useMemo(() => {
+    const m = new Map<string, string>();
+    if (!preview) return m;
+    for (const id of preview.diff.edited) m.set(id, 'edited');
+    for (const id of preview.diff.moved) m.set(id, 'moved');
+    for (const id of preview.diff.removed) m.set(id, 'removed');
+    return m;
+  }, [preview]);
   const [, force] = useState(0);
   const color = useMemo(() => colorFor(me.id), [me.id]);
   const doc = client?.doc ?? null;
+  useRestoreNotices(doc, me.id);
   // Undo/redo of this person's own edits only. Made and destroyed by the same effect, so a
   // remount (React's strict mode) does not leave the page holding a destroyed manager.
   const [undo, setUndo] = useState<Y.UndoManager | null>(null);
@@ -349,6 +391,23 @@ export default function BoardPage() {
     doc.transact(() => void putItem(doc, { id, type: 'image', ...at, ...size, z: topZ(), assetId: a.id, url: a.url, prompt: a.prompt ?? undefined, createdBy: me.id }), LOCAL);
     setSelection(new Set([id]));
   };
+
+  /** Shows an item (a job's result, from the feed): centred, selected and focused. False when it is not on the board. */
+  const focusItem = (itemId: string): boolean => {
+    const item = items.find((i) => i.id === itemId);
+    if (!item) return false;
+    setPreview(null);
+    const r = document.querySelector('.board-canvas')?.getBoundingClientRect();
+    const zoom = view.zoom;
+    setView({ zoom, x: (r?.width ?? 800) / 2 - (item.x + item.w / 2) * zoom, y: (r?.height ?? 600) / 2 - (item.y + item.h / 2) * zoom });
+    setSelection(new Set([itemId]));
+    // On a narrow screen the canvas is above the panels: bring it into view.
+    document.querySelector('.board-canvas')?.scrollIntoView({ block: 'nearest' });
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-item-id="${CSS.escape(itemId)}"]`)?.focus({ preventScroll: true }));
+    return true;
+  };
+
+  const feed = <BoardFeed boardId={board.id} meId={me.id} onFocusItem={focusItem} />;
 
   const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} onDeleted={() => navigate('/boards', { state: { deletedBoard: name } })} /> : null;
   if (closed) {
@@ -433,6 +492,18 @@ export default function BoardPage() {
           >
             Report…
           </button>
+          <button
+            type="button"
+            className="button ghost small"
+            aria-expanded={historyOpen}
+            aria-controls="board-history"
+            onClick={() => {
+              if (historyOpen) setPreview(null);
+              setHistoryOpen(!historyOpen);
+            }}
+          >
+            History
+          </button>
           <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
             −
           </button>
@@ -453,8 +524,40 @@ export default function BoardPage() {
       </p>
       {deleteDialog}
       {reporting ? <ReportDialog target={{ kind: 'boardItem', boardId: board.id, itemId: reporting.itemId }} what={reporting.what} onClose={() => setReporting(null)} /> : null}
+      {preview ? (
+        <div className="board-preview-bar" role="status" data-testid="preview-bar">
+          <p className="small">
+            <strong>Previewing “{versionLabel(preview.version)}”</strong> — read-only, as it was on {new Date(preview.version.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}. {diffSummary(preview.diff)}
+          </p>
+          <p className="small board-preview-legend" aria-hidden="true">
+            <span className="legend legend-removed">removed since</span>
+            <span className="legend legend-moved">moved since</span>
+            <span className="legend legend-edited">edited since</span>
+          </p>
+          <button type="button" className="button ghost small" onClick={() => setPreview(null)}>
+            Back to the live board
+          </button>
+        </div>
+      ) : null}
       <div className="board-layout">
-        {doc ? (
+        {preview && previewDoc ? (
+          <BoardCanvas
+            doc={previewDoc}
+            items={previewItems}
+            readOnly
+            selection={new Set()}
+            setSelection={() => undefined}
+            view={view}
+            setView={setView}
+            peers={[]}
+            undo={null}
+            verdicts={verdicts}
+            onCursor={() => undefined}
+            addNote={() => undefined}
+            onNoteEdited={() => undefined}
+            marks={previewMarks}
+          />
+        ) : doc ? (
           <BoardCanvas
             doc={doc}
             items={items}
@@ -487,7 +590,30 @@ export default function BoardPage() {
         ) : (
           <div className="board-canvas" aria-busy="true" />
         )}
-        <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} suspended={suspended} onPlace={place} onAddNote={addNote} />
+        <div className="board-panels">
+          {historyOpen ? (
+            <div id="board-history" className="stack-s">
+              <BoardHistory
+                boardId={board.id}
+                canEdit={!readOnly}
+                client={client}
+                me={me}
+                undo={undo}
+                preview={preview}
+                onPreview={setPreview}
+                onClose={() => {
+                  setPreview(null);
+                  setHistoryOpen(false);
+                }}
+              />
+              <div className="panel board-feed-panel">{feed}</div>
+            </div>
+          ) : (
+            <BoardSidebar workspaceId={board.workspaceId} boardId={board.id} readOnly={readOnly} readOnlyReason={roleReason} suspended={suspended} onPlace={place} onAddNote={addNote}>
+              {feed}
+            </BoardSidebar>
+          )}
+        </div>
       </div>
       <details className="board-help small">
         <summary>Keyboard and mouse shortcuts</summary>

@@ -25,6 +25,8 @@ import * as m0080 from './0080_library_search.js';
 import * as m0085 from './0085_deletion_cancel_notice.js';
 import * as m0090 from './0090_moderation.js';
 import * as m0095 from './0095_reports_and_takedown.js';
+import * as m0105 from './0105_board_versions.js';
+import * as m0106 from './0106_generation_board_feed.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +56,6 @@ export const migrations: Record<string, Migration> = {
   '0085_deletion_cancel_notice': m0085,
   '0090_moderation': m0090,
   '0095_reports_and_takedown': m0095,
+  '0105_board_versions': m0105,
+  '0106_generation_board_feed': m0106,
 };

@@ -10,7 +10,8 @@
  * - store.ts: storage (one append statement, load, compaction, the server's own edits);
  * - bus.ts: the cross-process channel and who holds which board live;
  * - access.ts, check.ts, integrity.ts, assets.ts: roles, trying updates before accepting them,
- *   poison updates and quarantine, which boards show which assets.
+ *   poison updates and quarantine, which boards show which assets;
+ * - versions.ts, feed.ts: version history (automatic versions follow edits here) and the job feed.
  *
  * The channel is one LISTEN connection that comes back after a lost connection (with backoff,
  * however long the outage); then every socket's access is checked again and every live board is
@@ -29,6 +30,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realt
 import { BOARD_CHANNEL, type BoardBusMessage } from './bus.js';
 import { createLiveBoards, type LiveBoard } from './live.js';
 import { createPresence } from './presence.js';
+import { createAutoVersions } from './versions.js';
 import { createBoardSockets } from './socket.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -61,7 +63,8 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   const origin = randomUUID();
   const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000, metrics: opts.metrics });
   const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed });
-  const sockets = createBoardSockets({ db, log, limits, lives, presence });
+  const autoVersions = createAutoVersions(db, { everyMs: limits.autoVersionEveryMs, log });
+  const sockets = createBoardSockets({ db, log, limits, lives, presence, onEdit: autoVersions.touched });
 
   const onMessage = async (msg: BoardBusMessage) => {
     if (msg.k === 'u') return lives.applyRemote(msg);

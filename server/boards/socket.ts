@@ -102,7 +102,7 @@ function bringsNothing(doc: Y.Doc, update: Uint8Array): boolean {
   return d.structs.length === 0 && d.ds.clients.size === 0;
 }
 
-export function createBoardSockets(deps: { db: Database; log: Logger; limits: Config['boards']; lives: LiveBoards; presence: Presence }) {
+export function createBoardSockets(deps: { db: Database; log: Logger; limits: Config['boards']; lives: LiveBoards; presence: Presence; onEdit?: (boardId: string, userId: string) => void }) {
   const { db, log, limits, lives, presence } = deps;
   const { boards } = lives;
   const states = new Map<string, SocketState>();
@@ -222,6 +222,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       state.lastTouch.set(joined.workspaceId, Date.now());
       void touchActivity(db, joined.workspaceId, state.userId).catch(() => undefined);
     }
+    deps.onEdit?.(boardId, state.userId);
     const saved = commit.then(async (seq) => {
       if (seq !== null) return seq;
       // The write's own role check refused it: the role changed or the membership ended since

@@ -16,6 +16,12 @@ import { assetIdsInUpdate, indexAssetsSql, UUID } from './assets.js';
 import { BOARD_CHANNEL } from './bus.js';
 import { applyStoredUpdates, quarantineUpdates, type StoredRow } from './integrity.js';
 
+/** Bytes of a board's versions (board_version, versions.ts): they count towards the board's size limit. */
+export async function versionBytes(db: Kysely<DB>, boardId: string): Promise<number> {
+  const r = await db.selectFrom('board_version').select(sql<string>`coalesce(sum(bytes), 0)`.as('n')).where('board_id', '=', boardId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
 /** NOTIFY payloads are capped at 8000 bytes: updates up to this size travel inline, larger ones are read back by id. */
 const INLINE_UPDATE_BYTES = 5000;
 const WRITE_ROLES: Role[] = rolesWith('board.edit');
@@ -99,7 +105,8 @@ export async function loadBoardState(db: Kysely<DB>, boardId: string): Promise<{
     .execute(async (trx) => {
       const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
       const rows = await trx.selectFrom('board_update').select(['id', 'update', 'user_id']).where('board_id', '=', boardId).orderBy('id').execute();
-      const bytes = (snap?.state.byteLength ?? 0) + rows.reduce((n, r) => n + r.update.byteLength, 0);
+      // The board's versions count towards its size too (versions.ts).
+      const bytes = (snap?.state.byteLength ?? 0) + rows.reduce((n, r) => n + r.update.byteLength, 0) + (await versionBytes(trx, boardId));
       return { snapshot: snap?.state ?? null, rows, bytes, pending: rows.length };
     });
 }
@@ -141,7 +148,7 @@ export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ m
     if (!locked) return null;
     const snap = await trx.selectFrom('board_snapshot').select('state').where('board_id', '=', boardId).executeTakeFirst();
     const rows = await trx.selectFrom('board_update').select(['id', 'update', 'user_id']).where('board_id', '=', boardId).orderBy('id').execute();
-    if (rows.length === 0) return { merged: 0, bytes: snap?.state.byteLength ?? 0 };
+    if (rows.length === 0) return { merged: 0, bytes: (snap?.state.byteLength ?? 0) + (await versionBytes(trx, boardId)) };
     // A row that does not apply is quarantined (in this transaction), never merged or dropped.
     const { doc, failed } = applyStoredUpdates(snap?.state ?? null, rows, { origin: 'compact' });
     await quarantineUpdates(trx, boardId, failed);
@@ -160,7 +167,7 @@ export async function compactBoard(db: Kysely<DB>, boardId: string): Promise<{ m
       .execute();
     await trx.deleteFrom('board_update').where('id', 'in', rows.map((r) => r.id)).execute();
     await trx.updateTable('board').set({ updated_at: new Date() }).where('id', '=', boardId).execute();
-    return { merged: rows.length, bytes: state.byteLength };
+    return { merged: rows.length, bytes: state.byteLength + (await versionBytes(trx, boardId)) };
   });
 }
 

@@ -34,6 +34,8 @@ export interface GenerationChange {
   height: number;
   errorMessage: string | null;
   assets: { id: string; url: string; width: number | null; height: number | null; media: 'image' | 'video' }[];
+  /** when this state was written (ms since epoch) */
+  updatedAt?: number;
 }
 
 export interface Hooks {

@@ -366,6 +366,7 @@ async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]
     height: g.params.height,
     errorMessage: g.error_message,
     assets: assets.map((a) => ({ id: a.id, url: a.url, width: a.width, height: a.height, media: a.media })),
+    updatedAt: g.updated_at.getTime(),
   };
   for (const hook of deps.hooks.generationChanged) {
     try {

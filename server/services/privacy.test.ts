@@ -266,6 +266,8 @@ describe('account deletion of a rich user', () => {
     mine.client.doc.transact(() => setFields(mine.client.doc, 'n1', { text: `team plan ${tag} @Owner${tag}` }));
     await waitSaved(mine.client);
     mine.close();
+    // A named version of the team board holds the note with its author too (server/boards/versions.ts).
+    await trpcClient(server, owner).board.createVersion.mutate({ boardId: board.id, name: 'Team plan' });
     await notifyMentions(deps, { userId: user.id }, board.id, 'n1');
     // Their personal board.
     const personalWs = (await deps.db.selectFrom('workspace').innerJoin('membership', 'membership.workspace_id', 'workspace.id').select('workspace.id').where('membership.user_id', '=', user.id).where('workspace.kind', '=', 'personal').executeTakeFirstOrThrow()).id;
@@ -317,6 +319,8 @@ describe('account deletion of a rich user', () => {
       for (const n of found(`${path.relative(root, full)}\n${(await fs.readFile(full)).toString('latin1')}`)) hits.push(`file ${path.relative(root, full)}: ${n}`);
     }
     expect(hits).toEqual([]);
+    // The named version of the team board stays, without its author (automatic ones holding them are gone).
+    expect((await deps.db.selectFrom('board_version').select('name').where('board_id', '=', board.id).where('kind', '=', 'named').execute()).map((v) => v.name)).toEqual(['Team plan']);
     expect(await deps.storage.stat(orphanTeam)).toBeNull();
     expect(await deps.storage.stat(orphanPersonal)).toBeNull();
     // The team's note stays, without its author (docs/decisions/0009-deleted-authors-on-team-boards.md), in the store and live.

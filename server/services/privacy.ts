@@ -10,6 +10,8 @@ import { itemsOf } from '../shared/board.js';
 import { audit } from './audit.js';
 import { notify } from './notifications.js';
 import { compactBoard, editBoardFromServer } from '../boards/store.js';
+import { rewriteVersionsHolding } from '../boards/versions.js';
+import { META } from '../shared/board-versions.js';
 import type { Actor, Deps } from './deps.js';
 
 export const EXPORT_QUEUE = 'export';
@@ -316,8 +318,21 @@ function withoutNames(text: string, names: string[]): string {
  * (docs/decisions/0009-deleted-authors-on-team-boards.md).
  */
 async function scrubBoard(db: Deps['db'], boardId: string, userId: string, generationIds: Set<string>, assetIds: Set<string>): Promise<void> {
-  await editBoardFromServer(db, boardId, (doc) => {
+  await editBoardFromServer(db, boardId, (doc) => scrubDoc(doc, userId, generationIds, assetIds));
+  // Always (also when a previous attempt already made the change): the old history must go.
+  await compactBoard(db, boardId);
+}
+
+/** The user's authorship out of one board document (see scrubBoard); true when something changed. */
+function scrubDoc(doc: Y.Doc, userId: string, generationIds: Set<string>, assetIds: Set<string>): boolean {
+  {
     let changed = false;
+    // "Ada restored …" (server/shared/board-versions.ts) names its author.
+    const meta = doc.getMap(META);
+    if (JSON.stringify(meta.get('restored') ?? null).includes(userId)) {
+      meta.delete('restored');
+      changed = true;
+    }
     const items = itemsOf(doc);
     for (const [id, m] of [...items.entries()]) {
       if (!(m instanceof Y.Map)) continue;
@@ -336,9 +351,7 @@ async function scrubBoard(db: Deps['db'], boardId: string, userId: string, gener
       }
     }
     return changed;
-  });
-  // Always (also when a previous attempt already made the change): the old history must go.
-  await compactBoard(db, boardId);
+  }
 }
 
 /** Files no row will point at once the user is gone: outputs of their generations that never committed an asset. */
@@ -388,6 +401,8 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
   const generationIds = new Set(generations.map((g) => g.id));
   const assetIds = new Set(files.map((f) => f.id));
   for (const b of boards.rows) await scrubBoard(deps.db, b.id, userId, generationIds, assetIds);
+  // Board versions (server/boards/versions.ts) are whole documents too: each one that holds the id is rewritten without it.
+  await rewriteVersionsHolding(deps.db, idBytes, (doc) => scrubDoc(doc, userId, generationIds, assetIds));
 
   const orphans = await orphanOutputsOf(deps, generations);
   await Promise.all([

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Deps } from './deps.js';
 import { pruneDeletionLog } from './privacy.js';
+import { thinVersions } from '../boards/versions.js';
 
 /**
  * Retention: data the product keeps only for a limited time is removed by scheduled jobs.
@@ -149,7 +150,13 @@ export async function purgeDeletionLog(deps: Deps, now = new Date()): Promise<Re
 }
 
 /** Every retention task, in order; the scheduled job runs them all. Billing and audit records are kept. */
+/** Automatic board versions older than 30 days are thinned to one a day; named ones are kept (server/boards/versions.ts). */
+export async function thinBoardVersions(deps: Deps, now = new Date()): Promise<RetentionResult> {
+  return { task: 'thinBoardVersions', removed: await thinVersions(deps.db, now) };
+}
+
 export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResult>)[] = [
+  thinBoardVersions,
   purgeUnsavedOutputs,
   purgeExpiredExports,
   purgeUsageLogs,

@@ -17,6 +17,24 @@ export interface GenerationEvent {
   updatedAt: number;
 }
 
+/** One entry of a board's job feed: a generation started from the board. */
+export interface BoardJobEvent {
+  id: string;
+  boardId: string;
+  userId: string;
+  userName: string;
+  kind: 'image' | 'video';
+  status: GenerationStatusName;
+  progress: number;
+  prompt: string;
+  errorMessage: string | null;
+  /** the board item that shows its result (focus it on the canvas) */
+  itemId: string;
+  createdAt: number;
+  /** when this state was written (ms): keep the newest when events arrive out of order */
+  updatedAt: number;
+}
+
 export interface ServerToClientEvents {
   'generation:update': (e: GenerationEvent) => void;
   'error:refused': (e: { code: string; message: string }) => void;
@@ -33,6 +51,8 @@ export interface ServerToClientEvents {
   'board:role': (e: { boardId: string; role: 'owner' | 'admin' | 'editor' | 'viewer'; readOnly: boolean; suspended?: boolean }) => void;
   /** A refusal or the end of access (codes from server/shared/errors.ts, e.g. BOARD_READ_ONLY, BOARD_ACCESS_REVOKED). */
   'board:error': (e: { boardId: string; code: string; message: string }) => void;
+  /** A generation started from the board changed state (its job feed: server/boards/feed.ts). */
+  'board:job': (e: BoardJobEvent) => void;
   'notification:new': (n: NotificationView) => void;
   /** Read state changed in another tab: the new unread count. */
   'notification:read': (e: { ids: string[] | 'all'; unread: number }) => void;

@@ -108,6 +108,8 @@ interface Seed {
   workspaceName: string;
   member: string;
   board: string;
+  /** a named version of the board (server/boards/versions.ts) */
+  version: string;
   generation: string;
   asset: string;
   invitation: string;
@@ -135,6 +137,7 @@ async function seed(name: string): Promise<Seed> {
   await server.deps.db.insertInto('credit_ledger').values({ workspace_id: ws.id, delta: 100, reason: 'adjustment', ref: `idor-${ws.id}` }).execute();
   const board = await api(user).board.create.mutate({ workspaceId: ws.id, name: 'Moodboard' });
   const gen = await api(user).generation.create.mutate({ workspaceId: ws.id, boardId: board.id, prompt: 'a lighthouse at dusk' });
+  const version = await api(user).board.createVersion.mutate({ boardId: board.id, name: 'Before review' });
   await eventually(async () => (await api(user).generation.get.query({ id: gen.id })).status === 'succeeded');
   const asset = (await api(user).asset.list.query({ workspaceId: ws.id })).items[0]!.id;
   const invitation = (await api(user).workspace.invite.mutate({ workspaceId: ws.id, email: `invitee-${user.id.slice(0, 8)}@example.test`, role: 'editor' })).id;
@@ -145,7 +148,7 @@ async function seed(name: string): Promise<Seed> {
   const [session] = await server.deps.db.selectFrom('session').select('id').where('userId', '=', user.id).execute();
   const report = (await api(colleague).report.asset.mutate({ assetId: asset, reason: 'spam' })).id;
   const appeal = (await server.deps.db.insertInto('appeal').values({ user_id: user.id, asset_id: asset, message: 'Please look at this again.' }).returning('id').executeTakeFirstOrThrow()).id;
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal };
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -155,6 +158,7 @@ function idFor(path: string, key: string, s: Seed): unknown {
     workspaceId: s.workspace,
     toWorkspaceId: s.workspace,
     boardId: s.board,
+    versionId: s.version,
     invitationId: s.invitation,
     userId: s.member,
     sessionId: s.session,

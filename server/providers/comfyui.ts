@@ -210,8 +210,12 @@ export function createComfyUiProvider(opts: ComfyUiOptions): ModelProvider {
         }
         for (let i = 0; i < req.count; i++) {
           const graph = fillWorkflow(workflow, { prompt: req.prompt, seed: req.seed + i, width: req.width, height: req.height, steps: req.steps, references: refNames, filenamePrefix: `flux-klein/${req.id}-${i}` });
-          const id = await submit(graph, clientId, d.signal);
+          // Not abortable by a cancel or the deadline: once sent, the server may have queued it, and
+          // only its id lets us take it back (the catch below stops every id we know).
+          const id = await submit(graph, clientId, AbortSignal.timeout(o.requestTimeoutMs));
           ids.push(id);
+          if (ctx.signal.aborted) throw canceled();
+          if (d.timedOut()) throw new ProviderError('TIMEOUT', `${NAME} took too long.`, true);
           states.set(id, { index: i, fraction: 0, done: false });
           const e = early.get(id);
           if (e) apply(id, e);

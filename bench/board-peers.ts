@@ -269,6 +269,7 @@ await pool(count, 25, async (i) => {
   peers[i] = await connect(i);
 });
 await drive(peers, input.perDoc, input.rate, 1); // warm-up (connections, JIT), not counted
+process.stdout.write('phase measure\n'); // the server's meter starts here too (bench/boards.ts)
 const cpu = process.cpuUsage();
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();

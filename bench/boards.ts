@@ -126,12 +126,20 @@ async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 // ---- the clients' process ----
-function runPeersOnly<T>(input: PeersInput): Promise<T> {
+/** `onMeasure` is called when the clients start their measured window (connections and warm-up done). */
+function runPeersOnly<T>(input: PeersInput, onMeasure?: () => void): Promise<T> {
   const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', path.join(import.meta.dirname, 'board-peers.ts'), JSON.stringify(input)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    const before = out.length;
+    out += d.toString();
+    if (onMeasure && out.indexOf(MEASURE_LINE, Math.max(0, before - MEASURE_LINE.length)) >= 0) {
+      onMeasure();
+      onMeasure = undefined;
+    }
+  });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -142,11 +150,36 @@ function runPeersOnly<T>(input: PeersInput): Promise<T> {
   });
 }
 
+const MEASURE_LINE = 'phase measure\n';
+
+/** CPU and event-loop delay of the server side, from the clients' measured window on (connecting and warm-up left out). */
+function serverMeter() {
+  const start = cpuNow();
+  let from = start;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  return {
+    /** the clients start measuring */
+    measure() {
+      from = cpuNow();
+      loop.enable();
+    },
+    /** the clients are done (and, for Hocuspocus, what they sent is stored) */
+    done() {
+      loop.disable();
+      const to = cpuNow();
+      return { loopP99: loop.percentile(99) / 1e6, serverNodeCpuMs: to.node - from.node, serverPgCpuMs: to.postgres - from.postgres, serverNodeCpuWholeMs: to.node - start.node };
+    },
+  };
+}
+
 interface Run extends DriveResult {
   /** the server's event-loop delay during the run, p99 (ms) */
   loopP99: number;
+  /** from the start of the clients' measured window until their work is done (stored, for Hocuspocus) */
   serverNodeCpuMs: number;
   serverPgCpuMs: number;
+  /** the same, with connecting all clients and the warm-up */
+  serverNodeCpuWholeMs: number;
   /** update → committed (ours: acknowledged after the commit; Hocuspocus: stored), p99 and count */
   commitP99: number;
   commitN: number;
@@ -218,13 +251,9 @@ async function ours(adminUrl: string): Promise<System> {
     name: 'ours',
     async drive(boards, perDoc, rate, seconds) {
       const docs = await createBoards(boards);
-      const before = cpuNow();
-      const loop = monitorEventLoopDelay({ resolution: 5 });
-      loop.enable();
-      const r = await profiled(`ours-${boards}x${perDoc}-${rate}`, () => runPeersOnly<DriveResult>({ ...base, mode: 'drive', docs, perDoc, rate, seconds }));
-      loop.disable();
-      const after = cpuNow();
-      return { ...r, loopP99: loop.percentile(99) / 1e6, serverNodeCpuMs: after.node - before.node, serverPgCpuMs: after.postgres - before.postgres, commitP99: r.ack?.p99 ?? NaN, commitN: r.ack?.n ?? 0 };
+      const meter = serverMeter();
+      const r = await profiled(`ours-${boards}x${perDoc}-${rate}`, () => runPeersOnly<DriveResult>({ ...base, mode: 'drive', docs, perDoc, rate, seconds }, meter.measure));
+      return { ...r, ...meter.done(), commitP99: r.ack?.p99 ?? NaN, commitN: r.ack?.n ?? 0 };
     },
     async cycles() {
       const docs = await createBoards(CYCLE_BOARDS, true);
@@ -309,17 +338,13 @@ async function hocuspocus(adminUrl: string): Promise<System> {
     async drive(boards, perDoc, rate, seconds) {
       const docs = names(boards, 'drive');
       stored = [];
-      const before = cpuNow();
-      const loop = monitorEventLoopDelay({ resolution: 5 });
-      loop.enable();
-      const r = await runPeersOnly<DriveResult>({ system: 'hocuspocus', url, mode: 'drive', docs, perDoc, rate, seconds });
-      loop.disable();
+      const meter = serverMeter();
+      const r = await runPeersOnly<DriveResult>({ system: 'hocuspocus', url, mode: 'drive', docs, perDoc, rate, seconds }, meter.measure);
       // The clients left; what they sent is stored once the debounce runs out.
       await waitFor(() => arrivals.size === 0 && storing === 0, HP_MAX_DEBOUNCE_MS + 5000);
       if (process.env.BENCH_DEBUG) console.error('hp arrivals left', [...arrivals.values()].map((a) => a.length), 'stored', stored.length, 'changes', changes, 'docs', server.hocuspocus.getDocumentsCount());
-      const after = cpuNow();
       const s = summarize(stored);
-      return { ...r, loopP99: loop.percentile(99) / 1e6, serverNodeCpuMs: after.node - before.node, serverPgCpuMs: after.postgres - before.postgres, commitP99: s.p99, commitN: s.n };
+      return { ...r, ...meter.done(), commitP99: s.p99, commitN: s.n };
     },
     async cycles() {
       const docs = names(CYCLE_BOARDS, 'cycle');
@@ -398,6 +423,7 @@ function pairTable(label: string, { ours: a, hp: b }: Pair) {
   line('update → committed p99', (r) => r.commitP99, ms, 0);
   line('updates/s sustained', (r) => r.updatesPerSecond, (n) => n.toFixed(0), 0);
   line('CPU server (node) ms', (r) => r.serverNodeCpuMs, (n) => n.toFixed(0), 0);
+  line('CPU server (node) ms, with connecting', (r) => r.serverNodeCpuWholeMs, (n) => n.toFixed(0), 0);
   line('CPU postgres ms', (r) => r.serverPgCpuMs, (n) => n.toFixed(0), 0);
   line('CPU server + postgres ms', (r) => r.serverNodeCpuMs + r.serverPgCpuMs, (n) => n.toFixed(0), 0);
   line('CPU clients ms', (r) => r.clientCpuMs, (n) => n.toFixed(0), 0);
@@ -413,7 +439,8 @@ function report() {
   console.log(`median of ${REPEATS} alternating runs per system; every run listed (ours / hocuspocus, in run order); clients in a separate process, both applying every update to a Y.Doc`);
   console.log(`fan-out = one client's update → applied by every other client on the board; ${SECONDS} s per one-board run, ${MANY_SECONDS} s per many-board run, after a 1 s warm-up`);
   console.log(`committed: ours = send → the author's acknowledgement, sent after the commit (Postgres, fsync on); Hocuspocus = arrival → its onStoreDocument upsert into the same Postgres done (debounce ${HP_DEBOUNCE_MS} ms, at most ${HP_MAX_DEBOUNCE_MS} ms)`);
-  console.log("CPU: server = the benchmark's process (one server under test at a time); postgres = this benchmark's cluster only; clients = the clients' process\n");
+  console.log("CPU: server = the benchmark's process (one server under test at a time); postgres = this benchmark's cluster only; clients = the clients' process");
+  console.log("     server and postgres from the start of the clients' measured window (every client connected, 1 s warm-up done) until the clients are done and, for Hocuspocus, what they sent is stored; 'with connecting' adds connecting every client and the warm-up\n");
   if (pairRows.length > 0) table([['load', 'metric', 'ours', 'hocuspocus', 'ours/hp', 'runs: ours', 'runs: hocuspocus'], ...pairRows]);
   if (canvas.length > 0) {
     console.log('');

@@ -97,6 +97,11 @@ class Refusal extends Error {
 
 /** True when an update brings nothing the document does not already have. */
 function bringsNothing(doc: Y.Doc, update: Uint8Array): boolean {
+  // The common case first, cheaply: an update with a struct past what the document has brings
+  // something (read from the update's own state vectors; no document state vector, no diff).
+  const { to } = Y.parseUpdateMeta(update);
+  for (const [client, clock] of to) if (clock > Y.getState(doc.store, client)) return false;
+  // Every struct is known (a re-send) or there are none (deletions only): the exact check.
   const diff = Y.diffUpdate(update, Y.encodeStateVector(doc));
   const d = Y.decodeUpdate(diff);
   return d.structs.length === 0 && d.ds.clients.size === 0;

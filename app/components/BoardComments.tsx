@@ -151,7 +151,7 @@ export function BoardComments(props: BoardCommentsProps) {
         </button>
       </div>
       {data.mayComment ? (
-        <form className="stack-s" onSubmit={submit} aria-label="New comment">
+        <form className="stack-s" onSubmit={submit} aria-label="Start a thread">
           <p className="small muted board-comments-target" data-testid="comment-target">
             {targetText(props.target)}
           </p>

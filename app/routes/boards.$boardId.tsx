@@ -459,7 +459,7 @@ export default function BoardPage() {
     document.querySelector('.board-canvas')?.scrollIntoView({ block: 'nearest' });
   };
   const viewMiddle = () => {
-    const r = document.querySelector('.board-canvas')?.getBoundingClientRect();
+    const r = typeof document === 'undefined' ? undefined : document.querySelector('.board-canvas')?.getBoundingClientRect();
     return { x: ((r?.width ?? 800) / 2 - view.x) / view.zoom, y: ((r?.height ?? 600) / 2 - view.y) / view.zoom };
   };
   const commentTarget: CommentTarget = selectedItem ? { kind: 'item', item: selectedItem } : picked ? { kind: 'point', ...picked, picked: true } : { kind: 'point', ...viewMiddle(), picked: false };

@@ -555,7 +555,12 @@ export default function BoardPage() {
             aria-keyshortcuts="C"
             onClick={() => (commentsOpen ? setCommentsOpen(false) : showComments())}
           >
-            Comments{openThreads.length > 0 ? <span className="count-pill" aria-label={`, ${openThreads.length} open`}>{openThreads.length}</span> : null}
+            Comments{openThreads.length > 0 ? <>
+                <span className="count-pill" aria-hidden="true">
+                  {openThreads.length}
+                </span>
+                <span className="visually-hidden">, {openThreads.length} open</span>
+              </> : null}
           </button>
           <button
             type="button"

@@ -54,6 +54,9 @@ afterAll(async () => {
 describe('comment threads', () => {
   it('start on an item, reply, resolve, reopen, edit and delete one’s own: stored, and heard live by another member on the board', async () => {
     const s = benBoard.socket;
+    // Someone outside the workspace, connected meanwhile, hears none of it.
+    const outsider = await connectSocket(server, olaf);
+    outsider.emit('board:join', boardId, () => undefined);
     const t = await api(ana).comment.start.mutate({ boardId, itemId: 'note-title', x: 300, y: 50, body: 'Can the title be larger?' });
     expect(t).toMatchObject({ boardId, itemId: 'note-title', resolved: false, comments: [{ authorId: ana.id, authorName: 'Ana Owner', body: 'Can the title be larger?', deleted: false, editedAt: null }] });
     // Ben's socket hears the new thread without asking.
@@ -97,6 +100,9 @@ describe('comment threads', () => {
     await heard(s, (e) => 'removed' in e && e.threadId === t.id);
     expect((await threadRows()).some((x) => x.id === t.id)).toBe(false);
     expect((await commentRows()).some((c) => c.thread_id === t.id)).toBe(false);
+    const outsiderHeard = ((outsider as TestSocket & { history: { event: string }[] }).history ?? []).filter((h) => h.event === 'board:comment');
+    outsider.close();
+    expect(outsiderHeard).toEqual([]);
   });
 
   it('pins a thread to a point on the canvas; a reload (list) shows threads with their replies, for viewers too', async () => {

@@ -285,6 +285,8 @@ export async function setThreadResolved(deps: CommentDeps, actor: Actor, raw: z.
   const input = ResolveInput.parse(raw);
   const boardId = await boardOfThread(deps.db, actor, input.threadId);
   await writeAccess(deps.db, actor, boardId);
+  // Each change is sent to everyone on the board: counted like writing.
+  await limit(deps, actor);
   const row = await deps.db
     .updateTable('board_comment_thread')
     .set(input.resolved ? { resolved_at: sql`now()`, resolved_by: actor.userId, updated_at: sql`now()` } : { resolved_at: null, resolved_by: null, updated_at: sql`now()` })

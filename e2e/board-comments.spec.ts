@@ -126,9 +126,16 @@ test('comments: B sees A’s comment and the replies live, with a count badge on
   await pin.click();
   await expect(aPanel.getByRole('article', { name: /Thread: Room for the logo here/ })).toBeFocused();
 
-  // A reload keeps everything (stored), and Ben's mention reached his notifications.
-  await b.reload();
-  await b.getByRole('button', { name: /^Comments/ }).click();
+  // Ben's mention reached his notifications; its link opens the board with the thread shown (it is
+  // resolved now, so under Resolved). Everything was stored: a fresh page load shows it all.
+  await b.goto('/notifications');
+  const row = b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: 'Ana Owner mentioned you in a comment on “Poster review”' });
+  await expect(row).toContainText('Can the headline be bolder, @Ben?');
+  await row.getByRole('link', { name: /mentioned you in a comment/ }).click();
+  await expect(b).toHaveURL(/\/boards\/[0-9a-f-]+\?thread=/);
+  await expect(bPanel.getByRole('article', { name: /Thread: Can the headline be bolder/ })).toBeFocused();
+  await expect(bPanel.getByRole('button', { name: /^Resolved/ })).toHaveAttribute('aria-pressed', 'true');
+  await bPanel.getByRole('button', { name: /^Open/ }).click();
   await expect(bPanel.getByRole('article')).toHaveCount(1);
   await bPanel.getByRole('button', { name: /^Resolved/ }).click();
   await expect(bPanel.getByRole('article')).toHaveCount(1);

@@ -165,6 +165,21 @@ describe('refusals change nothing', () => {
     expect((await api(ana).comment.edit.mutate({ commentId: t.comments[0]!.id, body: 'y'.repeat(COMMENT_MAX_CHARS) })).comments[0]!.body).toHaveLength(COMMENT_MAX_CHARS);
   });
 
+  it('a suspended account reads comments but may not write them (ACCOUNT_SUSPENDED)', async () => {
+    const sam = await signUp(server, 'Sam Suspended');
+    await addMember(server.deps.db, workspaceId, sam.id, 'editor');
+    const t = await api(sam).comment.start.mutate({ boardId, x: 7, y: 7, body: 'Before the suspension.' });
+    await server.deps.db.insertInto('account_standing').values({ user_id: sam.id, status: 'suspended', reason: 'test' }).execute();
+    const before = JSON.stringify([await threadRows(), await commentRows()]);
+    expect((await refusal(api(sam).comment.reply.mutate({ threadId: t.id, body: 'After.' }))).appCode).toBe('ACCOUNT_SUSPENDED');
+    expect((await refusal(api(sam).comment.start.mutate({ boardId, x: 0, y: 0, body: 'After.' }))).appCode).toBe('ACCOUNT_SUSPENDED');
+    expect((await refusal(api(sam).comment.edit.mutate({ commentId: t.comments[0]!.id, body: 'After.' }))).appCode).toBe('ACCOUNT_SUSPENDED');
+    expect(JSON.stringify([await threadRows(), await commentRows()])).toBe(before);
+    const list = await api(sam).comment.list.query({ boardId });
+    expect(list.mayComment).toBe(false);
+    expect(list.threads.some((x) => x.id === t.id)).toBe(true);
+  });
+
   it('limits how fast one person comments (RATE_LIMITED, nothing stored), per person', async () => {
     const fast = await signUp(server, 'Fast Fingers');
     await addMember(server.deps.db, workspaceId, fast.id, 'editor');

@@ -146,6 +146,10 @@ test('comments: B sees A’s comment and the replies live, with a count badge on
     await shot(b, `${shots}/comments-375.png`, true);
     // No sideways scrolling at 375 px.
     expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    // "On the canvas" brings the thread's pin into view on the narrow canvas.
+    await bPanel.getByRole('button', { name: 'On the canvas' }).click();
+    await expect(b.getByRole('button', { name: /Comment: Room for the logo here\?/ })).toBeInViewport();
+    await shot(b, `${shots}/comments-375-pin.png`);
   }
   for (const p of [ana, ben]) await p.ctx.close();
 });

@@ -6,6 +6,7 @@ const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; s
   { name: 'AI marking per image (against encoding it)', load: () => import('./marking.js') },
   { name: 'metrics overhead (tRPC requests/s, metrics on against off)', load: () => import('./metrics-overhead.js') },
   { name: 'image classifier per image (against encoding it)', load: () => import('./moderation.js') },
+  { name: 'board comments: sent → heard by another member (against a read)', load: () => import('./board-comments.js') },
   // A standalone script (it owns its process and exits when done).
   { name: 'live boards against Hocuspocus (issue 14: fan-out, commit, 500 boards, memory, 5 000 items in Chromium)', script: 'bench/boards.ts' },
 ];

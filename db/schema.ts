@@ -83,6 +83,8 @@ export interface WorkspaceTable {
   created_at: Generated<Date>;
   /** An owner's stricter choice for flagged images; null: the operator's default (migration 0090). */
   image_policy: Generated<ImagePolicy | null>;
+  /** The owner's or an admin's choice: viewers may comment on boards (migration 0115). */
+  viewers_may_comment: Generated<boolean>;
 }
 export type ImagePolicy = 'blur' | 'block';
 export interface MembershipTable {
@@ -387,6 +389,31 @@ export interface BoardSnapshotTable {
   updates_merged: Generated<number>;
   compacted_at: Generated<Date>;
 }
+/** A comment thread on a board, pinned to an item or a point (migration 0115, server/boards/comments.ts). */
+export interface BoardCommentThreadTable {
+  id: Generated<string>;
+  board_id: string;
+  workspace_id: string;
+  item_id: string | null;
+  x: number;
+  y: number;
+  created_by: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export interface BoardCommentTable {
+  id: Generated<string>;
+  thread_id: string;
+  /** null: the author deleted their account */
+  author_id: string | null;
+  body: string;
+  created_at: Generated<Date>;
+  edited_at: Date | null;
+  /** a first comment deleted while it has replies stays as a marker, its body emptied */
+  deleted_at: Date | null;
+}
 export interface NotificationTable {
   id: Generated<string>;
   user_id: string;
@@ -506,6 +533,8 @@ export interface DB {
   board_live: BoardLiveTable;
   board_asset: BoardAssetTable;
   board_update_quarantine: BoardUpdateQuarantineTable;
+  board_comment_thread: BoardCommentThreadTable;
+  board_comment: BoardCommentTable;
   notification: NotificationTable;
   report: ReportTable;
   account_standing: AccountStandingTable;

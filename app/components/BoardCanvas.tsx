@@ -7,6 +7,15 @@ import { SensitiveMedia } from './SensitiveMedia.js';
 /** Local edits carry this origin, so the per-user undo manager tracks only them. */
 export const LOCAL = LOCAL_ORIGIN;
 
+/** An open comment thread pinned to a point on the canvas. */
+export interface CommentPin {
+  threadId: string;
+  x: number;
+  y: number;
+  count: number;
+  label: string;
+}
+
 export interface View {
   x: number;
   y: number;
@@ -101,6 +110,8 @@ interface ItemHandlers {
   doubleClick(item: BoardItem): void;
   focus(item: BoardItem): void;
   imageFailed(url: string): void;
+  /** the comment badge on an item was clicked */
+  openComments(item: BoardItem): void;
 }
 
 interface ItemProps {
@@ -114,6 +125,8 @@ interface ItemProps {
   verdict: 'blur' | 'block' | undefined;
   /** how a version being previewed differs from the board now (version history), if it does */
   mark: string | undefined;
+  /** comments in open threads pinned to this item (its badge) */
+  comments: number;
   handlers: { current: ItemHandlers };
 }
 
@@ -124,13 +137,13 @@ const sameOthers = (a: Peer[], b: Peer[]) => a.length === b.length && a.every((p
  * selected it changes, so dragging one item among thousands re-renders that one.
  */
 const BoardItemView = memo(
-  function BoardItemView({ item, selected, others, showHandle, broken, verdict, mark, handlers }: ItemProps) {
+  function BoardItemView({ item, selected, others, showHandle, broken, verdict, mark, comments, handlers }: ItemProps) {
     return (
       <div
         data-item-id={item.id}
         role="option"
         aria-selected={selected}
-        aria-label={describeItem(item)}
+        aria-label={comments > 0 ? `${describeItem(item)} (${comments} ${comments === 1 ? 'comment' : 'comments'})` : describeItem(item)}
         tabIndex={0}
         className={`board-item board-${item.type}${selected ? ' selected' : ''}${others.length > 0 ? ' remote-selected' : ''}${mark ? ` mark mark-${mark}` : ''}`}
         data-mark={mark}
@@ -168,11 +181,24 @@ const BoardItemView = memo(
             {others.map((o) => o.user.name).join(', ')}
           </span>
         ) : null}
+        {comments > 0 ? (
+          // Not focusable (an option's content is presentational): keyboard users press C on the item, or use the panel.
+          <span
+            className="comment-badge"
+            data-testid="comment-badge"
+            aria-hidden="true"
+            title={`${comments} ${comments === 1 ? 'comment' : 'comments'}: open them`}
+            onPointerDown={(e) => e.stopPropagation()}
+            onClick={() => handlers.current.openComments(item)}
+          >
+            {comments}
+          </span>
+        ) : null}
         {showHandle ? <span className="resize-handle" aria-hidden="true" title="Drag to resize (or Alt+arrow keys)" onPointerDown={(e) => handlers.current.resizePointerDown(e, item)} /> : null}
       </div>
     );
   },
-  (a, b) => a.item === b.item && a.selected === b.selected && a.showHandle === b.showHandle && a.broken === b.broken && a.verdict === b.verdict && a.mark === b.mark && a.handlers === b.handlers && sameOthers(a.others, b.others),
+  (a, b) => a.item === b.item && a.selected === b.selected && a.showHandle === b.showHandle && a.broken === b.broken && a.verdict === b.verdict && a.mark === b.mark && a.comments === b.comments && a.handlers === b.handlers && sameOthers(a.others, b.others),
 );
 
 const NO_PEERS: Peer[] = [];
@@ -197,6 +223,13 @@ export function BoardCanvas(props: {
   addNote: (at?: { x: number; y: number }) => void;
   /** highlights by item id (a version preview: 'removed' | 'moved' | 'edited' since then) */
   marks?: ReadonlyMap<string, string>;
+  /** comments in open threads per item id (badges), and open threads pinned to points (pins) */
+  commentCounts?: ReadonlyMap<string, number>;
+  pins?: CommentPin[];
+  /** a badge (item) or pin (thread) was chosen, or C pressed on the selection */
+  onOpenComments?: (what: { itemId: string } | { threadId: string } | { selection: true }) => void;
+  /** set while a spot for a new comment is being picked: the next click on the canvas gives it */
+  pickPoint?: ((p: { x: number; y: number }) => void) | null;
 }) {
   const { doc, items, readOnly, selection, setSelection, view, setView, peers, undo } = props;
   const ref = useRef<HTMLDivElement>(null);
@@ -291,6 +324,10 @@ export function BoardCanvas(props: {
   function onBackgroundPointerDown(e: ReactPointerEvent) {
     if (e.button !== 0 && e.button !== 1) return;
     setEditing(null);
+    if (props.pickPoint && e.button === 0) {
+      props.pickPoint(toWorld(e.clientX, e.clientY));
+      return;
+    }
     if (e.button === 1 || space.current || e.pointerType === 'touch') {
       e.preventDefault(); // no middle-button autoscroll or paste
       drag.current = { kind: 'pan', startX: e.clientX, startY: e.clientY, view };
@@ -486,6 +523,9 @@ export function BoardCanvas(props: {
     } else if (e.key === 'Delete' || e.key === 'Backspace') {
       e.preventDefault();
       deleteSelected();
+    } else if (e.key.toLowerCase() === 'c' && !mod && !e.altKey && props.onOpenComments) {
+      e.preventDefault();
+      props.onOpenComments({ selection: true });
     } else if (e.key === 'Escape') {
       if (drag.current?.kind === 'marquee') drag.current = null;
       setMarquee(null);
@@ -527,6 +567,7 @@ export function BoardCanvas(props: {
       if (!selection.has(item.id) && !drag.current) setSelection(new Set([item.id]));
     },
     imageFailed: (url) => setBroken((b) => new Set(b).add(url)),
+    openComments: (item) => props.onOpenComments?.({ itemId: item.id }),
   };
 
   // Rendered: the items in the view and a margin around it, and always the selected, dragged and
@@ -540,7 +581,7 @@ export function BoardCanvas(props: {
   return (
     <div
       ref={ref}
-      className={`board-canvas${readOnly ? ' read-only' : ''}${panning ? ' panning' : panReady ? ' pan-ready' : ''}`}
+      className={`board-canvas${readOnly ? ' read-only' : ''}${props.pickPoint ? ' picking' : ''}${panning ? ' panning' : panReady ? ' pan-ready' : ''}`}
       tabIndex={-1}
       onPointerDown={onBackgroundPointerDown}
       onPointerMove={onPointerMove}
@@ -570,6 +611,7 @@ export function BoardCanvas(props: {
                 broken={item.url !== undefined && broken.has(item.url)}
                 verdict={item.assetId ? props.verdicts[item.assetId] : undefined}
                 mark={props.marks?.get(item.id)}
+                comments={props.commentCounts?.get(item.id) ?? 0}
                 handlers={handlers}
               />
             );
@@ -595,6 +637,20 @@ export function BoardCanvas(props: {
             />
           </div>
         ) : null}
+        {props.pins?.map((p) => (
+          <button
+            key={p.threadId}
+            type="button"
+            className="comment-pin"
+            data-testid="comment-pin"
+            style={{ left: p.x, top: p.y, transform: `scale(${1 / view.zoom}) translate(0, -100%)` }}
+            aria-label={`${p.label} (${p.count} ${p.count === 1 ? 'comment' : 'comments'})`}
+            onPointerDown={(e) => e.stopPropagation()}
+            onClick={() => props.onOpenComments?.({ threadId: p.threadId })}
+          >
+            {p.count}
+          </button>
+        ))}
         {marquee ? (
           <div className="board-marquee" data-testid="marquee" aria-hidden="true" style={{ left: marquee.x, top: marquee.y, width: marquee.w, height: marquee.h, borderWidth: 1 / view.zoom }} />
         ) : null}

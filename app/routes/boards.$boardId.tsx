@@ -1,9 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
+import { Link, useLoaderData, useNavigate, useRevalidator, useSearchParams } from '@remix-run/react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
-import { BoardCanvas, LOCAL, newNote, type View } from '../components/BoardCanvas.js';
+import { BoardCanvas, LOCAL, newNote, type CommentPin, type View } from '../components/BoardCanvas.js';
+import { BoardComments, commentCounts, useBoardComments, type CommentTarget } from '../components/BoardComments.js';
+import { liveComments, type ThreadView } from '../../server/shared/comments.js';
 import { BoardPresence, colorFor, type Peer } from '../components/BoardPresence.js';
 import { BoardSidebar } from '../components/BoardSidebar.js';
 import { BoardFeed } from '../components/BoardFeed.js';
@@ -275,6 +277,30 @@ export default function BoardPage() {
   // Version history (a side panel) and the version being previewed in place of the live board.
   const [historyOpen, setHistoryOpen] = useState(false);
   const [preview, setPreview] = useState<PreviewState | null>(null);
+  // Comments (issue 17): the panel, a spot being picked for a new thread, a thread to show.
+  const comments = useBoardComments(board.id);
+  const [searchParams] = useSearchParams();
+  const [commentsOpen, setCommentsOpen] = useState(() => searchParams.has('thread'));
+  const [focusThread, setFocusThread] = useState<string | null>(() => searchParams.get('thread'));
+  const [picking, setPicking] = useState(false);
+  const [picked, setPicked] = useState<{ x: number; y: number } | null>(null);
+  const openThreads = useMemo(() => comments.threads.filter((t) => !t.resolved), [comments.threads]);
+  const counts = useMemo(() => commentCounts(openThreads), [openThreads]);
+  const pins = useMemo<CommentPin[]>(() => {
+    const onBoard = new Set(items.map((i) => i.id));
+    // Threads on a point, and threads whose item was removed (shown where the item was).
+    return openThreads
+      .filter((t) => !t.itemId || !onBoard.has(t.itemId))
+      .map((t) => ({ threadId: t.id, x: t.x, y: t.y, count: liveComments(t), label: `Comment: ${t.comments.find((c) => !c.deleted)?.body.slice(0, 60) ?? ''}` }));
+  }, [openThreads, items]);
+  useEffect(() => {
+    if (!picking) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setPicking(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [picking]);
   const previewDoc = useMemo(() => (preview ? new Y.Doc() : null), [preview]);
   useEffect(() => () => previewDoc?.destroy(), [previewDoc]);
   const previewItems = useMemo(() => (preview ? itemsFromFields(preview.items) : []), [preview]);
@@ -409,6 +435,35 @@ export default function BoardPage() {
 
   const feed = <BoardFeed boardId={board.id} meId={me.id} onFocusItem={focusItem} />;
 
+  const showComments = () => {
+    setPreview(null);
+    setHistoryOpen(false);
+    setCommentsOpen(true);
+    // On a narrow screen the panel is below the canvas.
+    requestAnimationFrame(() => document.getElementById('board-comments')?.scrollIntoView({ block: 'nearest' }));
+  };
+  /** A badge (an item's threads), a pin (one thread) or C on the selection (a new comment). */
+  const onOpenComments = (what: { itemId: string } | { threadId: string } | { selection: true }) => {
+    showComments();
+    if ('threadId' in what) setFocusThread(what.threadId);
+    else if ('itemId' in what) {
+      setSelection(new Set([what.itemId]));
+      setFocusThread(openThreads.find((t) => t.itemId === what.itemId)?.id ?? null);
+    } else requestAnimationFrame(() => document.getElementById('comment-new')?.focus());
+  };
+  /** "On note: …" in a thread: its item (or its spot) centred on the canvas. */
+  const showThreadOnBoard = (t: ThreadView) => {
+    if (t.itemId && focusItem(t.itemId)) return;
+    const r = document.querySelector('.board-canvas')?.getBoundingClientRect();
+    setView((v) => ({ ...v, x: (r?.width ?? 800) / 2 - t.x * v.zoom, y: (r?.height ?? 600) / 2 - t.y * v.zoom }));
+    document.querySelector('.board-canvas')?.scrollIntoView({ block: 'nearest' });
+  };
+  const viewMiddle = () => {
+    const r = typeof document === 'undefined' ? undefined : document.querySelector('.board-canvas')?.getBoundingClientRect();
+    return { x: ((r?.width ?? 800) / 2 - view.x) / view.zoom, y: ((r?.height ?? 600) / 2 - view.y) / view.zoom };
+  };
+  const commentTarget: CommentTarget = selectedItem ? { kind: 'item', item: selectedItem } : picked ? { kind: 'point', ...picked, picked: true } : { kind: 'point', ...viewMiddle(), picked: false };
+
   const deleteDialog = confirmDelete ? <DeleteBoardDialog boardId={board.id} name={name} onClose={() => setConfirmDelete(false)} onDeleted={() => navigate('/boards', { state: { deletedBoard: name } })} /> : null;
   if (closed) {
     return (
@@ -495,10 +550,26 @@ export default function BoardPage() {
           <button
             type="button"
             className="button ghost small"
+            aria-expanded={commentsOpen}
+            aria-controls="board-comments"
+            aria-keyshortcuts="C"
+            onClick={() => (commentsOpen ? setCommentsOpen(false) : showComments())}
+          >
+            Comments{openThreads.length > 0 ? <>
+                <span className="count-pill" aria-hidden="true">
+                  {openThreads.length}
+                </span>
+                <span className="visually-hidden">, {openThreads.length} open</span>
+              </> : null}
+          </button>
+          <button
+            type="button"
+            className="button ghost small"
             aria-expanded={historyOpen}
             aria-controls="board-history"
             onClick={() => {
               if (historyOpen) setPreview(null);
+              else setCommentsOpen(false);
               setHistoryOpen(!historyOpen);
             }}
           >
@@ -571,6 +642,19 @@ export default function BoardPage() {
             verdicts={verdicts}
             onCursor={onCursor}
             addNote={addNote}
+            commentCounts={counts}
+            pins={pins}
+            onOpenComments={onOpenComments}
+            pickPoint={
+              picking
+                ? (p) => {
+                    setPicked(p);
+                    setPicking(false);
+                    setSelection(new Set());
+                    requestAnimationFrame(() => document.getElementById('comment-new')?.focus());
+                  }
+                : null
+            }
             onNoteEdited={(noteId, text) => {
               if (mentionsIn(text).length > 0) {
                 // After the edit is stored, the server reads the note and tells the members it names.
@@ -591,7 +675,28 @@ export default function BoardPage() {
           <div className="board-canvas" aria-busy="true" />
         )}
         <div className="board-panels">
-          {historyOpen ? (
+          {commentsOpen ? (
+            <BoardComments
+              boardId={board.id}
+              meId={me.id}
+              data={comments}
+              items={items}
+              target={commentTarget}
+              picking={picking}
+              onPick={(on) => {
+                setPicking(on);
+                if (!on) setPicked(null);
+              }}
+              focusThreadId={focusThread}
+              onFocused={() => setFocusThread(null)}
+              onShowOnBoard={showThreadOnBoard}
+              onClose={() => {
+                setCommentsOpen(false);
+                setPicking(false);
+                setPicked(null);
+              }}
+            />
+          ) : historyOpen ? (
             <div id="board-history" className="stack-s">
               <BoardHistory
                 boardId={board.id}
@@ -625,7 +730,7 @@ export default function BoardPage() {
             Arrow keys move the selection (<kbd>Shift</kbd> for larger steps) · <kbd>Alt</kbd>+arrow keys resize it by 10 px (<kbd>Shift</kbd>+<kbd>Alt</kbd> by 1 px; right/down grow, left/up shrink) · <kbd>Delete</kbd> removes it · <kbd>Enter</kbd> edits a note (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> or leaving the field saves)
           </li>
           <li>
-            <kbd>N</kbd> new note · <kbd>]</kbd>/<kbd>[</kbd> to front/back · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom
+            <kbd>N</kbd> new note · <kbd>C</kbd> comment on the selection (or the middle of the view) · <kbd>]</kbd>/<kbd>[</kbd> to front/back · <kbd>Ctrl</kbd>+<kbd>Z</kbd> undo · <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> redo · <kbd>+</kbd>/<kbd>-</kbd> zoom · <kbd>0</kbd> reset view · scroll to pan, <kbd>Ctrl</kbd>+scroll to zoom
           </li>
           <li>
             Drag across empty space to select the items it touches (<kbd>Shift</kbd> adds to the selection) · <kbd>Space</kbd>+drag or the middle mouse button to pan

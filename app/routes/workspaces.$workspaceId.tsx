@@ -21,16 +21,17 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw new Response('Not found', { status: 404 });
   }
   const canManage = workspace.role === 'owner' || workspace.role === 'admin';
-  const [members, invitations, credits, personal, imagePolicy] = await Promise.all([
+  const [members, invitations, credits, personal, imagePolicy, commentSettings] = await Promise.all([
     trpc.workspace.members({ workspaceId }),
     canManage ? trpc.workspace.invitations({ workspaceId }) : Promise.resolve([]),
     trpc.credits.balance({ workspaceId }),
     canManage && workspace.kind === 'team' ? trpc.credits.balance({}) : Promise.resolve(null),
     trpc.moderation.imagePolicy({ workspaceId }),
+    trpc.comment.settings({ workspaceId }),
   ]);
   // One id per rendering of the transfer form: sending the same form twice moves credits once.
   const transferId = crypto.randomUUID();
-  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId, imagePolicy };
+  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId, imagePolicy, commentSettings };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -76,6 +77,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const r = await trpc.moderation.setImagePolicy({ workspaceId, policy });
         return { ok: r.effective === 'block' ? 'Flagged images are now blocked in this workspace.' : 'Flagged images are now shown blurred in this workspace.', intent };
       }
+      case 'comment-settings': {
+        const r = await trpc.comment.setSettings({ workspaceId, viewersMayComment: form.get('viewersMayComment') === 'on' });
+        return { ok: r.viewersMayComment ? 'Viewers can now comment on this workspace’s boards.' : 'Only editors, admins and the owner can comment now.', intent };
+      }
       case 'leave':
         await trpc.workspace.leave({ workspaceId });
         return redirect('/workspaces', { headers: { 'Set-Cookie': workspaceCookie(context, null) } });
@@ -91,7 +96,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function WorkspaceSettings() {
-  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId, imagePolicy } = useLoaderData<typeof loader>();
+  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId, imagePolicy, commentSettings } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
@@ -258,6 +263,30 @@ export default function WorkspaceSettings() {
         ) : null}
         {result('credits')}
       </section>
+
+      {workspace.kind === 'team' ? (
+      <section className="panel stack" aria-labelledby="comments-h">
+        <h2 id="comments-h">Comments on boards</h2>
+        <p className="small muted">
+          Editors, admins and the owner can comment on boards. {commentSettings.viewersMayComment ? 'Viewers can comment too.' : 'Viewers can read comments but not write them.'}
+        </p>
+        {canManage ? (
+          <Form method="post" className="row gap wrap" key={String(commentSettings.viewersMayComment)}>
+            <input type="hidden" name="intent" value="comment-settings" />
+            <label className="row gap-s">
+              <input type="checkbox" name="viewersMayComment" defaultChecked={commentSettings.viewersMayComment} />
+              Let viewers comment
+            </label>
+            <button type="submit" className="button ghost" disabled={busy}>
+              Save
+            </button>
+          </Form>
+        ) : (
+          <p className="small muted">Only admins and the owner can change this.</p>
+        )}
+        {result('comment-settings')}
+      </section>
+      ) : null}
 
       <section className="panel stack" aria-labelledby="images-h">
         <h2 id="images-h">Flagged images</h2>

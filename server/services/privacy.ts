@@ -11,6 +11,7 @@ import { audit } from './audit.js';
 import { notify } from './notifications.js';
 import { compactBoard, editBoardFromServer } from '../boards/store.js';
 import { rewriteVersionsHolding } from '../boards/versions.js';
+import { commentsByAuthor, detachCommentAuthor } from '../boards/comments.js';
 import { META } from '../shared/board-versions.js';
 import type { Actor, Deps } from './deps.js';
 
@@ -78,6 +79,8 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
       ])
     : [[], [], [], []];
   // Reports and takedown (ADR 0013): the account's standing, what they reported, their appeals. Hidden assets are in `assets` (hidden_at).
+  // Comments they wrote on boards (issue 17), with the board and where on it.
+  const comments = await commentsByAuthor(db, userId);
   const [standing, reportsFiled, appeals] = await Promise.all([
     db.selectFrom('account_standing').select(['status', 'reason', 'note', 'since']).where('user_id', '=', userId).executeTakeFirst(),
     db.selectFrom('report').select(['asset_id', 'board_id', 'item_id', 'reason', 'note', 'status', 'created_at']).where('reporter_id', '=', userId).orderBy('created_at').execute(),
@@ -99,6 +102,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     usageLog: usage,
     analyticsEvents: analytics,
     notifications,
+    boardComments: comments.map((c) => ({ id: c.id, threadId: c.thread_id, boardId: c.board_id, boardName: c.board_name, workspaceId: c.workspace_id, pinnedTo: c.item_id ? { item: c.item_id } : { x: c.x, y: c.y }, body: c.body, createdAt: c.created_at, editedAt: c.edited_at, threadResolvedAt: c.resolved_at })),
     auditLog: audits,
     // Our safety records about the person: refused prompts (categories, never the prompt), automatic
     // suspensions, an operator's decision on the account, the reports they filed and their appeals.
@@ -190,7 +194,7 @@ export async function failExport(deps: Deps, exportId: string) {
 
 const README = `This archive holds the data Flux Klein keeps about your account.
 data.json: your account, sign-in methods (with the provider account ids), sessions, workspaces,
-generations with their prompts and parameters, assets, credits and billing metadata of workspaces
+generations with their prompts and parameters, assets, comments you wrote on boards, credits and billing metadata of workspaces
 you own, and the privacy-relevant actions recorded for your account.
 files/: the images and videos you uploaded or generated, named by their asset id.
 `;
@@ -489,6 +493,8 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
     // wrote when reporting are their words (the report itself stays, without a reporter).
     await trx.updateTable('audit_log').set({ detail: sql`jsonb_set(detail, '{operator}', to_jsonb(${subject}::text))` }).where(sql<boolean>`detail->>'operator' = ${userId}`).execute();
     await trx.updateTable('report').set({ note: null }).where('reporter_id', '=', userId).execute();
+    // Board comments stay for the team, without an author (docs/decisions/0018-board-comments.md).
+    await detachCommentAuthor(trx, userId);
     await trx.deleteFrom('user').where('id', '=', userId).execute(); // sessions, accounts, memberships, exports, 2FA cascade
     await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('user_id', '=', userId).execute();
     if (opts.requestId) await trx.updateTable('deletion_request').set({ status: 'completed', finished_at: now, user_id: subject }).where('id', '=', opts.requestId).execute();

@@ -23,6 +23,10 @@ export const PERMISSIONS = {
   'board.edit': { min: 'editor', does: 'change boards' },
   'board.rename': { min: 'editor', does: 'rename boards' },
   'board.delete': { min: 'admin', does: 'delete boards' },
+  /** start, answer, resolve and reopen comment threads; viewers too when the workspace allows it (server/shared/comments.ts) */
+  'board.comment': { min: 'editor', does: 'comment on boards' },
+  /** let viewers comment, or not */
+  'comments.settings': { min: 'admin', does: 'choose whether viewers may comment' },
   /** invite, resend and revoke invitations; change roles; remove members */
   'members.manage': { min: 'admin', does: 'manage members and invitations' },
   'credits.transfer': { min: 'admin', does: 'move credits into this workspace' },

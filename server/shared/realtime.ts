@@ -1,6 +1,7 @@
 /** Socket.io event names and payloads, declared once for server and client. */
 import type { WireBytes } from './board-wire.js';
 import type { GenerationStatusName } from './generation.js';
+import type { BoardCommentEvent } from './comments.js';
 
 export interface GenerationEvent {
   id: string;
@@ -53,6 +54,8 @@ export interface ServerToClientEvents {
   'board:error': (e: { boardId: string; code: string; message: string }) => void;
   /** A generation started from the board changed state (its job feed: server/boards/feed.ts). */
   'board:job': (e: BoardJobEvent) => void;
+  /** A comment thread on the board changed or went away (server/boards/comments.ts). */
+  'board:comment': (e: BoardCommentEvent) => void;
   'notification:new': (n: NotificationView) => void;
   /** Read state changed in another tab: the new unread count. */
   'notification:read': (e: { ids: string[] | 'all'; unread: number }) => void;

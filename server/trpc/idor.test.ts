@@ -110,6 +110,9 @@ interface Seed {
   board: string;
   /** a named version of the board (server/boards/versions.ts) */
   version: string;
+  /** a comment thread on the board and its first comment (server/boards/comments.ts) */
+  thread: string;
+  comment: string;
   generation: string;
   asset: string;
   invitation: string;
@@ -138,6 +141,7 @@ async function seed(name: string): Promise<Seed> {
   const board = await api(user).board.create.mutate({ workspaceId: ws.id, name: 'Moodboard' });
   const gen = await api(user).generation.create.mutate({ workspaceId: ws.id, boardId: board.id, prompt: 'a lighthouse at dusk' });
   const version = await api(user).board.createVersion.mutate({ boardId: board.id, name: 'Before review' });
+  const thread = await api(user).comment.start.mutate({ boardId: board.id, x: 10, y: 20, body: 'Is the horizon level?' });
   await eventually(async () => (await api(user).generation.get.query({ id: gen.id })).status === 'succeeded');
   const asset = (await api(user).asset.list.query({ workspaceId: ws.id })).items[0]!.id;
   const invitation = (await api(user).workspace.invite.mutate({ workspaceId: ws.id, email: `invitee-${user.id.slice(0, 8)}@example.test`, role: 'editor' })).id;
@@ -148,7 +152,7 @@ async function seed(name: string): Promise<Seed> {
   const [session] = await server.deps.db.selectFrom('session').select('id').where('userId', '=', user.id).execute();
   const report = (await api(colleague).report.asset.mutate({ assetId: asset, reason: 'spam' })).id;
   const appeal = (await server.deps.db.insertInto('appeal').values({ user_id: user.id, asset_id: asset, message: 'Please look at this again.' }).returning('id').executeTakeFirstOrThrow()).id;
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id };
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, thread: thread.id, comment: thread.comments[0]!.id };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -159,6 +163,8 @@ function idFor(path: string, key: string, s: Seed): unknown {
     toWorkspaceId: s.workspace,
     boardId: s.board,
     versionId: s.version,
+    threadId: s.thread,
+    commentId: s.comment,
     invitationId: s.invitation,
     userId: s.member,
     sessionId: s.session,

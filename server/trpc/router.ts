@@ -7,6 +7,7 @@ import { meRouter } from './routers/me.js';
 import { privacyRouter } from './routers/privacy.js';
 import { workspaceRouter } from './routers/workspace.js';
 import { boardRouter } from './routers/board.js';
+import { commentRouter } from './routers/comment.js';
 import { notificationRouter } from './routers/notification.js';
 import { accountRouter } from './routers/account.js';
 import { devRouter } from './routers/dev.js';
@@ -23,6 +24,7 @@ export const appRouter = router({
   privacy: privacyRouter,
   workspace: workspaceRouter,
   board: boardRouter,
+  comment: commentRouter,
   notification: notificationRouter,
   account: accountRouter,
   dev: devRouter,

@@ -55,9 +55,9 @@ const toView = (r: ViewRow): ApiKeyView => ({
 /** Creates a key and answers it with its secret, the only time the secret is ever shown. */
 export async function createApiKey(deps: Deps, actor: Actor, raw: z.input<typeof CreateApiKeyInput>): Promise<{ key: ApiKeyView; token: string }> {
   const input = CreateApiKeyInput.parse(raw);
+  const kind = input.workspaceId ? 'workspace' : 'personal';
   let workspaceId: string;
-  if (input.kind === 'workspace') {
-    if (!input.workspaceId) throw new AppError('INVALID_INPUT', { userMessage: 'Choose the workspace this key belongs to.' });
+  if (input.workspaceId) {
     await requirePermission(deps.db, actor, input.workspaceId, 'api.manage');
     workspaceId = input.workspaceId;
   } else {
@@ -66,17 +66,17 @@ export async function createApiKey(deps: Deps, actor: Actor, raw: z.input<typeof
   const token = `fk_${randomBytes(32).toString('base64url')}`;
   const id = await deps.db.transaction().execute(async (trx) => {
     // One owner's keys are counted under a lock, so two clicks cannot pass the cap together.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`api-keys:${input.kind === 'workspace' ? workspaceId : actor.userId}`}, 0))`.execute(trx);
-    let count = trx.selectFrom('api_key').select((eb) => eb.fn.countAll<string>().as('n')).where('revoked_at', 'is', null).where('kind', '=', input.kind);
-    count = input.kind === 'workspace' ? count.where('workspace_id', '=', workspaceId) : count.where('user_id', '=', actor.userId);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`api-keys:${kind === 'workspace' ? workspaceId : actor.userId}`}, 0))`.execute(trx);
+    let count = trx.selectFrom('api_key').select((eb) => eb.fn.countAll<string>().as('n')).where('revoked_at', 'is', null).where('kind', '=', kind);
+    count = kind === 'workspace' ? count.where('workspace_id', '=', workspaceId) : count.where('user_id', '=', actor.userId);
     const { n } = await count.executeTakeFirstOrThrow();
     if (Number(n) >= MAX_KEYS_PER_OWNER) throw new AppError('CONFLICT', { userMessage: `There are already ${MAX_KEYS_PER_OWNER} active keys. Revoke one you no longer use first.` });
     const row = await trx
       .insertInto('api_key')
-      .values({ user_id: actor.userId, workspace_id: workspaceId, kind: input.kind, name: input.name, prefix: token.slice(0, 10), token_hash: hashApiKey(token), scopes: input.scopes })
+      .values({ user_id: actor.userId, workspace_id: workspaceId, kind, name: input.name, prefix: token.slice(0, 10), token_hash: hashApiKey(token), scopes: input.scopes })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await audit(trx, actor.userId, 'api-key.created', { keyId: row.id, kind: input.kind, workspaceId, scopes: input.scopes });
+    await audit(trx, actor.userId, 'api-key.created', { keyId: row.id, kind, workspaceId, scopes: input.scopes });
     return row.id;
   });
   const key = await viewQuery(deps).where('api_key.id', '=', id).executeTakeFirstOrThrow();

@@ -20,9 +20,10 @@ export const MAX_KEYS_PER_OWNER = 25;
 export const ApiKeyNameSchema = z.string({ error: 'Give the key a name.' }).trim().min(1, 'Give the key a name, e.g. the program that will use it.').max(64, 'Keep the name under 64 characters.');
 export const CreateApiKeyInput = z.object({
   name: ApiKeyNameSchema,
-  /** personal: yours, in every workspace you belong to; workspace: this workspace's, managed by its owners and admins. */
-  kind: z.enum(['personal', 'workspace']).default('personal'),
-  /** The workspace of a workspace key (personal keys start in your personal workspace). */
+  /**
+   * Absent: a personal key, yours alone, acting in every workspace you belong to (your personal one
+   * by default). Set: a key of that workspace, acting in it only, managed by its owners and admins.
+   */
   workspaceId: z.uuid().optional(),
   scopes: z
     .array(z.enum(API_SCOPES, { error: 'Choose read and/or generate.' }))

@@ -23,7 +23,7 @@ const api = (path: string, init: RequestInit & { key?: string } = {}) =>
   fetch(`${server.url}/api/v1${path}`, { ...init, headers: { ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) } });
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
-async function keyFor(user: TestUser, scopes: ('read' | 'generate')[], extra: { kind?: 'personal' | 'workspace'; workspaceId?: string } = {}) {
+async function keyFor(user: TestUser, scopes: ('read' | 'generate')[], extra: { workspaceId?: string } = {}) {
   return trpcClient(server, user).api.createKey.mutate({ name: `key ${scopes.join('+')}`, scopes, ...extra });
 }
 const generationCount = async (userId: string) => Number((await server.deps.db.selectFrom('generation').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
@@ -146,8 +146,8 @@ describe('/api/v1 scopes and authorisation', () => {
     expect((await api(`/library?workspaceId=${team.id}`, { key: viewerKey.token })).status).toBe(200);
 
     // A workspace key: only an admin or the owner may make one; it acts in its workspace only.
-    expect(trpcErrorCode(await trpcClient(server, viewer).api.createKey.mutate({ name: 'x', scopes: ['read'], kind: 'workspace', workspaceId: team.id }).catch((e) => e))).toMatchObject({ appCode: 'FORBIDDEN' });
-    const teamKey = await keyFor(owner, ['read', 'generate'], { kind: 'workspace', workspaceId: team.id });
+    expect(trpcErrorCode(await trpcClient(server, viewer).api.createKey.mutate({ name: 'x', scopes: ['read'], workspaceId: team.id }).catch((e) => e))).toMatchObject({ appCode: 'FORBIDDEN' });
+    const teamKey = await keyFor(owner, ['read', 'generate'], { workspaceId: team.id });
     const made = ApiGeneration.parse(await (await api('/generations', { method: 'POST', key: teamKey.token, body: JSON.stringify({ prompt: 'for the team' }) })).json());
     expect(made.workspaceId).toBe(team.id);
     const personalWs = (await trpcClient(server, owner).workspace.list.query()).find((w) => w.kind === 'personal')!.id;

@@ -52,6 +52,9 @@ const toView = (r: ViewRow): ApiKeyView => ({
   revokedAt: r.revoked_at,
 });
 
+const isPersonal = async (deps: Pick<Deps, 'db'>, workspaceId: string) =>
+  (await deps.db.selectFrom('workspace').select('kind').where('id', '=', workspaceId).executeTakeFirst())?.kind === 'personal';
+
 /** Creates a key and answers it with its secret, the only time the secret is ever shown. */
 export async function createApiKey(deps: Deps, actor: Actor, raw: z.input<typeof CreateApiKeyInput>): Promise<{ key: ApiKeyView; token: string }> {
   const input = CreateApiKeyInput.parse(raw);
@@ -59,6 +62,7 @@ export async function createApiKey(deps: Deps, actor: Actor, raw: z.input<typeof
   let workspaceId: string;
   if (input.workspaceId) {
     await requirePermission(deps.db, actor, input.workspaceId, 'api.manage');
+    if (await isPersonal(deps, input.workspaceId)) throw new AppError('INVALID_INPUT', { userMessage: 'Keys for your personal workspace are personal keys: leave the workspace out.' });
     workspaceId = input.workspaceId;
   } else {
     workspaceId = await personalWorkspaceId(deps.db, actor);
@@ -85,7 +89,8 @@ export async function createApiKey(deps: Deps, actor: Actor, raw: z.input<typeof
 
 /**
  * The keys the actor may see: their own personal keys, and the workspace keys of `workspaceId`
- * when they manage it (owners and admins). Revoked keys are listed too, newest first.
+ * when it is a team workspace they manage (owners and admins; null otherwise). Revoked keys are
+ * listed too, newest first.
  */
 export async function listApiKeys(deps: Deps, actor: Actor, raw: z.input<typeof ListApiKeysInput>): Promise<{ personal: ApiKeyView[]; workspace: ApiKeyView[] | null }> {
   const input = ListApiKeysInput.parse(raw);
@@ -93,7 +98,7 @@ export async function listApiKeys(deps: Deps, actor: Actor, raw: z.input<typeof 
   let workspace: ViewRow[] | null = null;
   if (input.workspaceId) {
     const role = await requireRole(deps.db, actor, input.workspaceId, 'viewer');
-    if (can(role, 'api.manage')) {
+    if (can(role, 'api.manage') && !(await isPersonal(deps, input.workspaceId))) {
       workspace = await viewQuery(deps).where('api_key.kind', '=', 'workspace').where('api_key.workspace_id', '=', input.workspaceId).orderBy('api_key.created_at', 'desc').execute();
     }
   }

@@ -143,6 +143,7 @@ export const EnvSchema = z.object({
   MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   WEBHOOK_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
   API_RATE_PER_MINUTE: int(120, 1, 1_000_000),
+  WEBHOOK_LOG_RETENTION_DAYS: int(30, 1, 3650),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   TEAM_STARTING_CREDITS: int(100, 0, 1_000_000),
   GENERATION_RATE_PER_MINUTE: int(30, 1, 100_000),
@@ -308,8 +309,8 @@ export interface Config {
   socketsPerUser: number;
   /** The public API (/api/v1): requests one key may make per minute. */
   api: { ratePerMinute: number };
-  /** Outgoing webhooks: `host:port` pairs that may be called although not public (local receivers in tests). */
-  webhooks: { allowHosts: string[] };
+  /** Outgoing webhooks: `host:port` pairs that may be called although not public (local receivers in tests); how long the delivery log is kept. */
+  webhooks: { allowHosts: string[]; logRetentionDays: number };
   /**
    * Prometheus metrics: collected when a token or a port is set. With `port`, served there (on
    * `host`) and absent from the main port; otherwise at /metrics on the main port, for the token only.
@@ -420,7 +421,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,
     api: { ratePerMinute: e.API_RATE_PER_MINUTE },
-    webhooks: { allowHosts: e.WEBHOOK_ALLOW_HOSTS },
+    webhooks: { allowHosts: e.WEBHOOK_ALLOW_HOSTS, logRetentionDays: e.WEBHOOK_LOG_RETENTION_DAYS },
     metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined, token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''), headers: e.OTEL_EXPORTER_OTLP_HEADERS, serviceName: e.OTEL_SERVICE_NAME },
     moderation: {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
 import { addMember, verify } from './teams.test-helpers.js';
 import { WebhookPayload } from '../shared/api.js';
+import { purgeWebhookDeliveries } from './retention.js';
 
 interface Received {
   path: string;
@@ -184,5 +185,21 @@ describe('webhooks', () => {
     expect(trpcErrorCode(await trpcClient(server, outsider).api.webhookSecret.mutate({ id: endpoint.id }).catch((e) => e))).toMatchObject({ appCode: 'NOT_FOUND' });
     await trpcClient(server, owner).api.deleteWebhook.mutate({ id: endpoint.id });
     expect(await trpcClient(server, owner).api.webhooks.query({ workspaceId: team.id })).toEqual([]);
+  });
+
+  it('keeps the delivery log for WEBHOOK_LOG_RETENTION_DAYS, then the retention job deletes it', async () => {
+    const user = await signUp(server);
+    const ws = await personalWorkspace(user);
+    const { endpoint } = await trpcClient(server, user).api.createWebhook.mutate({ workspaceId: ws, url: `${receiver.url}/old`, events: ['generation.succeeded'] });
+    const day = 24 * 3600 * 1000;
+    const insert = (ageDays: number, n: number) =>
+      server.deps.db.insertInto('webhook_delivery').values({ endpoint_id: endpoint.id, workspace_id: ws, message_id: `msg_old_${n}`, event_type: 'generation.succeeded', payload: '{}', status: 'succeeded', created_at: new Date(Date.now() - ageDays * day) }).returning('id').executeTakeFirstOrThrow();
+    const old = await insert(server.config.webhooks.logRetentionDays + 1, 1);
+    const recent = await insert(server.config.webhooks.logRetentionDays - 1, 2);
+    const result = await purgeWebhookDeliveries(server.deps);
+    expect(result.removed).toBeGreaterThanOrEqual(1);
+    const left = (await deliveriesOf(user, ws, endpoint.id)).map((d) => d.id);
+    expect(left).toEqual([recent.id]);
+    expect(left).not.toContain(old.id);
   });
 });

@@ -93,6 +93,11 @@ describe('/api/v1 authentication', () => {
     expect(await generationCount(user.id)).toBe(0);
     // Still listed, as revoked.
     expect((await trpcClient(server, user).api.keys.query({})).personal[0]).toMatchObject({ id: key.id, revokedAt: expect.anything() });
+    // Both recorded in the audit log, without the secret.
+    const audit = await server.deps.db.selectFrom('audit_log').select(['action', 'detail']).where('user_id', '=', user.id).where('action', 'like', 'api-key.%').orderBy('created_at').execute();
+    expect(audit.map((a) => a.action)).toEqual(['api-key.created', 'api-key.revoked']);
+    expect(audit[1]!.detail).toMatchObject({ keyId: key.id });
+    expect(JSON.stringify(audit)).not.toContain(token);
   });
 });
 

@@ -496,6 +496,51 @@ export interface ModerationSuspensionTable {
   lifted_by: string | null;
 }
 
+// ---- public API and webhooks (issue 18, migration 0130) ----
+export type ApiScope = 'read' | 'generate';
+export interface ApiKeyTable {
+  id: Generated<string>;
+  user_id: string;
+  workspace_id: string;
+  kind: 'personal' | 'workspace';
+  name: string;
+  prefix: string;
+  token_hash: string;
+  scopes: ApiScope[];
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+export interface WebhookEndpointTable {
+  id: Generated<string>;
+  workspace_id: string;
+  url: string;
+  description: Generated<string>;
+  secret: string;
+  events: string[];
+  created_by: string | null;
+  created_at: Generated<Date>;
+  deleted_at: Date | null;
+}
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+export interface WebhookDeliveryTable {
+  id: Generated<string>;
+  endpoint_id: string;
+  workspace_id: string;
+  message_id: string;
+  event_type: string;
+  payload: Json<Record<string, unknown>>;
+  resend_of: string | null;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+}
+
 export interface DB {
   user: UserTable;
   session: SessionTable;
@@ -542,6 +587,9 @@ export interface DB {
   moderation_term: ModerationTermTable;
   moderation_refusal: ModerationRefusalTable;
   moderation_suspension: ModerationSuspensionTable;
+  api_key: ApiKeyTable;
+  webhook_endpoint: WebhookEndpointTable;
+  webhook_delivery: WebhookDeliveryTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

@@ -8,6 +8,7 @@ import { generationQueue } from './generation.js';
 import { retentionQueue } from './retention.js';
 import { deletionQueue, exportQueue } from './privacy.js';
 import { backupQueue } from './backup.js';
+import { webhookQueue } from './webhook.js';
 
 export interface JobInfo {
   signal: AbortSignal;
@@ -43,7 +44,7 @@ export interface QueueDefinition<T> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue, backupQueue];
+export const queues: QueueDefinition<any>[] = [generationQueue, retentionQueue, exportQueue, deletionQueue, backupQueue, webhookQueue];
 
 export interface BossOptions {
   /** How often this instance looks for jobs whose worker died (lost heartbeat) or that expired. */

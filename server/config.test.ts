@@ -81,4 +81,11 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', MEDIA_FETCH_ALLOW_HOSTS: ' ' })).not.toThrow();
     expect(loadConfig({ NODE_ENV: 'test', MEDIA_FETCH_ALLOW_HOSTS: '127.0.0.1:9000' }).providers.mediaAllowHosts).toEqual(['127.0.0.1:9000']);
   });
+
+  it('refuses WEBHOOK_ALLOW_HOSTS in production (it lets webhooks reach private hosts), and reads the API rate', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_HOSTS: '127.0.0.1:9000' })).toThrow(/WEBHOOK_ALLOW_HOSTS: .*not allowed in production/);
+    expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_HOSTS: '127.0.0.1:9000, 10.0.0.2:80' }).webhooks.allowHosts).toEqual(['127.0.0.1:9000', '10.0.0.2:80']);
+    expect(loadConfig({}).api.ratePerMinute).toBe(120);
+    expect(() => loadConfig({ API_RATE_PER_MINUTE: '0' })).toThrow(/API_RATE_PER_MINUTE/);
+  });
 });

@@ -141,6 +141,9 @@ export const EnvSchema = z.object({
   OPENAI_IMAGES_KEY: opt(z.string()),
   OPENAI_IMAGES_MODELS: opt(z.string()).transform((v, ctx) => imageServerModels(v, ctx)),
   MEDIA_FETCH_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  WEBHOOK_ALLOW_HOSTS: opt(z.string()).transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  API_RATE_PER_MINUTE: int(120, 1, 1_000_000),
+  WEBHOOK_LOG_RETENTION_DAYS: int(30, 1, 3650),
   SIGNUP_CREDITS: int(100, 0, 1_000_000),
   TEAM_STARTING_CREDITS: int(100, 0, 1_000_000),
   GENERATION_RATE_PER_MINUTE: int(30, 1, 100_000),
@@ -307,6 +310,10 @@ export interface Config {
   db: { connectTimeoutMs: number; statementTimeoutMs: number; startupRetrySeconds: number };
   /** open sockets per user on one process */
   socketsPerUser: number;
+  /** The public API (/api/v1): requests one key may make per minute. */
+  api: { ratePerMinute: number };
+  /** Outgoing webhooks: `host:port` pairs that may be called although not public (local receivers in tests); how long the delivery log is kept. */
+  webhooks: { allowHosts: string[]; logRetentionDays: number };
   /**
    * Prometheus metrics: collected when a token or a port is set. With `port`, served there (on
    * `host`) and absent from the main port; otherwise at /metrics on the main port, for the token only.
@@ -342,6 +349,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && e.MEDIA_FETCH_ALLOW_HOSTS.length > 0) {
     throw new ConfigError('Invalid configuration:\n  MEDIA_FETCH_ALLOW_HOSTS: not allowed in production (it lets result downloads reach private addresses; it is for local fakes in tests)');
+  }
+  if (e.NODE_ENV === 'production' && e.WEBHOOK_ALLOW_HOSTS.length > 0) {
+    throw new ConfigError('Invalid configuration:\n  WEBHOOK_ALLOW_HOSTS: not allowed in production (it lets webhooks reach private addresses; it is for local receivers in tests)');
   }
   if (!e.C2PA_SIGNING_CERT !== !e.C2PA_SIGNING_KEY) {
     const missing = e.C2PA_SIGNING_CERT ? 'C2PA_SIGNING_KEY' : 'C2PA_SIGNING_CERT';
@@ -413,6 +423,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,
+    api: { ratePerMinute: e.API_RATE_PER_MINUTE },
+    webhooks: { allowHosts: e.WEBHOOK_ALLOW_HOSTS, logRetentionDays: e.WEBHOOK_LOG_RETENTION_DAYS },
     metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PORT !== undefined, token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, ''), headers: e.OTEL_EXPORTER_OTLP_HEADERS, serviceName: e.OTEL_SERVICE_NAME },
     moderation: {

@@ -17,6 +17,7 @@ import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, reviewFileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
+import { apiV1Router } from './http/api-v1/index.js';
 import { consentRoutes } from './http/consent.js';
 import { usageLog } from './http/usage-log.js';
 import { createStripe } from './services/billing.js';
@@ -34,6 +35,7 @@ import { createSessionGuard } from './realtime/sessions.js';
 import { boardGenerationHook, boardsApi } from './services/boards.js';
 import { boardFeedHook } from './boards/feed.js';
 import { jobNotificationHook } from './services/notifications.js';
+import { webhookHook } from './services/webhooks.js';
 import { createNsfwClassifier } from './services/moderation/index.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
@@ -122,7 +124,7 @@ async function startObservability(config: Config, log: Logger, life: ReturnType<
 /** Cross-area hooks, registered in one place so web and worker processes behave alike. */
 function createHooks(): Hooks {
   // Boards: a generation started on a board lands on it; notifications: job finished/failed.
-  return { generationChanged: [boardFeedHook, boardGenerationHook, jobNotificationHook] };
+  return { generationChanged: [boardFeedHook, boardGenerationHook, jobNotificationHook, webhookHook] };
 }
 
 /** The embedded database, or the configured one. Records the embedded URL so `npm run worker` can find it. */
@@ -271,6 +273,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         },
       }),
     );
+    app.use('/api/v1', apiV1Router(deps)); // the public API: API keys only, never the session cookie
     app.use('/api', consentRoutes(deps, auth));
     app.get('/files/archive', archiveRoute(deps, auth));
     app.get('/files/review/:id', reviewFileRoute(deps, auth));

@@ -66,6 +66,7 @@ export default function Account() {
         <span className="row gap">
           <Link to="/settings/security">Security</Link>
           <Link to="/settings/privacy">Your data</Link>
+          <Link to="/settings/api">API</Link>
         </span>
       </div>
       {result && 'ok' in result ? (

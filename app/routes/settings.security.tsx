@@ -90,6 +90,7 @@ export default function Security() {
         <span className="row gap">
           <Link to="/settings/account">Account</Link>
           <Link to="/settings/privacy">Your data</Link>
+          <Link to="/settings/api">API</Link>
         </span>
       </div>
       {result?.ok ? (

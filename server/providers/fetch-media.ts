@@ -63,25 +63,42 @@ export function isBlockedAddress(ip: string): boolean {
   return false;
 }
 
-const refused = (why: string) => new ProviderError('BAD_RESPONSE', `The result URL was refused: ${why}.`);
+const refused = (why: string, what = 'The result URL') => new ProviderError('BAD_RESPONSE', `${what} was refused: ${why}.`);
 
-async function resolveChecked(u: URL, allow: Set<string>, lookup: LookupAll): Promise<{ address: string; family: number }> {
+export interface PinnedAddress {
+  address: string;
+  family: number;
+}
+
+/**
+ * The SSRF guard's address check, for every outgoing request to a URL someone else chose (result
+ * downloads here, webhooks in server/services/webhooks.ts): the host's addresses are resolved and
+ * refused (ProviderError 'BAD_RESPONSE', "<what> was refused: …") unless every one is public or
+ * the host:port is allowed; answers the address to connect to (see `pinnedLookup`). A host that
+ * does not resolve is a retryable 'PROVIDER_UNAVAILABLE'.
+ */
+export async function resolveChecked(u: URL, allow: Set<string>, lookup: LookupAll = systemLookup, what = 'The result URL'): Promise<PinnedAddress> {
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const allowed = allow.has(`${host}:${port}`);
   if (net.isIP(host)) {
-    if (!allowed && isBlockedAddress(host)) throw refused(`${host} is not a public address`);
+    if (!allowed && isBlockedAddress(host)) throw refused(`${host} is not a public address`, what);
     return { address: host, family: net.isIPv6(host) ? 6 : 4 };
   }
   let addrs: { address: string; family: number }[];
   try {
     addrs = await lookup(host);
   } catch {
-    throw new ProviderError('PROVIDER_UNAVAILABLE', `The result host ${host} could not be resolved.`, true);
+    throw new ProviderError('PROVIDER_UNAVAILABLE', `${what === 'The result URL' ? 'The result host' : what} ${host} could not be resolved.`, true);
   }
-  if (addrs.length === 0) throw refused(`${host} has no address`);
-  if (!allowed && addrs.some((a) => isBlockedAddress(a.address))) throw refused(`${host} resolves to a non-public address`);
+  if (addrs.length === 0) throw refused(`${host} has no address`, what);
+  if (!allowed && addrs.some((a) => isBlockedAddress(a.address))) throw refused(`${host} resolves to a non-public address`, what);
   return addrs[0]!;
+}
+
+/** An http(s).request `lookup` that connects to the address that was checked, whatever DNS says now (no rebinding). */
+export function pinnedLookup(pinned: PinnedAddress) {
+  return ((_host: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => (o?.all ? cb(null, [pinned]) : cb(null, pinned.address, pinned.family))) as never;
 }
 
 function getOnce(u: URL, pinned: { address: string; family: number }, opts: Required<Omit<FetchMediaOptions, 'allowHosts' | 'signal' | 'lookup' | 'headers'>>, signal: AbortSignal, headers: Record<string, string>) {
@@ -93,8 +110,7 @@ function getOnce(u: URL, pinned: { address: string; family: number }, opts: Requ
         method: 'GET',
         headers: { ...headers, accept: 'image/*,video/*' },
         // Connect to the address that was checked, whatever DNS says now.
-        lookup: ((_host: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) =>
-          o?.all ? cb(null, [pinned]) : cb(null, pinned.address, pinned.family)) as never,
+        lookup: pinnedLookup(pinned),
         signal,
       },
       (res) => {

@@ -12,7 +12,9 @@ export type AuditAction = 'role.changed' | 'privacy-request.created' | 'sign-in'
   // moderation (issue 15): automatic suspensions, appeals and the operator's term list
   | 'moderation.suspended' | 'moderation.appealed' | 'moderation.suspension.lifted' | 'moderation.term.added' | 'moderation.term.removed' | 'moderation.image-policy.changed'
   // board comments (issue 17): an owner or admin let viewers comment, or stopped it
-  | 'comments.settings.changed';
+  | 'comments.settings.changed'
+  // the public API and webhooks (issue 18): detail names the key or endpoint (never the secret)
+  | 'api-key.created' | 'api-key.revoked' | 'webhook.created' | 'webhook.deleted' | 'webhook.resent';
 
 export async function audit(db: Kysely<DB> | Transaction<DB>, userId: string | null, action: AuditAction, detail: Record<string, unknown> = {}) {
   await db.insertInto('audit_log').values({ user_id: userId, action, detail: JSON.stringify(detail) }).execute();

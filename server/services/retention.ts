@@ -66,7 +66,7 @@ export async function purgeExpiredExports(deps: Deps, now = new Date()): Promise
 }
 
 /** Rows that only live for a period: usage logs, analytics events, finished deletion requests. */
-function purgeOlderThan(task: string, table: 'usage_log' | 'analytics_event' | 'deletion_request', column: 'at' | 'created_at' | 'finished_at', days: (d: Deps) => number) {
+function purgeOlderThan(task: string, table: 'usage_log' | 'analytics_event' | 'deletion_request' | 'webhook_delivery', column: 'at' | 'created_at' | 'finished_at', days: (d: Deps) => number) {
   return async (deps: Deps, now = new Date()): Promise<RetentionResult> => {
     const cutoff = new Date(now.getTime() - days(deps) * DAY);
     const res = await deps.db.deleteFrom(table).where(sql.ref(column), '<', cutoff).executeTakeFirst();
@@ -79,6 +79,8 @@ function purgeOlderThan(task: string, table: 'usage_log' | 'analytics_event' | '
 export const purgeUsageLogs = purgeOlderThan('usage-logs', 'usage_log', 'at', (d) => d.config.retention.usageLogDays);
 export const purgeAnalytics = purgeOlderThan('analytics-events', 'analytics_event', 'created_at', (d) => d.config.retention.analyticsDays);
 export const purgeFinishedDeletionRequests = purgeOlderThan('finished-deletion-requests', 'deletion_request', 'finished_at', (d) => d.config.retention.deletionRequestDays);
+/** The webhooks' delivery log (its payloads carry prompts): WEBHOOK_LOG_RETENTION_DAYS. */
+export const purgeWebhookDeliveries = purgeOlderThan('webhook-deliveries', 'webhook_delivery', 'created_at', (d) => d.config.webhooks.logRetentionDays);
 
 /** Backups older than their period: file and record. */
 export async function purgeOldBackups(deps: Deps, now = new Date()): Promise<RetentionResult> {
@@ -162,6 +164,7 @@ export const retentionTasks: ((deps: Deps, now?: Date) => Promise<RetentionResul
   purgeUsageLogs,
   purgeAnalytics,
   purgeFinishedDeletionRequests,
+  purgeWebhookDeliveries,
   purgeOldBackups,
   purgeOrphanFiles,
   purgeDeletionLog,

@@ -43,6 +43,13 @@ export const ERROR_CODES = {
   GENERATION_SLOWED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Several of your prompts were refused recently, so generating is slowed down for you. Please wait a minute.' },
   GENERATION_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Generating is suspended for your account because many prompts were refused. You can appeal in the studio.' },
   MODERATION_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The prompt check is not reachable right now, so nothing was started or charged. Please try again in a minute.' },
+  // the public API (issue 18): a key is sent as `Authorization: Bearer fk_…`
+  API_KEY_MISSING: { http: 401, trpc: 'UNAUTHORIZED', message: 'Send an API key in the Authorization header: "Authorization: Bearer fk_…". Create one in Settings → API.' },
+  API_KEY_INVALID: { http: 401, trpc: 'UNAUTHORIZED', message: 'This API key is not valid. Check that it was copied whole, or create a new one in Settings → API.' },
+  API_KEY_REVOKED: { http: 401, trpc: 'UNAUTHORIZED', message: 'This API key was revoked. Create a new one in Settings → API.' },
+  API_KEY_SCOPE: { http: 403, trpc: 'FORBIDDEN', message: 'This API key does not have the scope this needs.' },
+  // outgoing webhooks (issue 18): a target that is not a public address is never called
+  WEBHOOK_URL_REFUSED: { http: 400, trpc: 'BAD_REQUEST', message: 'Webhooks can only be sent to a public http(s) address.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

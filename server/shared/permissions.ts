@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   'workspace.delete': { min: 'owner', does: 'delete the workspace' },
   'workspace.transfer': { min: 'owner', does: 'transfer ownership' },
   'billing.manage': { min: 'owner', does: 'buy credits or change the plan' },
+  /** workspace API keys and the workspace's webhooks (issue 18) */
+  'api.manage': { min: 'admin', does: 'manage workspace API keys and webhooks' },
   /** choose a stricter policy for flagged images (issue 15) */
   'moderation.policy': { min: 'owner', does: 'change how flagged images are shown' },
 } as const satisfies Record<string, { min: Role; does: string }>;

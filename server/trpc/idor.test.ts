@@ -122,6 +122,10 @@ interface Seed {
   exportId: string;
   report: string;
   appeal: string;
+  /** a workspace API key, a webhook and one of its deliveries (issue 18) */
+  apiKey: string;
+  webhook: string;
+  delivery: string;
 }
 
 let server: TestServer;
@@ -152,7 +156,11 @@ async function seed(name: string): Promise<Seed> {
   const [session] = await server.deps.db.selectFrom('session').select('id').where('userId', '=', user.id).execute();
   const report = (await api(colleague).report.asset.mutate({ assetId: asset, reason: 'spam' })).id;
   const appeal = (await server.deps.db.insertInto('appeal').values({ user_id: user.id, asset_id: asset, message: 'Please look at this again.' }).returning('id').executeTakeFirstOrThrow()).id;
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, thread: thread.id, comment: thread.comments[0]!.id };
+  const apiKey = (await api(user).api.createKey.mutate({ name: 'Team key', scopes: ['read'], workspaceId: ws.id })).key.id;
+  // Inserted directly: saving through the service resolves the URL's host (the SSRF guard), which this machine may not.
+  const webhook = (await server.deps.db.insertInto('webhook_endpoint').values({ workspace_id: ws.id, url: 'https://hooks.example.test/flux', secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', events: ['generation.succeeded'], created_by: user.id }).returning('id').executeTakeFirstOrThrow()).id;
+  const delivery = (await server.deps.db.insertInto('webhook_delivery').values({ endpoint_id: webhook, workspace_id: ws.id, message_id: `msg_${ws.id.replaceAll('-', '')}`, event_type: 'generation.succeeded', payload: '{}', status: 'failed' }).returning('id').executeTakeFirstOrThrow()).id;
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, apiKey, webhook, delivery, thread: thread.id, comment: thread.comments[0]!.id };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -182,9 +190,14 @@ function idFor(path: string, key: string, s: Seed): unknown {
     assetIds: [s.asset], // moderation.verdicts
     // Operator-only procedures on global rows (a term, a suspension): to anyone else every id is NOT_FOUND.
     'moderation:id': s.asset,
+    // Settings → API (issue 18): one area, three kinds of row
+    'api.revokeKey:id': s.apiKey,
+    'api.deleteWebhook:id': s.webhook,
+    'api.webhookSecret:id': s.webhook,
+    'api.resendDelivery:id': s.delivery,
     ...NOT_ROWS,
   };
-  return table[`${area}:${key}`] ?? table[key];
+  return table[`${path}:${key}`] ?? table[`${area}:${key}`] ?? table[key];
 }
 
 /** Fields named like ids that are not anyone's rows (a note's key inside the board, a catalogue item): the same value for everyone. */
@@ -333,8 +346,8 @@ async function snapshot(): Promise<Record<string, string>> {
     out[t] = `${r.rows[0]!.n} rows, ${r.rows[0]!.h ?? '-'}`;
   }
   // Jobs a refused call might have enqueued (pg-boss's own tables change on their own, so only jobs made by requests count).
-  const jobs = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name in ('generation', 'export', 'deletion')`.execute(server.deps.db);
-  out['pgboss.job (generation, export, deletion)'] = String(jobs.rows[0]!.n);
+  const jobs = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name in ('generation', 'export', 'deletion', 'webhook')`.execute(server.deps.db);
+  out['pgboss.job (generation, export, deletion, webhook)'] = String(jobs.rows[0]!.n);
   return out;
 }
 
@@ -379,7 +392,7 @@ describe('IDOR walk over every tRPC procedure', () => {
   });
 
   it("an outsider gets NOT_FOUND for every procedure with another workspace's ids, and nothing changes", async () => {
-    const fixed = { confirmName: victim.workspaceName };
+    const fixed = { confirmName: victim.workspaceName, url: 'https://hooks.example.test/flux' };
     const wrong: string[] = [];
     let calls = 0;
     for (const p of procedures.filter((q) => !(q.path in NO_ID_INPUT))) {
@@ -406,7 +419,7 @@ describe('IDOR walk over every tRPC procedure', () => {
   }, 120_000);
 
   it("the outsider's own-data queries show none of the victim's ids", async () => {
-    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id];
+    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id, victim.apiKey, victim.webhook, victim.delivery];
     const leaks: string[] = [];
     for (const p of procedures.filter((q) => q.path in NO_ID_INPUT && q.type === 'query' && !q.path.startsWith('workspace.invitation'))) {
       const result = await call(attacker.user, p, p.input ? buildObject(p.input, p.path, () => undefined, {}) : undefined);
@@ -417,7 +430,7 @@ describe('IDOR walk over every tRPC procedure', () => {
   }, 60_000);
 
   it("a viewer member of the victim's workspace gets FORBIDDEN for every mutation above a viewer's role, and nothing changes", async () => {
-    const fixed = { confirmName: victim.workspaceName };
+    const fixed = { confirmName: victim.workspaceName, url: 'https://hooks.example.test/flux' };
     const wrong: string[] = [];
     for (const p of procedures.filter((q) => q.type === 'mutation' && !(q.path in NO_ID_INPUT))) {
       const expected = p.path in VIEWER_EXPECTS ? VIEWER_EXPECTS[p.path]! : 'FORBIDDEN';

@@ -14,6 +14,7 @@ import { devRouter } from './routers/dev.js';
 import { adminRouter } from './routers/admin.js';
 import { reportRouter } from './routers/report.js';
 import { moderationRouter } from './routers/moderation.js';
+import { apiRouter } from './routers/api.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -31,6 +32,7 @@ export const appRouter = router({
   report: reportRouter,
   admin: adminRouter,
   moderation: moderationRouter,
+  api: apiRouter,
 });
 
 export type AppRouter = typeof appRouter;

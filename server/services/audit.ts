@@ -10,7 +10,9 @@ export type AuditAction = 'role.changed' | 'privacy-request.created' | 'sign-in'
   // the operator console: user_id is the operator; what they looked at or did
   | 'admin.viewed' | 'admin.job-retried' | 'admin.job-canceled'
   // moderation (issue 15): automatic suspensions, appeals and the operator's term list
-  | 'moderation.suspended' | 'moderation.appealed' | 'moderation.suspension.lifted' | 'moderation.term.added' | 'moderation.term.removed' | 'moderation.image-policy.changed';
+  | 'moderation.suspended' | 'moderation.appealed' | 'moderation.suspension.lifted' | 'moderation.term.added' | 'moderation.term.removed' | 'moderation.image-policy.changed'
+  // share links (issue 17): user_id made, revoked or switched; detail names the board and link, never the token
+  | 'share-link.created' | 'share-link.revoked' | 'share-links.setting';
 
 export async function audit(db: Kysely<DB> | Transaction<DB>, userId: string | null, action: AuditAction, detail: Record<string, unknown> = {}) {
   await db.insertInto('audit_log').values({ user_id: userId, action, detail: JSON.stringify(detail) }).execute();

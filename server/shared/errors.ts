@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   GENERATION_SLOWED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Several of your prompts were refused recently, so generating is slowed down for you. Please wait a minute.' },
   GENERATION_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Generating is suspended for your account because many prompts were refused. You can appeal in the studio.' },
   MODERATION_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The prompt check is not reachable right now, so nothing was started or charged. Please try again in a minute.' },
+  // share links (issue 17): a link that was revoked, expired, switched off or never existed
+  SHARE_LINK_INVALID: { http: 410, trpc: 'NOT_FOUND', message: 'This link is no longer valid. Ask the person who shared it for a new one.' },
+  SHARE_LINKS_OFF: { http: 403, trpc: 'FORBIDDEN', message: 'Sharing boards by link is turned off for this workspace. Owners and admins can turn it on in the workspace settings.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -13,6 +13,7 @@ import { devRouter } from './routers/dev.js';
 import { adminRouter } from './routers/admin.js';
 import { reportRouter } from './routers/report.js';
 import { moderationRouter } from './routers/moderation.js';
+import { shareRouter } from './routers/share.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -29,6 +30,7 @@ export const appRouter = router({
   report: reportRouter,
   admin: adminRouter,
   moderation: moderationRouter,
+  share: shareRouter,
 });
 
 export type AppRouter = typeof appRouter;

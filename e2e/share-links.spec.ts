@@ -32,6 +32,12 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('Label')).toBeFocused();
   await expect(dialog.getByText('No links yet.')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/share-form-desktop.png` });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect(dialog.getByRole('button', { name: 'Create link' })).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS}/share-form-375.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await dialog.getByLabel('Label').focus();
   await page.keyboard.type('Client review');
   await page.keyboard.press('Enter'); // submits the form ("Works for" stays at 7 days)
   const linkField = dialog.getByLabel('Link for “Client review”');
@@ -60,6 +66,7 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(anon.getByTestId('board-status')).toHaveText(/Live/);
   await expect(item(anon, /^Note: Warm palette/)).toBeVisible();
   await expectAccessible(anon);
+  await anon.screenshot({ path: `${SHOTS}/shared-board-desktop.png` });
   // Members see a count, not who it is.
   await expect(page.getByText('1 anonymous viewer')).toBeVisible();
   await expect(page.getByRole('list', { name: /On this board: 1 person/ })).toBeVisible();
@@ -75,6 +82,7 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(row).toContainText('Revoked');
   await expect(anon.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible({ timeout: 5_000 });
   await expect(page.getByText(/anonymous viewer/)).toHaveCount(0);
+  await anon.screenshot({ path: `${SHOTS}/link-invalid-desktop.png` });
   await anon.reload();
   await expect(anon.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
   await expect(anon.getByText('Warm palette')).toHaveCount(0);

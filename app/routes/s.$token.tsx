@@ -37,7 +37,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 /** Shown for a revoked, expired, switched-off or unknown link, and when a link is revoked while open. */
 function LinkInvalid() {
   return (
-    <main className="share-page">
+    <div className="share-page">
       <div className="panel empty-state share-invalid" role="alert">
         <h1>This link is no longer valid</h1>
         <p className="muted">It was revoked, it expired, or sharing was turned off for the board’s workspace. Ask the person who sent it for a new link.</p>
@@ -45,7 +45,7 @@ function LinkInvalid() {
           Go to Flux Klein
         </Link>
       </div>
-    </main>
+    </div>
   );
 }
 
@@ -129,7 +129,7 @@ function SharedBoard({ token, shared }: { token: string; shared: { boardId: stri
           ? (state.error?.message ?? ERROR_CODES.INTERNAL.message)
           : 'Live — changes appear as the team makes them';
   return (
-    <main className="share-page">
+    <div className="share-page">
       <div className="board-bar">
         <div className="row gap-s grow">
           <h1 className="board-title">{shared.name}</h1>
@@ -188,7 +188,7 @@ function SharedBoard({ token, shared }: { token: string; shared: { boardId: stri
       </div>
       <p className="small muted">Shared with you from Flux Klein. You can look, not change anything; the team does not see who you are.</p>
       {reporting ? <ReportDialog target={{ kind: 'link', token, itemId: reporting.itemId }} what={reporting.what} onClose={() => setReporting(null)} /> : null}
-    </main>
+    </div>
   );
 }
 
@@ -197,12 +197,12 @@ export default function SharedBoardPage() {
   if (!data.ok) {
     if (data.reason === 'busy')
       return (
-        <main className="share-page">
+        <div className="share-page">
           <div className="panel empty-state share-invalid" role="alert">
             <h1>This link is busy</h1>
             <p className="muted">It is being opened very often right now. Wait a minute, then reload the page.</p>
           </div>
-        </main>
+        </div>
       );
     return <LinkInvalid />;
   }

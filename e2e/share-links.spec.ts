@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { CONSENT_COOKIE, encodeConsentCookie } from '../server/shared/consent.js';
 import { expect, expectAccessible, test } from './fixtures.js';
+import { sql } from './server-data.js';
 
 const item = (page: Page, name: RegExp) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option', { name });
 const SHOTS = process.env.SHARE_SHOTS_DIR ?? '/tmp/shots-share';
@@ -75,6 +76,22 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(item(anon, /^Note: Add brass accents/)).toBeVisible();
   await expect(anon.getByRole('button', { name: /Add a note/ })).toHaveCount(0);
   await expect(anon.getByText(/Robin Example/)).toHaveCount(0);
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect(page.getByText('1 anonymous viewer')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/board-anonymous-viewer-375.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  // The visitor reports a note, without an account; the report names the link, not a person.
+  await item(anon, /^Note: Add brass accents/).click();
+  await anon.getByRole('toolbar', { name: 'Board view' }).getByRole('button', { name: 'Report…' }).click();
+  const report = anon.getByRole('dialog', { name: 'Report this note' });
+  await report.getByRole('radio', { name: 'Spam or scam' }).check();
+  await report.getByRole('button', { name: 'Send report' }).click();
+  await expect(anon.getByRole('dialog').getByRole('heading', { name: 'Report sent' })).toBeFocused();
+  await anon.keyboard.press('Escape');
+  await expect
+    .poll(async () => (await sql<{ via: string; reporter_id: string | null; excerpt: string }>("select via, reporter_id, excerpt from report where excerpt = 'Add brass accents'", [])).rows)
+    .toEqual([{ via: 'link', reporter_id: null, excerpt: 'Add brass accents' }]);
 
   // Revoked: the visitor is sent away at once, and the link stays dead on reload.
   await page.getByRole('button', { name: 'Share…' }).click();

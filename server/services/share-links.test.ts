@@ -187,7 +187,8 @@ describe('a link holder on the board', () => {
     // The editor moves their cursor; a named link sees it, this one does not.
     const named = await openAsLink((await makeLink(boardId, { showNames: true })).token, boardId);
     ed.client.awareness.setLocalStateField('cursor', { x: 5, y: 5 });
-    await eventually(async () => [...named.client.awareness.getStates().values()].some((s) => (s.user as { name?: string } | undefined)?.name === 'Eddie Editor'));
+    // Waits for the cursor move itself (not the snapshot sent at the join): by then the other link would have it too.
+    await eventually(async () => [...named.client.awareness.getStates().values()].some((s) => (s.user as { name?: string } | undefined)?.name === 'Eddie Editor' && (s.cursor as { x?: number } | undefined)?.x === 5));
     const history = (holder.socket as TestSocket & { history: { event: string; args: unknown[] }[] }).history;
     expect(history.filter((h) => h.event === 'board:awareness')).toEqual([]);
     expect(JSON.stringify(history)).not.toMatch(/Eddie|Olivia|Vera|@example\.test/);

@@ -10,6 +10,7 @@ import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErr
 import { loadBoardDoc } from '../boards/store.js';
 import { addMember, openBoard, snapshotJson, waitForDoc, waitSaved, withDeadline } from './teams.test-helpers.js';
 import { hashToken } from './share-links.js';
+import { requestDeletion, runDeletion } from './privacy.js';
 
 let server: TestServer;
 let owner: TestUser;
@@ -250,6 +251,23 @@ describe('a link holder on the board', () => {
     expect(await withDeadline(gone2, 8_000, 'disconnect on expiry')).toBe('io server disconnect');
     h2.client.destroy();
     expect(await refusal(b.token)).toBe('SHARE_LINK_INVALID');
+  });
+});
+
+describe('a deleted account', () => {
+  it('ends the links of its personal boards: a connected holder is disconnected, the link refused', async () => {
+    const leaving = await signUp(server, 'Lea Leaving');
+    const personal = (await trpcClient(server, leaving).me.get.query())!.workspaces[0]!.id;
+    const boardId = await newBoard('Personal board', personal, leaving);
+    const link = await makeLink(boardId, { user: leaving });
+    const holder = await openAsLink(link.token, boardId);
+    const gone = disconnected(holder.socket);
+    const req = await requestDeletion(server.deps, { userId: leaving.id });
+    await runDeletion(server.deps, req.id, new Date(Date.now() + 400 * 86_400_000));
+    expect(await server.deps.db.selectFrom('user').select('id').where('id', '=', leaving.id).executeTakeFirst()).toBeUndefined();
+    expect(await withDeadline(gone, 5_000, 'disconnect on account deletion')).toBe('io server disconnect');
+    holder.client.destroy();
+    expect(await refusal(link.token)).toBe('SHARE_LINK_INVALID');
   });
 });
 

@@ -85,6 +85,8 @@ export interface WorkspaceTable {
   image_policy: Generated<ImagePolicy | null>;
   /** The owner's or an admin's choice: viewers may comment on boards (migration 0115). */
   viewers_may_comment: Generated<boolean>;
+  /** Whether share links of this workspace's boards work (owners and admins switch it; migration 0110). */
+  allow_share_links: Generated<boolean>;
 }
 export type ImagePolicy = 'blur' | 'block';
 export interface MembershipTable {
@@ -342,6 +344,20 @@ export interface BoardTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
+/** A view-only link to a board (migration 0110): only the token's SHA-256 is stored. */
+export interface BoardShareLinkTable {
+  id: Generated<string>;
+  board_id: string;
+  workspace_id: string;
+  token_hash: string;
+  label: string;
+  show_names: Generated<boolean>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
 export interface BoardUpdateTable {
   id: Generated<number>;
   board_id: string;
@@ -432,7 +448,9 @@ export type ReportStatus = 'open' | 'actioned' | 'dismissed';
 export interface ReportTable {
   id: Generated<string>;
   /** how the reporter saw it: 'member' (of the workspace); later a share-link viewer */
-  via: Generated<'member'>;
+  via: Generated<'member' | 'link'>;
+  /** the share link a link holder reported through (via 'link'; migration 0110) */
+  share_link_id: string | null;
   reporter_id: string | null;
   workspace_id: string | null;
   asset_id: string | null;
@@ -572,6 +590,7 @@ export interface DB {
   credit_purchase: CreditPurchaseTable;
   invitation: InvitationTable;
   board: BoardTable;
+  board_share_link: BoardShareLinkTable;
   board_update: BoardUpdateTable;
   board_snapshot: BoardSnapshotTable;
   board_version: BoardVersionTable;

@@ -169,6 +169,8 @@ export const EnvSchema = z.object({
   BOARDS_PER_SOCKET: int(8, 1, 100),
   BOARD_AUTO_VERSION_SECONDS: int(600, 1, 86_400),
   BOARD_COMMENTS_PER_MINUTE: int(30, 1, 10_000),
+  SHARE_LINK_REQUESTS_PER_MINUTE: int(1200, 1, 100_000),
+  SHARE_LINK_JOINS_PER_MINUTE: int(120, 1, 10_000),
   SOCKETS_PER_USER: int(20, 1, 1_000),
   MODERATION_API_KEY: opt(z.string()),
   MODERATION_API_URL: opt(z.string().url()),
@@ -299,6 +301,9 @@ export interface Config {
     autoVersionEveryMs: number;
     /** comments (new threads, replies, edits) one person may write per minute (server/boards/comments.ts) */
     commentsPerMinute: number;
+    /** per share link and process: page and file requests, and socket connections and joins, per minute (server/services/share-links.ts) */
+    shareRequestsPerMinute: number;
+    shareJoinsPerMinute: number;
   };
   /**
    * Jobs: a running generation's worker renews its heartbeat every half `heartbeatSeconds`; a job
@@ -419,7 +424,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     providerConcurrency: e.PROVIDER_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     invitationTtlDays: e.INVITATION_TTL_DAYS,
-    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, maxUnstoredBytes: e.BOARD_MAX_UNSTORED_BYTES, boardsPerSocket: e.BOARDS_PER_SOCKET, autoVersionEveryMs: e.BOARD_AUTO_VERSION_SECONDS * 1000, commentsPerMinute: e.BOARD_COMMENTS_PER_MINUTE },
+    boards: { maxUpdateBytes: e.BOARD_MAX_UPDATE_BYTES, maxDocBytes: e.BOARD_MAX_DOC_BYTES, maxSyncBytes: e.BOARD_MAX_SYNC_BYTES, updatesPerSecond: e.BOARD_UPDATES_PER_SECOND, compactAfterUpdates: e.BOARD_COMPACT_AFTER_UPDATES, syncPerMinute: e.BOARD_SYNC_PER_MINUTE, joinsPerMinute: e.BOARD_JOINS_PER_MINUTE, partTimeoutMs: e.BOARD_PART_TIMEOUT_MS, maxUnstoredBytes: e.BOARD_MAX_UNSTORED_BYTES, boardsPerSocket: e.BOARDS_PER_SOCKET, autoVersionEveryMs: e.BOARD_AUTO_VERSION_SECONDS * 1000, commentsPerMinute: e.BOARD_COMMENTS_PER_MINUTE, shareRequestsPerMinute: e.SHARE_LINK_REQUESTS_PER_MINUTE, shareJoinsPerMinute: e.SHARE_LINK_JOINS_PER_MINUTE },
     jobs: { heartbeatSeconds: e.GENERATION_HEARTBEAT_SECONDS, superviseSeconds: e.JOB_SUPERVISE_SECONDS },
     db: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, startupRetrySeconds: e.DB_STARTUP_RETRY_SECONDS },
     socketsPerUser: e.SOCKETS_PER_USER,

@@ -47,6 +47,8 @@ import { metricsRoute, startMetricsServer } from './observability/metrics-route.
 import { remixRouteMatcher, ROUTE_LOCAL } from './observability/routes.js';
 import { startTracing } from './observability/tracing.js';
 import { sendError } from './http/errors.js';
+import { sharedFileRoute, shareHeaders } from './http/share.js';
+import { createShareLimits, resolveShareLink, takeShareJoin } from './services/share-links.js';
 import { AppError } from './shared/errors.js';
 import { appRouter, createCaller } from './trpc/router.js';
 
@@ -180,11 +182,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
     const httpServer = http.createServer(app);
     const workspacesOf = async (userId: string) => (await db.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).execute()).map((r) => r.workspace_id);
-    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser, workspacesOf });
+    const shareLimits = createShareLimits(config.boards);
+    const openShareLink = async (token: unknown) => {
+      const grant = await resolveShareLink(db, token);
+      takeShareJoin({ shareLimits }, grant.linkId);
+      return grant;
+    };
+    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser, workspacesOf, openShareLink });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());
-    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log, metrics, idleUnloadMs: opts.boardIdleUnloadMs });
+    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log, metrics, idleUnloadMs: opts.boardIdleUnloadMs, shareLimits });
     io.on('connection', (socket) => boardSync.attach(socket));
     // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.
     life.add('board sync (compact live boards)', () => boardSync.close());
@@ -214,6 +222,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stripe: createStripe(config),
       log,
       metrics,
+      shareLimits,
     };
     metrics.watch({ pool, sockets: () => io.engine.clientsCount, liveBoards: () => boardSync.liveBoards(), boss });
 
@@ -280,6 +289,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.get('/exports/:id/download', exportDownloadRoute(deps, auth));
     app.get('/files/:id', fileRoute(deps, auth));
     app.post('/uploads', ...uploadRoute(deps, auth));
+    // Share links (issue 17): the page is a Remix route below; images only through the link.
+    app.use('/s', shareHeaders());
+    app.get('/s/:token/files/:assetId', sharedFileRoute(deps));
 
     if (opts.ui !== false) {
       const build = await loadRemixBuild();
@@ -381,6 +393,7 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
       stripe: createStripe(config),
       log,
       metrics,
+      shareLimits: createShareLimits(config.boards),
     };
     metrics.watch({ pool, boss });
     await startWorkers(boss, deps, { concurrency: config.workerConcurrency });

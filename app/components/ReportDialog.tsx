@@ -4,7 +4,8 @@ import { REASON_LABELS, REPORT_REASONS, type ReportReason } from '../../server/s
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { FormError } from './FormError.js';
 
-export type ReportTarget = { kind: 'asset'; assetId: string } | { kind: 'boardItem'; boardId: string; itemId: string };
+/** What is reported: a library asset, a board item (members), or an item on a board shared by link (no account). */
+export type ReportTarget = { kind: 'asset'; assetId: string } | { kind: 'boardItem'; boardId: string; itemId: string } | { kind: 'link'; token: string; itemId: string };
 
 /**
  * "Report" as a native modal dialog: a reason (radio buttons: arrow keys move between them), an
@@ -24,7 +25,8 @@ export function ReportDialog(props: { target: ReportTarget; what: string; onClos
   const [missing, setMissing] = useState(false);
   const asset = useMutation(trpc.report.asset.mutationOptions());
   const item = useMutation(trpc.report.boardItem.mutationOptions());
-  const send = props.target.kind === 'asset' ? asset : item;
+  const link = useMutation(trpc.share.report.mutationOptions());
+  const send = props.target.kind === 'asset' ? asset : props.target.kind === 'link' ? link : item;
   const done = send.data;
 
   useEffect(() => {
@@ -49,6 +51,7 @@ export function ReportDialog(props: { target: ReportTarget; what: string; onClos
     }
     const body = { reason, note: note.trim() || undefined };
     if (props.target.kind === 'asset') asset.mutate({ assetId: props.target.assetId, ...body });
+    else if (props.target.kind === 'link') link.mutate({ token: props.target.token, itemId: props.target.itemId, ...body });
     else item.mutate({ boardId: props.target.boardId, itemId: props.target.itemId, ...body });
   };
 

@@ -101,7 +101,7 @@ export class BoardClient {
     });
     on('board:error', (e) => {
       if (e.boardId !== this.boardId) return;
-      const closed = e.code === 'BOARD_ACCESS_REVOKED' || e.code === 'NOT_FOUND';
+      const closed = e.code === 'BOARD_ACCESS_REVOKED' || e.code === 'NOT_FOUND' || e.code === 'SHARE_LINK_INVALID';
       if (closed) this.joined = false;
       this.set({ error: { code: e.code, message: e.message }, ...(e.code === 'BOARD_READ_ONLY' ? { readOnly: true } : {}), ...(closed ? { status: 'closed' as const } : {}) });
       for (const l of this.errorListeners) l(e);

@@ -151,7 +151,7 @@ export default function AdminReports() {
                     {r.boardItem?.excerpt ? <blockquote className="excerpt">{r.boardItem.excerpt}</blockquote> : null}
                     {r.note ? <p>Reporter’s note: “{r.note}”</p> : null}
                     <p className="muted small">
-                      Reported by {r.reporterEmail ?? 'a deleted account'} on {new Date(r.createdAt).toLocaleString('en')}
+                      Reported by {r.via === 'link' ? 'someone with a share link to the board' : (r.reporterEmail ?? 'a deleted account')} on {new Date(r.createdAt).toLocaleString('en')}
                       {r.asset && r.asset.openReports > 1 ? ` · ${r.asset.openReports} open reports of this ${what}` : ''}
                       {r.resolvedAt ? ` · ${r.status === 'dismissed' ? 'dismissed' : 'acted on'} ${new Date(r.resolvedAt).toLocaleString('en')}` : ''}
                     </p>

@@ -18,6 +18,7 @@ import { requireUser } from '../lib/session.server.js';
 import { can, deniedReason } from '../../server/shared/permissions.js';
 import { ERROR_CODES } from '../../server/shared/errors.js';
 import { ReportDialog } from '../components/ReportDialog.js';
+import { ShareDialog } from '../components/ShareDialog.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { arrange, boardUndoManager, byStacking, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItem, type BoardItem } from '../../server/shared/board.js';
 
@@ -253,6 +254,12 @@ export default function BoardPage() {
   const canRename = !readOnly && can(role, 'board.rename');
   const canDelete = !closed && can(role, 'board.delete');
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Share links (issue 17): editors make and revoke them; everyone sees how many people watch through one.
+  const canShare = !readOnly && !suspended && can(role, 'board.share');
+  const [sharing, setSharing] = useState(false);
+  const [anonymous, setAnonymous] = useState(0);
+  const onViewers = useCallback((e: { boardId: string; anonymous: number }) => e.boardId === board.id && setAnonymous(e.anonymous), [board.id]);
+  useSocketEvent('board:viewers', onViewers);
   // The name, kept current when someone renames the board (the workspace's boards changed).
   const [name, setName] = useState(board.name);
   useEffect(() => setName(board.name), [board.name]);
@@ -508,6 +515,11 @@ export default function BoardPage() {
           ) : null}
         </div>
         <BoardPresence me={{ id: me.id, name: me.name, color }} peers={peers} />
+        {anonymous > 0 ? (
+          <span className="pill anon-viewers" role="status" title="People watching through a share link. Who they are is not shown.">
+            {anonymous} anonymous {anonymous === 1 ? 'viewer' : 'viewers'}
+          </span>
+        ) : null}
         <div className="row gap-s" role="toolbar" aria-label="Board view">
           {roleReason ? null : (
             <>
@@ -537,6 +549,11 @@ export default function BoardPage() {
               </button>
             </>
           )}
+          {canShare ? (
+            <button type="button" className="button ghost small" aria-haspopup="dialog" onClick={() => setSharing(true)}>
+              Share…
+            </button>
+          ) : null}
           <button
             type="button"
             className="button ghost small"
@@ -594,6 +611,7 @@ export default function BoardPage() {
         {state?.error && state.status !== 'closed' ? <span className="danger"> · {state.error.message}</span> : null}
       </p>
       {deleteDialog}
+      {sharing ? <ShareDialog boardId={board.id} boardName={name} onClose={() => setSharing(false)} /> : null}
       {reporting ? <ReportDialog target={{ kind: 'boardItem', boardId: board.id, itemId: reporting.itemId }} what={reporting.what} onClose={() => setReporting(null)} /> : null}
       {preview ? (
         <div className="board-preview-bar" role="status" data-testid="preview-bar">

@@ -21,17 +21,18 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw new Response('Not found', { status: 404 });
   }
   const canManage = workspace.role === 'owner' || workspace.role === 'admin';
-  const [members, invitations, credits, personal, imagePolicy, commentSettings] = await Promise.all([
+  const [members, invitations, credits, personal, imagePolicy, commentSettings, shareLinks] = await Promise.all([
     trpc.workspace.members({ workspaceId }),
     canManage ? trpc.workspace.invitations({ workspaceId }) : Promise.resolve([]),
     trpc.credits.balance({ workspaceId }),
     canManage && workspace.kind === 'team' ? trpc.credits.balance({}) : Promise.resolve(null),
     trpc.moderation.imagePolicy({ workspaceId }),
     trpc.comment.settings({ workspaceId }),
+    trpc.share.setting({ workspaceId }),
   ]);
   // One id per rendering of the transfer form: sending the same form twice moves credits once.
   const transferId = crypto.randomUUID();
-  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId, imagePolicy, commentSettings };
+  return { me: { id: me.id, emailVerified: me.emailVerified }, workspace, members, invitations, canManage, credits: credits.balance, personalCredits: personal?.balance ?? null, transferId, imagePolicy, commentSettings, shareLinks };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -81,6 +82,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const r = await trpc.comment.setSettings({ workspaceId, viewersMayComment: form.get('viewersMayComment') === 'on' });
         return { ok: r.viewersMayComment ? 'Viewers can now comment on this workspace’s boards.' : 'Only editors, admins and the owner can comment now.', intent };
       }
+      case 'share-links': {
+        const allow = form.get('allow') === 'on';
+        await trpc.share.setAllowed({ workspaceId, allow });
+        return { ok: allow ? 'Boards of this workspace can be shared by link again.' : 'Sharing by link is off: every link of this workspace stopped working, and people watching through one were disconnected.', intent };
+      }
       case 'leave':
         await trpc.workspace.leave({ workspaceId });
         return redirect('/workspaces', { headers: { 'Set-Cookie': workspaceCookie(context, null) } });
@@ -96,7 +102,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function WorkspaceSettings() {
-  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId, imagePolicy, commentSettings } = useLoaderData<typeof loader>();
+  const { me, workspace, members, invitations, canManage, credits, personalCredits, transferId, imagePolicy, commentSettings, shareLinks } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const revalidator = useRevalidator();
@@ -319,6 +325,31 @@ export default function WorkspaceSettings() {
           <p className="small muted">Only the owner can make this stricter.</p>
         ) : null}
         {result('image-policy')}
+      </section>
+
+      <section className="panel stack" aria-labelledby="share-links-h">
+        <h2 id="share-links-h">Share links</h2>
+        <p className="small muted">
+          Editors can make view-only links to a board for people without an account.{' '}
+          {shareLinks.allowed ? 'Sharing by link is on.' : 'Sharing by link is off: no link of this workspace works.'}
+        </p>
+        {shareLinks.canChange ? (
+          <Form method="post" className="stack-s" key={String(shareLinks.allowed)}>
+            <input type="hidden" name="intent" value="share-links" />
+            <label className="checkbox">
+              <input type="checkbox" name="allow" defaultChecked={shareLinks.allowed} /> Allow share links
+            </label>
+            <p className="hint">Turning it off stops every existing link at once and disconnects whoever is watching; turning it back on makes the links that were not revoked or expired work again.</p>
+            <div>
+              <button type="submit" className="button ghost" disabled={busy}>
+                Save sharing setting
+              </button>
+            </div>
+          </Form>
+        ) : (
+          <p className="small muted">Only admins and the owner can change this.</p>
+        )}
+        {result('share-links')}
       </section>
 
       {isOwner ? (

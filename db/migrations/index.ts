@@ -29,6 +29,7 @@ import * as m0105 from './0105_board_versions.js';
 import * as m0106 from './0106_generation_board_feed.js';
 import * as m0115 from './0115_board_comments.js';
 import * as m0130 from './0130_api_keys_webhooks.js';
+import * as m0110 from './0110_board_share_links.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0106_generation_board_feed': m0106,
   '0115_board_comments': m0115,
   '0130_api_keys_webhooks': m0130,
+  '0110_board_share_links': m0110,
 };

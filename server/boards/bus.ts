@@ -18,7 +18,9 @@ export type BoardBusMessage =
   | { k: 'a'; b: string; o: string; a: string }
   | { k: 'kick'; w: string; u: string | null; b?: string }
   | { k: 'join'; w: string; u: string }
-  | { k: 'role'; w: string; u: string };
+  | { k: 'role'; w: string; u: string }
+  /** a share link revoked (`l`), or every link of workspace `w` switched off: their sockets are disconnected */
+  | { k: 'unlink'; l?: string; w?: string };
 
 /** Announces a membership or board change to every process (they update their sockets' rooms). */
 export async function publish(db: Kysely<DB>, msg: BoardBusMessage): Promise<void> {

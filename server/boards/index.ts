@@ -11,7 +11,8 @@
  * - bus.ts: the cross-process channel and who holds which board live;
  * - access.ts, check.ts, integrity.ts, assets.ts: roles, trying updates before accepting them,
  *   poison updates and quarantine, which boards show which assets;
- * - versions.ts, feed.ts: version history (automatic versions follow edits here) and the job feed.
+ * - versions.ts, feed.ts: version history (automatic versions follow edits here) and the job feed;
+ * - links.ts: sockets opened with a share link (read-only, one board, no presence of their own).
  *
  * The channel is one LISTEN connection that comes back after a lost connection (with backoff,
  * however long the outage); then every socket's access is checked again and every live board is
@@ -32,6 +33,8 @@ import { createLiveBoards, type LiveBoard } from './live.js';
 import { createPresence } from './presence.js';
 import { createAutoVersions } from './versions.js';
 import { createBoardSockets } from './socket.js';
+import { createLinkViewers } from './links.js';
+import type { ShareLimits } from '../services/share-links.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -56,6 +59,8 @@ export interface BoardSyncOptions {
   /** How long a board with nobody on it stays in memory (ms). */
   idleUnloadMs?: number;
   metrics: Pick<Metrics, 'fanout'>;
+  /** per-link limits of share links (server/services/share-links.ts) */
+  shareLimits: ShareLimits;
 }
 
 export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync> {
@@ -64,11 +69,14 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000, metrics: opts.metrics });
   const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed });
   const autoVersions = createAutoVersions(db, { everyMs: limits.autoVersionEveryMs, log });
-  const sockets = createBoardSockets({ db, log, limits, lives, presence, onEdit: autoVersions.touched });
+  const links = createLinkViewers({ io, db, log, limits, lives, presence, shareLimits: opts.shareLimits });
+  const sockets = createBoardSockets({ db, log, limits, lives, presence, onEdit: autoVersions.touched, onJoined: links.sendCount });
 
   const onMessage = async (msg: BoardBusMessage) => {
     if (msg.k === 'u') return lives.applyRemote(msg);
     if (msg.k === 'a') return presence.applyRemote(msg);
+    if (msg.k === 'unlink') return links.onBusMessage(msg);
+    if (msg.k === 'kick') links.onBusMessage(msg);
     return sockets.onMembership(msg);
   };
   const listener: Listener = await listenChannel({
@@ -91,7 +99,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
   });
 
   return {
-    attach: sockets.attach,
+    attach: (socket) => (socket.data.link ? links.attach(socket) : sockets.attach(socket)),
     liveBoards: () => lives.boards.size,
     open: lives.open,
     async close() {

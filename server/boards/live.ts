@@ -229,7 +229,7 @@ export function createLiveBoards(deps: LiveDeps) {
       const first = out[0]!.socketId;
       const oneAuthor = out.every((o) => o.socketId === first);
       const update = out.length === 1 ? out[0]!.update : Y.mergeUpdates(out.map((o) => o.update));
-      const room = io.local.to(rooms.board(live.id));
+      const room = io.local.to(rooms.boardReaders(live.id));
       (oneAuthor ? room.except(first) : room).emit('board:sync', live.id, syncUpdateMessage(update));
       const sentAt = performance.now();
       for (const o of out) deps.metrics.fanout('local', (sentAt - o.receivedAt) / 1000);
@@ -353,7 +353,7 @@ export function createLiveBoards(deps: LiveDeps) {
     live.lastSeq = Math.max(live.lastSeq, msg.i);
     live.bytes += update.byteLength;
     live.pending++;
-    io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
+    io.local.to(rooms.boardReaders(live.id)).emit('board:sync', live.id, syncUpdateMessage(update));
     deps.metrics.fanout('remote', (performance.now() - receivedAt) / 1000);
     maybeCompact(live);
   }
@@ -369,7 +369,7 @@ export function createLiveBoards(deps: LiveDeps) {
     applyLive(live, Y.encodeStateAsUpdate(stored, before), 'resync');
     stored.destroy();
     const diff = Y.encodeStateAsUpdate(live.doc, before);
-    if (diff.byteLength > 2) io.local.to(rooms.board(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
+    if (diff.byteLength > 2) io.local.to(rooms.boardReaders(live.id)).emit('board:sync', live.id, syncUpdateMessage(diff));
   }
 
   /** After a lost channel connection: anything announced meanwhile is read back from the table. */

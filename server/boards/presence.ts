@@ -112,7 +112,7 @@ export function createPresence(deps: { io: IO; db: Database; log: Logger; origin
       }
       const forward = encodeAwarenessEntries(news);
       awarenessProtocol.applyAwarenessUpdate(live.awareness, forward, socket.id);
-      io.local.to(rooms.board(live.id)).except(socket.id).emit('board:awareness', live.id, toWire(forward));
+      io.local.to(rooms.boardPresence(live.id)).except(socket.id).emit('board:awareness', live.id, toWire(forward));
       relay(live, clients);
     },
 
@@ -122,7 +122,7 @@ export function createPresence(deps: { io: IO; db: Database; log: Logger; origin
       for (const c of clients) live.awarenessOwners.delete(c);
       if (clients.length === 0) return;
       awarenessProtocol.removeAwarenessStates(live.awareness, clients.filter((c) => live.awareness.states.has(c)), 'leave');
-      io.local.to(rooms.board(live.id)).emit('board:awareness', live.id, toWire(awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients)));
+      io.local.to(rooms.boardPresence(live.id)).emit('board:awareness', live.id, toWire(awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients)));
       relay(live, clients);
     },
 
@@ -135,7 +135,7 @@ export function createPresence(deps: { io: IO; db: Database; log: Logger; origin
       if (!update) return;
       await live.ready;
       awarenessProtocol.applyAwarenessUpdate(live.awareness, update, 'remote');
-      io.local.to(rooms.board(live.id)).emit('board:awareness', live.id, msg.a);
+      io.local.to(rooms.boardPresence(live.id)).emit('board:awareness', live.id, msg.a);
     },
   };
 }

@@ -107,7 +107,7 @@ function bringsNothing(doc: Y.Doc, update: Uint8Array): boolean {
   return d.structs.length === 0 && d.ds.clients.size === 0;
 }
 
-export function createBoardSockets(deps: { db: Database; log: Logger; limits: Config['boards']; lives: LiveBoards; presence: Presence; onEdit?: (boardId: string, userId: string) => void }) {
+export function createBoardSockets(deps: { db: Database; log: Logger; limits: Config['boards']; lives: LiveBoards; presence: Presence; onEdit?: (boardId: string, userId: string) => void; /** a member opened a board (they are told how many link holders are on it) */ onJoined: (socket: AppSocket, boardId: string) => void }) {
   const { db, log, limits, lives, presence } = deps;
   const { boards } = lives;
   const states = new Map<string, SocketState>();
@@ -295,6 +295,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
         socket.emit('board:sync', boardId, toWire(encoding.toUint8Array(enc)));
         // Everyone's presence, from this process's copy (other processes relay theirs into it).
         presence.sendAll(socket, live);
+        deps.onJoined(socket, boardId);
         void touchActivity(db, board.workspaceId, userId).catch(() => undefined);
         state.lastTouch.set(board.workspaceId, Date.now());
       } catch (err) {

@@ -9,6 +9,8 @@ import type { Notifier } from '../services/deps.js';
 import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 import { isTrustedOrigin } from '../http/security.js';
 import { toHeaders } from '../http/headers.js';
+import { AppError } from '../shared/errors.js';
+import type { LinkGrant } from '../services/share-links.js';
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -22,6 +24,10 @@ export const SOCKET_PATH = '/socket.io';
  * The workspaces are looked up during the handshake, so every room is joined before the client
  * hears "connect": nothing sent after that is missed. Broadcasts reach sockets on other processes
  * through the Postgres adapter.
+ *
+ * A handshake that carries a share-link token (`auth: { share }`, issue 17) is a link holder's
+ * instead, whatever cookie it carries: no account, no user or workspace rooms; it joins only its
+ * link's room and may open only that link's board, read-only (server/boards/links.ts).
  */
 export function createRealtime(opts: {
   httpServer: HttpServer;
@@ -32,6 +38,8 @@ export function createRealtime(opts: {
   socketsPerUser: number;
   /** ids of the workspaces a user is a member of */
   workspacesOf: (userId: string) => Promise<string[]>;
+  /** checks a share-link token and counts the connection against the link's limit (server/services/share-links.ts) */
+  openShareLink: (token: unknown) => Promise<LinkGrant>;
 }): IO {
   const io: IO = new Server(opts.httpServer, {
     path: SOCKET_PATH,
@@ -45,6 +53,17 @@ export function createRealtime(opts: {
   io.use(async (socket, next) => {
     const headers = toHeaders(socket.handshake);
     if (!isTrustedOrigin(headers.get('origin'), opts.trustedOrigins)) return next(new Error('FOREIGN_ORIGIN'));
+    const share = (socket.handshake.auth as { share?: unknown } | undefined)?.share;
+    if (share !== undefined) {
+      try {
+        socket.data.link = await opts.openShareLink(share);
+        return next();
+      } catch (err) {
+        if (err instanceof AppError) return next(new Error(err.code));
+        opts.log.error('share link socket check failed', { err });
+        return next(new Error('INTERNAL'));
+      }
+    }
     try {
       const user = await getSessionUser(opts.auth, headers);
       if (!user) return next(new Error('UNAUTHORIZED'));
@@ -61,6 +80,8 @@ export function createRealtime(opts: {
     }
   });
   io.on('connection', (socket) => {
+    const link = socket.data.link as LinkGrant | undefined;
+    if (link) return void socket.join(rooms.shareLink(link.linkId));
     const userId = socket.data.userId as string;
     socket.once('disconnect', () => {
       const n = (perUser.get(userId) ?? 1) - 1;

@@ -17,7 +17,7 @@ import type { Permission } from '../shared/permissions.js';
 export type Standing = 'good' | 'suspended' | 'banned';
 
 /** What a suspended account may not do (it may still look, download, delete and leave). */
-export const SUSPENDED_MAY_NOT: ReadonlySet<Permission> = new Set<Permission>(['generation.create', 'asset.upload', 'board.create', 'board.edit', 'board.rename', 'board.comment']);
+export const SUSPENDED_MAY_NOT: ReadonlySet<Permission> = new Set<Permission>(['generation.create', 'asset.upload', 'board.create', 'board.edit', 'board.rename', 'board.comment', 'board.share']);
 
 export async function standingOf(db: Kysely<DB>, userId: string): Promise<{ status: Standing; reason: string | null; since: Date | null }> {
   const row = await db.selectFrom('account_standing').select(['status', 'reason', 'since']).where('user_id', '=', userId).executeTakeFirst();

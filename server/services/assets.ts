@@ -310,6 +310,27 @@ export async function openAssetFile(
 ): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
   const row = await loadForActor(deps, actor, id);
   refuseBlocked(deps, row); // blocked outputs are not served, whole or as a thumbnail
+  return streamFile(deps, row, opts);
+}
+
+/**
+ * An image shown on a shared board, for a holder of a share link (server/services/share-links.ts
+ * checked the link): only an asset of that board's workspace that the board shows (`board_asset`),
+ * not deleted, not hidden by moderators, and not flagged by the image classifier at all (a link
+ * holder has no "Show" button to agree to: flagged images are withheld from links). NOT_FOUND
+ * otherwise, whichever the reason, so a link reveals nothing about other assets.
+ */
+export async function openAssetFileOnBoard(deps: Deps, board: { boardId: string; workspaceId: string }, id: string, opts: { thumb?: boolean } = {}) {
+  const row = await baseQuery(deps)
+    .innerJoin('board_asset', (j) => j.onRef('board_asset.asset_id', '=', 'asset.id').on('board_asset.board_id', '=', board.boardId))
+    .where('asset.id', '=', id)
+    .where('asset.workspace_id', '=', board.workspaceId)
+    .executeTakeFirst();
+  if (!row || verdictFor(deps, row) !== 'none') throw new AppError('NOT_FOUND');
+  return streamFile(deps, row, opts);
+}
+
+async function streamFile(deps: Deps, row: Row, opts: { thumb?: boolean }): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
   const ext = row.storage_key.split('.').pop() ?? 'bin';
   const name = `flux-klein-${row.id.slice(0, 8)}.${ext}`;
   try {

@@ -14,7 +14,9 @@ export type AuditAction = 'role.changed' | 'privacy-request.created' | 'sign-in'
   // board comments (issue 17): an owner or admin let viewers comment, or stopped it
   | 'comments.settings.changed'
   // the public API and webhooks (issue 18): detail names the key or endpoint (never the secret)
-  | 'api-key.created' | 'api-key.revoked' | 'webhook.created' | 'webhook.deleted' | 'webhook.resent';
+  | 'api-key.created' | 'api-key.revoked' | 'webhook.created' | 'webhook.deleted' | 'webhook.resent'
+  // share links (issue 17): user_id made, revoked or switched; detail names the board and link, never the token
+  | 'share-link.created' | 'share-link.revoked' | 'share-links.setting';
 
 export async function audit(db: Kysely<DB> | Transaction<DB>, userId: string | null, action: AuditAction, detail: Record<string, unknown> = {}) {
   await db.insertInto('audit_log').values({ user_id: userId, action, detail: JSON.stringify(detail) }).execute();

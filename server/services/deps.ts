@@ -10,6 +10,7 @@ import type { ServerToClientEvents } from '../shared/realtime.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { ModerationDeps } from './moderation/index.js';
+import type { ShareLimits } from './share-links.js';
 
 /** Sends an event to a Socket.io room, from whichever process does the work. */
 export interface Notifier {
@@ -68,6 +69,8 @@ export interface Deps {
   log: Logger;
   /** Prometheus metrics of this process (no-ops when metrics are off). */
   metrics: Metrics;
+  /** Per-link limits of share links, held per process (server/services/share-links.ts). */
+  shareLimits: ShareLimits;
 }
 
 /** Who is acting: a signed-in user. */

@@ -155,6 +155,7 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
       'report.board_id',
       'report.subject_user_id',
       'reporter.email as reporter_email',
+      'report.via',
       'subject.email as subject_email',
       'subject.name as subject_name',
       'account_standing.status as subject_standing',
@@ -181,6 +182,8 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
     resolvedAt: r.resolved_at,
     resolution: r.resolution,
     reporterEmail: r.reporter_email,
+    /** 'link': sent by someone holding a share link to the board (no account) */
+    via: r.via,
     subject: { userId: r.subject_user_id, email: r.subject_email, name: r.subject_name, standing: r.subject_standing ?? 'good' },
     asset: r.asset_id
       ? { id: r.asset_id, media: r.media, mime: r.mime, hidden: r.hidden_at !== null, reviewUrl: `/files/review/${r.asset_id}`, openReports: counts.get(r.asset_id) ?? 0 }

@@ -10,6 +10,7 @@ import { itemsOf } from '../shared/board.js';
 import { audit } from './audit.js';
 import { notify } from './notifications.js';
 import { compactBoard, editBoardFromServer } from '../boards/store.js';
+import { publish } from '../boards/bus.js';
 import { rewriteVersionsHolding } from '../boards/versions.js';
 import { commentsByAuthor, detachCommentAuthor } from '../boards/comments.js';
 import { META } from '../shared/board-versions.js';
@@ -436,6 +437,8 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
       else {
         // Billing records of a workspace that goes away are kept, detached from it (see migration 0051).
         await trx.deleteFrom('workspace').where('id', '=', ws.id).execute();
+        // Its boards' share links went with it: whoever watches through one is disconnected on commit.
+        await publish(trx, { k: 'unlink', w: ws.id });
         deleted.push(ws.id);
       }
     }

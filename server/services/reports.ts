@@ -4,8 +4,9 @@
  * A member of the workspace that holds an asset or a board reports it with a reason and an optional
  * note; the report waits in the operators' queue. Only members can see the content today, so the
  * check is workspace membership (any role: viewers report too). `via` records how the reporter saw
- * it ('member'); a share-link viewer, when share links exist, becomes another `via` with its own
- * check here (the link grants sight of one asset) and no reporter account.
+ * it: 'member', or 'link' for a holder of a share link (issue 17), who has no account: the link is
+ * checked (server/services/share-links.ts), the item must be on that link's board, and the report
+ * names the link instead of a reporter; one open report per link and subject, limited per link.
  *
  * Reporting is idempotent per reporter and subject while the report is open (a double click files
  * once), and limited per reporter per hour after the access check, so a refused call writes nothing.
@@ -22,6 +23,8 @@ import { audit } from './audit.js';
 import type { Actor, Deps } from './deps.js';
 import { hitLimit } from './rate-limits.js';
 import { requireRole } from './workspaces.js';
+import { ReportViaLinkInput } from '../shared/share-links.js';
+import { useShareLink } from './share-links.js';
 
 export const REPORTS_PER_HOUR = 30;
 const EXCERPT_CHARS = 500;
@@ -35,18 +38,23 @@ export interface ReportReceipt {
 
 const THANKS = 'Thanks for telling us. Moderators will look at it; what they decide is not shown to you, and the person who made it is not told who reported it.';
 
-async function limit(deps: Deps, actor: Actor) {
-  const hit = await hitLimit(deps.db, `report:${actor.userId}`, { max: REPORTS_PER_HOUR, windowSeconds: 3600 });
+/** Who reports: a signed-in member, or the holder of a share link (no account: the link is named). */
+type Reporter = Actor | { linkId: string };
+const isLink = (r: Reporter): r is { linkId: string } => 'linkId' in r;
+
+async function limit(deps: Deps, who: Reporter) {
+  const hit = await hitLimit(deps.db, isLink(who) ? `report-link:${who.linkId}` : `report:${who.userId}`, { max: REPORTS_PER_HOUR, windowSeconds: 3600 });
   if (!hit.allowed) throw new AppError('RATE_LIMITED', { userMessage: 'You have sent many reports in the last hour. Please wait a while before sending more.', retryAfterSeconds: hit.retryAfterSeconds });
 }
 
 type NewReport = { workspaceId: string; assetId: string | null; boardId: string | null; itemId: string | null; subjectUserId: string | null; excerpt: string | null; reason: string; note: string | null };
 
-async function file(deps: Deps, actor: Actor, r: NewReport): Promise<ReportReceipt> {
+async function file(deps: Deps, actor: Reporter, r: NewReport): Promise<ReportReceipt> {
   const existing = await deps.db
     .selectFrom('report')
     .select('id')
-    .where('reporter_id', '=', actor.userId)
+    .$if(!isLink(actor), (q) => q.where('reporter_id', '=', (actor as Actor).userId))
+    .$if(isLink(actor), (q) => q.where('via', '=', 'link').where('share_link_id', '=', (actor as { linkId: string }).linkId))
     .where('status', '=', 'open')
     .$if(r.itemId === null, (q) => q.where('asset_id', '=', r.assetId).where('item_id', 'is', null))
     .$if(r.itemId !== null, (q) => q.where('board_id', '=', r.boardId).where('item_id', '=', r.itemId))
@@ -56,11 +64,11 @@ async function file(deps: Deps, actor: Actor, r: NewReport): Promise<ReportRecei
   const row = await deps.db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('report')
-      .values({ reporter_id: actor.userId, workspace_id: r.workspaceId, asset_id: r.assetId, board_id: r.boardId, item_id: r.itemId, subject_user_id: r.subjectUserId, excerpt: r.excerpt, reason: r.reason, note: r.note })
+      .values({ via: isLink(actor) ? 'link' : 'member', reporter_id: isLink(actor) ? null : actor.userId, share_link_id: isLink(actor) ? actor.linkId : null, workspace_id: r.workspaceId, asset_id: r.assetId, board_id: r.boardId, item_id: r.itemId, subject_user_id: r.subjectUserId, excerpt: r.excerpt, reason: r.reason, note: r.note })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (inserted) await audit(trx, actor.userId, 'report.created', { reportId: inserted.id, assetId: r.assetId, boardId: r.boardId, itemId: r.itemId, reason: r.reason });
+    if (inserted) await audit(trx, isLink(actor) ? null : actor.userId, 'report.created', { reportId: inserted.id, assetId: r.assetId, boardId: r.boardId, itemId: r.itemId, reason: r.reason, ...(isLink(actor) ? { via: 'link', linkId: actor.linkId } : {}) });
     return inserted;
   });
   // Lost a race with the same person's other tab: that one is the report.
@@ -85,7 +93,22 @@ export async function reportAsset(deps: Deps, actor: Actor, raw: z.input<typeof 
 export async function reportBoardItem(deps: Deps, actor: Actor, raw: z.input<typeof ReportBoardItemInput>): Promise<ReportReceipt> {
   const input = ReportBoardItemInput.parse(raw);
   const { board } = await boardAccess(deps.db, actor, input.boardId);
-  const doc = await loadBoardDoc(deps.db, board.id);
+  return fileItem(deps, actor, { boardId: board.id, workspaceId: board.workspaceId }, input);
+}
+
+/**
+ * A share-link holder reports an item on the shared board (issue 17): the link is checked as for
+ * every other use (revoked, expired or switched-off links are refused) and names the board, so a
+ * link can report only what it shows.
+ */
+export async function reportBoardItemViaLink(deps: Deps, raw: z.input<typeof ReportViaLinkInput>): Promise<ReportReceipt> {
+  const input = ReportViaLinkInput.parse(raw);
+  const grant = await useShareLink(deps, input.token);
+  return fileItem(deps, { linkId: grant.linkId }, { boardId: grant.boardId, workspaceId: grant.workspaceId }, input);
+}
+
+async function fileItem(deps: Deps, who: Reporter, board: { boardId: string; workspaceId: string }, input: { itemId: string; reason: string; note?: string }): Promise<ReportReceipt> {
+  const doc = await loadBoardDoc(deps.db, board.boardId);
   let item;
   try {
     const m = itemsOf(doc).get(input.itemId);
@@ -94,10 +117,10 @@ export async function reportBoardItem(deps: Deps, actor: Actor, raw: z.input<typ
     doc.destroy();
   }
   if (!item) throw new AppError('NOT_FOUND', { userMessage: 'That item is no longer on the board.' });
-  const base = { workspaceId: board.workspaceId, boardId: board.id, itemId: item.id, reason: input.reason, note: input.note || null };
+  const base = { workspaceId: board.workspaceId, boardId: board.boardId, itemId: item.id, reason: input.reason, note: input.note || null };
   if (item.type === 'image' && item.assetId) {
     const asset = await deps.db.selectFrom('asset').select(['id', 'user_id']).where('id', '=', item.assetId).where('workspace_id', '=', board.workspaceId).executeTakeFirst();
-    return file(deps, actor, { ...base, assetId: asset?.id ?? null, subjectUserId: asset?.user_id ?? null, excerpt: null });
+    return file(deps, who, { ...base, assetId: asset?.id ?? null, subjectUserId: asset?.user_id ?? null, excerpt: null });
   }
   if (item.type === 'note') {
     // The author the document names, if that is a member of the workspace (the field is written by clients).
@@ -105,7 +128,7 @@ export async function reportBoardItem(deps: Deps, actor: Actor, raw: z.input<typ
       ? await deps.db.selectFrom('membership').select('user_id').where('workspace_id', '=', board.workspaceId).where('user_id', '=', item.createdBy).executeTakeFirst()
       : undefined;
     const text = (item.text ?? '').slice(0, EXCERPT_CHARS);
-    return file(deps, actor, { ...base, assetId: null, subjectUserId: author?.user_id ?? null, excerpt: text });
+    return file(deps, who, { ...base, assetId: null, subjectUserId: author?.user_id ?? null, excerpt: text });
   }
   throw new AppError('INVALID_INPUT', { userMessage: 'Only images and notes can be reported. Wait until the generation has finished.' });
 }

@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   API_KEY_SCOPE: { http: 403, trpc: 'FORBIDDEN', message: 'This API key does not have the scope this needs.' },
   // outgoing webhooks (issue 18): a target that is not a public address is never called
   WEBHOOK_URL_REFUSED: { http: 400, trpc: 'BAD_REQUEST', message: 'Webhooks can only be sent to a public http(s) address.' },
+  // share links (issue 17): a link that was revoked, expired, switched off or never existed
+  SHARE_LINK_INVALID: { http: 410, trpc: 'NOT_FOUND', message: 'This link is no longer valid. Ask the person who shared it for a new one.' },
+  SHARE_LINKS_OFF: { http: 403, trpc: 'FORBIDDEN', message: 'Sharing boards by link is turned off for this workspace. Owners and admins can turn it on in the workspace settings.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -27,6 +27,10 @@ export const PERMISSIONS = {
   'board.comment': { min: 'editor', does: 'comment on boards' },
   /** let viewers comment, or not */
   'comments.settings': { min: 'admin', does: 'choose whether viewers may comment' },
+  /** make and revoke view-only share links (issue 17) */
+  'board.share': { min: 'editor', does: 'share boards by link' },
+  /** the workspace's "allow share links" switch */
+  'workspace.share-links': { min: 'admin', does: 'turn sharing by link on or off' },
   /** invite, resend and revoke invitations; change roles; remove members */
   'members.manage': { min: 'admin', does: 'manage members and invitations' },
   'credits.transfer': { min: 'admin', does: 'move credits into this workspace' },

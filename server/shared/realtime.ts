@@ -56,6 +56,8 @@ export interface ServerToClientEvents {
   'board:job': (e: BoardJobEvent) => void;
   /** A comment thread on the board changed or went away (server/boards/comments.ts). */
   'board:comment': (e: BoardCommentEvent) => void;
+  /** How many people have the board open through share links (members see a count, never who). */
+  'board:viewers': (e: { boardId: string; anonymous: number }) => void;
   'notification:new': (n: NotificationView) => void;
   /** Read state changed in another tab: the new unread count. */
   'notification:read': (e: { ids: string[] | 'all'; unread: number }) => void;
@@ -92,6 +94,16 @@ export const rooms = {
   board: (id: string) => `board:${id}`,
   /** every socket of one better-auth session (they are disconnected when it ends) */
   session: (id: string) => `session:${id}`,
+  /** share-link holders on a board (issue 17): they get the board's changes, not its presence or job feed */
+  boardLinks: (id: string) => `board-links:${id}`,
+  /** holders of links that show members' names: they get the board's presence too */
+  boardLinksNamed: (id: string) => `board-links-named:${id}`,
+  /** every socket opened with one share link (disconnected when it is revoked) */
+  shareLink: (id: string) => `share-link:${id}`,
+  /** who receives a board's changes: its members and its link holders */
+  boardReaders: (id: string) => [`board:${id}`, `board-links:${id}`],
+  /** who receives a board's presence: its members and holders of links that show names */
+  boardPresence: (id: string) => [`board:${id}`, `board-links-named:${id}`],
 };
 
 // ---- teams and boards (issue 5) ----

@@ -15,6 +15,7 @@ import { adminRouter } from './routers/admin.js';
 import { reportRouter } from './routers/report.js';
 import { moderationRouter } from './routers/moderation.js';
 import { apiRouter } from './routers/api.js';
+import { shareRouter } from './routers/share.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -33,6 +34,7 @@ export const appRouter = router({
   admin: adminRouter,
   moderation: moderationRouter,
   api: apiRouter,
+  share: shareRouter,
 });
 
 export type AppRouter = typeof appRouter;

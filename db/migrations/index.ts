@@ -27,9 +27,9 @@ import * as m0090 from './0090_moderation.js';
 import * as m0095 from './0095_reports_and_takedown.js';
 import * as m0105 from './0105_board_versions.js';
 import * as m0106 from './0106_generation_board_feed.js';
+import * as m0110 from './0110_board_share_links.js';
 import * as m0115 from './0115_board_comments.js';
 import * as m0130 from './0130_api_keys_webhooks.js';
-import * as m0110 from './0110_board_share_links.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -61,7 +61,7 @@ export const migrations: Record<string, Migration> = {
   '0095_reports_and_takedown': m0095,
   '0105_board_versions': m0105,
   '0106_generation_board_feed': m0106,
+  '0110_board_share_links': m0110,
   '0115_board_comments': m0115,
   '0130_api_keys_webhooks': m0130,
-  '0110_board_share_links': m0110,
 };

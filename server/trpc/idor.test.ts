@@ -18,6 +18,9 @@ import { appRouter } from './router.js';
 // ---------------------------------------------------------------------------------------------
 // What the walk covers
 
+/** Queries whose input is a secret token (possession is the authorisation): they have no "own data" to list. */
+const TAKES_A_SECRET = new Set(['workspace.invitation', 'share.open']);
+
 /** A refusal code, or `null`: the procedure answers null, as it does for an id that does not exist. */
 type Expected = 'NOT_FOUND' | 'FORBIDDEN' | null;
 
@@ -41,6 +44,8 @@ const NO_ID_INPUT: Record<string, string> = {
   'workspace.create': 'creates a new workspace owned by the caller',
   'workspace.invitation': 'takes an invitation token, which is the secret itself (possession is the authorisation; invitations.test.ts)',
   'workspace.acceptInvitation': 'takes an invitation token, which is the secret itself (invitations.test.ts)',
+  'share.open': 'takes a share-link token, which is the secret itself (possession is the authorisation; share-links.test.ts)',
+  'share.report': 'takes a share-link token, which is the secret itself (share-links.test.ts)',
   'notification.list': "the caller's own notifications",
   'notification.unread': "the caller's own unread count",
   'account.methods': "the caller's own sign-in methods",
@@ -126,6 +131,8 @@ interface Seed {
   apiKey: string;
   webhook: string;
   delivery: string;
+  /** a view-only share link to the board (issue 17) */
+  shareLink: string;
 }
 
 let server: TestServer;
@@ -160,7 +167,8 @@ async function seed(name: string): Promise<Seed> {
   // Inserted directly: saving through the service resolves the URL's host (the SSRF guard), which this machine may not.
   const webhook = (await server.deps.db.insertInto('webhook_endpoint').values({ workspace_id: ws.id, url: 'https://hooks.example.test/flux', secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', events: ['generation.succeeded'], created_by: user.id }).returning('id').executeTakeFirstOrThrow()).id;
   const delivery = (await server.deps.db.insertInto('webhook_delivery').values({ endpoint_id: webhook, workspace_id: ws.id, message_id: `msg_${ws.id.replaceAll('-', '')}`, event_type: 'generation.succeeded', payload: '{}', status: 'failed' }).returning('id').executeTakeFirstOrThrow()).id;
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, apiKey, webhook, delivery, thread: thread.id, comment: thread.comments[0]!.id };
+  const shareLink = (await api(user).share.create.mutate({ boardId: board.id, label: 'Client review' })).link.id;
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, apiKey, webhook, delivery, thread: thread.id, comment: thread.comments[0]!.id, shareLink };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -173,6 +181,7 @@ function idFor(path: string, key: string, s: Seed): unknown {
     versionId: s.version,
     threadId: s.thread,
     commentId: s.comment,
+    linkId: s.shareLink,
     invitationId: s.invitation,
     userId: s.member,
     sessionId: s.session,
@@ -419,9 +428,9 @@ describe('IDOR walk over every tRPC procedure', () => {
   }, 120_000);
 
   it("the outsider's own-data queries show none of the victim's ids", async () => {
-    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id, victim.apiKey, victim.webhook, victim.delivery];
+    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id, victim.apiKey, victim.webhook, victim.delivery, victim.shareLink];
     const leaks: string[] = [];
-    for (const p of procedures.filter((q) => q.path in NO_ID_INPUT && q.type === 'query' && !q.path.startsWith('workspace.invitation'))) {
+    for (const p of procedures.filter((q) => q.path in NO_ID_INPUT && q.type === 'query' && !TAKES_A_SECRET.has(q.path))) {
       const result = await call(attacker.user, p, p.input ? buildObject(p.input, p.path, () => undefined, {}) : undefined);
       const text = JSON.stringify(result);
       for (const id of victimIds) if (text.includes(id)) leaks.push(`${p.path} shows ${id}`);

@@ -3,7 +3,7 @@ import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { AssetView } from '../../server/services/assets.js';
+import type { AssetView } from '../../server/shared/views.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { ReportDialog } from '../components/ReportDialog.js';

@@ -56,17 +56,6 @@ export async function getBalance(deps: Deps, actor: Actor, workspaceId: string):
   return { workspaceId, balance: await balanceOf(deps.db, workspaceId) };
 }
 
-export async function listLedger(deps: Deps, actor: Actor, workspaceId: string, limit = 50) {
-  await requireRole(deps.db, actor, workspaceId, 'viewer');
-  return deps.db
-    .selectFrom('credit_ledger')
-    .select(['id', 'delta', 'reason', 'ref', 'created_at'])
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('created_at', 'desc')
-    .limit(limit)
-    .execute();
-}
-
 /**
  * Moves credits from the actor's personal workspace to a team workspace they own or administer:
  * two ledger entries (out of one, into the other) in one transaction, keyed by the transfer id, so

@@ -8,6 +8,8 @@ import { useStudioForm } from '../components/studio/useStudioForm.js';
 import { useStudioJobs } from '../components/studio/useStudioJobs.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
+import { usePageShortcuts } from '../components/Shortcuts.js';
+import { STUDIO_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
@@ -28,6 +30,7 @@ export default function Studio() {
   const mayKeep = can(role, 'asset.edit');
   const studio = useStudioForm(models, workspaceId);
   const results = useStudioJobs(recent.items, workspaceId);
+  usePageShortcuts(STUDIO_SHORTCUTS, { slash: '#prompt' });
 
   return (
     <div className="studio">

@@ -44,9 +44,9 @@ export default function Ledger() {
   const onChange = useCallback(() => revalidator.revalidate(), [revalidator]);
   useSocketEvent('credits:changed', onChange);
   const kinds = new Set(params.getAll('kind'));
-  const filtered = kinds.size > 0 || params.has('from') || params.has('to');
-  const csv = new URLSearchParams(params);
-  csv.delete('cursor');
+  const filtered = kinds.size > 0 || Boolean(params.get('from')) || Boolean(params.get('to'));
+  // The filter without empty fields (the form sends them) or the page position.
+  const csv = new URLSearchParams([...params].filter(([k, v]) => v !== '' && k !== 'cursor'));
   const older = new URLSearchParams(params);
   if (ledger.nextCursor) older.set('cursor', ledger.nextCursor);
 

@@ -300,7 +300,7 @@ export function StudioForm({
         ) : null}
         <FormError message={error} />
         <ModerationNotice refusal={refusal} standing={standing} onAppealed={() => void standingQuery.refetch()} />
-        <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0} {...gate.button} data-testid="generate-button">
+        <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0} {...gate.button}>
           {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
         </button>
         {gate.hint}

@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'db/**/*.test.ts', 'jobs/**/*.test.ts'],
+    include: ['server/**/*.test.ts', 'db/**/*.test.ts', 'jobs/**/*.test.ts', 'app/**/*.test.ts'],
     // Kill/restart tests run on their own: npm run test:faults (vitest.faults.config.ts).
     exclude: [...configDefaults.exclude, '**/*.faults.test.ts'],
     globalSetup: ['server/testing/global-setup.ts'],

@@ -8,6 +8,7 @@ import { pickWorkspace } from './lib/workspace.server.js';
 import { DeletionCancelNotice } from './components/DeletionCancelNotice.js';
 import { JobToasts } from './components/JobToasts.js';
 import { Toaster } from './components/Toaster.js';
+import { ShortcutsProvider } from './components/Shortcuts.js';
 import { RealtimeProvider } from './lib/realtime.js';
 import { ConsentBanner, ConsentProvider } from './components/ConsentBanner.js';
 import { PolicyNotice } from './components/PolicyNotice.js';
@@ -66,6 +67,7 @@ export default function App() {
         <RealtimeProvider enabled={Boolean(me)}>
           <ConsentProvider initial={consent}>
           <Toaster>
+          <ShortcutsProvider>
             <AppHeader user={me} currentWorkspaceId={currentWorkspaceId} />
             {me && !me.emailVerified ? (
               <div className="verify-banner" role="region" aria-label="Email confirmation">
@@ -87,6 +89,7 @@ export default function App() {
             <SiteFooter />
             {me ? <JobToasts userId={me.id} /> : null}
             <ConsentBanner />
+          </ShortcutsProvider>
           </Toaster>
           </ConsentProvider>
         </RealtimeProvider>

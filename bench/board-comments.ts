@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import { addMember, openBoard } from '../server/services/teams.test-helpers.js';
+import { addMember, openBoard } from '../server/testing/teams.js';
 import type { BoardCommentEvent } from '../server/shared/comments.js';
 import { signUp, startTestServer, trpcClient } from '../server/testing/harness.js';
 import { ms, summarize, table } from './lib.js';

@@ -41,7 +41,7 @@ import * as Y from 'yjs';
 import { freePort, startEmbeddedPostgres } from '../db/embedded.js';
 import { editBoardFromServer } from '../server/boards/store.js';
 import { putItem } from '../server/shared/board.js';
-import { addMember } from '../server/services/teams.test-helpers.js';
+import { addMember } from '../server/testing/teams.js';
 import { createTestDatabase, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../server/testing/harness.js';
 import type { CanvasRun } from './board-canvas.js';
 import type { CyclesResult, DriveResult, PeersInput } from './board-peers.js';

@@ -23,7 +23,7 @@ import { sql } from 'kysely';
 import * as Y from 'yjs';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { createLogger, type Logger } from '../server/log.js';
-import { addMember } from '../server/services/teams.test-helpers.js';
+import { addMember } from '../server/testing/teams.js';
 import { signUp, startTestServer, trpcClient, type TestUser } from '../server/testing/harness.js';
 import type { SoakClientsInput, SoakProgress } from './soak-clients.js';
 import { ms, table } from './lib.js';

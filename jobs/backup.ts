@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createBackup } from '../server/services/backup.js';
-import type { QueueDefinition } from './boss.js';
+import type { QueueDefinition } from './queue.js';
 
 /** A daily database backup to storage (docs/operations.md explains restoring it). */
 export const backupQueue: QueueDefinition<Record<string, unknown>> = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { failAbandonedGeneration, GENERATION_QUEUE, runGeneration } from '../server/services/generations.js';
-import type { QueueDefinition } from './boss.js';
+import type { QueueDefinition } from './queue.js';
 
 const Payload = z.object({ generationId: z.uuid() });
 const RETRY_LIMIT = 3;

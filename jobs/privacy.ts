@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DELETION_QUEUE, EXPORT_QUEUE, failDeletion, failExport, runDeletion, runExport } from '../server/services/privacy.js';
-import type { QueueDefinition } from './boss.js';
+import type { QueueDefinition } from './queue.js';
 
 const ExportPayload = z.object({ exportId: z.uuid() });
 const DeletionPayload = z.object({ requestId: z.uuid() });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runRetention } from '../server/services/retention.js';
-import type { QueueDefinition } from './boss.js';
+import type { QueueDefinition } from './queue.js';
 
 const Payload = z.object({}).passthrough();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deliverWebhook, failAbandonedDelivery, WEBHOOK_QUEUE, WEBHOOK_RETRY_LIMIT } from '../server/services/webhooks.js';
-import type { QueueDefinition } from './boss.js';
+import type { QueueDefinition } from './queue.js';
 
 const Payload = z.object({ deliveryId: z.uuid() });
 

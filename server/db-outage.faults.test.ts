@@ -13,7 +13,7 @@ import { putItem } from './shared/board.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer } from './testing/harness.js';
 import { startWebProcess, startWorkerProcess, type Proc } from './testing/process.js';
 import { startTcpProxy } from './testing/tcp-proxy.js';
-import { itemIds, openBoard, waitForDoc, waitSaved } from './services/teams.test-helpers.js';
+import { itemIds, openBoard, waitForDoc, waitSaved } from './testing/teams.js';
 
 const TIMEOUTS = { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1500' };
 

@@ -28,7 +28,7 @@ import { loadBoardDoc } from './boards/store.js';
 import { connectSocket, createTestDatabase, eventually, signUp, trpcClient, waitForEvent, type TestSocket, type TestUser } from './testing/harness.js';
 import { killAll, startWebProcess, startWorkerProcess, type Proc, type WebProc } from './testing/process.js';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.js';
-import { addMember, openBoard, snapshotJson, verify, waitForDoc, waitSaved, withDeadline, type OpenBoard } from './services/teams.test-helpers.js';
+import { addMember, openBoard, snapshotJson, verify, waitForDoc, waitSaved, withDeadline, type OpenBoard } from './testing/teams.js';
 
 // Short through configuration (defaults 30 s and 10 s); 10 s is the shortest heartbeat allowed.
 const FAST = { GENERATION_HEARTBEAT_SECONDS: '10', JOB_SUPERVISE_SECONDS: '1' };

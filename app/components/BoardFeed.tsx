@@ -119,8 +119,9 @@ export function BoardFeed(props: { boardId: string; meId: string; onFocusItem: (
                   type="button"
                   className="board-feed-item"
                   onClick={() => setMissing(props.onFocusItem(e.itemId) ? null : 'That result is no longer on the board.')}
-                  aria-label={`Show on the board: ${e.prompt}, by ${e.userId === props.meId ? 'you' : e.userName}`}
                 >
+                  {/* Named by what it shows (status, who, when, prompt), after what it does. */}
+                  <span className="visually-hidden">Show on the board: </span>
                   {body}
                 </button>
               ) : (

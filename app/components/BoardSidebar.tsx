@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from '@remix-run/react';
 import { useRef, useState, type ReactNode } from 'react';
-import type { AssetView } from '../../server/services/assets.js';
+import type { AssetView } from '../../server/shared/views.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { useToast } from './Toaster.js';

@@ -1,5 +1,5 @@
 import { Link } from '@remix-run/react';
-import type { GenerationView } from '../../server/services/generations.js';
+import type { GenerationView } from '../../server/shared/views.js';
 import { timeAgo } from '../lib/format.js';
 import { isPreviewProvider, providerLabel } from '../../server/shared/providers.js';
 import { SensitiveMedia } from './SensitiveMedia.js';

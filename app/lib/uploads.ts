@@ -1,4 +1,4 @@
-import type { AssetView } from '../../server/services/assets.js';
+import type { AssetView } from '../../server/shared/views.js';
 import { messageFor } from '../../server/shared/errors.js';
 
 export const ACCEPTED_IMAGE_TYPES = 'image/png,image/jpeg,image/webp';

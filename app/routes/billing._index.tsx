@@ -30,9 +30,14 @@ export default function Billing() {
     <div className="billing narrow-page">
       <div className="section-head">
         <h1>Billing</h1>
-        <Link to="/pricing" className="button ghost small">
-          Plans and credit packs
-        </Link>
+        <div className="row gap">
+          <Link to="/billing/ledger" className="button ghost small">
+            Credit history
+          </Link>
+          <Link to="/pricing" className="button ghost small">
+            Plans and credit packs
+          </Link>
+        </div>
       </div>
       {!status.configured ? <p className="panel notice">Billing is not set up on this server. Your credits come from the sign-up grant.</p> : null}
       <FormError message={error} />

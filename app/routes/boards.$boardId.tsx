@@ -21,6 +21,8 @@ import { ReportDialog } from '../components/ReportDialog.js';
 import { ShareDialog } from '../components/ShareDialog.js';
 import { errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { arrange, boardUndoManager, byStacking, fitSize, freeSpotNear, itemsOf, mentionsIn, putItem, readItem, type BoardItem } from '../../server/shared/board.js';
+import { usePageShortcuts } from '../components/Shortcuts.js';
+import { BOARD_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.board.name ?? 'Board'} — Flux Klein` }];
 
@@ -224,6 +226,7 @@ function BoardClosed({ error }: { error: BoardClientState['error'] }) {
 
 export default function BoardPage() {
   const { board, me } = useLoaderData<typeof loader>();
+  usePageShortcuts(BOARD_SHORTCUTS);
   const { client, state, items, peers } = useBoard(board.id);
   const navigate = useNavigate();
   const trpc = useTRPC();

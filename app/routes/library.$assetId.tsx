@@ -13,6 +13,8 @@ import { formatBytes } from '../lib/format.js';
 import { providerLabel } from '../../server/shared/providers.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorCode, errorMessage, useTRPC } from '../lib/trpc.js';
+import { usePageShortcuts } from '../components/Shortcuts.js';
+import { ITEM_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
@@ -32,6 +34,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export default function AssetPage() {
   const data = useLoaderData<typeof loader>();
+  usePageShortcuts(ITEM_SHORTCUTS);
   if (data.hidden) return <HiddenAsset hidden={data.hidden} />;
   return <AssetDetail />;
 }
@@ -78,7 +81,8 @@ function AssetDetail() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
-      if (e.key === 'Escape' && !confirming && !reporting && !typing) navigate('/library');
+      // An open dialog (shortcuts, report) takes Escape for itself.
+      if (e.key === 'Escape' && !confirming && !reporting && !typing && !document.querySelector('dialog[open]')) navigate('/library');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

@@ -3,7 +3,7 @@ import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { AssetView } from '../../server/services/assets.js';
+import type { AssetView } from '../../server/shared/views.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { ReportDialog } from '../components/ReportDialog.js';
@@ -12,6 +12,8 @@ import { can, deniedReason } from '../../server/shared/permissions.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { usePageShortcuts } from '../components/Shortcuts.js';
+import { LIBRARY_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
 
@@ -45,6 +47,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Library() {
   const { page: first, models, role } = useLoaderData<typeof loader>();
+  usePageShortcuts(LIBRARY_SHORTCUTS, { slash: '#library-q' });
   // Viewers look and download; favouriting and deleting take an editor (server/shared/permissions.ts).
   const mayFavourite = can(role, 'asset.edit');
   const mayDelete = can(role, 'asset.delete');
@@ -221,13 +224,17 @@ export default function Library() {
             {items.map((a) => (
               <li key={a.id} className={`asset-item ${selected.has(a.id) ? 'selected' : ''}`}>
                 <SensitiveMedia verdict={a.moderation} what={a.prompt ?? a.originalName ?? 'this item'}>
-                  <Link to={`/library/${a.id}`} className="asset-tile" aria-label={`Open: ${a.prompt ?? a.originalName ?? 'uploaded image'}`}>
+                  {/* Named by its content (the image's prompt, then the badges): what is seen is what a screen reader and voice control hear. The hover caption repeats the prompt, so it is hidden from them. */}
+                  <Link to={`/library/${a.id}`} className="asset-tile">
+                    <span className="visually-hidden">Open: </span>
                     {a.mime === 'video/mp4' ? (
                       <video src={a.url} muted loop playsInline preload="metadata" aria-hidden="true" />
                     ) : (
                       <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={a.prompt ?? a.originalName ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
                     )}
-                    <span className="asset-caption">{a.prompt ?? a.originalName ?? 'Upload'}</span>
+                    <span className="asset-caption" aria-hidden={a.mime === 'video/mp4' ? undefined : true}>
+                      {a.prompt ?? a.originalName ?? 'Upload'}
+                    </span>
                     <span className="asset-badges">
                       {a.media === 'video' ? <span className="badge">Video</span> : null}
                       {a.source === 'upload' ? <span className="badge">Upload</span> : null}

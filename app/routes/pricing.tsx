@@ -60,9 +60,9 @@ export default function Pricing() {
         {catalog.plans.map((p) => (
           <li key={p.id} className="panel price-card">
             <h3>{p.label}</h3>
-            <p className="price">
+            <div className="price">
               {price(p.amountCents, catalog.currency)} <span className="muted small">/ month</span>
-            </p>
+            </div>
             <p>{p.monthlyCredits.toLocaleString('en')} credits every month</p>
             {action(p.id, `Subscribe to ${p.label}`)}
           </li>
@@ -73,7 +73,7 @@ export default function Pricing() {
         {catalog.packs.map((p) => (
           <li key={p.id} className="panel price-card">
             <h3>{p.label}</h3>
-            <p className="price">{price(p.amountCents, catalog.currency)}</p>
+            <div className="price">{price(p.amountCents, catalog.currency)}</div>
             <p>One-off, never expire</p>
             {action(p.id, `Buy ${p.label}`)}
           </li>

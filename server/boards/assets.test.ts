@@ -4,7 +4,7 @@ import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { compactBoard, loadBoardDoc } from './store.js';
 import { purgeUnsavedOutputs } from '../services/retention.js';
-import { openBoard, waitSaved } from '../services/teams.test-helpers.js';
+import { openBoard, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 beforeAll(async () => {

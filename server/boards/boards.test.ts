@@ -12,7 +12,7 @@ import { itemsOf, putItem, readItems, setFields } from '../shared/board.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { pruneLiveBoards, registerLiveBoards, unregisterLiveBoards } from './bus.js';
 import { loadBoardDoc } from './store.js';
-import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
+import { addMember, itemIds, openBoard, snapshotJson, waitForDoc, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 let owner: TestUser;

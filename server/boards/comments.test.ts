@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem } from '../shared/board.js';
 import { COMMENT_MAX_CHARS, type BoardCommentEvent, type ThreadView } from '../shared/comments.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestSocket, type TestUser } from '../testing/harness.js';
-import { addMember, openBoard, waitSaved, type OpenBoard } from '../services/teams.test-helpers.js';
+import { addMember, openBoard, waitSaved, type OpenBoard } from '../testing/teams.js';
 import { collectUserData, eraseUser } from '../services/privacy.js';
 import { DELETED_AUTHOR } from './comments.js';
 

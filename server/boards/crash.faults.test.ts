@@ -24,7 +24,7 @@ import { createTestDatabase, eventually, signUp, startTestServer, trpcClient, ty
 import { AUTH_SECRET, killAll, startWebProcess, type WebProc } from '../testing/process.js';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
 import { loadBoardDoc } from './store.js';
-import { addMember, snapshotJson, waitForDoc, waitSaved, withDeadline } from '../services/teams.test-helpers.js';
+import { addMember, snapshotJson, waitForDoc, waitSaved, withDeadline } from '../testing/teams.js';
 
 let databaseUrl: string;
 let dataDir: string;

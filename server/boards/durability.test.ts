@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem } from '../shared/board.js';
 import { eventually, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
 import { loadBoardDoc } from './store.js';
-import { addMember, itemIds, openBoard, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
+import { addMember, itemIds, openBoard, waitForDoc, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 let owner: TestUser;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BoardJobEvent } from '../shared/realtime.js';
 import { connectSocket, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { addMember, openBoard, waitForDoc } from '../services/teams.test-helpers.js';
+import { addMember, openBoard, waitForDoc } from '../testing/teams.js';
 import { itemsOf } from '../shared/board.js';
 
 let server: TestServer;

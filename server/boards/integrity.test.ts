@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem } from '../shared/board.js';
 import { signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
 import { compactBoard, loadBoardDoc } from './store.js';
-import { itemIds, openBoard, waitForDoc, waitSaved } from '../services/teams.test-helpers.js';
+import { itemIds, openBoard, waitForDoc, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 let owner: TestUser;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromWire } from '../shared/board-wire.js';
 import { putItem } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestSocket, type TestUser } from '../testing/harness.js';
-import { addMember, openBoard, waitSaved } from '../services/teams.test-helpers.js';
+import { addMember, openBoard, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 let owner: TestUser;

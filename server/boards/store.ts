@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import type { DB, Role } from '../../db/schema.js';
 import { readItems } from '../shared/board.js';
 import { rolesWith } from '../shared/permissions.js';
-import { assetIdsInUpdate, indexAssetsSql, UUID } from './assets.js';
+import { assetIdsInUpdate, indexAssetsSql, UUID } from './asset-index.js';
 import { BOARD_CHANNEL } from './bus.js';
 import { applyStoredUpdates, quarantineUpdates, type StoredRow } from './integrity.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { boardUndoManager, LOCAL_ORIGIN, putItem, readItems, setFields, type BoardItem } from '../shared/board.js';
 import { signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
 import { loadBoardDoc } from './store.js';
-import { addMember, openBoard, waitForDoc, waitSaved, type OpenBoard } from '../services/teams.test-helpers.js';
+import { addMember, openBoard, waitForDoc, waitSaved, type OpenBoard } from '../testing/teams.js';
 
 let server: TestServer;
 let ana: TestUser;

@@ -15,7 +15,7 @@ import { diffItems, itemFields, readRestoreNotice, restoreItems, setRestoreNotic
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
 import { loadBoardDoc } from './store.js';
 import { thinVersions } from './versions.js';
-import { addMember, openBoard, waitForDoc, waitSaved, type OpenBoard } from '../services/teams.test-helpers.js';
+import { addMember, openBoard, waitForDoc, waitSaved, type OpenBoard } from '../testing/teams.js';
 
 let server: TestServer;
 let ada: TestUser;

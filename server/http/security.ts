@@ -73,10 +73,8 @@ export function securityHeaders(opts: { https: boolean; baseUrl?: string }) {
   };
 }
 
-/** The header carrying the client address to better-auth's limiter and to logs. Set here, never trusted from clients. */
-export const CLIENT_IP_HEADER = 'x-fk-client-ip';
-/** For sign-in, where the limiter's address is a per-account key: the real client address, kept for the session record. */
-export const REAL_IP_HEADER = 'x-fk-real-ip';
+export { CLIENT_IP_HEADER, REAL_IP_HEADER } from '../shared/client-ip.js';
+import { CLIENT_IP_HEADER, REAL_IP_HEADER } from '../shared/client-ip.js';
 
 /** Records the client address Express resolved (honouring `trust proxy`) in CLIENT_IP_HEADER, replacing anything sent. */
 export function clientIp() {

@@ -7,7 +7,7 @@ import { putItem, readItems } from '../shared/board.js';
 import { loadConfig } from '../config.js';
 import { startWorker } from '../index.js';
 import { connectSocket, createTestDatabase, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
-import { openBoard, waitSaved } from '../services/teams.test-helpers.js';
+import { openBoard, waitSaved } from '../testing/teams.js';
 
 /** A GET as a browser's navigation sends it (Sec-Fetch-Mode: navigate, Accept: text/html). */
 function navigate(url: string, cookie: string): Promise<{ status: number; requestId: string; body: string }> {

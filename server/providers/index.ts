@@ -1,5 +1,6 @@
 import { PROVIDER_NAMES, type Config } from '../config.js';
 import { providerLabel } from '../shared/providers.js';
+import type { ModelInfo } from '../shared/models.js';
 import { createBflProvider } from './bfl.js';
 import { createBreaker, type Breaker, type BreakerSnapshot, type BreakerState } from './breaker.js';
 import { createComfyUiProvider } from './comfyui.js';
@@ -28,29 +29,7 @@ function traced(p: ModelProvider): ModelProvider {
 export type { ModelProvider } from './types.js';
 export type { Range } from './types.js';
 
-/** What the studio may ask of a model; the UI builds its form from this, the service validates against it. */
-export interface ModelInfo {
-  id: string;
-  label: string;
-  description: string;
-  kind: 'image' | 'video';
-  /** The provider tried first here (the rest of `providers` take over when it fails). */
-  provider: string;
-  /** The model's pool: configured providers that serve it, in the order they are tried. */
-  providers: string[];
-  /** The offline preview renderer: placeholders drawn on the CPU, not an AI model. */
-  preview: boolean;
-  maxReferences: number;
-  maxOutputs: number;
-  /** Only when every provider of the pool honours it. */
-  steps?: Range;
-  guidance?: Range;
-  /** Video: allowed clip lengths and frame rates. */
-  durations?: number[];
-  fps?: number[];
-  /** Credits per output image, or per second of video. */
-  credits: number;
-}
+export type { ModelInfo } from '../shared/models.js';
 
 export interface ProviderHealth {
   name: string;
@@ -245,7 +224,4 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
   };
 }
 
-/** Credits a request costs: per output image, or per second of video. One table: the catalogue above. */
-export function creditCost(model: ModelInfo, p: { count: number; durationSeconds?: number }): number {
-  return model.kind === 'video' ? model.credits * (p.durationSeconds ?? model.durations?.[0] ?? 1) : model.credits * p.count;
-}
+export { creditCost } from '../shared/models.js';

@@ -1,4 +1,7 @@
 /** The model provider interface: one request in, media out, progress reported, cancellation honoured. */
+import type { Range } from '../shared/models.js';
+
+export type { Range } from '../shared/models.js';
 
 export interface ReferenceImage {
   /** The image bytes (already validated and stripped of metadata by the upload path). */
@@ -50,11 +53,6 @@ export interface ProviderContext {
   signal: AbortSignal;
 }
 
-export interface Range {
-  min: number;
-  max: number;
-  default: number;
-}
 
 /** What a provider honours for one model: a parameter it would ignore is left out. */
 export interface ModelCaps {

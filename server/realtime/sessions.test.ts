@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
 import { connectSocket, createTestDatabase, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestSocket, type TestUser } from '../testing/harness.js';
-import { addMember, openBoard } from '../services/teams.test-helpers.js';
+import { addMember, openBoard } from '../testing/teams.js';
 
 let smtp: TestSmtp;
 let server: TestServer;

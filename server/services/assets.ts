@@ -7,7 +7,7 @@ import { AppError } from '../shared/errors.js';
 import { DeleteManyInput, LibraryListInput, SetFavoriteInput, SetSavedInput, SetTagsInput } from '../shared/library.js';
 import { boardsShowingAssets, markAssetsRemoved } from '../boards/assets.js';
 import type { Actor, Deps } from './deps.js';
-import { fileUrl } from './generations.js';
+import { fileUrl, type AssetDetail, type AssetView } from '../shared/views.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { validateImageUpload } from './upload-validation.js';
 import { hiddenMessage } from '../shared/reports.js';
@@ -16,32 +16,7 @@ import { stricter, type ImageVerdict } from '../shared/moderation.js';
 import type { Permission } from '../shared/permissions.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 
-export interface AssetView {
-  id: string;
-  workspaceId: string;
-  url: string;
-  mime: string;
-  media: 'image' | 'video';
-  source: 'output' | 'upload';
-  width: number | null;
-  height: number | null;
-  sizeBytes: number;
-  createdAt: Date;
-  generationId: string | null;
-  prompt: string | null;
-  seed: number | null;
-  model: string | null;
-  /** The provider that made it (outputs only). */
-  provider: string | null;
-  /** Made by the offline preview renderer: a placeholder, not an AI image. */
-  preview: boolean;
-  saved: boolean;
-  favorite: boolean;
-  tags: string[];
-  originalName: string | null;
-  /** 'blur': flagged by the image classifier, shown blurred until someone clicks "Show"; blocked assets are never in a view. */
-  moderation: Exclude<ImageVerdict, 'block'>;
-}
+export type { AssetDetail, AssetView } from '../shared/views.js';
 
 /** The assets anyone may see: not deleted, not hidden by moderators (unless `includeHidden`, for the checks that say so). */
 function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {}) {
@@ -171,10 +146,6 @@ async function loadManyFor(deps: Deps, actor: Actor, ids: string[], permission: 
   return rows;
 }
 
-export interface AssetDetail extends AssetView {
-  params: Record<string, unknown> | null;
-  references: { id: string; url: string }[];
-}
 
 export async function getAsset(deps: Deps, actor: Actor, id: string): Promise<AssetDetail> {
   const row = await loadForActor(deps, actor, id);

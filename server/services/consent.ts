@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CLIENT_IP_HEADER } from '../http/security.js';
+import { CLIENT_IP_HEADER } from '../shared/client-ip.js';
 import { AnalyticsInput, CONSENT_COOKIE, decodeConsentCookie, encodeConsentCookie, POLICY_VERSION, SetConsentInput, type ConsentChoice } from '../shared/consent.js';
 import { rooms } from '../shared/realtime.js';
 import type { Deps } from './deps.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { balanceOf } from './credits.js';
-import { addMember } from './teams.test-helpers.js';
+import { addMember } from '../testing/teams.js';
 
 let server: TestServer;
 beforeAll(async () => {

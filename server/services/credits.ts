@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
+import { balanceOf, lockLedger, recordCredit } from './ledger.js';
 import type { DB } from '../../db/schema.js';
 import type { TransferCreditsInput } from '../shared/billing.js';
 import { AppError } from '../shared/errors.js';
@@ -6,61 +7,7 @@ import { rooms } from '../shared/realtime.js';
 import type { Actor, Deps } from './deps.js';
 import { personalWorkspaceId, requirePermission, requireRole } from './workspaces.js';
 
-/**
- * The credit ledger: append-only rows, a balance is their sum. Every entry has a (reason, ref)
- * key that is unique, so a grant, charge or release happens exactly once however often the code
- * that makes it runs (retried jobs, duplicated webhooks, double clicks).
- */
-export type LedgerReason =
-  | 'signup_grant'
-  | 'team_grant'
-  | 'transfer.out'
-  | 'transfer.in'
-  | 'generation.reserve'
-  | 'generation.capture'
-  | 'generation.release'
-  | 'purchase'
-  | 'plan_grant'
-  | 'refund'
-  | 'adjustment';
-
-export interface LedgerEntry {
-  workspaceId: string;
-  userId?: string | null;
-  delta: number;
-  reason: LedgerReason;
-  ref: string;
-}
-
-/** Records an entry once. Returns false when an entry with the same (reason, ref) already exists. */
-export async function recordCredit(db: Kysely<DB> | Transaction<DB>, e: LedgerEntry): Promise<boolean> {
-  if (!Number.isInteger(e.delta)) throw new Error('credit deltas are whole numbers');
-  const row = await db
-    .insertInto('credit_ledger')
-    .values({ workspace_id: e.workspaceId, user_id: e.userId ?? null, delta: e.delta, reason: e.reason, ref: e.ref })
-    .onConflict((oc) => oc.columns(['reason', 'ref']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return Boolean(row);
-}
-
-export async function balanceOf(db: Kysely<DB> | Transaction<DB>, workspaceId: string): Promise<number> {
-  const r = await db
-    .selectFrom('credit_ledger')
-    .select(sql<number>`coalesce(sum(delta), 0)::int`.as('balance'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirstOrThrow();
-  return Number(r.balance);
-}
-
-/**
- * Locks the workspace's ledger for the rest of the transaction, so balance checks and charges
- * cannot interleave. FOR NO KEY UPDATE does not conflict with the key-share locks that inserts
- * referencing the workspace take, so it cannot deadlock with them; take it before writing.
- */
-export async function lockLedger(trx: Transaction<DB>, workspaceId: string): Promise<void> {
-  await trx.selectFrom('workspace').select('id').where('id', '=', workspaceId).forNoKeyUpdate().executeTakeFirst();
-}
+export { balanceOf, lockLedger, recordCredit, type LedgerEntry, type LedgerReason } from './ledger.js';
 
 /** Reserves `cost` credits for a generation, or refuses with a message naming the shortfall. Call it first in the transaction. */
 export async function reserveCredits(trx: Transaction<DB>, opts: { workspaceId: string; userId: string; generationId: string; cost: number }) {
@@ -107,17 +54,6 @@ export async function publishBalance(deps: Pick<Deps, 'db' | 'notifier'>, worksp
 export async function getBalance(deps: Deps, actor: Actor, workspaceId: string): Promise<{ workspaceId: string; balance: number }> {
   await requireRole(deps.db, actor, workspaceId, 'viewer');
   return { workspaceId, balance: await balanceOf(deps.db, workspaceId) };
-}
-
-export async function listLedger(deps: Deps, actor: Actor, workspaceId: string, limit = 50) {
-  await requireRole(deps.db, actor, workspaceId, 'viewer');
-  return deps.db
-    .selectFrom('credit_ledger')
-    .select(['id', 'delta', 'reason', 'ref', 'created_at'])
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('created_at', 'desc')
-    .limit(limit)
-    .execute();
 }
 
 /**

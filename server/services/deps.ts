@@ -9,8 +9,8 @@ import type { SigningCredentials } from '../provenance/credentials.js';
 import type { ServerToClientEvents } from '../shared/realtime.js';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import type { ModerationDeps } from './moderation/index.js';
-import type { ShareLimits } from './share-links.js';
+import type { ImageClassifier } from './moderation/classifier.js';
+import type { ShareLimits } from './rate-limits.js';
 
 /** Sends an event to a Socket.io room, from whichever process does the work. */
 export interface Notifier {
@@ -78,4 +78,11 @@ export interface Actor {
   userId: string;
   /** The session acting (set for requests; absent for jobs and scripts). Operator checks need it when the account has two-factor on. */
   sessionId?: string;
+}
+
+/** What the composition root gives the moderation code (the classifier is replaceable for tests of other areas only). */
+export interface ModerationDeps {
+  classifier: ImageClassifier;
+  /** fetch for the hosted API (defaults to the global one). */
+  fetch?: typeof fetch;
 }

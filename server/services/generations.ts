@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { DB, Generation, GenerationParams, GenerationStatus } from '../../db/schema.js';
-import { creditCost, type ModelInfo } from '../providers/index.js';
+import { creditCost, type ModelInfo } from '../shared/models.js';
+import { fileUrl, type GenerationAssetView, type GenerationView } from '../shared/views.js';
 import { ProviderError, type ProviderOutput, type ReferenceImage } from '../providers/types.js';
 import { AppError } from '../shared/errors.js';
 import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED, RerunInput } from '../shared/generation.js';
@@ -20,52 +21,7 @@ import { requirePermission, requireRole, resolveWorkspace } from './workspaces.j
 
 export const GENERATION_QUEUE = 'generation';
 
-export interface GenerationAssetView {
-  id: string;
-  url: string;
-  width: number | null;
-  height: number | null;
-  media: 'image' | 'video';
-  mime: string;
-  saved: boolean;
-  /** How the workspace's image policy shows it: 'blur' until someone clicks "Show" (blocked ones are left out). */
-  moderation: Exclude<ImageVerdict, 'block'>;
-}
-
-export interface GenerationView {
-  id: string;
-  workspaceId: string;
-  boardId: string | null;
-  kind: 'image' | 'video';
-  mode: 'text' | 'image';
-  status: GenerationStatus;
-  progress: number;
-  prompt: string;
-  model: string;
-  /** The provider that served it (or is serving it, or will first try). */
-  provider: string;
-  aspectRatio: string;
-  width: number;
-  height: number;
-  seed: number;
-  count: number;
-  steps: number | null;
-  guidance: number | null;
-  durationSeconds: number | null;
-  fps: number | null;
-  creditCost: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  createdAt: Date;
-  updatedAt: number;
-  finishedAt: Date | null;
-  referenceIds: string[];
-  assets: GenerationAssetView[];
-  /** Outputs the workspace's image policy blocks: not listed, shown or served. */
-  withheld: number;
-}
-
-export const fileUrl = (assetId: string) => `/files/${assetId}`;
+export type { GenerationAssetView, GenerationView } from '../shared/views.js';
 
 function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[], withheld: number): GenerationView {
   const p = g.params;

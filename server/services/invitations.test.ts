@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { linkIn, startTestSmtp, type TestSmtp } from '../testing/smtp.js';
-import { randomEmail, signUpAs, verify } from './teams.test-helpers.js';
+import { randomEmail, signUpAs, verify } from '../testing/teams.js';
 
 let server: TestServer;
 let smtp: TestSmtp;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
-import { addMember, verify } from './teams.test-helpers.js';
+import { addMember, verify } from '../testing/teams.js';
 
 let server: TestServer;
 const users: Record<'owner' | 'admin' | 'editor' | 'viewer' | 'outsider' | 'target', TestUser> = {} as never;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { putItem, setFields } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestSocket, type TestUser } from '../testing/harness.js';
-import { addMember, openBoard, waitSaved } from './teams.test-helpers.js';
+import { addMember, openBoard, waitSaved } from '../testing/teams.js';
 
 let server: TestServer;
 let olivia: TestUser; // owner, the author

@@ -10,7 +10,7 @@ import { appendBoardUpdates, editBoardFromServer, loadBoardDoc } from '../boards
 import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
 import { startTestSmtp, type TestSmtp } from '../testing/smtp.js';
-import { addMember, openBoard, signUpAs, verify } from './teams.test-helpers.js';
+import { addMember, openBoard, signUpAs, verify } from '../testing/teams.js';
 import { collectUserData, eraseUser, pseudonym } from './privacy.js';
 
 const OPERATOR_EMAIL = `operator-${Date.now()}@example.test`;

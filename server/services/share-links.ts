@@ -82,39 +82,7 @@ export async function recheckShareLink(db: Kysely<DB>, linkId: string): Promise<
 
 // ---- per-link limits (per process) ----
 
-/** Token buckets by key (a link id), refilled per minute; the least recently used keys are forgotten beyond `maxKeys`. */
-export class KeyedBuckets {
-  private buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    private readonly perMinute: number,
-    private readonly maxKeys = 10_000,
-  ) {}
-  /** Takes one token; false (and nothing taken) when the key has none left. */
-  take(key: string): boolean {
-    const now = Date.now();
-    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    b.tokens = Math.min(this.perMinute, b.tokens + ((now - b.at) / 60_000) * this.perMinute);
-    b.at = now;
-    this.buckets.delete(key);
-    this.buckets.set(key, b);
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-}
-
-export interface ShareLimits {
-  /** page, file and report requests per link */
-  requests: KeyedBuckets;
-  /** socket connections and board joins per link */
-  joins: KeyedBuckets;
-}
-
-export const createShareLimits = (boards: Pick<Config['boards'], 'shareRequestsPerMinute' | 'shareJoinsPerMinute'>): ShareLimits => ({
-  requests: new KeyedBuckets(boards.shareRequestsPerMinute),
-  joins: new KeyedBuckets(boards.shareJoinsPerMinute),
-});
+export { KeyedBuckets, createShareLimits, type ShareLimits } from './rate-limits.js';
 
 const limited = () => new AppError('RATE_LIMITED', { userMessage: 'This link is being used very often right now. Wait a minute and reload.', retryAfterSeconds: 60 });
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
-import { addMember, verify } from './teams.test-helpers.js';
+import { addMember, verify } from '../testing/teams.js';
 import { WebhookPayload } from '../shared/api.js';
 import { purgeWebhookDeliveries } from './retention.js';
 

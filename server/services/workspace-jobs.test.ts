@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rooms } from '../shared/realtime.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestSocket } from '../testing/harness.js';
-import { addMember, verify } from './teams.test-helpers.js';
+import { addMember, verify } from '../testing/teams.js';
 
 let server: TestServer;
 beforeAll(async () => {

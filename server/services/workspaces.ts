@@ -3,7 +3,7 @@ import type { DB, Role } from '../../db/schema.js';
 import { AppError } from '../shared/errors.js';
 import { can, deniedReason, ROLE_RANK, type Permission } from '../shared/permissions.js';
 import type { Actor } from './deps.js';
-import { recordCredit } from './credits.js';
+import { recordCredit } from './ledger.js';
 import { standingRefusal } from './account-standing.js';
 
 

@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { z } from 'zod';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../testing/harness.js';
-import { addMember, verify } from '../services/teams.test-helpers.js';
+import { addMember, verify } from '../testing/teams.js';
 import { appRouter } from './router.js';
 
 // ---------------------------------------------------------------------------------------------

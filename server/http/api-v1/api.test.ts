@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../../testing/harness.js';
-import { addMember, verify } from '../../services/teams.test-helpers.js';
+import { addMember, verify } from '../../testing/teams.js';
 import { ApiGeneration, ApiLibraryPage } from '../../shared/api.js';
 import { apiV1Router, expressPath } from './index.js';
 

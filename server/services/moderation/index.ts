@@ -9,14 +9,7 @@
  *   settings.ts       workspace policy, a person's standing and appeal, verdicts for boards
  *   admin.ts          the operators' term list, suspensions and appeals
  */
-import type { ImageClassifier } from './classifier.js';
-
-/** What the composition root gives the moderation code (the classifier is replaceable for tests of other areas only). */
-export interface ModerationDeps {
-  classifier: ImageClassifier;
-  /** fetch for the hosted API (defaults to the global one). */
-  fetch?: typeof fetch;
-}
+export type { ModerationDeps } from '../deps.js';
 
 export { createNsfwClassifier } from './classifier.js';
 export { moderatePrompt } from './prompts.js';

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ModelProvider } from '../../providers/types.js';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../../testing/harness.js';
-import { addMember, randomEmail, signUpAs, verify } from '../teams.test-helpers.js';
+import { addMember, randomEmail, signUpAs, verify } from '../../testing/teams.js';
 import { balanceOf } from '../credits.js';
 import { collectUserData } from '../privacy.js';
 import { createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import { BoardClient } from '../../app/lib/board-client.js';
-import { connectSocket, type TestSocket, type TestUser } from '../testing/harness.js';
+import { connectSocket, type TestSocket, type TestUser } from './harness.js';
 import type { Config } from '../config.js';
 import type { Database } from '../../db/index.js';
 import { readItems } from '../shared/board.js';

@@ -8,9 +8,9 @@ import { BoardClient } from '../../app/lib/board-client.js';
 import { putItem, readItems } from '../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestSocket, type TestUser } from '../testing/harness.js';
 import { loadBoardDoc } from '../boards/store.js';
-import { addMember, openBoard, snapshotJson, waitForDoc, waitSaved, withDeadline } from './teams.test-helpers.js';
-import { hashToken } from './share-links.js';
-import { requestDeletion, runDeletion } from './privacy.js';
+import { addMember, openBoard, snapshotJson, waitForDoc, waitSaved, withDeadline } from '../testing/teams.js';
+import { hashToken } from '../services/share-links.js';
+import { requestDeletion, runDeletion } from '../services/privacy.js';
 
 let server: TestServer;
 let owner: TestUser;

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { loadConfig } from '../server/config.js';
-import { createDb, createPool } from './index.js';
-import { startEmbeddedPostgres } from './embedded.js';
-import { migrateToLatest } from './migrate.js';
+import { loadConfig } from '../config.js';
+import { createDb, createPool } from '../../db/index.js';
+import { startEmbeddedPostgres } from '../../db/embedded.js';
+import { migrateToLatest } from '../../db/migrate.js';
 
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database). */
 const config = loadConfig();

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../server/config.js';
-import { createDiskStorage } from '../server/storage/index.js';
-import { createLogger } from '../server/log.js';
-import { restoreFromBackup } from '../server/services/backup.js';
-import { createDb, createPool } from './index.js';
-import { startEmbeddedPostgres } from './embedded.js';
-import { migrateToLatest } from './migrate.js';
+import { loadConfig } from '../config.js';
+import { createDiskStorage } from '../storage/index.js';
+import { createLogger } from '../log.js';
+import { restoreFromBackup } from '../services/backup.js';
+import { createDb, createPool } from '../../db/index.js';
+import { startEmbeddedPostgres } from '../../db/embedded.js';
+import { migrateToLatest } from '../../db/migrate.js';
 
 /**
  * `npm run db:restore -- <backup key or file>`: loads a backup into DATABASE_URL (or the embedded

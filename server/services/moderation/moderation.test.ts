@@ -167,7 +167,7 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
 
     expect((await failure(api.generation.create.mutate({ prompt: 'gore porn' }))).message).not.toContain('try again');
     const second = await failure(api.generation.create.mutate({ prompt: 'xxx' }));
-    expect(second.message).toContain('After 2 refusals, you can try again in 60 seconds; 2 more suspend generating for your account.');
+    expect(second.message).toContain('After 2 refusals, you can try again in 60 seconds; 2 more suspend your account for 24 hours.');
     // Slowed: even a clean prompt waits, with Retry-After, and costs nothing.
     const before = await footprint(workspaceId);
     const res = await fetch(`${server.url}/trpc/generation.create`, {
@@ -189,35 +189,39 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
     await failure(api.generation.create.mutate({ prompt: 'pipe bomb' }));
     await age(61);
     const fourth = await failure(api.generation.create.mutate({ prompt: 's e l f h a r m' }));
-    expect(fourth.message).toContain('Generating is now suspended for your account for 24 hours; you can appeal from the studio.');
+    expect(fourth.message).toContain('Your account is now suspended for 24 hours: until then you cannot generate, upload or change boards.');
     await age(3600); // the window has passed, the suspension has not
+    // The suspension is the account's one standing record: the same refusal as an operator's, with the reason, the end and how to appeal.
     const suspended = await failure(api.generation.create.mutate({ prompt: 'a bowl of fruit' }));
-    expect(suspended).toMatchObject({ httpStatus: 403, appCode: 'GENERATION_SUSPENDED' });
-    expect(suspended.message).toMatch(/^Generating is suspended for your account until .+ UTC: 4 prompts were refused within 60 minutes \(the last one for self-harm or suicide\)\. If you think this is a mistake, appeal from the studio/);
+    expect(suspended).toMatchObject({ httpStatus: 403, appCode: 'ACCOUNT_SUSPENDED' });
+    expect(suspended.message).toMatch(
+      /^Your account is suspended until .+ UTC\. Reason: Many of your prompts were refused in a short time \(4 prompts were refused within 60 minutes, the last one for self-harm or suicide\)\. .*ask for a review on your account page/,
+    );
+    expect(await server.deps.db.selectFrom('account_standing').select(['status', 'source', 'reason']).where('user_id', '=', user.id).execute()).toEqual([{ status: 'suspended', source: 'moderation', reason: 'refused_prompts' }]);
     const standing = await api.moderation.standing.query();
-    expect(standing.suspended).toMatchObject({ appealed: false, reason: expect.stringContaining('4 prompts were refused') });
+    expect(standing.suspended).toMatchObject({ appealed: false, reason: expect.stringContaining('4 prompts were refused'), until: expect.any(Date) });
 
-    // The appeal: once, then an operator lifts the suspension (audited) and the person can generate again.
-    expect(await failure(api.moderation.appeal.mutate({ message: 'short' }))).toMatchObject({ appCode: 'INVALID_INPUT' });
-    await api.moderation.appeal.mutate({ message: 'I was testing how the filter reacts; it will not happen again.' });
-    expect(await failure(api.moderation.appeal.mutate({ message: 'And once more, please look at it.' }))).toMatchObject({ appCode: 'CONFLICT' });
+    // The appeal: the account appeal every suspension uses (once), then an operator lifts it (audited) and the person can generate again.
+    expect(await failure(api.report.appeal.mutate({ message: 'short' }))).toMatchObject({ appCode: 'INVALID_INPUT' });
+    const appeal = await api.report.appeal.mutate({ message: 'I was testing how the filter reacts; it will not happen again.' });
+    expect((await api.report.appeal.mutate({ message: 'And once more, please look at it.' })).id).toBe(appeal.id);
+    expect((await api.moderation.standing.query()).suspended).toMatchObject({ appealed: true });
     // The person's data export holds these records, without a word of the prompts.
     const exported = await collectUserData(server.deps, user.id);
     expect(exported.moderation.refusedPrompts.map((r) => r.category)).toEqual(['violence', 'sexual', 'illicit', 'self-harm']);
-    expect(exported.moderation.suspensions).toEqual([expect.objectContaining({ appeal: 'I was testing how the filter reacts; it will not happen again.', lifted_at: null })]);
+    expect(exported.moderation.standing).toMatchObject({ status: 'suspended', source: 'moderation', until: expect.any(Date) });
+    expect(exported.moderation.appeals).toEqual([expect.objectContaining({ message: 'I was testing how the filter reacts; it will not happen again.', status: 'open' })]);
     expect(JSON.stringify(exported.moderation)).not.toMatch(/gore porn|pipe bomb|xxx/);
     const op = await operator();
     const listed = (await op.api.moderation.admin.query()).suspensions.find((s) => s.email === user.email);
-    expect(listed).toMatchObject({ appeal: 'I was testing how the filter reacts; it will not happen again.' });
-    await op.api.moderation.liftSuspension.mutate({ id: listed!.id });
+    expect(listed).toMatchObject({ userId: user.id, appeal: 'I was testing how the filter reacts; it will not happen again.' });
+    await op.api.admin.reinstate.mutate({ userId: listed!.userId });
+    expect((await op.api.moderation.admin.query()).suspensions.find((s) => s.email === user.email)).toBeUndefined();
     const again = await api.generation.create.mutate({ prompt: 'a bowl of fruit' });
     expect((await finished(api, again.id)).status).toBe('succeeded');
-    const actions = await server.deps.db.selectFrom('audit_log').select(['action', 'user_id']).where('action', 'like', 'moderation.%').where(sql<boolean>`detail->>'suspensionId' = ${listed!.id}`).orderBy('created_at').execute();
-    expect(actions).toEqual([
-      { action: 'moderation.suspended', user_id: user.id },
-      { action: 'moderation.appealed', user_id: user.id },
-      { action: 'moderation.suspension.lifted', user_id: op.user.id },
-    ]);
+    expect(await refusals(user.id)).toEqual([]); // lifting clears the count, or the next refusal would suspend again at once
+    const actions = await server.deps.db.selectFrom('audit_log').select('action').where('user_id', '=', user.id).where('action', 'in', ['moderation.suspended', 'appeal.created', 'account.reinstated']).orderBy('created_at').execute();
+    expect(actions.map((a) => a.action)).toEqual(['moderation.suspended', 'appeal.created', 'account.reinstated']);
   });
 });
 

@@ -323,6 +323,44 @@ describe('images are classified in the job, with the real classifier', () => {
     expect(changes.map((c) => c.detail)).toEqual([{ workspaceId, policy: 'block' }, { workspaceId, policy: 'default' }]);
   });
 
+  it('a generation partly blocked by the policy is charged only for the outputs delivered, through the ledger, and says so', async () => {
+    const { api, workspaceId } = await setup();
+    await api.moderation.setImagePolicy.mutate({ workspaceId, policy: 'block' });
+    const start = await balanceOf(server.deps.db, workspaceId);
+    // Two outputs: the skin square (the classifier flags it, so it is blocked) and the pattern (delivered).
+    const gen = await api.generation.create.mutate({ prompt: 'mixed tiles, blocked half', count: 2 });
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost);
+    const end = await finished(api, gen.id);
+    expect(end).toMatchObject({ status: 'succeeded', withheld: 1, creditsReturned: gen.creditCost / 2 });
+    expect(end.assets).toHaveLength(1);
+    // The classifier's own verdict decided it: the blocked file is the one it flagged, with its scores stored.
+    const rows = await server.deps.db.selectFrom('asset').select(['id', 'nsfw_flagged', 'nsfw_scores']).where('generation_id', '=', gen.id).orderBy('output_index').execute();
+    expect(rows.map((r) => r.nsfw_flagged)).toEqual([true, false]);
+    expect(rows.every((r) => r.nsfw_scores !== null)).toBe(true);
+    expect(end.assets[0]!.id).toBe(rows[1]!.id);
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost / 2);
+    const ledger = await server.deps.db.selectFrom('credit_ledger').select(['reason', 'delta']).where('ref', '=', gen.id).orderBy('created_at').orderBy('reason').execute();
+    expect(ledger).toEqual([
+      { reason: 'generation.reserve', delta: -gen.creditCost },
+      { reason: 'generation.capture', delta: 0 },
+      { reason: 'generation.partial_release', delta: gen.creditCost / 2 },
+    ]);
+
+    // Four asked for, two made, one blocked: charged for the one delivered.
+    const short = await api.generation.create.mutate({ prompt: 'mixed tiles, four asked', count: 4 });
+    const shortEnd = await finished(api, short.id);
+    expect(shortEnd).toMatchObject({ status: 'succeeded', withheld: 1, creditsReturned: (short.creditCost * 3) / 4 });
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost / 2 - short.creditCost / 4);
+
+    // With the default policy (blur) the flagged output is delivered, blurred, and charged.
+    await api.moderation.setImagePolicy.mutate({ workspaceId, policy: null });
+    const blurred = await api.generation.create.mutate({ prompt: 'mixed tiles, blurred', count: 2 });
+    expect(await finished(api, blurred.id)).toMatchObject({ status: 'succeeded', withheld: 0, creditsReturned: 0 });
+    expect(await server.deps.db.selectFrom('credit_ledger').select('reason').where('ref', '=', blurred.id).where('reason', '=', 'generation.partial_release').execute()).toEqual([]);
+    // The person sees it in their workspace's history too: the ledger is what the balance is made of.
+    expect((await api.credits.ledger.query({ workspaceId })).some((e) => e.reason === 'generation.partial_release' && e.ref === gen.id)).toBe(true);
+  });
+
   it('only an owner may choose the policy, and never a looser one than the operator’s', async () => {
     const { api, workspaceId } = await setup();
     const team = await api.workspace.create.mutate({ name: 'Policy team' });

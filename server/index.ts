@@ -44,6 +44,7 @@ import { observeRequests } from './observability/http.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute, startMetricsServer } from './observability/metrics-route.js';
 import { remixRouteMatcher, ROUTE_LOCAL } from './observability/routes.js';
+import { databaseSpans } from './observability/spans.js';
 import { startTracing } from './observability/tracing.js';
 import { sendError } from './http/errors.js';
 import { AppError } from './shared/errors.js';
@@ -170,7 +171,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
     const pool = createPool(database.url, 20, poolLost(log), poolTimeouts(config));
-    const db: Database = createDb(pool);
+    const db: Database = createDb(pool, tracing ? { log: databaseSpans } : {});
     life.add('database pool', () => db.destroy());
     await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);
@@ -351,12 +352,12 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const log = opts.log ?? createLogger(config.logLevel, { role: 'worker' });
   const life = lifecycle(log);
   try {
-    const { metrics, metricsUrl } = await startObservability(config, log, life, 'worker');
+    const { metrics, metricsUrl, tracing } = await startObservability(config, log, life, 'worker');
     if (config.metrics.enabled && metricsUrl === undefined) log.warn('METRICS_TOKEN alone does not expose a worker\'s metrics (it has no HTTP server): set METRICS_PORT for workers');
     const contentCredentials = await loadSigningCredentials(config, log);
     const url = workerDatabaseUrl(config);
     const pool = createPool(url, 10, poolLost(log), poolTimeouts(config));
-    const db = createDb(pool);
+    const db = createDb(pool, tracing ? { log: databaseSpans } : {});
     life.add('database pool', () => db.destroy());
     await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);

@@ -21,7 +21,8 @@ import { randomUUID } from 'node:crypto';
 import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import type { Signer } from '@trustnxt/c2pa-ts/cose';
 import { CBORBox, SuperBox } from '@trustnxt/c2pa-ts/jumbf';
-import { ActionAssertion, ActionType, ClaimVersion, DataHashAssertion, ManifestStore, Signature, type DigitalSourceType } from '@trustnxt/c2pa-ts/manifest';
+import { ActionAssertion, ActionType, BMFFHashAssertion, ClaimVersion, DataHashAssertion, ManifestStore, Signature, type DigitalSourceType } from '@trustnxt/c2pa-ts/manifest';
+import { MP4 } from './bmff.js';
 import { WebP } from './riff.js';
 import { UnmarkableFile, type XmpMark } from './xmp.js';
 
@@ -30,6 +31,7 @@ export const C2PA_FORMATS: Record<string, (data: Uint8Array) => Asset> = {
   'image/png': (data) => new PNG(data),
   'image/jpeg': (data) => new JPEG(data),
   'image/webp': (data) => new WebP(data),
+  'video/mp4': (data) => new MP4(data),
 };
 
 export const canSignC2pa = (mime: string) => mime in C2PA_FORMATS;
@@ -84,7 +86,8 @@ export async function signC2pa(data: Buffer, mime: string, mark: XmpMark, signer
   // A thumbnail: the same AI-made picture, made smaller by us.
   if (opts.resized) actions.actions.push({ action: ActionType.C2paResized, softwareAgent: { name: mark.creatorTool } });
   manifest.addAssertion(actions);
-  const binding = DataHashAssertion.create('SHA-256');
+  // MP4: the box-structured hash (c2pa.hash.bmff), which excludes ftyp and the C2PA box; every other format: a hash of the bytes.
+  const binding = mime === 'video/mp4' ? BMFFHashAssertion.createV2('jumbf manifest', 'SHA-256') : DataHashAssertion.create('SHA-256');
   manifest.addAssertion(binding);
 
   await asset.ensureManifestSpace(store.measureSize());

@@ -10,6 +10,7 @@
  * everything a model made says `trainedAlgorithmicMedia`.
  */
 import type { ProviderOutput } from '../providers/types.js';
+import { MP4 } from './bmff.js';
 import { canSignC2pa, createdActionOf, signC2pa } from './c2pa.js';
 import type { SigningCredentials } from './credentials.js';
 import { ALGORITHMIC_MEDIA, embedXmp, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile, xmpPacket, type XmpMark } from './xmp.js';
@@ -42,7 +43,9 @@ export function markFor(g: { provider: string; modelLabel: string; createdAt: Da
  */
 export async function markOutput(out: ProviderOutput, mark: XmpMark, credentials: Pick<SigningCredentials, 'signer'>): Promise<ProviderOutput> {
   const withXmp = embedXmp(out.data, out.mime, xmpPacket(mark));
-  const data = canSignC2pa(out.mime) ? await signC2pa(withXmp, out.mime, mark, credentials.signer) : withXmp;
+  // An MP4 of a brand the BMFF code does not know (bmff.ts lists the usual ones) keeps the XMP mark alone rather than failing the job.
+  const signable = canSignC2pa(out.mime) && (out.mime !== 'video/mp4' || MP4.canRead(withXmp));
+  const data = signable ? await signC2pa(withXmp, out.mime, mark, credentials.signer) : withXmp;
   return { ...out, data };
 }
 

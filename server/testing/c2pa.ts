@@ -6,6 +6,7 @@ import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import { CBORBox, SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import { ActionAssertion, ManifestStore } from '@trustnxt/c2pa-ts/manifest';
 import { makeDevelopmentChain, signerFrom } from '../provenance/credentials.js';
+import { MP4 } from '../provenance/bmff.js';
 import { WebP } from '../provenance/riff.js';
 
 /**
@@ -16,7 +17,7 @@ import { WebP } from '../provenance/riff.js';
  */
 export async function readContentCredentials(data: Uint8Array, mime: string) {
   // WebP: the container is ours (server/provenance/riff.ts; c2pa-ts has none), the manifest reading and validation the library's.
-  const asset: Asset = mime === 'image/png' ? new PNG(data) : mime === 'image/jpeg' ? new JPEG(data) : mime === 'image/webp' ? new WebP(data) : (() => { throw new Error(`no reader for ${mime}`); })();
+  const asset: Asset = mime === 'image/png' ? new PNG(data) : mime === 'image/jpeg' ? new JPEG(data) : mime === 'image/webp' ? new WebP(data) : mime === 'video/mp4' ? new MP4(data) : (() => { throw new Error(`no reader for ${mime}`); })();
   const jumbf = asset.getManifestJUMBF();
   if (!jumbf) return null;
   const store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));

@@ -62,5 +62,9 @@ export async function markThumbnail(thumb: Buffer, original: Buffer, originalMim
   const created = await createdActionOf(original, originalMime);
   if (!created) return thumb;
   const mark: XmpMark = { digitalSourceType: created.digitalSourceType, aiSystem: created.aiSystem, creatorTool: PRODUCT_NAME, createdAt: created.when, credit: '' };
-  return signC2pa(thumb, 'image/webp', mark, credentials.signer, { resized: true });
+  try {
+    return await signC2pa(thumb, 'image/webp', mark, credentials.signer, { resized: true });
+  } catch {
+    return thumb; // a thumbnail is never refused for its manifest: it keeps the XMP mark
+  }
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -92,6 +92,7 @@ export async function waitForDatabase(pool: pg.Pool, opts: { retrySeconds: numbe
   }
 }
 
-export function createDb(pool: pg.Pool): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+/** `log`: kysely's query hook; the server passes one that makes trace spans when traces are on (server/observability/spans.ts). */
+export function createDb(pool: pg.Pool, opts: { log?: KyselyConfig['log'] } = {}): Database {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) });
 }

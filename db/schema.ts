@@ -469,10 +469,26 @@ export interface ReportTable {
 export interface AccountStandingTable {
   user_id: string;
   status: 'suspended' | 'banned';
+  /** a REPORT_REASONS code, or 'refused_prompts' (server/shared/reports.ts) */
   reason: string;
+  /** the operator's message, or what moderation counted */
   note: string | null;
   decided_by: string | null;
   since: Generated<Date>;
+  /** null: until an operator lifts it (migration 0140) */
+  until: Date | null;
+  source: Generated<'operator' | 'moderation'>;
+}
+/** The rows of account_standing still in force (`until` not passed): what every reader uses (migration 0140). */
+export interface ActiveStandingView {
+  user_id: string;
+  status: 'suspended' | 'banned';
+  reason: string;
+  note: string | null;
+  decided_by: string | null;
+  since: Date;
+  until: Date | null;
+  source: 'operator' | 'moderation';
 }
 export interface AppealTable {
   id: Generated<string>;
@@ -480,7 +496,8 @@ export interface AppealTable {
   /** null: about the account (a suspension) */
   asset_id: string | null;
   message: string;
-  status: Generated<'open' | 'granted' | 'refused'>;
+  /** ended: the suspension ran out before anyone answered */
+  status: Generated<'open' | 'granted' | 'refused' | 'ended'>;
   answer: string | null;
   answered_by: string | null;
   answered_at: Date | null;
@@ -501,17 +518,6 @@ export interface ModerationRefusalTable {
   category: string;
   source: 'terms' | 'api';
   created_at: Generated<Date>;
-}
-export interface ModerationSuspensionTable {
-  id: Generated<string>;
-  user_id: string;
-  reason: string;
-  until: Date;
-  created_at: Generated<Date>;
-  appeal: string | null;
-  appealed_at: Date | null;
-  lifted_at: Date | null;
-  lifted_by: string | null;
 }
 
 // ---- public API and webhooks (issue 18, migration 0130) ----
@@ -602,10 +608,10 @@ export interface DB {
   notification: NotificationTable;
   report: ReportTable;
   account_standing: AccountStandingTable;
+  active_standing: ActiveStandingView;
   appeal: AppealTable;
   moderation_term: ModerationTermTable;
   moderation_refusal: ModerationRefusalTable;
-  moderation_suspension: ModerationSuspensionTable;
   api_key: ApiKeyTable;
   webhook_endpoint: WebhookEndpointTable;
   webhook_delivery: WebhookDeliveryTable;

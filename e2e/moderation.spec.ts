@@ -62,3 +62,36 @@ test('a flagged output is blurred until someone chooses to see it; a blocking wo
   await expect(page.getByText('A harbour at dawn')).toHaveCount(0);
   expect((await page.request.get(`/files/${assetId}`)).status()).toBe(404);
 });
+
+test('an automatic suspension shows in the studio with its reason, its end and an appeal, like an operator’s', async ({ signedIn: page, user }) => {
+  // Arrange what four refused prompts in an hour write (the counting itself is tested in moderation.test.ts and account-standing.test.ts).
+  const { rowCount } = await sql(
+    `insert into account_standing (user_id, status, reason, note, until, source)
+     select id, 'suspended', 'refused_prompts', '4 prompts were refused within 60 minutes, the last one for graphic violence or gore.', now() + interval '20 hours', 'moderation'
+     from "user" where email = $1`,
+    [user.email],
+  );
+  expect(rowCount).toBe(1);
+  await page.goto('/studio');
+  await expect(page.getByRole('region', { name: 'Account suspended' })).toBeVisible();
+  const notice = page.getByTestId('moderation-notice');
+  await expect(notice.getByRole('heading', { name: 'Your account is suspended' })).toBeVisible();
+  await expect(notice).toContainText('Reason: Many of your prompts were refused in a short time (4 prompts were refused within 60 minutes, the last one for graphic violence or gore).');
+  await expect(notice).toContainText('You can generate, upload and change boards again after');
+  await expectAccessible(page);
+  await page.screenshot({ path: 'test-results/screenshots/automatic-suspension-studio.png', fullPage: true });
+  // Generating is refused with the same words, and nothing is charged.
+  await page.getByLabel('Prompt').fill('a quiet harbour');
+  await page.getByRole('button', { name: /^Generate/ }).click();
+  await expect(page.getByRole('article', { name: /a quiet harbour/ })).toHaveCount(0);
+  // The appeal, by keyboard-reachable form, goes to the operators' one queue.
+  await notice.getByLabel('Ask for a review: tell moderators why').fill('I was testing the filter for a school project.');
+  await notice.getByRole('button', { name: 'Ask for a review' }).click();
+  await expect(notice).toContainText('You asked for a review. Moderators will answer by notification and email');
+  const appeal = await sql(`select a.status from appeal a join "user" u on u.id = a.user_id where u.email = $1 and a.asset_id is null`, [user.email]);
+  expect(appeal.rows).toEqual([{ status: 'open' }]);
+  await page.goto('/settings/account');
+  await expect(page.getByRole('heading', { name: 'Your account is suspended' })).toBeVisible();
+  await expect(page.getByText(/The suspension ends by itself on/)).toBeVisible();
+  await expect(page.getByText(/You asked for a review on/)).toBeVisible();
+});

@@ -41,10 +41,12 @@ import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
 import { createContext, retryAfterMeta } from './trpc/init.js';
+import { detachedFromWork } from './observability/context.js';
 import { observeRequests } from './observability/http.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoute, startMetricsServer } from './observability/metrics-route.js';
 import { remixRouteMatcher, ROUTE_LOCAL } from './observability/routes.js';
+import { databaseSpans } from './observability/spans.js';
 import { startTracing } from './observability/tracing.js';
 import { sendError } from './http/errors.js';
 import { sharedFileRoute, shareHeaders } from './http/share.js';
@@ -157,6 +159,9 @@ async function loadRemixBuild(): Promise<ServerBuild | null> {
   return (await import(pathToFileURL(file).href)) as ServerBuild;
 }
 
+/** The pool's own events belong to no request, whichever request opened the connection (ADR 0014). */
+const poolLost = (log: Logger) => detachedFromWork((err: Error) => log.warn('idle database connection lost', { err }));
+
 /** The composition root: builds every part, starts them in order, and stops them in reverse. */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
   const log = opts.log ?? createLogger(config.logLevel);
@@ -169,8 +174,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const database = await openDatabase(config, log);
     if (database.embedded) life.add('embedded postgres', () => database.embedded!.stop());
 
-    const pool = createPool(database.url, 20, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
-    const db: Database = createDb(pool);
+    const pool = createPool(database.url, 20, poolLost(log), poolTimeouts(config));
+    const db: Database = createDb(pool, tracing ? { log: databaseSpans } : {});
     life.add('database pool', () => db.destroy());
     await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);
@@ -362,12 +367,12 @@ export async function startWorker(config: Config, opts: { log?: Logger; provider
   const log = opts.log ?? createLogger(config.logLevel, { role: 'worker' });
   const life = lifecycle(log);
   try {
-    const { metrics, metricsUrl } = await startObservability(config, log, life, 'worker');
+    const { metrics, metricsUrl, tracing } = await startObservability(config, log, life, 'worker');
     if (config.metrics.enabled && metricsUrl === undefined) log.warn('METRICS_TOKEN alone does not expose a worker\'s metrics (it has no HTTP server): set METRICS_PORT for workers');
     const contentCredentials = await loadSigningCredentials(config, log);
     const url = workerDatabaseUrl(config);
-    const pool = createPool(url, 10, (err) => log.warn('idle database connection lost', { err }), poolTimeouts(config));
-    const db = createDb(pool);
+    const pool = createPool(url, 10, poolLost(log), poolTimeouts(config));
+    const db = createDb(pool, tracing ? { log: databaseSpans } : {});
     life.add('database pool', () => db.destroy());
     await waitForDatabase(pool, { retrySeconds: config.db.startupRetrySeconds, log });
     await migrateToLatest(db);

@@ -6,13 +6,13 @@ import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { FormError } from './FormError.js';
 
 /** Asks moderators to look again at a hidden item (`assetId`) or at the account's suspension. */
-export function AppealForm(props: { assetId?: string }) {
+export function AppealForm(props: { assetId?: string; onAppealed?: () => void }) {
   const trpc = useTRPC();
   const revalidator = useRevalidator();
   const id = useId();
   const [message, setMessage] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const appeal = useMutation(trpc.report.appeal.mutationOptions({ onSuccess: () => revalidator.revalidate() }));
+  const appeal = useMutation(trpc.report.appeal.mutationOptions({ onSuccess: () => (revalidator.revalidate(), props.onAppealed?.()) }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const parsed = AppealInput.safeParse({ assetId: props.assetId, message });

@@ -78,9 +78,12 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
             <div className="progress-bar" style={{ width: `${gen.status === 'queued' ? 2 : gen.progress}%` }} />
           </div>
         ) : null}
-        {gen.status === 'succeeded' && gen.withheld > 0 ? (
-          <p className="muted small">
-            {gen.withheld === 1 ? 'One output is' : `${gen.withheld} outputs are`} withheld: classified as sexual content, which this workspace does not allow.
+        {gen.status === 'succeeded' && (gen.withheld > 0 || gen.creditsReturned > 0) ? (
+          <p className="muted small" data-testid="generation-partial">
+            {gen.withheld > 0 ? `${gen.withheld === 1 ? 'One output is' : `${gen.withheld} outputs are`} withheld: classified as sexual content, which this workspace does not allow. ` : ''}
+            {gen.creditsReturned > 0
+              ? `You were charged only for what you got: ${gen.creditsReturned} of ${gen.creditCost} credit${gen.creditCost === 1 ? '' : 's'} ${gen.creditsReturned === 1 ? 'was' : 'were'} returned.`
+              : ''}
           </p>
         ) : null}
         {gen.status === 'queued' && gen.errorMessage ? <p className="muted small">{gen.errorMessage}</p> : null}

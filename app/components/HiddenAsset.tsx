@@ -7,7 +7,7 @@ interface Hidden {
   reasonLabel: string;
   hiddenAt: Date | string;
   mine: boolean;
-  appeal: { status: 'open' | 'granted' | 'refused'; answer: string | null; created_at: Date | string } | null;
+  appeal: { status: 'open' | 'granted' | 'refused' | 'ended'; answer: string | null; created_at: Date | string } | null;
 }
 
 /** What members see in place of an item moderators hid: why, since when, and (for its maker) how to ask for a review. */

@@ -45,7 +45,8 @@ export default function AdminModeration() {
     }),
   );
   const remove = useMutation(trpc.moderation.removeTerm.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
-  const lift = useMutation(trpc.moderation.liftSuspension.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
+  // Lifting is the operators' one reinstate (also on /admin/users): it ends the suspension everywhere and tells the person.
+  const lift = useMutation(trpc.admin.reinstate.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const parsed = AddTermInput.safeParse({ term, category });
@@ -166,9 +167,10 @@ export default function AdminModeration() {
       </section>
 
       <section className="panel stack" aria-labelledby="suspensions-h">
-        <h2 id="suspensions-h">Suspended accounts</h2>
+        <h2 id="suspensions-h">Suspended after refused prompts</h2>
+        <p className="small muted">Suspensions operators decided are on the Users page; both are the same record of the account's standing.</p>
         {data.suspensions.length === 0 ? (
-          <p className="empty-state small">Nobody is suspended.</p>
+          <p className="empty-state small">Nobody is suspended for refused prompts.</p>
         ) : (
           <table className="table">
             <thead>
@@ -184,13 +186,13 @@ export default function AdminModeration() {
             </thead>
             <tbody>
               {data.suspensions.map((s) => (
-                <tr key={s.id}>
+                <tr key={s.userId}>
                   <td>{s.email}</td>
                   <td>{s.reason}</td>
-                  <td>{when(s.until)}</td>
+                  <td>{s.until ? when(s.until) : 'until lifted'}</td>
                   <td>{s.appeal ? `${s.appeal} (${when(s.appealed_at!)})` : <span className="muted">none</span>}</td>
                   <td>
-                    <button type="button" className="button ghost small" onClick={() => lift.mutate({ id: s.id })} disabled={lift.isPending}>
+                    <button type="button" className="button ghost small" onClick={() => lift.mutate({ userId: s.userId })} disabled={lift.isPending}>
                       Lift<span className="visually-hidden"> the suspension of {s.email}</span>
                     </button>
                   </td>

@@ -80,6 +80,13 @@ export default function AdminUsers() {
                       </span>
                     )}
                     {u.standingReason ? <div className="small muted">{u.standingReason}</div> : null}
+                    {u.standing !== 'good' ? (
+                      <div className="small muted">
+                        {u.standingSource === 'moderation' ? 'automatic, after refused prompts' : 'by an operator'}
+                        {u.standingDetail ? ` (${u.standingDetail.replace(/\.$/, '')})` : ''}
+                        {u.standingUntil ? `; ends ${new Date(u.standingUntil).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}` : '; until lifted'}
+                      </div>
+                    ) : null}
                   </td>
                   <td>{u.usage.generations}</td>
                   <td>{u.usage.creditsSpent}</td>

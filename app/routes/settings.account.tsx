@@ -83,7 +83,13 @@ export default function Account() {
         <section id="moderation" className="panel notice stack" aria-labelledby="moderation-heading">
           <h2 id="moderation-heading">Your account is suspended</h2>
           <p>
-            Reason: {standing.reasonLabel}. Since {standing.since ? new Date(standing.since).toLocaleDateString('en') : 'recently'} you can look at, download and delete your work, but not generate, upload or change boards.
+            Reason: {standing.reasonLabel}
+            {standing.detail ? ` (${standing.detail.replace(/\.$/, '')})` : ''}. Since {standing.since ? new Date(standing.since).toLocaleDateString('en') : 'recently'} you can look at, download and delete your work, but not generate, upload or change boards.
+          </p>
+          <p>
+            {standing.until
+              ? `The suspension ends by itself on ${new Date(standing.until).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}, or earlier if moderators lift it.`
+              : 'It lasts until moderators lift it.'}
           </p>
           {accountAppeal?.status === 'open' ? (
             <p role="status">You asked for a review on {new Date(accountAppeal.created_at).toLocaleDateString('en')}. Moderators will answer by notification and email.</p>

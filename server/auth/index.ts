@@ -14,7 +14,7 @@ import { truncateIp } from '../services/consent.js';
 import { acceptPolicies } from '../services/policies.js';
 import type { Logger } from '../log.js';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-import { bannedMessage, standingOf } from '../services/account-standing.js';
+import { bannedMessage, maySignIn } from '../services/account-standing.js';
 import { enforcePasswordPolicy } from './password-policy.js';
 import { signInAddressLimit } from './sign-in-limit.js';
 import { accountThrottleKey, CLIENT_IP_HEADER, REAL_IP_HEADER } from '../http/security.js';
@@ -178,7 +178,7 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
           // that when the account has two-factor on (server/services/operators.ts).
           before: async (session, ctx) => {
             // A banned account signs in by no path (password, OAuth, second factor); a trigger backs this up (0095).
-            if ((await standingOf(db, session.userId)).status === 'banned') {
+            if (!(await maySignIn(db, session.userId))) {
               throw new APIError('FORBIDDEN', { message: bannedMessage(config.appealsEmail), code: 'ACCOUNT_BANNED' });
             }
             const real = ctx?.request?.headers.get(REAL_IP_HEADER) ?? ctx?.headers?.get(REAL_IP_HEADER);

@@ -37,8 +37,8 @@ export async function boardAccess(db: Kysely<DB>, actor: Actor, boardId: string)
   const row = await db
     .selectFrom('board')
     .innerJoin('membership', (j) => j.onRef('membership.workspace_id', '=', 'board.workspace_id').on('membership.user_id', '=', actor.userId))
-    .leftJoin('account_standing', 'account_standing.user_id', 'membership.user_id')
-    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role', 'account_standing.status as standing'])
+    .leftJoin('active_standing', 'active_standing.user_id', 'membership.user_id')
+    .select(['board.id', 'board.workspace_id', 'board.name', 'board.created_at', 'board.updated_at', 'membership.role', 'active_standing.status as standing'])
     .where('board.id', '=', boardId)
     .executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND');

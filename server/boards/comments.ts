@@ -16,7 +16,7 @@ import type { Actor, Deps } from '../services/deps.js';
 import { audit } from '../services/audit.js';
 import { notify } from '../services/notifications.js';
 import { hitLimit } from '../services/rate-limits.js';
-import { standingRefusal } from '../services/account-standing.js';
+import { standingRefusal, type StandingRow } from '../services/account-standing.js';
 import { requirePermission, requireRole } from '../services/workspaces.js';
 import { itemsOf, mentionKeysOf, mentionsIn } from '../shared/board.js';
 import {
@@ -46,7 +46,7 @@ const VIEWER_REFUSAL = 'Viewers cannot comment in this workspace. An owner or ad
 interface Access {
   board: { id: string; name: string; workspaceId: string };
   role: Role;
-  standing: 'suspended' | 'banned' | null;
+  standing: StandingRow;
   viewersMayComment: boolean;
 }
 
@@ -56,12 +56,12 @@ async function access(db: Kysely<DB>, actor: Actor, boardId: string): Promise<Ac
     .selectFrom('board')
     .innerJoin('membership', (j) => j.onRef('membership.workspace_id', '=', 'board.workspace_id').on('membership.user_id', '=', actor.userId))
     .innerJoin('workspace', 'workspace.id', 'board.workspace_id')
-    .leftJoin('account_standing', 'account_standing.user_id', 'membership.user_id')
-    .select(['board.id', 'board.name', 'board.workspace_id', 'membership.role', 'account_standing.status as standing', 'workspace.viewers_may_comment'])
+    .leftJoin('active_standing as s', 's.user_id', 'membership.user_id')
+    .select(['board.id', 'board.name', 'board.workspace_id', 'membership.role', 's.status', 's.reason', 's.note', 's.until', 's.source', 'workspace.viewers_may_comment'])
     .where('board.id', '=', boardId)
     .executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND');
-  return { board: { id: row.id, name: row.name, workspaceId: row.workspace_id }, role: row.role, standing: row.standing, viewersMayComment: row.viewers_may_comment };
+  return { board: { id: row.id, name: row.name, workspaceId: row.workspace_id }, role: row.role, standing: { status: row.status, reason: row.reason, note: row.note, until: row.until, source: row.source }, viewersMayComment: row.viewers_may_comment };
 }
 
 /** Why this member may not write comments, or null when they may. */

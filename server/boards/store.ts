@@ -33,7 +33,7 @@ const SERVER_ORIGIN = 'server';
  * process's group commit takes what every board has waiting at once, so the cost of a commit is
  * shared by all the boards it serves. A row with a user is written only if that user is (still) an
  * editor or above in the board's workspace and the account is not suspended or banned
- * (account_standing), so the membership check and the append cannot be separated by a removal; a
+ * (active_standing), so the membership check and the append cannot be separated by a removal; a
  * row without one (the server's own edit) only if the board still exists. Each stored row is
  * announced on the channel when another process holds its board live (board_live). It is the hot
  * path of live boards, so it runs as a named prepared statement (planned once per connection; the
@@ -48,7 +48,7 @@ const APPEND_BOARD_UPDATES = {
       select i.* from input i where case when i.user_id is null then exists (select 1 from board b where b.id = i.board_id) else exists (
         select 1 from board b join membership m on m.workspace_id = b.workspace_id
         where b.id = i.board_id and m.user_id = i.user_id and m.role in (${WRITE_ROLES.map((r) => `'${r}'`).join(', ')})
-          and not exists (select 1 from account_standing s where s.user_id = i.user_id)) end
+          and not exists (select 1 from active_standing s where s.user_id = i.user_id)) end
     ), ins as (
       insert into board_update (board_id, update, user_id)
       select ok.board_id, ok.update, ok.user_id from ok order by ok.ord

@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
 
 export interface WorkContext {
   requestId?: string;
@@ -20,6 +21,17 @@ export const currentRequestId = (): string | undefined => storage.getStore()?.re
 
 export function runInContext<T>(ctx: WorkContext, fn: () => T): T {
   return storage.run(ctx, fn);
+}
+
+/**
+ * A handler for events of shared resources that belong to no request or job: the database pool's
+ * idle connections. Node's async context follows a socket from the request that opened it, so
+ * without this a pool event long after that request (an idle connection dropped at shutdown)
+ * would be logged with that request's id and trace. The handler runs with no work context and the
+ * root trace context.
+ */
+export function detachedFromWork<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => storage.exit(() => otelContext.with(ROOT_CONTEXT, () => fn(...args)));
 }
 
 /**

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, waitForEvent } from '../testing/harness.js';
+import { startFakeModeration } from '../services/moderation/testing/fake-moderation.js';
 
 /** A span as OTLP/JSON carries it (ids in hex). */
 interface OtlpSpan {
@@ -10,6 +11,7 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  status?: { code?: number };
   attributes?: { key: string; value: Record<string, unknown> }[];
 }
 
@@ -108,6 +110,55 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(attr(providerSpan, 'flux.provider')).toBe('local');
     // Kinds: server, internal, internal, producer, consumer, client.
     expect([httpSpan!.kind, sendSpan.kind, jobSpan.kind, providerSpan.kind]).toEqual([2, 4, 5, 3]);
+  });
+
+  it('records database queries and outgoing HTTP calls as client spans inside the request’s trace, without values', async () => {
+    const moderation = await startFakeModeration();
+    const server = await startTestServer(inject('pgAdminUrl'), {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'flux-klein-db-spans', MODERATION_API_URL: moderation.url, MODERATION_API_KEY: moderation.key },
+    });
+    const prompt = 'a lighthouse described only here';
+    let requestId: string;
+    try {
+      const user = await signUp(server);
+      const res = await fetch(`${server.url}/trpc/generation.create`, {
+        method: 'POST',
+        headers: { cookie: user.cookie, origin: server.config.baseUrl, 'content-type': 'application/json' },
+        body: JSON.stringify({ json: { prompt } }),
+      });
+      expect(res.status).toBe(200);
+      requestId = res.headers.get('x-request-id')!;
+    } finally {
+      await server.stop();
+      await moderation.close();
+    }
+    const httpSpan = receiver.spans.find((s) => s.name === 'POST /trpc/:procedure' && attr(s, 'flux.request_id') === requestId);
+    expect(httpSpan, 'the HTTP server span').toBeDefined();
+    const inTrace = receiver.spans.filter((s) => s.traceId === httpSpan!.traceId);
+    const ids = new Set(inTrace.map((s) => s.spanId));
+    const serviceSpan = inTrace.find((s) => s.name === 'service generations.create')!;
+    expect(serviceSpan).toBeDefined();
+
+    // The generation row is written inside the service span: a client span (kind 3) that is its child.
+    const insert = inTrace.find((s) => s.name === 'db INSERT' && /insert into "generation"/.test(String(attr(s, 'db.query.text'))));
+    expect(insert, `an INSERT span in the request's trace; have: ${inTrace.map((s) => s.name).join(', ')}`).toBeDefined();
+    expect(insert!.parentSpanId).toBe(serviceSpan.spanId);
+    expect(insert!.kind).toBe(3);
+    expect(attr(insert!, 'db.system.name')).toBe('postgresql');
+    // The session lookup happens before tRPC's span: a DB span whose parent is the request span itself.
+    expect(inTrace.some((s) => s.name.startsWith('db ') && s.parentSpanId === httpSpan!.spanId)).toBe(true);
+    // Every DB span of the trace hangs from a span of the same trace.
+    for (const s of inTrace.filter((x) => x.name.startsWith('db '))) expect(ids.has(s.parentSpanId!)).toBe(true);
+
+    // The hosted moderation check is an outgoing fetch: a client span under the service span, with the status.
+    const call = inTrace.find((s) => s.name === 'HTTP POST' && attr(s, 'url.full') === `${new URL(moderation.url).origin}/v1/moderations`);
+    expect(call, `the moderation call's span; have: ${inTrace.map((s) => s.name).join(', ')}`).toBeDefined();
+    expect(call!.parentSpanId).toBe(serviceSpan.spanId);
+    expect(attr(call!, 'http.response.status_code')).toBe(200);
+
+    // No span carries the prompt (SQL has placeholders; bodies are never recorded), and the collector's own requests have no spans.
+    expect(JSON.stringify(receiver.spans)).not.toContain(prompt);
+    expect(receiver.spans.some((s) => String(attr(s, 'url.full') ?? '').startsWith(receiver.url))).toBe(false);
   });
 
   it('sends nothing when no endpoint is configured', async () => {

@@ -34,11 +34,15 @@ export async function startTracing(cfg: Config['tracing'], log: Logger): Promise
     logRecordProcessors: [],
   });
   sdk.start();
+  // Client spans for outgoing fetch calls (server/observability/spans.ts); database spans are kysely's log hook (createDb).
+  const { startHttpClientSpans } = await import('./spans.js');
+  const stopHttpSpans = startHttpClientSpans(cfg.endpoint);
   log.info('OpenTelemetry traces are exported', { endpoint: `${cfg.endpoint}/v1/traces`, service: cfg.serviceName });
   let stopping: Promise<void> | null = null;
   return {
     shutdown() {
       stopping ??= (async () => {
+        stopHttpSpans();
         try {
           await sdk.shutdown();
         } catch (err) {

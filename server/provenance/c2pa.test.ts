@@ -24,11 +24,22 @@ const cases = [
   { name: 'PNG with alpha', mime: 'image/png', ext: 'png', make: () => image(4).png().toBuffer() },
   { name: 'JPEG (JFIF)', mime: 'image/jpeg', ext: 'jpg', make: () => image().jpeg({ quality: 85 }).toBuffer() },
   { name: 'JPEG (Exif)', mime: 'image/jpeg', ext: 'jpg', make: () => image().withMetadata({ orientation: 1 }).jpeg({ quality: 85 }).toBuffer() },
+  // WebP: the RIFF `C2PA` chunk is our container code (riff.ts); what reads it back here is the library's manifest reader and ExifTool.
+  { name: 'WebP (lossy)', mime: 'image/webp', ext: 'webp', make: () => image().webp({ quality: 85 }).toBuffer() },
+  { name: 'WebP (lossless, alpha)', mime: 'image/webp', ext: 'webp', make: () => image(4).webp({ lossless: true }).toBuffer() },
+  { name: 'WebP (animated, as short videos without ffmpeg)', mime: 'image/webp', ext: 'webp', make: () => animatedWebp() },
 ];
+
+/** Three frames, as the built-in video renderer writes them when there is no ffmpeg. */
+async function animatedWebp(): Promise<Buffer> {
+  const frames = await Promise.all([0, 1, 2].map((i) => sharp({ create: { width: 48, height: 32, channels: 3, background: { r: 40 * i, g: 100, b: 200 - 40 * i } } }).raw().toBuffer()));
+  return sharp(Buffer.concat(frames), { raw: { width: 48, height: 32 * 3, channels: 3 } }).webp({ pageHeight: 32, loop: 0, delay: [100, 100, 100] } as never).toBuffer();
+}
 
 /** Offset of the image data proper: PNG's first IDAT payload, JPEG's first scan (after SOS). */
 function pixelDataOffset(data: Buffer, mime: string): number {
   if (mime === 'image/png') return data.indexOf(Buffer.from('IDAT')) + 8;
+  if (mime === 'image/webp') return Math.max(data.indexOf(Buffer.from('VP8 ')), data.indexOf(Buffer.from('VP8L'))) + 8 + 10;
   return data.indexOf(Buffer.from([0xff, 0xda])) + 20;
 }
 
@@ -117,10 +128,92 @@ describe('signed C2PA manifest', () => {
     expect(ours.includes(Buffer.from('Some other model'))).toBe(false);
   });
 
-  it('WebP images carry the XMP mark alone: the C2PA library cannot write WebP', async () => {
+  it('WebP: the manifest is one RIFF `C2PA` chunk at the end, the RIFF size covers it, and decoders still read the file', async () => {
     const marked = await sign(await image().webp().toBuffer(), 'image/webp');
-    const { tags } = await exif.read(marked, 'webp');
-    expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
-    expect(Object.keys(tags).some((k) => k.startsWith('JUMBF:') || k.startsWith('CBOR:'))).toBe(false);
+    expect(marked.toString('latin1', 0, 4)).toBe('RIFF');
+    expect(marked.readUInt32LE(4)).toBe(marked.length - 8);
+    const chunks: string[] = [];
+    for (let off = 12; off < marked.length; ) {
+      const len = marked.readUInt32LE(off + 4);
+      chunks.push(marked.toString('latin1', off, off + 4));
+      off += 8 + len + (len % 2);
+    }
+    expect(chunks[0]).toBe('VP8X');
+    expect(chunks.at(-1)).toBe('C2PA');
+    expect(chunks.filter((c) => c === 'C2PA')).toHaveLength(1);
+    expect(await sharp(marked).metadata()).toMatchObject({ format: 'webp', width: 48, height: 32 });
+    // Signing again (a re-run of the job) replaces the chunk: still one, still valid.
+    const again = await sign(marked, 'image/webp');
+    expect((await readContentCredentials(again, 'image/webp'))?.manifestCount).toBe(1);
+    expect((await readContentCredentials(again, 'image/webp'))?.valid).toBe(true);
+  });
+
+  describe('MP4 (our box code around c2pa-ts 0.9.4’s BMFF hash)', () => {
+    const box = (type: string, ...parts: Buffer[]) => {
+      const body = Buffer.concat(parts);
+      const h = Buffer.alloc(8);
+      h.writeUInt32BE(8 + body.length);
+      h.write(type, 4, 'latin1');
+      return Buffer.concat([h, body]);
+    };
+    const u32 = (...v: number[]) => Buffer.concat(v.map((x) => Buffer.from([x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255])));
+    const u64 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(x)); return b; }));
+    const FRAMES = ['frame-one:', 'frame-two:', 'frame-three'];
+    /** An MP4's structure as encoders write it: ftyp, then mdat and moov in either order, one track whose chunk offsets point into mdat. */
+    function mp4(opts: { moovFirst?: boolean; wide?: boolean }): Buffer {
+      const ftyp = box('ftyp', Buffer.from('isom'), u32(0x200), Buffer.from('isomiso2avc1mp41'));
+      const payload = Buffer.from(FRAMES.join(''));
+      const table = (mdatAt: number) => {
+        const offsets = FRAMES.map((_, i) => mdatAt + 8 + FRAMES.slice(0, i).join('').length);
+        return opts.wide ? box('co64', u32(0, offsets.length), u64(...offsets)) : box('stco', u32(0, offsets.length), u32(...offsets));
+      };
+      const moovFor = (mdatAt: number) => box('moov', box('mvhd', Buffer.alloc(100)), box('trak', box('mdia', box('minf', box('stbl', table(mdatAt))))));
+      if (!opts.moovFirst) return Buffer.concat([ftyp, box('mdat', payload), moovFor(ftyp.length)]);
+      const moovSize = moovFor(0).length;
+      return Buffer.concat([ftyp, moovFor(ftyp.length + moovSize), box('mdat', payload)]);
+    }
+    /** The frames as a player finds them: through the chunk offset table. */
+    function framesOf(file: Buffer): string[] {
+      const wide = file.indexOf(Buffer.from('co64')) > 0;
+      const at = file.indexOf(Buffer.from(wide ? 'co64' : 'stco')) + 4;
+      const count = file.readUInt32BE(at + 4);
+      return Array.from({ length: count }, (_, i) => {
+        const off = wide ? Number(file.readBigUInt64BE(at + 8 + i * 8)) : file.readUInt32BE(at + 8 + i * 4);
+        return file.toString('latin1', off, off + FRAMES[i]!.length);
+      });
+    }
+    const video = markFor({ provider: 'fal', modelLabel: 'Kling 2.5 Turbo (video)', createdAt: when });
+
+    for (const variant of [{ name: 'mdat before moov, stco', opts: {} }, { name: 'moov first (faststart), stco', opts: { moovFirst: true } }, { name: 'co64', opts: { wide: true } }]) {
+      it(`${variant.name}: a valid manifest in a C2PA uuid box after ftyp, the chunk offsets moved with the media, ExifTool reads both marks`, async () => {
+        const original = mp4(variant.opts);
+        expect(framesOf(original)).toEqual(FRAMES);
+        const signed = await sign(original, 'video/mp4', video);
+        expect(signed.toString('latin1', 4, 8)).toBe('ftyp');
+        expect(signed.toString('latin1', 36, 40)).toBe('uuid'); // right after the 32-byte ftyp
+        expect(framesOf(signed)).toEqual(FRAMES); // a player still finds every frame
+        const read = await readContentCredentials(signed, 'video/mp4');
+        expect(read?.valid).toBe(true);
+        expect(read?.codes).toEqual(expect.arrayContaining(['claimSignature.validated', 'assertion.bmffHash.match']));
+        expect(read?.assertionLabels).toEqual(['c2pa.actions.v2', 'c2pa.hash.bmff.v2']);
+        expect(read?.actions).toEqual([{ action: 'c2pa.created', digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent: { name: 'Kling 2.5 Turbo (fal)' }, when }]);
+        const { tags } = await exif.read(signed, 'mp4');
+        expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+        expect(tags['CBOR:Actions']).toMatchObject({ action: 'c2pa.created', softwareAgent: { name: 'Kling 2.5 Turbo (fal)' } });
+
+        // One byte of a frame, or of the XMP box, breaks the binding; re-signing keeps one valid manifest and the offsets right.
+        const flip = (at: number) => {
+          const copy = Buffer.from(signed);
+          copy[at] = copy[at]! ^ 1;
+          return copy;
+        };
+        expect((await readContentCredentials(flip(signed.indexOf(Buffer.from('frame-two')) + 2), 'video/mp4'))?.codes).toContain('!assertion.bmffHash.mismatch');
+        expect((await readContentCredentials(flip(signed.indexOf(Buffer.from('trainedAlgorithmicMedia"')) + 3), 'video/mp4'))?.codes).toContain('!assertion.bmffHash.mismatch');
+        const again = await sign(signed, 'video/mp4', video);
+        expect(framesOf(again)).toEqual(FRAMES);
+        expect(await readContentCredentials(again, 'video/mp4')).toMatchObject({ valid: true, manifestCount: 1 });
+      });
+    }
   });
 });
+

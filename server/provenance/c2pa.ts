@@ -12,20 +12,26 @@
  * Nothing personal goes in: no prompt, no name, no workspace, no file name.
  *
  * c2pa-ts 0.9.4 writes manifests into JPEG and PNG (and HEIF, which we do not make). It has no
- * WebP support, and its BMFF writer accepts HEIF brands only (MP4 came in 0.12), so WebP images,
- * MP4 videos and our WebP thumbnails carry the XMP mark alone (docs/decisions/0015).
+ * WebP support: our own container code (riff.ts) puts the manifest in a RIFF `C2PA` chunk behind
+ * the library's Asset interface, for WebP outputs (still and animated) and the WebP thumbnails of
+ * outputs. Its BMFF writer accepts HEIF brands only (MP4 came in 0.12), so MP4 videos carry the
+ * XMP mark alone (docs/decisions/0015).
  */
 import { randomUUID } from 'node:crypto';
 import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import type { Signer } from '@trustnxt/c2pa-ts/cose';
 import { CBORBox, SuperBox } from '@trustnxt/c2pa-ts/jumbf';
-import { ActionAssertion, ActionType, ClaimVersion, DataHashAssertion, ManifestStore, Signature, type DigitalSourceType } from '@trustnxt/c2pa-ts/manifest';
+import { ActionAssertion, ActionType, BMFFHashAssertion, ClaimVersion, DataHashAssertion, ManifestStore, Signature, type DigitalSourceType } from '@trustnxt/c2pa-ts/manifest';
+import { MP4 } from './bmff.js';
+import { WebP } from './riff.js';
 import { UnmarkableFile, type XmpMark } from './xmp.js';
 
 /** The formats we put a signed manifest into. */
 export const C2PA_FORMATS: Record<string, (data: Uint8Array) => Asset> = {
   'image/png': (data) => new PNG(data),
   'image/jpeg': (data) => new JPEG(data),
+  'image/webp': (data) => new WebP(data),
+  'video/mp4': (data) => new MP4(data),
 };
 
 export const canSignC2pa = (mime: string) => mime in C2PA_FORMATS;
@@ -60,7 +66,7 @@ class ActionsWithTime extends ActionAssertion {
  * The file with a signed manifest in it. Throws UnmarkableFile for bytes the library cannot read as
  * that format; a manifest already there (a provider's) is replaced, as our XMP edit broke its binding.
  */
-export async function signC2pa(data: Buffer, mime: string, mark: XmpMark, signer: Signer): Promise<Buffer> {
+export async function signC2pa(data: Buffer, mime: string, mark: XmpMark, signer: Signer, opts: { resized?: boolean } = {}): Promise<Buffer> {
   const open = C2PA_FORMATS[mime];
   if (!open) throw new UnmarkableFile(`No C2PA writer for ${mime}`);
   let asset: Asset;
@@ -77,8 +83,11 @@ export async function signC2pa(data: Buffer, mime: string, mark: XmpMark, signer
 
   const actions = new ActionsWithTime(mark.createdAt);
   actions.actions.push({ action: ActionType.C2paCreated, digitalSourceType: mark.digitalSourceType as DigitalSourceType, softwareAgent: { name: mark.aiSystem } });
+  // A thumbnail: the same AI-made picture, made smaller by us.
+  if (opts.resized) actions.actions.push({ action: ActionType.C2paResized, softwareAgent: { name: mark.creatorTool } });
   manifest.addAssertion(actions);
-  const binding = DataHashAssertion.create('SHA-256');
+  // MP4: the box-structured hash (c2pa.hash.bmff), which excludes ftyp and the C2PA box; every other format: a hash of the bytes.
+  const binding = mime === 'video/mp4' ? BMFFHashAssertion.createV2('jumbf manifest', 'SHA-256') : DataHashAssertion.create('SHA-256');
   manifest.addAssertion(binding);
 
   await asset.ensureManifestSpace(store.measureSize());
@@ -107,4 +116,21 @@ export async function verifyC2pa(data: Uint8Array, mime: string): Promise<{ vali
   } catch (err) {
     return { valid: false, failures: [(err as Error).message] };
   }
+}
+
+/**
+ * The `c2pa.created` action of a file's own valid manifest (source type, AI system, time), or null:
+ * what a thumbnail of that file says about how it was made. Only for files we marked ourselves.
+ */
+export async function createdActionOf(data: Uint8Array, mime: string): Promise<{ digitalSourceType: string; aiSystem: string; when: Date } | null> {
+  const { valid, store } = await verifyC2pa(data, mime);
+  if (!valid || !store) return null;
+  const assertion = store.getActiveManifest()?.assertions?.assertions.find((a): a is ActionAssertion => a instanceof ActionAssertion);
+  const i = assertion?.actions.findIndex((a) => a.action === ActionType.C2paCreated) ?? -1;
+  const action = i >= 0 ? assertion!.actions[i]! : undefined;
+  // `when` is a CBOR tdate, which c2pa-ts 0.9.4 does not map: read it from the decoded CBOR.
+  const raw = ((assertion?.sourceBox?.contentBoxes[0] as CBORBox | undefined)?.content as { actions?: { when?: unknown }[] } | undefined)?.actions?.[i]?.when;
+  if (!action?.digitalSourceType || !action.softwareAgent?.name) return null;
+  const when = raw instanceof Date ? raw : new Date(String((raw as { value?: unknown } | undefined)?.value ?? raw));
+  return { digitalSourceType: action.digitalSourceType, aiSystem: action.softwareAgent.name, when: Number.isNaN(when.getTime()) ? new Date() : when };
 }

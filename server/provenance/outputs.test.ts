@@ -49,11 +49,19 @@ describe('marked outputs', () => {
     expect(Math.abs(when.getTime() - done.updatedAt)).toBeLessThan(60_000);
     expect(manifest?.signer).toBe('CN=Flux Klein development signer (not trusted), O=Flux Klein');
     expect(fs.readFileSync(path.join(server.dataDir, 'c2pa', 'signer.pem'), 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
-    const thumb = await exif.read(await file(user, id, '?thumb=1'), 'webp');
+    const thumbBytes = await file(user, id, '?thumb=1');
+    const thumb = await exif.read(thumbBytes, 'webp');
+    expect(thumb.warnings).toBe('');
     expect(thumb.tags['File:MIMEType']).toBe('image/webp');
     expect(thumb.tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
-    // WebP thumbnails keep the XMP mark only: the C2PA library writes no WebP (a re-encode would void a manifest anyway).
-    expect(Object.keys(thumb.tags).some((k) => k.startsWith('JUMBF:'))).toBe(false);
+    // The thumbnail has a signed manifest of its own (WebP C2PA chunk): the original's created action, then resized.
+    const thumbManifest = await readContentCredentials(thumbBytes, 'image/webp');
+    expect(thumbManifest?.valid).toBe(true);
+    expect(thumbManifest?.actions).toEqual([
+      { action: 'c2pa.created', digitalSourceType: ALGORITHMIC_MEDIA, softwareAgent: { name: 'Flux Klein built-in preview renderer' }, when },
+      { action: 'c2pa.resized', softwareAgent: { name: 'Flux Klein' }, when },
+    ]);
+    expect(thumb.tags['CBOR:Actions']).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'c2pa.resized' })]));
     const row = await server.deps.db.selectFrom('asset').select(['sha256', 'size_bytes']).where('id', '=', id).executeTakeFirstOrThrow();
     const { createHash } = await import('node:crypto');
     expect(row).toEqual({ sha256: createHash('sha256').update(original).digest('hex'), size_bytes: original.length });
@@ -74,6 +82,7 @@ describe('marked outputs', () => {
     const stored = await exif.read(await file(user, uploaded), 'jpg');
     expect(Object.keys(stored.tags).filter((k) => k.startsWith('GPS:'))).toEqual([]);
     expect(stored.tags['XMP-iptcExt:DigitalSourceType']).toBeUndefined(); // an upload is the person's, not marked as ours
+    expect(await readContentCredentials(await file(user, uploaded, '?thumb=1'), 'image/webp')).toBeNull(); // nor is its thumbnail
 
     const gen = await trpcClient(server, user).generation.create.mutate({ prompt: 'the same scene at night', model: 'offline-preview', seed: 5, workspaceId, referenceAssetIds: [uploaded] });
     const done = await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'succeeded', 20_000);

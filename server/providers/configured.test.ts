@@ -88,6 +88,12 @@ describe('configured providers', () => {
     const tags = await marks(user, asset.id, 'mp4');
     expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
     expect(tags['XMP-iptcExt:AISystemUsed']).toBe('Kling 2.5 Turbo (fal)');
+    // and a signed C2PA manifest in the MP4 itself (a C2PA uuid box, bound by the box-structured hash)
+    const manifest = await readContentCredentials(await download(user, asset.id), 'video/mp4');
+    expect(manifest?.valid).toBe(true);
+    expect(manifest?.assertionLabels).toEqual(['c2pa.actions.v2', 'c2pa.hash.bmff.v2']);
+    expect(manifest?.actions).toEqual([expect.objectContaining({ action: 'c2pa.created', digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent: { name: 'Kling 2.5 Turbo (fal)' } })]);
+    expect(manifest?.signer).toBe(keys.subject);
     socket.close();
   });
 

@@ -1,4 +1,5 @@
 import { isPreviewProvider } from '../shared/providers.js';
+import { markThumbnail } from '../provenance/index.js';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import sharp from 'sharp';
@@ -271,7 +272,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
 /**
  * Opens an asset's file for a member of its workspace. With `thumb`, a WebP at most 512 px on
  * its long side, made on first request and kept in storage beside the original. It keeps the
- * original's XMP, so a generated image's thumbnail carries the same AI marking (server/provenance).
+ * original's XMP, and an output's thumbnail gets a signed C2PA manifest of its own saying the same
+ * as the original's, so it carries the same AI marking (server/provenance).
  */
 export async function openAssetFile(
   deps: Deps,
@@ -310,7 +312,9 @@ async function streamFile(deps: Deps, row: Row, opts: { thumb?: boolean }): Prom
       let size = (await deps.storage.stat(key))?.size;
       if (size === undefined) {
         const original = await readAll(await deps.storage.read(row.storage_key));
-        const thumb = await sharp(original).keepXmp().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        const resized = await sharp(original).keepXmp().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        // An output's thumbnail carries its own signed manifest, saying what the original's says (server/provenance).
+        const thumb = row.source === 'output' ? await markThumbnail(resized, original, row.mime, deps.contentCredentials) : resized;
         await deps.storage.put(key, thumb);
         size = thumb.length;
       }

@@ -86,7 +86,7 @@ async function spenders(db: Kysely<DB>, workspaceId: string, filter: LedgerFilte
       sql<number>`(count(*) filter (where credit_ledger.reason = 'generation.reserve'))::int`.as('generations'),
     ])
     .where('credit_ledger.workspace_id', '=', workspaceId)
-    .where('credit_ledger.reason', 'in', ['generation.reserve', 'generation.release'])
+    .where('credit_ledger.reason', 'in', ['generation.reserve', 'generation.release', 'generation.partial_release'])
     .$if(filter.from !== undefined, (q) => q.where('credit_ledger.created_at', '>=', dayStart(filter.from!)))
     .$if(filter.to !== undefined, (q) => q.where('credit_ledger.created_at', '<', dayEnd(filter.to!)))
     .groupBy(['credit_ledger.user_id', 'user.name'])

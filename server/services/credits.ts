@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { balanceOf, lockLedger, recordCredit } from './ledger.js';
 import type { DB } from '../../db/schema.js';
 import type { TransferCreditsInput } from '../shared/billing.js';
@@ -27,8 +27,14 @@ export async function reserveCredits(trx: Transaction<DB>, opts: { workspaceId: 
  * Settles a generation's reservation: captured on success (a zero entry that marks it final),
  * released on failure or cancel (the reserved amount comes back). Called in the same transaction
  * as the status change, and keyed by the generation id, so each happens at most once and never both.
+ * A capture may return part of the cost (`returned`, at most the cost): the outputs that were not
+ * delivered, as one more entry keyed by the same id, so a partly delivered generation is charged
+ * only for what the person got.
  */
-export async function settleCredits(trx: Transaction<DB>, opts: { workspaceId: string; userId: string; generationId: string; cost: number; outcome: 'capture' | 'release' }) {
+export async function settleCredits(
+  trx: Transaction<DB>,
+  opts: { workspaceId: string; userId: string; generationId: string; cost: number; outcome: 'capture' | 'release'; returned?: number },
+) {
   if (opts.cost <= 0) return;
   const other = opts.outcome === 'capture' ? 'generation.release' : 'generation.capture';
   const settled = await trx.selectFrom('credit_ledger').select('id').where('reason', '=', other).where('ref', '=', opts.generationId).executeTakeFirst();
@@ -40,6 +46,17 @@ export async function settleCredits(trx: Transaction<DB>, opts: { workspaceId: s
     reason: opts.outcome === 'capture' ? 'generation.capture' : 'generation.release',
     ref: opts.generationId,
   });
+  const returned = Math.min(opts.cost, Math.max(0, Math.floor(opts.returned ?? 0)));
+  if (opts.outcome === 'capture' && returned > 0) {
+    await recordCredit(trx, { workspaceId: opts.workspaceId, userId: opts.userId, delta: returned, reason: 'generation.partial_release', ref: opts.generationId });
+  }
+}
+
+/** The part of a generation's cost returned for outputs it did not deliver (0 when none), by generation id. */
+export async function partlyReturned(db: Kysely<DB>, generationIds: string[]): Promise<Map<string, number>> {
+  if (generationIds.length === 0) return new Map();
+  const rows = await db.selectFrom('credit_ledger').select(['ref', 'delta']).where('reason', '=', 'generation.partial_release').where('ref', 'in', generationIds).execute();
+  return new Map(rows.map((r) => [r.ref, r.delta]));
 }
 
 /** Tells every member of the workspace its new balance (header badge, success pages). */

@@ -10,7 +10,7 @@ import { ProviderError, type ProviderOutput, type ReferenceImage } from '../prov
 import { AppError } from '../shared/errors.js';
 import { ASPECT_RATIOS, CreateGenerationInput, ListInput, MAX_SEED, RerunInput } from '../shared/generation.js';
 import { rooms, type GenerationEvent } from '../shared/realtime.js';
-import { publishBalance, reserveCredits, settleCredits } from './credits.js';
+import { partlyReturned, publishBalance, reserveCredits, settleCredits } from './credits.js';
 import { checkGenerationLimits } from './generation-limits.js';
 import { moderatePrompt } from './moderation/prompts.js';
 import { classifyImage, resultColumns, screenReferences, verdictOf, type ImageResult } from './moderation/images.js';
@@ -23,7 +23,7 @@ export const GENERATION_QUEUE = 'generation';
 
 export type { GenerationAssetView, GenerationView } from '../shared/views.js';
 
-function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[], withheld: number): GenerationView {
+function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[], withheld: number, creditsReturned: number): GenerationView {
   const p = g.params;
   return {
     id: g.id,
@@ -54,6 +54,7 @@ function toView(g: Generation, assets: GenerationAssetView[], referenceIds: stri
     referenceIds,
     assets,
     withheld,
+    creditsReturned,
   };
 }
 
@@ -61,8 +62,8 @@ async function detailsFor(deps: Pick<Deps, 'db' | 'config'>, ids: string[]) {
   const assets = new Map<string, GenerationAssetView[]>();
   const refs = new Map<string, string[]>();
   const withheld = new Map<string, number>();
-  if (ids.length === 0) return { assets, refs, withheld };
-  const [assetRows, refRows] = await Promise.all([
+  if (ids.length === 0) return { assets, refs, withheld, returned: new Map<string, number>() };
+  const [assetRows, refRows, returned] = await Promise.all([
     deps.db
       .selectFrom('asset')
       .innerJoin('workspace', 'workspace.id', 'asset.workspace_id')
@@ -74,6 +75,7 @@ async function detailsFor(deps: Pick<Deps, 'db' | 'config'>, ids: string[]) {
       .orderBy('storage_key', 'asc')
       .execute(),
     deps.db.selectFrom('generation_reference').select(['generation_id', 'asset_id']).where('generation_id', 'in', ids).orderBy('position').execute(),
+    partlyReturned(deps.db, ids),
   ]);
   for (const r of assetRows) {
     const verdict = verdictOf(r.nsfw_flagged, stricter(deps.config.moderation.imagePolicy, r.image_policy));
@@ -86,12 +88,12 @@ async function detailsFor(deps: Pick<Deps, 'db' | 'config'>, ids: string[]) {
     assets.set(r.generation_id!, list);
   }
   for (const r of refRows) refs.set(r.generation_id, [...(refs.get(r.generation_id) ?? []), r.asset_id]);
-  return { assets, refs, withheld };
+  return { assets, refs, withheld, returned };
 }
 
 async function viewsOf(deps: Pick<Deps, 'db' | 'config'>, rows: Generation[]): Promise<GenerationView[]> {
-  const { assets, refs, withheld } = await detailsFor(deps, rows.map((g) => g.id));
-  return rows.map((g) => toView(g, assets.get(g.id) ?? [], refs.get(g.id) ?? [], withheld.get(g.id) ?? 0));
+  const { assets, refs, withheld, returned } = await detailsFor(deps, rows.map((g) => g.id));
+  return rows.map((g) => toView(g, assets.get(g.id) ?? [], refs.get(g.id) ?? [], withheld.get(g.id) ?? 0, returned.get(g.id) ?? 0));
 }
 
 /** Checks the request against the model's capabilities; every refusal names what to change. */
@@ -476,6 +478,11 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     for (const out of marked) results.push(await classifyImage(deps, out.data, out.mime));
     const policy = stricter(deps.config.moderation.imagePolicy, (await deps.db.selectFrom('workspace').select('image_policy').where('id', '=', started.workspace_id).executeTakeFirst())?.image_policy);
     const allBlocked = policy === 'block' && results.every((r) => r.flagged);
+    // Charged only for what the person gets: outputs the policy blocks now, and any the provider did
+    // not return, give their share of the cost back (the cost is per output, so the shares are whole).
+    const requested = p.count ?? 1;
+    const delivered = results.filter((r) => !(policy === 'block' && r.flagged)).length;
+    const returned = allBlocked || delivered >= requested ? 0 : started.credit_cost - Math.floor((started.credit_cost * delivered) / requested);
     // Files first; the rows that point at them are written with the status change, in one transaction.
     // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
     const attemptId = randomUUID().slice(0, 8);
@@ -500,7 +507,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         .executeTakeFirst();
       if (!row) return null;
       await insertOutputs(trx, started, stored);
-      await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: allBlocked ? 'release' : 'capture' });
+      await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: allBlocked ? 'release' : 'capture', returned });
       return row;
     });
     if (!done) {
@@ -510,7 +517,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     }
     const [view] = await viewsOf(deps, [done]);
     await announce(deps, done, view!.assets);
-    if (allBlocked && done.credit_cost > 0) await publishBalance(deps, done.workspace_id);
+    if ((allBlocked && done.credit_cost > 0) || returned > 0) await publishBalance(deps, done.workspace_id);
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
     if (opts.signal?.aborted) {

@@ -14,6 +14,8 @@ export type LedgerReason =
   | 'generation.reserve'
   | 'generation.capture'
   | 'generation.release'
+  /** the part of a captured generation's cost for outputs it did not deliver (blocked by the image policy, or never returned) */
+  | 'generation.partial_release'
   | 'purchase'
   | 'plan_grant'
   | 'refund'

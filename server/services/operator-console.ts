@@ -105,7 +105,7 @@ export async function overview(deps: Deps, actor: Actor) {
   const [reports, appeals, suspended, providers, queues] = await Promise.all([
     deps.db.selectFrom('report').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow(),
     deps.db.selectFrom('appeal').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'open').executeTakeFirstOrThrow(),
-    deps.db.selectFrom('account_standing').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute(),
+    deps.db.selectFrom('active_standing').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute(),
     providerHealth(deps),
     queueDepth(deps),
   ]);
@@ -138,7 +138,7 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
     .selectFrom('report')
     .leftJoin('user as reporter', 'reporter.id', 'report.reporter_id')
     .leftJoin('user as subject', 'subject.id', 'report.subject_user_id')
-    .leftJoin('account_standing', 'account_standing.user_id', 'report.subject_user_id')
+    .leftJoin('active_standing', 'active_standing.user_id', 'report.subject_user_id')
     .leftJoin('asset', 'asset.id', 'report.asset_id')
     .leftJoin('board', 'board.id', 'report.board_id')
     .select([
@@ -158,7 +158,7 @@ export async function listReports(deps: Deps, actor: Actor, raw: z.input<typeof 
       'report.via',
       'subject.email as subject_email',
       'subject.name as subject_name',
-      'account_standing.status as subject_standing',
+      'active_standing.status as subject_standing',
       'asset.media',
       'asset.mime',
       'asset.hidden_at',
@@ -198,8 +198,8 @@ export async function listAppeals(deps: Deps, actor: Actor) {
     .selectFrom('appeal')
     .innerJoin('user', 'user.id', 'appeal.user_id')
     .leftJoin('asset', 'asset.id', 'appeal.asset_id')
-    .leftJoin('account_standing', 'account_standing.user_id', 'appeal.user_id')
-    .select(['appeal.id', 'appeal.message', 'appeal.status', 'appeal.created_at', 'appeal.asset_id', 'appeal.user_id', 'user.email', 'asset.hidden_reason', 'account_standing.status as standing', 'account_standing.reason as standing_reason'])
+    .leftJoin('active_standing', 'active_standing.user_id', 'appeal.user_id')
+    .select(['appeal.id', 'appeal.message', 'appeal.status', 'appeal.created_at', 'appeal.asset_id', 'appeal.user_id', 'user.email', 'asset.hidden_reason', 'active_standing.status as standing', 'active_standing.reason as standing_reason'])
     .where('appeal.status', '=', 'open')
     .orderBy('appeal.created_at', 'asc')
     .limit(200)
@@ -249,16 +249,19 @@ export async function searchUsers(deps: Deps, actor: Actor, raw: z.input<typeof 
   const pattern = input.q ? `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = await deps.db
     .selectFrom('user')
-    .leftJoin('account_standing', 'account_standing.user_id', 'user.id')
+    .leftJoin('active_standing', 'active_standing.user_id', 'user.id')
     .select((eb) => [
       'user.id',
       'user.email',
       'user.name',
       'user.emailVerified',
       'user.createdAt',
-      'account_standing.status as standing',
-      'account_standing.reason as standing_reason',
-      'account_standing.since as standing_since',
+      'active_standing.status as standing',
+      'active_standing.reason as standing_reason',
+      'active_standing.since as standing_since',
+      'active_standing.until as standing_until',
+      'active_standing.source as standing_source',
+      'active_standing.note as standing_note',
       eb.selectFrom('generation').select((g) => g.fn.countAll<string>().as('n')).whereRef('generation.user_id', '=', 'user.id').as('generations'),
       eb
         .selectFrom('credit_ledger')
@@ -290,6 +293,12 @@ export async function searchUsers(deps: Deps, actor: Actor, raw: z.input<typeof 
     standing: r.standing ?? ('good' as const),
     standingReason: r.standing_reason ? reasonLabel(r.standing_reason) : null,
     standingSince: r.standing_since,
+    /** when it ends by itself (moderation's automatic suspensions); null: until lifted */
+    standingUntil: r.standing_until,
+    /** who decided: an operator, or moderation (repeated refused prompts) */
+    standingSource: r.standing_source,
+    /** what moderation counted, for an automatic suspension */
+    standingDetail: r.standing_source === 'moderation' ? r.standing_note : null,
     usage: { generations: Number(r.generations ?? 0), creditsSpent: Number(r.credits_spent ?? 0), storageBytes: Number(r.storage_bytes ?? 0), activeSessions: Number(r.sessions ?? 0) },
   }));
 }

@@ -66,10 +66,8 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('notification').select(['kind', 'title', 'body', 'link', 'read_at', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
   // Moderation records about the person (never a prompt: refusals store only the category).
-  const [refusals, suspensions] = await Promise.all([
-    db.selectFrom('moderation_refusal').select(['workspace_id', 'category', 'source', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
-    db.selectFrom('moderation_suspension').select(['reason', 'until', 'created_at', 'appeal', 'appealed_at', 'lifted_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
-  ]);
+  // A suspension (moderation's or an operator's) is the account's standing, below; its history is in the audit log.
+  const refusals = await db.selectFrom('moderation_refusal').select(['workspace_id', 'category', 'source', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute();
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
     ? await Promise.all([
@@ -83,7 +81,7 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
   // Comments they wrote on boards (issue 17), with the board and where on it.
   const comments = await commentsByAuthor(db, userId);
   const [standing, reportsFiled, appeals] = await Promise.all([
-    db.selectFrom('account_standing').select(['status', 'reason', 'note', 'since']).where('user_id', '=', userId).executeTakeFirst(),
+    db.selectFrom('active_standing').select(['status', 'reason', 'note', 'since', 'until', 'source']).where('user_id', '=', userId).executeTakeFirst(),
     db.selectFrom('report').select(['asset_id', 'board_id', 'item_id', 'reason', 'note', 'status', 'created_at']).where('reporter_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('appeal').select(['asset_id', 'message', 'status', 'answer', 'created_at', 'answered_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
@@ -105,9 +103,10 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     notifications,
     boardComments: comments.map((c) => ({ id: c.id, threadId: c.thread_id, boardId: c.board_id, boardName: c.board_name, workspaceId: c.workspace_id, pinnedTo: c.item_id ? { item: c.item_id } : { x: c.x, y: c.y }, body: c.body, createdAt: c.created_at, editedAt: c.edited_at, threadResolvedAt: c.resolved_at })),
     auditLog: audits,
-    // Our safety records about the person: refused prompts (categories, never the prompt), automatic
-    // suspensions, an operator's decision on the account, the reports they filed and their appeals.
-    moderation: { refusedPrompts: refusals, suspensions, standing: standing ?? null, reportsFiled, appeals },
+    // Our safety records about the person: refused prompts (categories, never the prompt), the
+    // account's standing in force (an automatic or an operator's suspension, or a ban), the reports
+    // they filed and their appeals.
+    moderation: { refusedPrompts: refusals, standing: standing ?? null, reportsFiled, appeals },
   };
 }
 

@@ -169,7 +169,7 @@ export async function myModeration(deps: Deps, actor: Actor) {
     standingOf(deps.db, actor.userId),
     deps.db.selectFrom('appeal').select(['id', 'asset_id', 'status', 'answer', 'created_at', 'answered_at']).where('user_id', '=', actor.userId).orderBy('created_at', 'desc').limit(50).execute(),
   ]);
-  return { standing: { ...standing, reasonLabel: standing.reason ? reasonLabel(standing.reason) : null }, appeals };
+  return { standing, appeals };
 }
 
 /**

@@ -8,11 +8,10 @@
  */
 import type { z } from 'zod';
 import { boardsShowingAssets, markAssetsHidden } from '../boards/assets.js';
-import { publish } from '../boards/bus.js';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
 import { AnswerAppealInput, DismissReportInput, HideAssetInput, ReinstateInput, RestoreAssetInput, SetStandingInput, reasonLabel } from '../shared/reports.js';
-import { banAppealHowTo } from './account-standing.js';
+import { announceStanding, banAppealHowTo, liftStanding, setOperatorStanding } from './account-standing.js';
 import { audit } from './audit.js';
 import type { Actor, Deps } from './deps.js';
 import { notify } from './notifications.js';
@@ -156,12 +155,6 @@ async function loadTarget(deps: Deps, actor: Actor, userId: string) {
   return user;
 }
 
-/** Open boards follow at once: each process re-checks the person's boards (server/boards/socket.ts). */
-async function announceStanding(deps: Deps, userId: string) {
-  const workspaces = await deps.db.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).execute();
-  for (const w of workspaces) await publish(deps.db, { k: 'role', w: w.workspace_id, u: userId });
-}
-
 /**
  * Suspends (no generating, uploading or board changes; looking, downloading and deleting still
  * work) or bans (no sign-in; every session deleted, which ends the sockets on every process through
@@ -172,17 +165,13 @@ export async function setStanding(deps: Deps, actor: Actor, raw: z.input<typeof 
   const input = SetStandingInput.parse(raw);
   const user = await loadTarget(deps, actor, input.userId);
   const ended = await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('account_standing')
-      .values({ user_id: user.id, status: input.standing, reason: input.reason, note: input.message ?? null, decided_by: actor.userId })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ status: input.standing, reason: input.reason, note: input.message ?? null, decided_by: actor.userId, since: new Date() }))
-      .execute();
+    await setOperatorStanding(trx, user.id, { status: input.standing, reason: input.reason, note: input.message ?? null, decidedBy: actor.userId });
     await audit(trx, user.id, input.standing === 'banned' ? 'account.banned' : 'account.suspended', { operator: actor.userId, reason: input.reason, message: input.message ?? null });
     if (input.standing !== 'banned') return 0;
     const gone = await trx.deleteFrom('session').where('userId', '=', user.id).executeTakeFirst();
     return Number(gone.numDeletedRows);
   });
-  await announceStanding(deps, user.id);
+  await announceStanding(deps.db, user.id);
   const why = `Reason: ${reasonLabel(input.reason)}.`;
   await tell(
     deps,
@@ -212,20 +201,23 @@ export async function setStanding(deps: Deps, actor: Actor, raw: z.input<typeof 
   return { userId: user.id, standing: input.standing, sessionsEnded: ended };
 }
 
-/** Lifts a suspension or a ban. */
+/**
+ * Lifts a suspension (an operator's, or moderation's automatic one) or a ban: the same call from
+ * /admin/users, /admin/moderation and a granted appeal (server/services/account-standing.ts).
+ */
 export async function reinstate(deps: Deps, actor: Actor, raw: z.input<typeof ReinstateInput>) {
   await requireOperator(deps, actor);
   const input = ReinstateInput.parse(raw);
   const user = await loadTarget(deps, actor, input.userId);
   const now = new Date();
   const was = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx.deleteFrom('account_standing').where('user_id', '=', user.id).returning('status').executeTakeFirst();
+    const row = await liftStanding(trx, user.id);
     if (!row) throw new AppError('CONFLICT', { userMessage: 'This account is in good standing already.' });
     await trx.updateTable('appeal').set({ status: 'granted', answered_by: actor.userId, answered_at: now, answer: input.message ?? null }).where('user_id', '=', user.id).where('asset_id', 'is', null).where('status', '=', 'open').execute();
-    await audit(trx, user.id, 'account.reinstated', { operator: actor.userId, was: row.status, message: input.message ?? null });
-    return row.status;
+    await audit(trx, user.id, 'account.reinstated', { operator: actor.userId, was: row.was, source: row.source, message: input.message ?? null });
+    return row.was;
   });
-  await announceStanding(deps, user.id);
+  await announceStanding(deps.db, user.id);
   await tell(deps, {
     userId: user.id,
     workspaceId: null,

@@ -53,8 +53,8 @@ async function memberRole(db: Kysely<DB>, actor: Actor, workspaceId: string): Pr
 async function membership(db: Kysely<DB>, actor: Actor, workspaceId: string) {
   const m = await db
     .selectFrom('membership')
-    .leftJoin('account_standing', 'account_standing.user_id', 'membership.user_id')
-    .select(['membership.role', 'account_standing.status as standing'])
+    .leftJoin('active_standing', 'active_standing.user_id', 'membership.user_id')
+    .select(['membership.role', 'active_standing.status', 'active_standing.reason', 'active_standing.note', 'active_standing.until', 'active_standing.source'])
     .where('membership.workspace_id', '=', workspaceId)
     .where('membership.user_id', '=', actor.userId)
     .executeTakeFirst();
@@ -78,7 +78,7 @@ export async function requireRole(db: Kysely<DB>, actor: Actor, workspaceId: str
  * a member whose role is too low, ACCOUNT_SUSPENDED for a suspended account's content changes.
  */
 export async function requirePermission(db: Kysely<DB>, actor: Actor, workspaceId: string, permission: Permission): Promise<Role> {
-  const { role, standing } = await membership(db, actor, workspaceId);
+  const { role, ...standing } = await membership(db, actor, workspaceId);
   if (!can(role, permission)) throw new AppError('FORBIDDEN', { userMessage: deniedReason(role, permission)! });
   // A suspended account keeps its roles but may not create or change content (server/services/account-standing.ts).
   const refusal = standingRefusal(standing, permission);

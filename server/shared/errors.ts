@@ -41,7 +41,6 @@ export const ERROR_CODES = {
   // moderation (issue 15): a refused prompt costs nothing; repeated refusals slow, then suspend
   PROMPT_REFUSED: { http: 422, trpc: 'UNPROCESSABLE_CONTENT', message: 'This prompt was not sent: it asks for something that is not allowed here. Nothing was charged.' },
   GENERATION_SLOWED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Several of your prompts were refused recently, so generating is slowed down for you. Please wait a minute.' },
-  GENERATION_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Generating is suspended for your account because many prompts were refused. You can appeal in the studio.' },
   MODERATION_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The prompt check is not reachable right now, so nothing was started or charged. Please try again in a minute.' },
   // the public API (issue 18): a key is sent as `Authorization: Bearer fk_…`
   API_KEY_MISSING: { http: 401, trpc: 'UNAUTHORIZED', message: 'Send an API key in the Authorization header: "Authorization: Bearer fk_…". Create one in Settings → API.' },

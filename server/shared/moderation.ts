@@ -44,5 +44,3 @@ export const AddTermInput = z.object({
 });
 export const RemoveTermInput = z.object({ id: z.uuid() });
 export const SetImagePolicyInput = z.object({ workspaceId: z.uuid(), policy: z.enum(IMAGE_POLICIES).nullable() });
-export const AppealInput = z.object({ message: z.string().trim().min(10, 'Please say in a sentence or two why the suspension is a mistake.').max(2000, 'Please keep it under 2,000 characters.') });
-export const LiftSuspensionInput = z.object({ id: z.uuid() });

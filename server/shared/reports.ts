@@ -20,7 +20,10 @@ export const REASON_LABELS: Record<ReportReason, string> = {
   other: 'Something else',
 };
 
-export const reasonLabel = (r: string) => (REASON_LABELS as Record<string, string>)[r] ?? r;
+/** Reasons only the product itself gives (never offered in a report form): moderation's automatic suspension. */
+export const AUTOMATIC_REASON_LABELS = { refused_prompts: 'Many of your prompts were refused in a short time' } as const;
+
+export const reasonLabel = (r: string) => (REASON_LABELS as Record<string, string>)[r] ?? (AUTOMATIC_REASON_LABELS as Record<string, string>)[r] ?? r;
 
 const Reason = z.enum(REPORT_REASONS, { error: 'Choose a reason.' });
 const Note = z.string().trim().max(1000, 'Keep the note under 1,000 characters.').optional();

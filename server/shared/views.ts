@@ -51,6 +51,8 @@ export interface GenerationView {
   assets: GenerationAssetView[];
   /** Outputs the workspace's image policy blocks: not listed, shown or served. */
   withheld: number;
+  /** Credits given back because some outputs were not delivered (blocked when made, or not returned); 0 otherwise. */
+  creditsReturned: number;
 }
 
 

@@ -6,6 +6,8 @@ import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import { CBORBox, SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import { ActionAssertion, ManifestStore } from '@trustnxt/c2pa-ts/manifest';
 import { makeDevelopmentChain, signerFrom } from '../provenance/credentials.js';
+import { MP4 } from '../provenance/bmff.js';
+import { WebP } from '../provenance/riff.js';
 
 /**
  * Reads a file's C2PA manifest back with the library's own reader and validator (c2pa-ts:
@@ -14,7 +16,8 @@ import { makeDevelopmentChain, signerFrom } from '../provenance/credentials.js';
  * manifest's CBOR independently.
  */
 export async function readContentCredentials(data: Uint8Array, mime: string) {
-  const asset: Asset = mime === 'image/png' ? new PNG(data) : mime === 'image/jpeg' ? new JPEG(data) : (() => { throw new Error(`no reader for ${mime}`); })();
+  // WebP: the container is ours (server/provenance/riff.ts; c2pa-ts has none), the manifest reading and validation the library's.
+  const asset: Asset = mime === 'image/png' ? new PNG(data) : mime === 'image/jpeg' ? new JPEG(data) : mime === 'image/webp' ? new WebP(data) : mime === 'video/mp4' ? new MP4(data) : (() => { throw new Error(`no reader for ${mime}`); })();
   const jumbf = asset.getManifestJUMBF();
   if (!jumbf) return null;
   const store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));

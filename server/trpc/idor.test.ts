@@ -59,7 +59,6 @@ const NO_ID_INPUT: Record<string, string> = {
   'admin.users': 'operators only; takes a search text, no id (reports.test.ts)',
   'admin.jobs': 'operators only; takes a status and a provider name, no id (reports.test.ts)',
   'moderation.standing': "the caller's own moderation standing",
-  'moderation.appeal': "appeals the caller's own suspension",
   'moderation.admin': 'operators only (ADMIN_EMAILS); takes no id (refusal tested in moderation.test.ts)',
   'moderation.addTerm': 'operators only; adds a term, takes no id (refusal tested in moderation.test.ts)',
   'dev.outbox': 'development only (NOT_FOUND in production, but to this machine at a localhost BASE_URL), mirrors the /dev/outbox page; takes no id',
@@ -82,7 +81,6 @@ const VIEWER_EXPECTS: Record<string, Expected | 'allowed'> = {
   'account.revokeSession': 'NOT_FOUND', // the victim's own session
   'workspace.acceptInvitationById': 'NOT_FOUND', // addressed to someone else
   'moderation.removeTerm': 'NOT_FOUND', // operators only
-  'moderation.liftSuspension': 'NOT_FOUND', // operators only
   'privacy.setRequestStatus': 'NOT_FOUND', // operators only; to anyone else /admin does not exist (server/services/operators.ts)
   // Any member may report what their workspace shows (server/services/reports.ts).
   'report.asset': 'allowed',

@@ -299,12 +299,13 @@ export function StudioForm({
           </details>
         ) : null}
         <FormError message={error} />
-        <ModerationNotice refusal={refusal} standing={standing} onAppealed={() => void standingQuery.refetch()} />
         <button type="submit" className="button primary wide large" disabled={create.isPending || uploading > 0} {...gate.button}>
           {create.isPending ? 'Starting…' : `Generate · ${cost} credit${cost === 1 ? '' : 's'}`}
         </button>
         {gate.hint}
       </form>
+      {/* Outside the create form: its appeal form must not be nested in it (a nested form submits the outer one). */}
+      <ModerationNotice refusal={refusal} standing={standing} onAppealed={() => void standingQuery.refetch()} />
     </section>
   );
 }

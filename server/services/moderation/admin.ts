@@ -1,13 +1,14 @@
 /**
  * Operators at /admin/moderation: the term list (shipped defaults shown, additions stored in
- * `moderation_term`, added and removed), refusal counts, and suspensions with their appeals (lift
- * one). Every call checks `requireOperator` (confirmed ADMIN_EMAILS account; NOT_FOUND otherwise)
- * and every change is written to the audit log.
+ * `moderation_term`, added and removed), refusal counts, and the automatic suspensions in force with
+ * their appeals (lifted through admin.reinstate, the same call as /admin/users). Every call checks
+ * `requireOperator` (confirmed ADMIN_EMAILS account; NOT_FOUND otherwise) and every change is
+ * written to the audit log.
  */
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { AddTermInput, LiftSuspensionInput, RemoveTermInput, type ModerationCategory } from '../../shared/moderation.js';
+import { AddTermInput, RemoveTermInput, type ModerationCategory } from '../../shared/moderation.js';
 import { audit } from '../audit.js';
 import type { Actor, Deps } from '../deps.js';
 import { requireOperator } from '../operators.js';
@@ -29,14 +30,15 @@ export async function moderationOverview(deps: Deps, actor: Actor) {
       .where('created_at', '>', sql<Date>`now() - interval '30 days'`)
       .groupBy(['category', 'source'])
       .execute(),
+    // Automatic suspensions in force: the account standing rows moderation wrote (ADR 0022), with their open appeal.
     deps.db
-      .selectFrom('moderation_suspension')
-      .innerJoin('user', 'user.id', 'moderation_suspension.user_id')
-      .select(['moderation_suspension.id', 'user.email', 'moderation_suspension.reason', 'moderation_suspension.until', 'moderation_suspension.created_at', 'moderation_suspension.appeal', 'moderation_suspension.appealed_at'])
-      .where('moderation_suspension.lifted_at', 'is', null)
-      .where('moderation_suspension.until', '>', new Date())
-      .orderBy('moderation_suspension.appealed_at', (ob) => ob.desc().nullsLast())
-      .orderBy('moderation_suspension.created_at', 'desc')
+      .selectFrom('active_standing')
+      .innerJoin('user', 'user.id', 'active_standing.user_id')
+      .leftJoin('appeal', (j) => j.onRef('appeal.user_id', '=', 'active_standing.user_id').on('appeal.asset_id', 'is', null).on('appeal.status', '=', 'open'))
+      .select(['active_standing.user_id as userId', 'user.email', 'active_standing.note as reason', 'active_standing.until', 'active_standing.since', 'appeal.message as appeal', 'appeal.created_at as appealed_at'])
+      .where('active_standing.source', '=', 'moderation')
+      .orderBy('appeal.created_at', (ob) => ob.desc().nullsLast())
+      .orderBy('active_standing.since', 'desc')
       .limit(200)
       .execute(),
   ]);
@@ -73,25 +75,6 @@ export async function removeTerm(deps: Deps, actor: Actor, raw: z.input<typeof R
     const row = await trx.deleteFrom('moderation_term').where('id', '=', input.id).returning(['id', 'term', 'category']).executeTakeFirst();
     if (!row) throw new AppError('NOT_FOUND', { userMessage: 'That term is no longer on the list.' });
     await audit(trx, actor.userId, 'moderation.term.removed', { termId: row.id, term: row.term, category: row.category });
-    return { id: row.id };
-  });
-}
-
-export async function liftSuspension(deps: Deps, actor: Actor, raw: z.input<typeof LiftSuspensionInput>) {
-  await requireOperator(deps, actor);
-  const input = LiftSuspensionInput.parse(raw);
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('moderation_suspension')
-      .set({ lifted_at: new Date(), lifted_by: actor.userId })
-      .where('id', '=', input.id)
-      .where('lifted_at', 'is', null)
-      .returning(['id', 'user_id'])
-      .executeTakeFirst();
-    if (!row) throw new AppError('NOT_FOUND', { userMessage: 'That suspension was already lifted or has ended.' });
-    // Lifting also clears the count that led to it, or the next refusal would suspend again at once.
-    await trx.deleteFrom('moderation_refusal').where('user_id', '=', row.user_id).execute();
-    await audit(trx, actor.userId, 'moderation.suspension.lifted', { suspensionId: row.id });
     return { id: row.id };
   });
 }

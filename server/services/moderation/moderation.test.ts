@@ -167,7 +167,7 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
 
     expect((await failure(api.generation.create.mutate({ prompt: 'gore porn' }))).message).not.toContain('try again');
     const second = await failure(api.generation.create.mutate({ prompt: 'xxx' }));
-    expect(second.message).toContain('After 2 refusals, you can try again in 60 seconds; 2 more suspend generating for your account.');
+    expect(second.message).toContain('After 2 refusals, you can try again in 60 seconds; 2 more suspend your account for 24 hours.');
     // Slowed: even a clean prompt waits, with Retry-After, and costs nothing.
     const before = await footprint(workspaceId);
     const res = await fetch(`${server.url}/trpc/generation.create`, {
@@ -189,35 +189,39 @@ describe('abuse limits: repeated refusals slow, then suspend', () => {
     await failure(api.generation.create.mutate({ prompt: 'pipe bomb' }));
     await age(61);
     const fourth = await failure(api.generation.create.mutate({ prompt: 's e l f h a r m' }));
-    expect(fourth.message).toContain('Generating is now suspended for your account for 24 hours; you can appeal from the studio.');
+    expect(fourth.message).toContain('Your account is now suspended for 24 hours: until then you cannot generate, upload or change boards.');
     await age(3600); // the window has passed, the suspension has not
+    // The suspension is the account's one standing record: the same refusal as an operator's, with the reason, the end and how to appeal.
     const suspended = await failure(api.generation.create.mutate({ prompt: 'a bowl of fruit' }));
-    expect(suspended).toMatchObject({ httpStatus: 403, appCode: 'GENERATION_SUSPENDED' });
-    expect(suspended.message).toMatch(/^Generating is suspended for your account until .+ UTC: 4 prompts were refused within 60 minutes \(the last one for self-harm or suicide\)\. If you think this is a mistake, appeal from the studio/);
+    expect(suspended).toMatchObject({ httpStatus: 403, appCode: 'ACCOUNT_SUSPENDED' });
+    expect(suspended.message).toMatch(
+      /^Your account is suspended until .+ UTC\. Reason: Many of your prompts were refused in a short time \(4 prompts were refused within 60 minutes, the last one for self-harm or suicide\)\. .*ask for a review on your account page/,
+    );
+    expect(await server.deps.db.selectFrom('account_standing').select(['status', 'source', 'reason']).where('user_id', '=', user.id).execute()).toEqual([{ status: 'suspended', source: 'moderation', reason: 'refused_prompts' }]);
     const standing = await api.moderation.standing.query();
-    expect(standing.suspended).toMatchObject({ appealed: false, reason: expect.stringContaining('4 prompts were refused') });
+    expect(standing.suspended).toMatchObject({ appealed: false, reason: expect.stringContaining('4 prompts were refused'), until: expect.any(Date) });
 
-    // The appeal: once, then an operator lifts the suspension (audited) and the person can generate again.
-    expect(await failure(api.moderation.appeal.mutate({ message: 'short' }))).toMatchObject({ appCode: 'INVALID_INPUT' });
-    await api.moderation.appeal.mutate({ message: 'I was testing how the filter reacts; it will not happen again.' });
-    expect(await failure(api.moderation.appeal.mutate({ message: 'And once more, please look at it.' }))).toMatchObject({ appCode: 'CONFLICT' });
+    // The appeal: the account appeal every suspension uses (once), then an operator lifts it (audited) and the person can generate again.
+    expect(await failure(api.report.appeal.mutate({ message: 'short' }))).toMatchObject({ appCode: 'INVALID_INPUT' });
+    const appeal = await api.report.appeal.mutate({ message: 'I was testing how the filter reacts; it will not happen again.' });
+    expect((await api.report.appeal.mutate({ message: 'And once more, please look at it.' })).id).toBe(appeal.id);
+    expect((await api.moderation.standing.query()).suspended).toMatchObject({ appealed: true });
     // The person's data export holds these records, without a word of the prompts.
     const exported = await collectUserData(server.deps, user.id);
     expect(exported.moderation.refusedPrompts.map((r) => r.category)).toEqual(['violence', 'sexual', 'illicit', 'self-harm']);
-    expect(exported.moderation.suspensions).toEqual([expect.objectContaining({ appeal: 'I was testing how the filter reacts; it will not happen again.', lifted_at: null })]);
+    expect(exported.moderation.standing).toMatchObject({ status: 'suspended', source: 'moderation', until: expect.any(Date) });
+    expect(exported.moderation.appeals).toEqual([expect.objectContaining({ message: 'I was testing how the filter reacts; it will not happen again.', status: 'open' })]);
     expect(JSON.stringify(exported.moderation)).not.toMatch(/gore porn|pipe bomb|xxx/);
     const op = await operator();
     const listed = (await op.api.moderation.admin.query()).suspensions.find((s) => s.email === user.email);
-    expect(listed).toMatchObject({ appeal: 'I was testing how the filter reacts; it will not happen again.' });
-    await op.api.moderation.liftSuspension.mutate({ id: listed!.id });
+    expect(listed).toMatchObject({ userId: user.id, appeal: 'I was testing how the filter reacts; it will not happen again.' });
+    await op.api.admin.reinstate.mutate({ userId: listed!.userId });
+    expect((await op.api.moderation.admin.query()).suspensions.find((s) => s.email === user.email)).toBeUndefined();
     const again = await api.generation.create.mutate({ prompt: 'a bowl of fruit' });
     expect((await finished(api, again.id)).status).toBe('succeeded');
-    const actions = await server.deps.db.selectFrom('audit_log').select(['action', 'user_id']).where('action', 'like', 'moderation.%').where(sql<boolean>`detail->>'suspensionId' = ${listed!.id}`).orderBy('created_at').execute();
-    expect(actions).toEqual([
-      { action: 'moderation.suspended', user_id: user.id },
-      { action: 'moderation.appealed', user_id: user.id },
-      { action: 'moderation.suspension.lifted', user_id: op.user.id },
-    ]);
+    expect(await refusals(user.id)).toEqual([]); // lifting clears the count, or the next refusal would suspend again at once
+    const actions = await server.deps.db.selectFrom('audit_log').select('action').where('user_id', '=', user.id).where('action', 'in', ['moderation.suspended', 'appeal.created', 'account.reinstated']).orderBy('created_at').execute();
+    expect(actions.map((a) => a.action)).toEqual(['moderation.suspended', 'appeal.created', 'account.reinstated']);
   });
 });
 
@@ -317,6 +321,44 @@ describe('images are classified in the job, with the real classifier', () => {
     expect((await api.generation.get.query({ id: gen.id })).assets.map((a) => a.moderation)).toEqual(['blur', 'none']);
     const changes = await server.deps.db.selectFrom('audit_log').select('detail').where('action', '=', 'moderation.image-policy.changed').where('user_id', '=', user.id).orderBy('created_at').execute();
     expect(changes.map((c) => c.detail)).toEqual([{ workspaceId, policy: 'block' }, { workspaceId, policy: 'default' }]);
+  });
+
+  it('a generation partly blocked by the policy is charged only for the outputs delivered, through the ledger, and says so', async () => {
+    const { api, workspaceId } = await setup();
+    await api.moderation.setImagePolicy.mutate({ workspaceId, policy: 'block' });
+    const start = await balanceOf(server.deps.db, workspaceId);
+    // Two outputs: the skin square (the classifier flags it, so it is blocked) and the pattern (delivered).
+    const gen = await api.generation.create.mutate({ prompt: 'mixed tiles, blocked half', count: 2 });
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost);
+    const end = await finished(api, gen.id);
+    expect(end).toMatchObject({ status: 'succeeded', withheld: 1, creditsReturned: gen.creditCost / 2 });
+    expect(end.assets).toHaveLength(1);
+    // The classifier's own verdict decided it: the blocked file is the one it flagged, with its scores stored.
+    const rows = await server.deps.db.selectFrom('asset').select(['id', 'nsfw_flagged', 'nsfw_scores']).where('generation_id', '=', gen.id).orderBy('output_index').execute();
+    expect(rows.map((r) => r.nsfw_flagged)).toEqual([true, false]);
+    expect(rows.every((r) => r.nsfw_scores !== null)).toBe(true);
+    expect(end.assets[0]!.id).toBe(rows[1]!.id);
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost / 2);
+    const ledger = await server.deps.db.selectFrom('credit_ledger').select(['reason', 'delta']).where('ref', '=', gen.id).orderBy('created_at').orderBy('reason').execute();
+    expect(ledger).toEqual([
+      { reason: 'generation.reserve', delta: -gen.creditCost },
+      { reason: 'generation.capture', delta: 0 },
+      { reason: 'generation.partial_release', delta: gen.creditCost / 2 },
+    ]);
+
+    // Four asked for, two made, one blocked: charged for the one delivered.
+    const short = await api.generation.create.mutate({ prompt: 'mixed tiles, four asked', count: 4 });
+    const shortEnd = await finished(api, short.id);
+    expect(shortEnd).toMatchObject({ status: 'succeeded', withheld: 1, creditsReturned: (short.creditCost * 3) / 4 });
+    expect(await balanceOf(server.deps.db, workspaceId)).toBe(start - gen.creditCost / 2 - short.creditCost / 4);
+
+    // With the default policy (blur) the flagged output is delivered, blurred, and charged.
+    await api.moderation.setImagePolicy.mutate({ workspaceId, policy: null });
+    const blurred = await api.generation.create.mutate({ prompt: 'mixed tiles, blurred', count: 2 });
+    expect(await finished(api, blurred.id)).toMatchObject({ status: 'succeeded', withheld: 0, creditsReturned: 0 });
+    expect(await server.deps.db.selectFrom('credit_ledger').select('reason').where('ref', '=', blurred.id).where('reason', '=', 'generation.partial_release').execute()).toEqual([]);
+    // The person sees it in their workspace's history too: the ledger is what the balance is made of.
+    expect((await api.credits.ledger.query({ filter: { workspaceId } })).items.some((e) => e.reason === 'generation.partial_release' && e.subject?.id === gen.id)).toBe(true);
   });
 
   it('only an owner may choose the policy, and never a looser one than the operator’s', async () => {

@@ -1,16 +1,17 @@
 /**
  * What members and owners do with moderation: see the workspace's image policy (owners choose a
- * stricter one), see their own standing (suspended, slowed) and appeal a suspension; and the
+ * stricter one), see their own standing (suspended, slowed); and the
  * per-asset verdicts the board needs (its items carry only asset ids).
  */
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { AppealInput, POLICY_RANK, SetImagePolicyInput, stricter, type ImagePolicy, type ImageVerdict } from '../../shared/moderation.js';
+import { POLICY_RANK, SetImagePolicyInput, stricter, type ImagePolicy, type ImageVerdict } from '../../shared/moderation.js';
 import { audit } from '../audit.js';
 import type { Actor, Deps } from '../deps.js';
 import { requirePermission, requireRole } from '../workspaces.js';
 import { verdictOf } from './images.js';
-import { standingOf } from './prompts.js';
+import { standingOf } from '../account-standing.js';
+import { slowDownOf } from './prompts.js';
 
 export interface ImagePolicyView {
   workspaceId: string;
@@ -61,36 +62,25 @@ export async function assetVerdicts(deps: Deps, actor: Actor, workspaceId: strin
 }
 
 export interface StandingView {
-  suspended: { reason: string; until: Date; appealed: boolean } | null;
+  /** The account's suspension in force (moderation's automatic one or an operator's), from the one standing record. */
+  suspended: { reason: string; until: Date | null; appealed: boolean } | null;
   slowedUntil: Date | null;
   recentRefusals: number;
   windowMinutes: number;
 }
 
-/** The signed-in person's own standing, for the studio's notice. */
+/** The signed-in person's own standing, for the studio's notice. Appeals go through `createAppeal` (server/services/reports.ts). */
 export async function myStanding(deps: Deps, actor: Actor): Promise<StandingView> {
-  const s = await standingOf(deps, actor.userId);
+  const [standing, slow, appeal] = await Promise.all([
+    standingOf(deps.db, actor.userId),
+    slowDownOf(deps, actor.userId),
+    deps.db.selectFrom('appeal').select('id').where('user_id', '=', actor.userId).where('asset_id', 'is', null).where('status', '=', 'open').executeTakeFirst(),
+  ]);
+  const reason = standing.status === 'suspended' ? `${standing.reasonLabel}${standing.detail ? ` (${standing.detail.replace(/\.$/, '')})` : ''}.` : null;
   return {
-    suspended: s.suspension ? { reason: s.suspension.reason, until: s.suspension.until, appealed: s.suspension.appealedAt !== null } : null,
-    slowedUntil: s.slowedUntil,
-    recentRefusals: s.recentRefusals,
+    suspended: reason ? { reason, until: standing.until, appealed: appeal !== undefined } : null,
+    slowedUntil: slow.slowedUntil,
+    recentRefusals: slow.recentRefusals,
     windowMinutes: deps.config.moderation.windowMinutes,
   };
-}
-
-/** A suspended person says why it is a mistake; operators see it at /admin/moderation. Once per suspension. */
-export async function appealSuspension(deps: Deps, actor: Actor, raw: z.input<typeof AppealInput>): Promise<{ appealed: true }> {
-  const input = AppealInput.parse(raw);
-  const s = await standingOf(deps, actor.userId);
-  if (!s.suspension) throw new AppError('CONFLICT', { userMessage: 'Your account is not suspended, so there is nothing to appeal.' });
-  const row = await deps.db
-    .updateTable('moderation_suspension')
-    .set({ appeal: input.message, appealed_at: new Date() })
-    .where('id', '=', s.suspension.id)
-    .where('appealed_at', 'is', null)
-    .returning('id')
-    .executeTakeFirst();
-  if (!row) throw new AppError('CONFLICT', { userMessage: 'You have already appealed; an operator will look at it.' });
-  await audit(deps.db, actor.userId, 'moderation.appealed', { suspensionId: row.id });
-  return { appealed: true };
 }

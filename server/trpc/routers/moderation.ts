@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import { addTerm, liftSuspension, moderationOverview, removeTerm } from '../../services/moderation/admin.js';
-import { appealSuspension, assetVerdicts, getImagePolicy, myStanding, setImagePolicy } from '../../services/moderation/settings.js';
-import { AddTermInput, AppealInput, LiftSuspensionInput, RemoveTermInput, SetImagePolicyInput } from '../../shared/moderation.js';
+import { addTerm, moderationOverview, removeTerm } from '../../services/moderation/admin.js';
+import { assetVerdicts, getImagePolicy, myStanding, setImagePolicy } from '../../services/moderation/settings.js';
+import { AddTermInput, RemoveTermInput, SetImagePolicyInput } from '../../shared/moderation.js';
 import { authedProcedure, router } from '../init.js';
 
 const Ws = z.object({ workspaceId: z.uuid() });
 const Verdicts = Ws.extend({ assetIds: z.array(z.uuid()).max(500) });
 
 export const moderationRouter = router({
-  /** The caller's own standing: suspended (why, until when, appealed?), slowed until when. */
+  /** The caller's own standing: suspended (why, until when, appealed?), slowed until when. Appeals: report.appeal; lifting: admin.reinstate. */
   standing: authedProcedure.query(({ ctx }) => myStanding(ctx.deps, ctx.actor)),
-  appeal: authedProcedure.input(AppealInput).mutation(({ ctx, input }) => appealSuspension(ctx.deps, ctx.actor, input)),
   imagePolicy: authedProcedure.input(Ws).query(({ ctx, input }) => getImagePolicy(ctx.deps, ctx.actor, input.workspaceId)),
   setImagePolicy: authedProcedure.input(SetImagePolicyInput).mutation(({ ctx, input }) => setImagePolicy(ctx.deps, ctx.actor, input)),
   /** Flagged assets among these, with how the workspace shows them (boards: their items carry only ids). */
@@ -19,5 +18,4 @@ export const moderationRouter = router({
   admin: authedProcedure.query(({ ctx }) => moderationOverview(ctx.deps, ctx.actor)),
   addTerm: authedProcedure.input(AddTermInput).mutation(({ ctx, input }) => addTerm(ctx.deps, ctx.actor, input)),
   removeTerm: authedProcedure.input(RemoveTermInput).mutation(({ ctx, input }) => removeTerm(ctx.deps, ctx.actor, input)),
-  liftSuspension: authedProcedure.input(LiftSuspensionInput).mutation(({ ctx, input }) => liftSuspension(ctx.deps, ctx.actor, input)),
 });

@@ -1,7 +1,7 @@
 import { isPreviewProvider } from '../shared/providers.js';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import sharp from 'sharp';
+import { allThumbKeys, prepareThumbnails, storeThumbnails, THUMB_RECIPE, thumbKeys, type ThumbWidth } from './thumbnails.js';
 import type { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import { DeleteManyInput, LibraryListInput, SetFavoriteInput, SetSavedInput, SetTagsInput } from '../shared/library.js';
@@ -66,6 +66,7 @@ function baseQuery(deps: Pick<Deps, 'db'>, opts: { includeHidden?: boolean } = {
       'asset.tags',
       'asset.original_name',
       'asset.output_index',
+      'asset.sha256',
       'generation.prompt',
       'generation.params',
       'generation.provider',
@@ -215,8 +216,6 @@ export async function setTags(deps: Deps, actor: Actor, raw: z.input<typeof SetT
   return getAsset(deps, actor, input.id);
 }
 
-const thumbKey = (assetId: string) => `thumbs/${assetId}.webp`;
-export const THUMB_SIZE = 512;
 
 /** Deletes assets and their files (and thumbnails). Editors and up; a non-member learns nothing (NOT_FOUND). */
 export async function deleteAssets(deps: Deps, actor: Actor, raw: z.input<typeof DeleteManyInput>): Promise<{ ids: string[] }> {
@@ -226,7 +225,7 @@ export async function deleteAssets(deps: Deps, actor: Actor, raw: z.input<typeof
   const boards = await boardsShowingAssets(deps.db, rows.map((r) => r.id));
   if (boards.length > 0 && !input.confirm) throw new AppError('ASSET_IN_USE', { userMessage: inUseMessage(rows, boards) });
   const deleted = await deps.db.deleteFrom('asset').where('id', 'in', input.ids).returning(['id', 'storage_key']).execute();
-  await Promise.all(deleted.flatMap((d) => [deps.storage.delete(d.storage_key), deps.storage.delete(thumbKey(d.id))]));
+  await Promise.all(deleted.flatMap((d) => [deps.storage.delete(d.storage_key), ...allThumbKeys(d.id).map((k) => deps.storage.delete(k))]));
   for (const b of boards) await markAssetsRemoved(deps.db, b.id, b.assetIds);
   return { ids: rows.map((r) => r.id) };
 }
@@ -287,6 +286,7 @@ export async function createUpload(deps: Deps, actor: Actor, opts: { workspaceId
     .executeTakeFirst();
   // A concurrent upload of the same file won the race: answer with that one.
   const id = inserted?.id ?? (await deps.db.selectFrom('asset').select('id').where('workspace_id', '=', workspaceId).where('source', '=', 'upload').where('sha256', '=', image.sha256).executeTakeFirstOrThrow()).id;
+  if (inserted) await prepareThumbnails(deps, [{ id, media: 'image', data: image.data }]);
   const row = await baseQuery(deps).where('asset.id', '=', id).executeTakeFirstOrThrow();
   return { ...toView(row), duplicate: !inserted };
 }
@@ -297,37 +297,61 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+export interface AssetFile {
+  mime: string;
+  name: string;
+  /** Strong validator: the content hash of the stored bytes (a thumbnail: of its original, plus its width and recipe). */
+  etag: string;
+  open(): Promise<{ stream: Readable; size: number }>;
+}
+
 /**
- * Opens an asset's file for a member of its workspace. With `thumb`, a WebP at most 512 px on
- * its long side, made on first request and kept in storage beside the original. It keeps the
- * original's XMP, so a generated image's thumbnail carries the same AI marking (server/provenance).
+ * An asset's file for a member of its workspace. With `thumb` (256 or 512), a WebP at most that
+ * wide on its long side (server/services/thumbnails.ts). Authorisation and the validator come first;
+ * the bytes are opened only when the caller needs them (a matching If-None-Match reads nothing).
  */
-export async function openAssetFile(
-  deps: Deps,
-  actor: Actor,
-  id: string,
-  opts: { thumb?: boolean } = {},
-): Promise<{ stream: Readable; mime: string; size: number; name: string }> {
+export async function openAssetFile(deps: Deps, actor: Actor, id: string, opts: { thumb?: ThumbWidth | null } = {}): Promise<AssetFile> {
   const row = await loadForActor(deps, actor, id);
   refuseBlocked(deps, row); // blocked outputs are not served, whole or as a thumbnail
   const ext = row.storage_key.split('.').pop() ?? 'bin';
   const name = `flux-klein-${row.id.slice(0, 8)}.${ext}`;
-  try {
-    if (opts.thumb && row.media === 'image') {
-      const key = thumbKey(row.id);
-      let size = (await deps.storage.stat(key))?.size;
-      if (size === undefined) {
-        const original = await readAll(await deps.storage.read(row.storage_key));
-        const thumb = await sharp(original).keepXmp().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
-        await deps.storage.put(key, thumb);
-        size = thumb.length;
-      }
-      return { stream: await deps.storage.read(key), mime: 'image/webp', size, name: name.replace(/\.[a-z0-9]+$/, '.webp') };
-    }
-    return { stream: await deps.storage.read(row.storage_key), mime: row.mime, size: row.size_bytes, name };
-  } catch {
-    throw new AppError('NOT_FOUND', { userMessage: 'The file for this item is missing.' });
+  const missing = () => new AppError('NOT_FOUND', { userMessage: 'The file for this item is missing.' });
+  const sha = row.sha256;
+  if (opts.thumb && row.media === 'image') {
+    const width = opts.thumb;
+    return {
+      mime: 'image/webp',
+      name: name.replace(/\.[a-z0-9]+$/, '.webp'),
+      etag: `"${sha}-w${width}-${THUMB_RECIPE}"`,
+      async open() {
+        try {
+          const key = thumbKeys(row.id)[`w${width}`];
+          let size = (await deps.storage.stat(key))?.size;
+          if (size === undefined) {
+            // Stored before thumbnails were made at store time: made once now, kept for next time.
+            await storeThumbnails(deps.storage, row.id, await readAll(await deps.storage.read(row.storage_key)));
+            size = (await deps.storage.stat(key))?.size;
+            if (size === undefined) throw missing();
+          }
+          return { stream: await deps.storage.read(key), size };
+        } catch {
+          throw missing();
+        }
+      },
+    };
   }
+  return {
+    mime: row.mime,
+    name,
+    etag: `"${sha}"`,
+    async open() {
+      try {
+        return { stream: await deps.storage.read(row.storage_key), size: row.size_bytes };
+      } catch {
+        throw missing();
+      }
+    },
+  };
 }
 
 /** Several files for a ZIP download: only those the actor may see; refuses the whole set otherwise. */

@@ -13,6 +13,7 @@ import { compactBoard, editBoardFromServer } from '../boards/store.js';
 import { rewriteVersionsHolding } from '../boards/versions.js';
 import { META } from '../shared/board-versions.js';
 import type { Actor, Deps } from './deps.js';
+import { allThumbKeys } from './thumbnails.js';
 
 export const EXPORT_QUEUE = 'export';
 export const DELETION_QUEUE = 'deletion';
@@ -406,7 +407,7 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
 
   const orphans = await orphanOutputsOf(deps, generations);
   await Promise.all([
-    ...files.flatMap((f) => [deps.storage.delete(f.storage_key), deps.storage.delete(`thumbs/${f.id}.webp`)]),
+    ...files.flatMap((f) => [deps.storage.delete(f.storage_key), ...allThumbKeys(f.id).map((k) => deps.storage.delete(k))]),
     ...exports.filter((e) => e.storage_key).map((e) => deps.storage.delete(e.storage_key!)),
     ...orphans.map((k) => deps.storage.delete(k)),
   ]);

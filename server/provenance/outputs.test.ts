@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readContentCredentials } from '../testing/c2pa.js';
 import { startExifReader } from '../testing/exiftool.js';
-import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { thumbKeys } from '../services/thumbnails.js';
+import { connectSocket, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { ALGORITHMIC_MEDIA } from './index.js';
 
 /**
@@ -54,6 +55,11 @@ describe('marked outputs', () => {
     expect(thumb.tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
     // WebP thumbnails keep the XMP mark only: the C2PA library writes no WebP (a re-encode would void a manifest anyway).
     expect(Object.keys(thumb.tags).some((k) => k.startsWith('JUMBF:'))).toBe(false);
+    // The grid's small size is made when the output is stored, and says the same.
+    await eventually(async () => (await server.deps.storage.stat(thumbKeys(id).w256)) !== null);
+    const small = await exif.read(await file(user, id, '?thumb=256'), 'webp');
+    expect(small.tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
+    expect(Math.max(Number(small.tags['File:ImageWidth']), Number(small.tags['File:ImageHeight']))).toBe(256);
     const row = await server.deps.db.selectFrom('asset').select(['sha256', 'size_bytes']).where('id', '=', id).executeTakeFirstOrThrow();
     const { createHash } = await import('node:crypto');
     expect(row).toEqual({ sha256: createHash('sha256').update(original).digest('hex'), size_bytes: original.length });

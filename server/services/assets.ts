@@ -147,9 +147,59 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
     );
   }
   if (cursor) q = q.where(beforeCursor('asset', cursor));
-  const rows = await q.orderBy('asset.created_at', 'desc').orderBy('asset.id', 'desc').limit(input.limit + 1).execute();
+  const rows = input.q ? await searchPage(deps, q, workspaceId, cursor, input.limit + 1) : await q.orderBy('asset.created_at', 'desc').orderBy('asset.id', 'desc').limit(input.limit + 1).execute();
   const { items, nextCursor } = page(rows, input.limit);
   return { items: items.map((r) => toView(r, verdictFor(deps, r) as Exclude<ImageVerdict, 'block'>)), nextCursor };
+}
+
+/** How many of the newest items a search reads in order before it asks the search index for the rest. */
+export const SEARCH_WINDOW = 5000;
+
+/**
+ * A page of search results, in time order, at a cost bounded at any library size.
+ *
+ * Two plans serve a search, and each is slow where the other is fast: walking the workspace newest
+ * first (keyset index) and testing each item finds a common word in a few dozen rows but reads the
+ * whole workspace for a rare one; the search index (GIN bitmap) finds a rare word at once but must
+ * fetch and sort every match of a common one. The planner picks between them from its estimate of
+ * the matches, and for prefixes and numbers that estimate is a fixed guess (2 500 of 100 000 for a
+ * seed that matches one), so it walked 100 000 rows (ADR 0020). Here: first the newest
+ * SEARCH_WINDOW items are walked (bounded); only if they hold less than a page, the older items are
+ * searched through the index, in an order the keyset index cannot give, so the walk is not chosen.
+ */
+async function searchPage(deps: Pick<Deps, 'db'>, q: ReturnType<typeof baseQuery>, workspaceId: string, cursor: ReturnType<typeof decodeCursor>, want: number) {
+  const edge = await deps.db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('asset')
+        .select(['asset.created_at', 'asset.id'])
+        .where('asset.workspace_id', '=', workspaceId)
+        .where('asset.deleted_at', 'is', null)
+        .$if(!!cursor, (w) => w.where(beforeCursor('asset', cursor!)))
+        .orderBy('asset.created_at', 'desc')
+        .orderBy('asset.id', 'desc')
+        .limit(SEARCH_WINDOW)
+        .as('w'),
+    )
+    .select(['w.created_at', 'w.id', sql<number>`count(*) over ()`.as('n')])
+    .orderBy('w.created_at', 'asc')
+    .orderBy('w.id', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  const boundary = edge && edge.n >= SEARCH_WINDOW ? { createdAt: edge.created_at, id: edge.id } : null;
+  const recent = await (boundary ? q.where(sql<boolean>`(asset.created_at, asset.id) >= (${boundary.createdAt}, ${boundary.id}::uuid)`) : q)
+    .orderBy('asset.created_at', 'desc')
+    .orderBy('asset.id', 'desc')
+    .limit(want)
+    .execute();
+  if (!boundary || recent.length >= want) return recent;
+  const older = await q
+    .where(beforeCursor('asset', boundary))
+    .orderBy(sql`asset.created_at + interval '0 s'`, 'desc')
+    .orderBy('asset.id', 'desc')
+    .limit(want - recent.length)
+    .execute();
+  return [...recent, ...older];
 }
 
 /**

@@ -122,12 +122,19 @@ export async function run() {
 
 async function bytesPerPage(server: TestServer, user: { id: string; cookie: string }, workspaceId: string) {
   const page = await listAssets(server.deps, { userId: user.id }, { workspaceId, limit: 24 });
-  const get = async (url: string, headers: Record<string, string> = {}) => {
-    const start = performance.now();
-    const res = await fetch(`${server.url}${url}`, { headers: { cookie: user.cookie, ...headers } });
-    const body = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, bytes: body.length, ms: performance.now() - start, body, encoding: res.headers.get('content-encoding') };
-  };
+  // node:http, not fetch: fetch decodes brotli, and the bytes on the wire are what is measured.
+  const http = await import('node:http');
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; bytes: number; ms: number; encoding: string | null }>((resolve, reject) => {
+      const start = performance.now();
+      http
+        .get(`${server.url}${url}`, { headers: { cookie: user.cookie, ...headers } }, (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => resolve({ status: res.statusCode!, bytes, ms: performance.now() - start, encoding: (res.headers['content-encoding'] as string | undefined) ?? null }));
+        })
+        .on('error', reject);
+    });
   // The 512 px thumbnails as before: made on the first request (removed first, as they were not made at store time).
   for (const a of page.items) await fs.promises.rm(path.join(server.config.storageDir, 'thumbs', `${a.id}.webp`), { force: true });
   const sum = async (suffix: string) => {

@@ -153,7 +153,7 @@ export async function listAssets(deps: Deps, actor: Actor, raw: z.input<typeof L
 }
 
 /** How many of the newest items a search reads in order before it asks the search index for the rest. */
-export const SEARCH_WINDOW = 5000;
+export const SEARCH_WINDOW = 2000;
 
 /**
  * A page of search results, in time order, at a cost bounded at any library size.

@@ -72,7 +72,8 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
               className={props.itemClassName(item)}
               aria-setsize={items.length}
               aria-posinset={index + 1}
-              style={{ position: 'absolute', top: 0, left: c * (tile + gap), width: tile, transform: `translateY(${row.start - virtualizer.options.scrollMargin}px)` }}
+              // `top`, not a transform: a transform would make each tile a stacking context, and a tile's open menu would go under the next row.
+              style={{ position: 'absolute', top: row.start - virtualizer.options.scrollMargin, left: c * (tile + gap), width: tile }}
             >
               {props.renderItem(item, index)}
             </li>

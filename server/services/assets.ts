@@ -193,8 +193,10 @@ async function searchPage(deps: Pick<Deps, 'db'>, q: ReturnType<typeof baseQuery
     .limit(want)
     .execute();
   if (!boundary || recent.length >= want) return recent;
+  // Bound and order both on `created_at + 0`, which no index gives: otherwise the planner ANDs the
+  // matches with a scan of every older row's time (16 ms at 100 000 for one seed; 0.2 ms without).
   const older = await q
-    .where(beforeCursor('asset', boundary))
+    .where(sql<boolean>`(asset.created_at + interval '0 s', asset.id) < (${boundary.createdAt}, ${boundary.id}::uuid)`)
     .orderBy(sql`asset.created_at + interval '0 s'`, 'desc')
     .orderBy('asset.id', 'desc')
     .limit(want - recent.length)

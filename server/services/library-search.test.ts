@@ -126,7 +126,7 @@ describe('library at scale', () => {
     }
     expect(seen).toEqual(needles.map((n) => `needle ${n}`));
     // Matches only older than the window: found through the index, in time order.
-    expect((await api.asset.list.query({ q: 'needle 5' })).items.map((a) => a.originalName)).toEqual([`needle ${SEARCH_WINDOW + 10}`, `needle ${SEARCH_WINDOW + 500}`, `needle ${SEARCH_WINDOW + 900}`]);
+    expect((await api.asset.list.query({ q: `needle ${String(SEARCH_WINDOW + 10)[0]}` })).items.map((a) => a.originalName)).toEqual([`needle ${SEARCH_WINDOW + 10}`, `needle ${SEARCH_WINDOW + 500}`, `needle ${SEARCH_WINDOW + 900}`]);
   });
 
   it('lists the first page and every next one from the keyset index, without sorting the workspace', async () => {

@@ -23,7 +23,7 @@ const { values } = parseArgs({
   options: {
     assets: { type: 'string', default: '1000' },
     email: { type: 'string', default: 'seed@flux-klein.local' },
-    password: { type: 'string', default: 'seed library password' },
+    password: { type: 'string', default: 'violet harbour kettle 42' },
   },
 });
 const assets = Number(values.assets);
@@ -41,7 +41,7 @@ try {
   let user = await db.selectFrom('user').select(['id']).where('email', '=', values.email!.toLowerCase()).executeTakeFirst();
   if (!user) {
     const auth = createAuth({ config, db, log, mailer: createMailer(config, log) });
-    await auth.api.signUpEmail({ body: { email: values.email!, password: values.password!, name: 'Seed Library' } });
+    await auth.api.signUpEmail({ body: { email: values.email!, password: values.password!, name: 'Sample Library' } });
     await db.updateTable('user').set({ emailVerified: true }).where('email', '=', values.email!.toLowerCase()).execute();
     user = await db.selectFrom('user').select(['id']).where('email', '=', values.email!.toLowerCase()).executeTakeFirstOrThrow();
     process.stdout.write(`Signed up ${values.email} (password: ${values.password})\n`);

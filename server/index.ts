@@ -15,6 +15,7 @@ import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { Config } from './config.js';
+import { compressResponses, precompressedStatic } from './http/compression.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, reviewFileRoute, uploadRoute } from './http/files.js';
 import { stripeWebhookRoute } from './http/stripe-webhook.js';
 import { apiV1Router } from './http/api-v1/index.js';
@@ -236,6 +237,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.use(observeRequests({ metrics, log, tracing }));
     app.use(securityHeaders({ https: config.baseUrl.startsWith('https://'), baseUrl: config.baseUrl }));
     app.use(clientIp());
+    // HTML, JS, CSS and JSON go out compressed (brotli or gzip); media never (server/http/compression.ts).
+    app.use(compressResponses());
     if (config.metrics.enabled && config.metrics.port === undefined) app.get('/metrics', metricsRoute(metrics, config.metrics, log));
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.get('/readyz', async (_req, res) => {
@@ -300,7 +303,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     if (opts.ui !== false) {
       const build = await loadRemixBuild();
-      app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
+      // Remix fingerprints every file under /build: compressed once at boot, cached a year.
+      app.use('/build', precompressedStatic('public/build', log), express.static('public/build', { immutable: true, maxAge: '1y' }));
       app.use(express.static('public', { maxAge: '1h' }));
       if (build) {
         const remixRoute = remixRouteMatcher(build.routes);

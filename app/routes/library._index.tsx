@@ -2,12 +2,13 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AssetView } from '../../server/shared/views.js';
 import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
 import { useToast } from '../components/Toaster.js';
 import { ReportDialog } from '../components/ReportDialog.js';
 import { TileMenu } from '../components/TileMenu.js';
+import { VirtualAssetGrid } from '../components/VirtualAssetGrid.js';
 import { can, deniedReason } from '../../server/shared/permissions.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
@@ -18,13 +19,16 @@ import { LIBRARY_SHORTCUTS } from '../lib/shortcuts.js';
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
 
 const PAGE = 24;
+/** Pages loaded while scrolling are larger: fewer round trips through a big library. */
+const MORE = 96;
 const KIND_LABEL: Record<(typeof LIBRARY_KINDS)[number], string> = { all: 'All', images: 'Images', videos: 'Videos', uploads: 'Uploads' };
 
 /** Filters live in the URL, so a filtered view can be bookmarked and the back button works. */
 function filtersFrom(url: URL) {
   const sp = url.searchParams;
+  const more = Number(sp.get('limit'));
   const parsed = LibraryListInput.safeParse({
-    limit: PAGE,
+    limit: sp.get('cursor') && more > 0 ? Math.min(more, MORE) : PAGE,
     cursor: sp.get('cursor') || undefined,
     kind: sp.get('kind') || undefined,
     q: sp.get('q') || undefined,
@@ -103,6 +107,15 @@ export default function Library() {
   const filtered = ['q', 'model', 'favorites', 'saved', 'tag', 'from'].some((k) => params.get(k)) || kind !== 'all';
   const loadMoreParams = new URLSearchParams(params);
   if (nextCursor) loadMoreParams.set('cursor', nextCursor);
+  loadMoreParams.set('limit', String(MORE));
+  const moreUrl = nextCursor ? `/library?${loadMoreParams}` : null;
+  // One page at a time: the next is asked for once the last one arrived (the cursor changed).
+  const requested = useRef<string | null>(null);
+  const loadMore = useCallback(() => {
+    if (!moreUrl || requested.current === moreUrl || fetcher.state !== 'idle') return;
+    requested.current = moreUrl;
+    fetcher.load(moreUrl);
+  }, [moreUrl, fetcher]);
 
   return (
     <div className="library">
@@ -220,9 +233,13 @@ export default function Library() {
         </div>
       ) : (
         <>
-          <ul className="asset-grid" aria-label="Library items">
-            {items.map((a) => (
-              <li key={a.id} className={`asset-item ${selected.has(a.id) ? 'selected' : ''}`}>
+          <VirtualAssetGrid
+            items={items}
+            label="Library items"
+            onEndReached={loadMore}
+            itemClassName={(a) => `asset-item ${selected.has(a.id) ? 'selected' : ''}`}
+            renderItem={(a) => (
+              <>
                 <SensitiveMedia verdict={a.moderation} what={a.prompt ?? a.originalName ?? 'this item'}>
                   {/* Named by its content (the image's prompt, then the badges): what is seen is what a screen reader and voice control hear. The hover caption repeats the prompt, so it is hidden from them. */}
                   <Link to={`/library/${a.id}`} className="asset-tile">
@@ -230,7 +247,17 @@ export default function Library() {
                     {a.mime === 'video/mp4' ? (
                       <video src={a.url} muted loop playsInline preload="metadata" aria-hidden="true" />
                     ) : (
-                      <img src={a.media === 'video' ? a.url : `${a.url}?thumb=1`} alt={a.prompt ?? a.originalName ?? 'Uploaded image'} loading="lazy" width={a.width ?? undefined} height={a.height ?? undefined} />
+                      // Never the full-size file: a 256 px WebP, or 512 px on a dense screen (made when the image was stored).
+                      <img
+                        src={a.media === 'video' ? a.url : `${a.url}?thumb=256`}
+                        srcSet={a.media === 'video' ? undefined : `${a.url}?thumb=256 256w, ${a.url}?thumb=512 512w`}
+                        sizes="(max-width: 600px) 50vw, 260px"
+                        alt={a.prompt ?? a.originalName ?? 'Uploaded image'}
+                        loading="lazy"
+                        decoding="async"
+                        width={a.width ?? undefined}
+                        height={a.height ?? undefined}
+                      />
                     )}
                     <span className="asset-caption" aria-hidden={a.mime === 'video/mp4' ? undefined : true}>
                       {a.prompt ?? a.originalName ?? 'Upload'}
@@ -266,13 +293,16 @@ export default function Library() {
                   </span>
                 ) : null}
                 <TileMenu label={`More actions: ${a.prompt ?? a.originalName ?? 'item'}`} items={[{ label: 'Report…', onSelect: () => setReporting(a) }]} />
-              </li>
-            ))}
-          </ul>
+              </>
+            )}
+          />
+          <p className="visually-hidden" aria-live="polite">
+            {items.length} items loaded{nextCursor ? '; more load as you scroll' : ''}
+          </p>
           {reporting ? <ReportDialog target={{ kind: 'asset', assetId: reporting.id }} what={reporting.media === 'video' ? 'this video' : 'this image'} onClose={() => setReporting(null)} /> : null}
           {nextCursor ? (
             <div className="center load-more">
-              <button type="button" className="button ghost" disabled={fetcher.state !== 'idle'} onClick={() => fetcher.load(`/library?${loadMoreParams}`)}>
+              <button type="button" className="button ghost" disabled={fetcher.state !== 'idle'} onClick={loadMore}>
                 {fetcher.state !== 'idle' ? 'Loading…' : 'Load more'}
               </button>
             </div>

@@ -11,6 +11,14 @@ import type { Deps } from '../services/deps.js';
 import { AppError } from '../shared/errors.js';
 import { sendError } from './errors.js';
 import { toHeaders } from './headers.js';
+import { thumbWidthFrom } from '../services/thumbnails.js';
+
+/** If-None-Match against one strong ETag (a list, weak forms and `*` included). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
 
 /** The largest upload accepted on the wire (the validation path has its own, equal cap). */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -26,7 +34,8 @@ async function requireUser(auth: Auth, req: Request) {
 
 /**
  * GET /files/:id — an asset's bytes, only for members of its workspace. There is no public
- * directory of outputs; `?download=1` asks the browser to save the file, `?thumb=1` gives a small WebP.
+ * directory of outputs; `?download=1` asks the browser to save the file, `?thumb=256|512` (or `1` = 512) gives a small WebP.
+ * Answers carry an ETag (content hash) and one-year immutable private caching.
  */
 export function fileRoute(deps: Deps, auth: Auth) {
   return async (req: Request, res: Response) => {
@@ -34,15 +43,23 @@ export function fileRoute(deps: Deps, auth: Auth) {
       const id = z.uuid().safeParse(req.params.id);
       if (!id.success) throw new AppError('NOT_FOUND');
       const actor = await requireUser(auth, req);
-      const file = await openAssetFile(deps, actor, id.data, { thumb: req.query.thumb === '1' });
-      res.setHeader('Content-Type', file.mime);
-      res.setHeader('Content-Length', String(file.size));
-      res.setHeader('Cache-Control', 'private, max-age=3600');
+      const file = await openAssetFile(deps, actor, id.data, { thumb: thumbWidthFrom(req.query.thumb) });
+      // A file at /files/:id never changes (an edit makes a new asset), so the browser keeps it for a
+      // year without asking again; private: only this browser, never a shared cache.
+      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+      res.setHeader('ETag', file.etag);
       res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'");
+      if (etagMatches(req.headers['if-none-match'], file.etag)) {
+        res.status(304).end();
+        return;
+      }
+      const { stream, size } = await file.open();
+      res.setHeader('Content-Type', file.mime);
+      res.setHeader('Content-Length', String(size));
       const disposition = req.query.download === '1' ? 'attachment' : 'inline';
       res.setHeader('Content-Disposition', `${disposition}; filename="${file.name}"`);
-      file.stream.on('error', () => res.destroy());
-      file.stream.pipe(res);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
     } catch (err) {
       fail(deps, res, err);
     }

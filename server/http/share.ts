@@ -4,6 +4,7 @@
  * (server/services/share-links.ts checks the link and counts the request; server/services/assets.ts
  * checks the asset is on that board and visible). The page itself is a Remix route (app/routes/s.$token.tsx).
  */
+import { thumbWidthFrom } from '../services/thumbnails.js';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { openSharedFile } from '../services/share-links.js';
@@ -25,15 +26,16 @@ export function sharedFileRoute(deps: Deps) {
     try {
       const id = z.uuid().safeParse(req.params.assetId);
       if (!id.success) throw new AppError('NOT_FOUND');
-      const file = await openSharedFile(deps, String(req.params.token), id.data, { thumb: req.query.thumb === '1' });
+      const file = await openSharedFile(deps, String(req.params.token), id.data, { thumb: thumbWidthFrom(req.query.thumb) });
+      const { stream, size } = await file.open();
       res.setHeader('Content-Type', file.mime);
-      res.setHeader('Content-Length', String(file.size));
+      res.setHeader('Content-Length', String(size));
       // Not kept: a revoked link must stop showing images, also from the browser's cache.
       res.setHeader('Cache-Control', 'private, no-store');
       res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'");
       res.setHeader('Content-Disposition', 'inline');
-      file.stream.on('error', () => res.destroy());
-      file.stream.pipe(res);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
     } catch (err) {
       sendError(res, err, { log: deps.log, what: 'shared file route' });
     }

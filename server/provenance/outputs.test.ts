@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readContentCredentials } from '../testing/c2pa.js';
 import { startExifReader } from '../testing/exiftool.js';
-import { connectSocket, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
+import { thumbKeys } from '../services/thumbnails.js';
+import { connectSocket, eventually, signUp, startTestServer, trpcClient, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { ALGORITHMIC_MEDIA } from './index.js';
 
 /**
@@ -62,6 +63,13 @@ describe('marked outputs', () => {
       { action: 'c2pa.resized', softwareAgent: { name: 'Flux Klein' }, when },
     ]);
     expect(thumb.tags['CBOR:Actions']).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'c2pa.resized' })]));
+    // The grid's small size is made when the output is stored, and says the same.
+    await eventually(async () => (await server.deps.storage.stat(thumbKeys(id).w256)) !== null);
+    const smallFile = await file(user, id, '?thumb=256');
+    const small = await exif.read(smallFile, 'webp');
+    expect(small.tags['XMP-iptcExt:DigitalSourceType']).toBe(ALGORITHMIC_MEDIA);
+    const dims = await sharp(smallFile).metadata();
+    expect(Math.max(dims.width!, dims.height!)).toBe(256);
     const row = await server.deps.db.selectFrom('asset').select(['sha256', 'size_bytes']).where('id', '=', id).executeTakeFirstOrThrow();
     const { createHash } = await import('node:crypto');
     expect(row).toEqual({ sha256: createHash('sha256').update(original).digest('hex'), size_bytes: original.length });

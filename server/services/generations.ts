@@ -1,4 +1,4 @@
-import { markFor, markOutput, UnmarkableFile } from '../provenance/index.js';
+import { markFor, markOutput, markThumbnail, UnmarkableFile } from '../provenance/index.js';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql, type Transaction } from 'kysely';
@@ -18,6 +18,7 @@ import { stricter, type ImageVerdict } from '../shared/moderation.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
+import { prepareThumbnails } from './thumbnails.js';
 
 export const GENERATION_QUEUE = 'generation';
 
@@ -492,6 +493,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       await deps.storage.put(key, out.data);
       stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out, result: results[i]! });
     }
+    let outputIds: string[] = [];
     const done = await deps.db.transaction().execute(async (trx) => {
       // Everything it made is blocked by the workspace's policy: kept with its scores but not shown, and not charged.
       const row = await trx
@@ -506,7 +508,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         .returningAll()
         .executeTakeFirst();
       if (!row) return null;
-      await insertOutputs(trx, started, stored);
+      outputIds = await insertOutputs(trx, started, stored);
       await settleCredits(trx, { workspaceId: row.workspace_id, userId: row.user_id, generationId: row.id, cost: row.credit_cost, outcome: allBlocked ? 'release' : 'capture', returned });
       return row;
     });
@@ -518,6 +520,9 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     const [view] = await viewsOf(deps, [done]);
     await announce(deps, done, view!.assets);
     if ((allBlocked && done.credit_cost > 0) || returned > 0) await publishBalance(deps, done.workspace_id);
+    // Thumbnails once, now (after the done event, so they add nothing to its latency; a request that
+    // comes first makes the same file). Their XMP says AI-made, as the original's does.
+    await prepareThumbnails(deps, stored.map((s, i) => ({ id: outputIds[i]!, media: s.out.mime.startsWith('image/') ? 'image' as const : 'video' as const, data: s.out.data, sign: (webp: Buffer) => markThumbnail(webp, s.out.data, s.out.mime, deps.contentCredentials) })).filter((o) => o.id));
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
     if (opts.signal?.aborted) {
@@ -572,8 +577,8 @@ interface StoredOutput {
 const REFERENCE_BLOCKED = 'A reference image was classified as sexual content, which this workspace does not allow, so nothing was sent to the model. Your credits were returned.';
 const OUTPUT_BLOCKED = 'The result was classified as sexual content, which this workspace does not allow, so it is not shown. Your credits were returned.';
 
-async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: StoredOutput[]) {
-  await trx
+async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: StoredOutput[]): Promise<string[]> {
+  const rows = await trx
     .insertInto('asset')
     .values(
       stored.map((s, i) => ({
@@ -593,7 +598,10 @@ async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: Stored
         ...resultColumns(s.result),
       })),
     )
+    .returning(['id', 'storage_key'])
     .execute();
+  const byKey = new Map(rows.map((r) => [r.storage_key, r.id]));
+  return stored.map((st) => byKey.get(st.key) ?? '');
 }
 
 /** Dead-letter handler: a job pg-boss gave up on (crashed worker, timeouts) ends the generation as failed. */

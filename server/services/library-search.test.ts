@@ -96,3 +96,59 @@ describe('library search', () => {
     expect(bySeed).toContain('asset_workspace_seed_idx');
   });
 });
+
+describe('library at scale', () => {
+  /** A workspace of `n` uploads, one per second back from now; the ones at `needles` (0 = newest) are named "needle". */
+  async function bulkUploads(userId: string, n: number, needles: number[]) {
+    const ws = await server.deps.db.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).where('role', '=', 'owner').executeTakeFirstOrThrow();
+    await sql`insert into asset (workspace_id, user_id, source, media, storage_key, mime, size_bytes, sha256, original_name, created_at)
+      select ${ws.workspace_id}, ${userId}, 'upload', 'image', 'k/' || gen_random_uuid(), 'image/png', 10, md5(random()::text || i::text),
+        case when i = any(${needles}::int[]) then 'needle ' || i else 'hay.png' end, now() - make_interval(secs => i)
+      from generate_series(0, ${n - 1}) i`.execute(server.deps.db);
+    await sql`vacuum analyze asset`.execute(server.deps.db);
+    return ws.workspace_id;
+  }
+
+  it('pages a search through matches on both sides of the walked window, newest first, each once', async () => {
+    const { SEARCH_WINDOW } = await import('./assets.js');
+    const user = await signUp(server);
+    const api = trpcClient(server, user);
+    // Two matches among the newest items, three far older than the window the search walks.
+    const needles = [3, 40, SEARCH_WINDOW + 10, SEARCH_WINDOW + 500, SEARCH_WINDOW + 900];
+    await bulkUploads(user.id, SEARCH_WINDOW + 1000, needles);
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    for (let i = 0; i < 5; i++) {
+      const res = await api.asset.list.query({ q: 'needle', limit: 2, cursor });
+      seen.push(...res.items.map((a) => a.originalName!));
+      cursor = res.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(needles.map((n) => `needle ${n}`));
+    // Matches only older than the window: found through the index, in time order.
+    expect((await api.asset.list.query({ q: `needle ${String(SEARCH_WINDOW + 10)[0]}` })).items.map((a) => a.originalName)).toEqual([`needle ${SEARCH_WINDOW + 10}`, `needle ${SEARCH_WINDOW + 500}`, `needle ${SEARCH_WINDOW + 900}`]);
+  });
+
+  it('lists the first page and every next one from the keyset index, without sorting the workspace', async () => {
+    const user = await signUp(server);
+    const workspaceId = await bulkUploads(user.id, 20000, []);
+    const page = await trpcClient(server, user).asset.list.query({ limit: 24 });
+    expect(page.items).toHaveLength(24);
+    const next = await trpcClient(server, user).asset.list.query({ limit: 24, cursor: page.nextCursor });
+    expect(next.items[0]!.createdAt.getTime()).toBeLessThan(page.items[23]!.createdAt.getTime());
+    const plan = async (cursorSql: ReturnType<typeof sql>) =>
+      (
+        await sql<{ 'QUERY PLAN': string }>`explain select asset.id from asset inner join workspace on workspace.id = asset.workspace_id left join generation on generation.id = asset.generation_id
+          where asset.deleted_at is null and asset.hidden_at is null and asset.workspace_id = ${workspaceId} ${cursorSql}
+          order by asset.created_at desc, asset.id desc limit 25`.execute(server.deps.db)
+      ).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+    const first = await plan(sql``);
+    expect(first).toContain('asset_workspace_keyset_idx');
+    expect(first).not.toMatch(/\bSort\b/);
+    const deep = await plan(sql`and (asset.created_at, asset.id) < (${page.items[23]!.createdAt}, ${page.items[23]!.id}::uuid)`);
+    expect(deep).toMatch(/Index Cond: .*ROW\(created_at, id\) < ROW/);
+    expect(deep).not.toMatch(/\bSort\b/);
+  });
+});

@@ -22,6 +22,7 @@ import { publish } from '../boards/bus.js';
 import type { Actor, Deps } from './deps.js';
 import { requirePermission, requireRole } from './workspaces.js';
 import { recordCredit } from './credits.js';
+import { allThumbKeys } from './thumbnails.js';
 
 
 export const WorkspaceNameInput = z.string().trim().min(1, 'Give the workspace a name.').max(60, 'Keep the name under 60 characters.');
@@ -84,7 +85,7 @@ export async function deleteWorkspace(deps: MembersDeps, actor: Actor, workspace
   changed(deps, workspaceId, 'workspace');
   if (deps.storage) {
     const storage = deps.storage;
-    await Promise.all(files.flatMap((f) => [storage.delete(f.storage_key), storage.delete(`thumbs/${f.id}.webp`)])).catch((err) => deps.log?.warn('deleting a workspace’s files failed', { err }));
+    await Promise.all(files.flatMap((f) => [storage.delete(f.storage_key), ...allThumbKeys(f.id).map((k) => storage.delete(k))])).catch((err) => deps.log?.warn('deleting a workspace’s files failed', { err }));
   }
   return { id: workspaceId };
 }

@@ -15,6 +15,7 @@ import { rewriteVersionsHolding } from '../boards/versions.js';
 import { commentsByAuthor, detachCommentAuthor } from '../boards/comments.js';
 import { META } from '../shared/board-versions.js';
 import type { Actor, Deps } from './deps.js';
+import { allThumbKeys } from './thumbnails.js';
 
 export const EXPORT_QUEUE = 'export';
 export const DELETION_QUEUE = 'deletion';
@@ -122,6 +123,8 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
   const zip = new yazl.ZipFile();
   const out = new PassThrough();
   zip.outputStream.pipe(out);
+  // A file that cannot be opened when the ZIP reaches it fails the attempt (the job retries).
+  zip.on('error', (err: Error) => out.destroy(err));
   const key = `exports/${row.user_id}/${exportId}.zip`;
   const opened: Readable[] = [];
   // A failed write ends the attempt (the job retries, then its dead letter marks the export failed):
@@ -136,13 +139,20 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
   zip.addBuffer(Buffer.from(README), 'README.txt');
   const files = await deps.db.selectFrom('asset').select(['id', 'storage_key']).where('user_id', '=', row.user_id).execute();
   for (const f of files) {
-    try {
-      const stream = await deps.storage.read(f.storage_key);
-      opened.push(stream);
-      zip.addReadStream(stream, `files/${f.id}.${f.storage_key.split('.').pop()}`, { compress: false });
-    } catch {
-      /* a file already removed by retention: the JSON still lists the record */
-    }
+    // A file already removed by retention is left out (the JSON still lists the record). The rest
+    // are opened one at a time, when the ZIP reaches them: memory and open files stay flat however
+    // many there are (ADR 0020).
+    if (!(await deps.storage.stat(f.storage_key))) continue;
+    zip.addReadStreamLazy(`files/${f.id}.${f.storage_key.split('.').pop()}`, { compress: false }, (cb) => {
+      deps.storage.read(f.storage_key).then(
+        (stream) => {
+          opened.push(stream);
+          stream.once('close', () => opened.splice(opened.indexOf(stream) >>> 0, 1));
+          cb(null, stream);
+        },
+        (err: Error) => cb(err, undefined as never),
+      );
+    });
   }
   zip.end();
   const size = await writing;
@@ -410,7 +420,7 @@ export async function eraseUser(deps: EraseDeps, userId: string, opts: { now?: D
 
   const orphans = await orphanOutputsOf(deps, generations);
   await Promise.all([
-    ...files.flatMap((f) => [deps.storage.delete(f.storage_key), deps.storage.delete(`thumbs/${f.id}.webp`)]),
+    ...files.flatMap((f) => [deps.storage.delete(f.storage_key), ...allThumbKeys(f.id).map((k) => deps.storage.delete(k))]),
     ...exports.filter((e) => e.storage_key).map((e) => deps.storage.delete(e.storage_key!)),
     ...orphans.map((k) => deps.storage.delete(k)),
   ]);

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Deps } from './deps.js';
 import { pruneDeletionLog } from './privacy.js';
 import { thinVersions } from '../boards/versions.js';
+import { allThumbKeys } from './thumbnails.js';
 
 /**
  * Retention: data the product keeps only for a limited time is removed by scheduled jobs.
@@ -48,7 +49,7 @@ export async function purgeUnsavedOutputs(deps: Deps, now = new Date()): Promise
       .where(unkept)
       .returning(['id', 'storage_key'])
       .execute();
-    await Promise.all(deleted.flatMap((a) => [deps.storage.delete(a.storage_key), deps.storage.delete(`thumbs/${a.id}.webp`)]));
+    await Promise.all(deleted.flatMap((a) => [deps.storage.delete(a.storage_key), ...allThumbKeys(a.id).map((k) => deps.storage.delete(k))]));
     removed += deleted.length;
     if (deleted.length === 0) break;
   }
@@ -113,7 +114,7 @@ export async function purgeOrphanFiles(deps: Deps, now = new Date()): Promise<Re
       thumbIds.length ? deps.db.selectFrom('asset').select('id').where('id', 'in', thumbIds).execute() : [],
       outGens.length ? deps.db.selectFrom('generation').select('id').where('id', 'in', outGens).where('status', 'in', ['queued', 'running']).execute() : [],
     ]);
-    const kept = new Set([...keyed.map((k) => k.storage_key), ...thumbed.map((a) => `thumbs/${a.id}.webp`)]);
+    const kept = new Set([...keyed.map((k) => k.storage_key), ...thumbed.flatMap((a) => allThumbKeys(a.id))]);
     const running = new Set(unfinished.map((g) => g.id));
     for (const key of candidates) {
       if (kept.has(key) || !(THUMB_KEY.test(key) || MEDIA_KEY.test(key))) continue;
@@ -142,7 +143,7 @@ export async function purgeOrphanFiles(deps: Deps, now = new Date()): Promise<Re
 /** Storage keys the services write (generations.ts, assets.ts): outputs, uploads, thumbnails. */
 const OUTPUT_KEY = /^ws\/[0-9a-f-]{36}\/out\/([0-9a-f-]{36})-/;
 const MEDIA_KEY = /^ws\/[0-9a-f-]{36}\/(out|up)\//;
-const THUMB_KEY = /^thumbs\/([0-9a-f-]{36})\.webp$/;
+const THUMB_KEY = /^thumbs\/([0-9a-f-]{36})(?:-\d+)?\.webp$/;
 
 /** Deletion log entries no restore can need any more (every backup that held the account has expired). */
 export async function purgeDeletionLog(deps: Deps, now = new Date()): Promise<RetentionResult> {

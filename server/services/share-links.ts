@@ -12,6 +12,7 @@
  *   disconnects the sockets opened with that link at once (server/boards/links.ts).
  * - Per-link limits (requests and socket joins per minute) are token buckets held per process.
  */
+import type { ThumbWidth } from './thumbnails.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
@@ -107,7 +108,7 @@ export async function openSharedBoard(deps: Pick<Deps, 'db' | 'shareLimits'>, to
 }
 
 /** An image on the shared board (server/services/assets.ts checks it is on that board and visible). */
-export async function openSharedFile(deps: Deps, token: string, assetId: string, opts: { thumb?: boolean } = {}) {
+export async function openSharedFile(deps: Deps, token: string, assetId: string, opts: { thumb?: ThumbWidth | null } = {}) {
   const g = await useShareLink(deps, token);
   return openAssetFileOnBoard(deps, { boardId: g.boardId, workspaceId: g.workspaceId }, assetId, opts);
 }

@@ -184,12 +184,14 @@ export const apiRoutes: ApiRoute[] = [
       const asset = await getAsset(deps, actorOf(principal), params.id);
       requireKeyWorkspace(principal, asset.workspaceId);
       const file = await openAssetFile(deps, actorOf(principal), params.id);
+      const { stream, size } = await file.open();
       res.setHeader('Content-Type', file.mime);
-      res.setHeader('Content-Length', String(file.size));
+      res.setHeader('Content-Length', String(size));
       res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('ETag', file.etag);
       res.setHeader('Content-Disposition', `attachment; filename="${file.name}"`);
-      file.stream.on('error', () => res.destroy());
-      file.stream.pipe(res);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
       return undefined;
     },
   } satisfies ApiRoute<z.output<typeof IdParams>>,

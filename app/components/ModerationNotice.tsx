@@ -1,6 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { AppealInput } from '../../server/shared/moderation.js';
+import { lazyModule } from '../lib/lazy.js';
+
+/** The appeal's schema (the procedure's own), loaded when the form is first used (ADR 0024). */
+const moderationSchemas = lazyModule(() => import('../../server/shared/moderation.js'));
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 
 /** A refusal from the prompt check, as the studio shows it (codes from server/shared/errors.ts). */
@@ -50,15 +53,17 @@ function AppealForm({ onAppealed }: { onAppealed: () => void }) {
   const [message, setMessage] = useState('');
   const [error, setError] = useState<string | null>(null);
   const appeal = useMutation(trpc.moderation.appeal.mutationOptions({ onSuccess: onAppealed, onError: (e) => setError(errorMessage(e)) }));
-  const submit = (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = AppealInput.safeParse({ message });
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Please write a sentence or two.');
+    // Without the schema (its download failed), the server's check answers instead.
+    const schemas = await moderationSchemas().catch(() => null);
+    const parsed = schemas?.AppealInput.safeParse({ message });
+    if (parsed && !parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Please write a sentence or two.');
     setError(null);
-    appeal.mutate(parsed.data);
+    appeal.mutate(parsed ? parsed.data : { message });
   };
   return (
-    <form className="stack-s" onSubmit={submit}>
+    <form className="stack-s" onSubmit={(e) => void submit(e)} onFocus={() => void moderationSchemas().catch(() => {})}>
       <label htmlFor="appeal-message" className="small">
         Think this is a mistake? Tell an operator why (they see your message, not your prompts):
       </label>

@@ -4,10 +4,11 @@ import { useLoaderData, useSearchParams } from '@remix-run/react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useConsent } from '../components/ConsentBanner.js';
-import { STORAGE_KEYS } from '../../server/shared/consent.js';
+import { STORAGE_KEYS } from '../../server/shared/consent-storage.js';
 import type { GenerationView } from '../../server/services/generations.js';
 import type { ModelInfo } from '../../server/providers/index.js';
-import { ASPECT_RATIOS, CreateGenerationInput, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../server/shared/generation.js';
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../server/shared/generation-limits.js';
+import { lazyModule } from '../lib/lazy.js';
 import type { GenerationEvent } from '../../server/shared/realtime.js';
 import { GenerationCard } from '../components/GenerationCard.js';
 import { useGate } from '../components/Gate.js';
@@ -21,6 +22,9 @@ import { errorCode, errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js'
 import { ModerationNotice, REFUSAL_CODES, type Refusal } from '../components/ModerationNotice.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
 
+
+/** The form's schema (the procedure's own), loaded when the form is first used (ADR 0024). */
+const generationSchemas = lazyModule(() => import('../../server/shared/generation.js'));
 export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -248,9 +252,10 @@ export default function Studio() {
     promptRef.current?.focus();
   };
 
-  const submit = (e?: FormEvent) => {
+  const submitting = useRef(false);
+  const submit = async (e?: FormEvent) => {
     e?.preventDefault();
-    if (!generateGate.allowed) return;
+    if (!generateGate.allowed || submitting.current) return;
     setError(null);
     setRefusal(null);
     const input = {
@@ -266,8 +271,12 @@ export default function Studio() {
       ...(kind === 'video' ? { durationSeconds: effectiveDuration, fps: fps ?? model?.fps?.[0] } : {}),
       referenceAssetIds: references.map((r) => r.id),
     };
-    const parsed = CreateGenerationInput.safeParse(input);
-    if (!parsed.success) {
+    submitting.current = true;
+    // Without the schema (its download failed), the server's check answers instead.
+    const schemas = await generationSchemas().catch(() => null);
+    submitting.current = false;
+    const parsed = schemas?.CreateGenerationInput.safeParse(input);
+    if (parsed && !parsed.success) {
       setError(parsed.error.issues[0]?.message ?? 'Check the form.');
       promptRef.current?.focus();
       return;
@@ -277,7 +286,7 @@ export default function Studio() {
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      submit();
+      void submit();
     }
   };
   const reuse = (g: GenerationView) => {
@@ -300,7 +309,7 @@ export default function Studio() {
     <div className="studio">
       <section className="panel studio-form" aria-labelledby="create-heading" onPaste={onPaste}>
         <h1 id="create-heading">Create</h1>
-        <form onSubmit={submit} className="stack" noValidate>
+        <form onSubmit={(e) => void submit(e)} onFocus={() => void generationSchemas().catch(() => {})} className="stack" noValidate>
           <div className="segmented" role="radiogroup" aria-label="What to make">
             {(['image', 'video'] as const).map((k) => (
               <label key={k} className={kind === k ? 'selected' : ''}>

@@ -102,6 +102,15 @@ async function audit(url: string, port: number, cookie?: string, attempt = 1): P
   const m = (id: string) => lhr.audits[id]?.displayValue ?? '—';
   console.log(`    ${url.replace(/^http:\/\/[^/]+/, '')}: perf ${scores.performance}, a11y ${scores.accessibility}, bp ${scores['best-practices']} · FCP ${m('first-contentful-paint')}, LCP ${m('largest-contentful-paint')}, TBT ${m('total-blocking-time')}, CLS ${m('cumulative-layout-shift')}`);
   if (failing.length) console.log(`      below 0.9: ${failing.join(', ')}`);
+  // Accessibility and best-practice failures name their elements: the first few of each.
+  for (const c of ['accessibility', 'best-practices'] as const) {
+    for (const ref of lhr.categories[c]?.auditRefs ?? []) {
+      const a = lhr.audits[ref.id];
+      if (!a || a.score === null || a.score >= 1 || ref.weight === 0) continue;
+      const items = ((a.details as { items?: { node?: { snippet?: string; nodeLabel?: string }; description?: string; source?: { url?: string } }[] } | undefined)?.items ?? []).slice(0, 3);
+      console.log(`      ${c} · ${a.id}: ${items.map((i) => i.node?.snippet ?? i.description ?? i.source?.url ?? '').join(' | ').slice(0, 400)}`);
+    }
+  }
   return scores;
 }
 

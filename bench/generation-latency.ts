@@ -16,12 +16,22 @@ import { ms, summarize, table } from './lib.js';
 
 /**
  * Time from `generation.create` returning to the browser-side "succeeded" event, with a provider
- * that renders instantly: 200 jobs one after another, and 50 submitted at once. Beside it, in the
- * same run and on the same database, a bare pg-boss send → work → socket.io emit loop with the same
- * pg-boss settings. Prints both and their ratio. A measurement: it exits 0 whatever the numbers.
+ * that renders instantly: 200 jobs one after another, and 500 submitted at once (issue 19), while
+ * 200 other signed-in users sit connected with their own sockets. Beside it, in the same run and on
+ * the same database, a bare pg-boss send → work → socket.io emit loop with the same pg-boss settings
+ * and 200 idle socket.io clients. Prints both and their ratio. A measurement: it exits 0 whatever the
+ * numbers. BENCH_IDLE_USERS (200), BENCH_BURST (500) and BENCH_SEQUENTIAL (200) change the sizes.
  */
-const SEQUENTIAL = 200;
-const BURST = 50;
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+const IDLE_USERS = Number(process.env.BENCH_IDLE_USERS ?? 200);
+
+/** `n` at a time, so sign-ups (password hashing) do not all land on the server at once. */
+async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += size) out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => make(i + j)))));
+  return out;
+}
 
 export async function run() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-bench-'));
@@ -30,7 +40,7 @@ export async function run() {
   try {
     const product = await measureProduct(pg.url);
     const bare = await measureBare(await createTestDatabase(pg.url));
-    console.log('\nGeneration latency: generation.create returned → "succeeded" received by the socket client');
+    console.log(`\nGeneration latency: generation.create returned → "succeeded" received by the socket client, ${IDLE_USERS} idle users connected`);
     table([
       ['case', 'product', 'bare pg-boss loop', 'ratio'],
       ['one at a time p50', ms(product.seq.p50), ms(bare.seq.p50), (product.seq.p50 / bare.seq.p50).toFixed(2)],
@@ -39,7 +49,8 @@ export async function run() {
       [`${BURST} at once: last done − last render`, ms(product.burstLag), ms(bare.burstLag), (product.burstLag / bare.burstLag).toFixed(2)],
       [`${BURST} at once: wall time`, ms(product.burstWall), ms(bare.burstWall), (product.burstWall / bare.burstWall).toFixed(2)],
     ]);
-    console.log(`\ngoal: one job p99 < 50 ms → ${product.seq.p99 < 50 ? 'PASS' : 'FAIL'} (${ms(product.seq.p99)})`);
+    const ratio = product.seq.p99 / bare.seq.p99;
+    console.log(`\ngoal: one job p99 ≤ 50 ms and ≤ 1.25× the bare loop → ${product.seq.p99 <= 50 && ratio <= 1.25 ? 'PASS' : 'FAIL'} (${ms(product.seq.p99)}, ${ratio.toFixed(2)}×)`);
     console.log(`goal: ${BURST} at once, last done within 1 s of the last render → ${product.burstLag < 1000 ? 'PASS' : 'FAIL'} (${ms(product.burstLag)})`);
   } catch (err) {
     console.error('benchmark failed:', err);
@@ -61,6 +72,7 @@ async function measureProduct(adminUrl: string) {
   };
   const server = await startTestServer(adminUrl, { env: { SIGNUP_CREDITS: '100000', WORKER_CONCURRENCY: '8', LOG_LEVEL: 'error', GENERATION_RATE_PER_MINUTE: '100000', GENERATION_MAX_IN_FLIGHT: '100000', GENERATION_MAX_IN_FLIGHT_PER_WORKSPACE: '100000' }, start: { providers: [instant] } });
   try {
+    const idle = await inBatches(IDLE_USERS, 8, async (i) => connectSocket(server, await signUp(server, `Idle ${i}`)));
     const user = await signUp(server);
     const api = trpcClient(server, user);
     const socket = await connectSocket(server, user);
@@ -87,6 +99,7 @@ async function measureProduct(adminUrl: string) {
     await Promise.all(gens.map((g) => waitDone(g.id)));
     const lastDone = Math.max(...gens.map((g) => doneAt.get(g.id)!));
     socket.close();
+    for (const s of idle) s.close();
     return { seq: summarize(seq), burstLag: lastDone - Math.max(...renders), burstWall: lastDone - t0 };
   } finally {
     await server.stop();
@@ -105,10 +118,16 @@ async function measureBare(databaseUrl: string) {
   const renders: number[] = [];
   await boss.work('bare', { localConcurrency: 8, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 }, async ([job]) => {
     renders.push(performance.now());
-    io.emit('done', (job!.data as { id: string }).id);
+    // To the one waiting user's room, as the product sends to `rooms.user(id)`.
+    io.to('user:waiter').emit('done', (job!.data as { id: string }).id);
   });
-  const client = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
-  await new Promise<void>((r) => client.once('connect', () => r()));
+  io.on('connection', (s) => void s.join(`user:${String(s.handshake.query.user)}`));
+  const connect = (user: string) => {
+    const c = ioClient(`http://127.0.0.1:${port}`, { transports: ['websocket'], query: { user } });
+    return new Promise<typeof c>((r) => c.once('connect', () => r(c)));
+  };
+  const idle = await inBatches(IDLE_USERS, 20, (i) => connect(`idle${i}`));
+  const client = await connect('waiter');
   const doneAt = new Map<string, number>();
   const waiters = new Map<string, () => void>();
   client.on('done', (id: string) => {
@@ -139,7 +158,13 @@ async function measureBare(databaseUrl: string) {
     return { seq: summarize(seq), burstLag: lastDone - Math.max(...renders), burstWall: lastDone - t0 };
   } finally {
     client.close();
+    for (const c of idle) c.close();
     io.close();
     await boss.stop({ graceful: false, timeout: 2000 });
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run();
+  process.exit(0);
 }

@@ -1,9 +1,12 @@
 import { useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { AppealInput } from '../../server/shared/reports.js';
+import { lazyModule } from '../lib/lazy.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { FormError } from './FormError.js';
+
+/** The appeal's schema (the procedure's own), loaded when the form is first used (ADR 0024). */
+const reportSchemas = lazyModule(() => import('../../server/shared/reports.js'));
 
 /** Asks moderators to look again at a hidden item (`assetId`) or at the account's suspension. */
 export function AppealForm(props: { assetId?: string; onAppealed?: () => void }) {
@@ -13,12 +16,14 @@ export function AppealForm(props: { assetId?: string; onAppealed?: () => void })
   const [message, setMessage] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
   const appeal = useMutation(trpc.report.appeal.mutationOptions({ onSuccess: () => (revalidator.revalidate(), props.onAppealed?.()) }));
-  const submit = (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = AppealInput.safeParse({ assetId: props.assetId, message });
-    if (!parsed.success) return setFieldError(parsed.error.issues[0]?.message ?? 'Check the message.');
+    // Without the schema (its download failed), the server's check answers instead.
+    const schemas = await reportSchemas().catch(() => null);
+    const parsed = schemas?.AppealInput.safeParse({ assetId: props.assetId, message });
+    if (parsed && !parsed.success) return setFieldError(parsed.error.issues[0]?.message ?? 'Check the message.');
     setFieldError(null);
-    appeal.mutate(parsed.data);
+    appeal.mutate(parsed ? parsed.data : { assetId: props.assetId, message });
   };
   if (appeal.isSuccess) {
     return (
@@ -28,7 +33,7 @@ export function AppealForm(props: { assetId?: string; onAppealed?: () => void })
     );
   }
   return (
-    <form className="stack-s" onSubmit={submit} noValidate>
+    <form className="stack-s" onSubmit={(e) => void submit(e)} onFocus={() => void reportSchemas().catch(() => {})} noValidate>
       <label htmlFor={id} className="field-label">
         Ask for a review: tell moderators why
       </label>

@@ -1,5 +1,5 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
-import { PASSWORD_HINT } from '../../server/shared/auth.js';
+import { PASSWORD_HINT } from '../../server/shared/auth-words.js';
 import { FormError } from './FormError.js';
 import { SocialButtons } from './SocialButtons.js';
 

@@ -1,7 +1,8 @@
 import { Link, useLocation } from '@remix-run/react';
 import { FormError } from './FormError.js';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { STORAGE_KEYS, type ConsentChoice } from '../../server/shared/consent.js';
+import type { ConsentChoice } from '../../server/shared/consent.js';
+import { STORAGE_KEYS } from '../../server/shared/consent-storage.js';
 import { useSocketEvent } from '../lib/realtime.js';
 
 export interface ConsentState extends ConsentChoice {

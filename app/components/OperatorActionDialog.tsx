@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { REASON_LABELS, REPORT_REASONS, type ReportReason } from '../../server/shared/reports.js';
+import { REASON_LABELS, REPORT_REASONS, type ReportReason } from '../../server/shared/report-words.js';
 import { errorMessage } from '../lib/trpc.js';
 import { FormError } from './FormError.js';
 

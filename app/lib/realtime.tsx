@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../server/shared/realtime.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -14,7 +14,21 @@ export function RealtimeProvider({ enabled, children }: { enabled: boolean; chil
   const [socket, setSocket] = useState<ClientSocket | null>(null);
   useEffect(() => {
     if (!enabled) return;
-    const s: ClientSocket = io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] });
+    // socket.io-client loads after the page is interactive, and only for a signed-in person: it is
+    // not part of any page's first load (ADR 0024).
+    let closed = false;
+    let stop = () => {};
+    void import('socket.io-client').then(({ io }) => {
+      if (closed) return;
+      stop = connect(io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] }));
+    }, (err: unknown) => console.warn('live updates are off: loading the socket client failed', err));
+    return () => {
+      closed = true;
+      stop();
+    };
+  }, [enabled]);
+
+  function connect(s: ClientSocket) {
     // A refusal by the server's handshake check stops socket.io-client from trying again. Most are
     // final (signed out, a foreign origin); INTERNAL (the server could not check the session, e.g.
     // its database was away for a moment) and TOO_MANY_SOCKETS pass, so try again, backing off.
@@ -35,7 +49,7 @@ export function RealtimeProvider({ enabled, children }: { enabled: boolean; chil
       s.close();
       setSocket(null);
     };
-  }, [enabled]);
+  }
   return <SocketContext.Provider value={socket}>{children}</SocketContext.Provider>;
 }
 

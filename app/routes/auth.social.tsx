@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { redirect } from '@remix-run/node';
 import { z } from 'zod';
-import { AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth-words.js';
 import { safeDestination } from '../../server/shared/redirect.js';
 import { authRequest } from '../lib/auth.server.js';
 import { redirectWithCookies } from '../lib/session.server.js';

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { SignInInput, AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { SignInInput } from '../lib/auth-schemas.server.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth-words.js';
 import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
-import { bannedMessage } from '../../server/shared/reports.js';
+import { bannedMessage } from '../../server/shared/report-words.js';
 import { fieldErrors } from '../lib/forms.js';
 import { redirectWithCookies } from '../lib/session.server.js';
 import { authPageData, authRequest, TOO_MANY } from '../lib/auth.server.js';

@@ -3,7 +3,7 @@ import { FormError } from '../components/FormError.js';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { z } from 'zod';
-import { AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth-words.js';
 import { safeDestination } from '../../server/shared/redirect.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { redirectWithCookies } from '../lib/session.server.js';

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { SignUpInput, AFTER_SIGN_IN } from '../../server/shared/auth.js';
+import { SignUpInput } from '../lib/auth-schemas.server.js';
+import { AFTER_SIGN_IN } from '../../server/shared/auth-words.js';
 import { safeDestination } from '../../server/shared/redirect.js';
 import { AuthForm } from '../components/AuthForm.js';
 import { fieldErrors } from '../lib/forms.js';

@@ -14,8 +14,7 @@ export const SetConsentInput = z.strictObject({ choice: ConsentChoice, source: z
 
 export const AnalyticsInput = z.strictObject({ name: z.enum(['page_view', 'generation_started', 'library_search']), path: z.string().max(200).regex(/^\//).optional() });
 
-/** Local-storage keys each category may write; withdrawing a category removes them. */
-export const STORAGE_KEYS = { preferences: ['fk:studio-settings'], analytics: ['fk:analytics-id'] } as const;
+export { STORAGE_KEYS } from './consent-storage.js';
 
 /** The visitor cookie: the choice and when it was made. */
 export function encodeConsentCookie(c: ConsentChoice, at: Date): string {

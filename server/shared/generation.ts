@@ -1,18 +1,10 @@
 import { z } from 'zod';
+import { ASPECT_RATIOS, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
 
 /** Inputs shared by the tRPC procedures and the studio form. */
 
-export const MAX_PROMPT_LENGTH = 2000;
-export const MAX_SEED = 2_147_483_647;
+export { ASPECT_RATIOS, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
 
-export const ASPECT_RATIOS = {
-  '1:1': { width: 1024, height: 1024, label: 'Square' },
-  '4:3': { width: 1152, height: 864, label: 'Landscape 4:3' },
-  '3:4': { width: 864, height: 1152, label: 'Portrait 3:4' },
-  '16:9': { width: 1344, height: 768, label: 'Wide 16:9' },
-  '9:16': { width: 768, height: 1344, label: 'Tall 9:16' },
-} as const;
-export type AspectRatio = keyof typeof ASPECT_RATIOS;
 export const AspectRatioSchema = z.enum(Object.keys(ASPECT_RATIOS) as [AspectRatio, ...AspectRatio[]], {
   error: 'Choose one of the listed aspect ratios.',
 });
@@ -28,9 +20,6 @@ export const SeedSchema = z
   .int('The seed must be a whole number.')
   .min(0, 'The seed cannot be negative.')
   .max(MAX_SEED, `The seed must be at most ${MAX_SEED}.`);
-
-export const MAX_REFERENCES = 4;
-export const MAX_OUTPUTS = 4;
 
 export const CreateGenerationInput = z.object({
   workspaceId: z.uuid().optional(),

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { getSessionCookie } from 'better-auth/cookies';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -19,7 +20,9 @@ export interface Context {
 }
 
 export async function createContext(deps: Deps, auth: Auth, headers: Headers, locals?: Record<string, unknown>, remoteAddress?: string): Promise<Context> {
-  const s = await auth.api.getSession({ headers });
+  // No session cookie, no session: better-auth's lookup costs ~1 ms of CPU even then (ADR 0024),
+  // and signed-out calls (me.get on every public page, the consent state) are the most frequent.
+  const s = getSessionCookie(headers) ? await auth.api.getSession({ headers }) : null;
   const user = s
     ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
     : null;

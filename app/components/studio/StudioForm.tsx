@@ -5,8 +5,12 @@
  * an error, a refusal by the prompt check).
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
-import { ASPECT_RATIOS, CreateGenerationInput, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../../server/shared/generation.js';
+import { useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, MAX_SEED, type AspectRatio } from '../../../server/shared/generation-limits.js';
+import { lazyModule } from '../../lib/lazy.js';
+
+/** The form's schema (the procedure's own), loaded when the form is first used (ADR 0024). */
+const generationSchemas = lazyModule(() => import('../../../server/shared/generation.js'));
 import { CONNECT_MODEL_HINT } from '../../../server/shared/providers.js';
 import type { GenerationView } from '../../../server/shared/views.js';
 import { errorCode, errorMessage, useTRPC } from '../../lib/trpc.js';
@@ -96,14 +100,19 @@ export function StudioForm({
     }
   };
 
-  const submit = (e?: FormEvent) => {
+  const submitting = useRef(false);
+  const submit = async (e?: FormEvent) => {
     e?.preventDefault();
-    if (!gate.allowed) return;
+    if (!gate.allowed || submitting.current) return;
     setError(null);
     setRefusal(null);
     const input = studio.request();
-    const parsed = CreateGenerationInput.safeParse(input);
-    if (!parsed.success) {
+    submitting.current = true;
+    // Without the schema (its download failed), the server's check answers instead.
+    const schemas = await generationSchemas().catch(() => null);
+    submitting.current = false;
+    const parsed = schemas?.CreateGenerationInput.safeParse(input);
+    if (parsed && !parsed.success) {
       setError(parsed.error.issues[0]?.message ?? 'Check the form.');
       promptRef.current?.focus();
       return;
@@ -113,14 +122,14 @@ export function StudioForm({
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      submit();
+      void submit();
     }
   };
 
   return (
     <section className="panel studio-form" aria-labelledby="create-heading" onPaste={onPaste}>
       <h1 id="create-heading">Create</h1>
-      <form onSubmit={submit} className="stack" noValidate id="studio-form">
+      <form onSubmit={(e) => void submit(e)} onFocus={() => void generationSchemas().catch(() => {})} className="stack" noValidate id="studio-form">
         <div className="segmented" role="radiogroup" aria-label="What to make">
           {(['image', 'video'] as const).map((k) => (
             <label key={k} className={kind === k ? 'selected' : ''}>

@@ -6,7 +6,7 @@
  */
 import { useSearchParams } from '@remix-run/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { STORAGE_KEYS } from '../../../server/shared/consent.js';
+import { STORAGE_KEYS } from '../../../server/shared/consent-storage.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../../server/shared/generation.js';
 import type { ModelInfo } from '../../../server/shared/models.js';
 import type { GenerationView } from '../../../server/shared/views.js';

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import express from 'express';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { z } from 'zod';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { toHeaders } from '../server/http/headers.js';
+import { createContext, publicProcedure, retryAfterMeta, router } from '../server/trpc/init.js';
+import { signUp, startTestServer, type TestServer } from '../server/testing/harness.js';
+import { table } from './lib.js';
+
+/**
+ * What the tRPC layer costs (issue 19, goal 4): one procedure with a zod input and one kysely query,
+ * served through the product's own tRPC path (server/trpc/init.ts: the context with its session
+ * check, the tracing/metrics and error-mapping middlewares, superjson, the Express adapter with the
+ * options server/index.ts gives it), against a plain Express route doing the same work (the same zod
+ * schema, the same query, `res.json`). Both are mounted on one Express app in this process, on the
+ * product's database pool and deps; autocannon runs in its own process with 50 connections, in
+ * alternating runs. Prints requests/s and p99 (medians of the runs) and the ratios.
+ * A measurement: it exits 0 whatever the numbers.
+ *
+ * BENCH_SECONDS (default 5) per run, BENCH_REPEATS (default 3) runs per side, BENCH_CONNECTIONS (50).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p99: number; p50: number };
+  errors: number;
+  non2xx: number;
+}
+
+async function autocannon(url: string, seconds: number): Promise<CannonResult> {
+  const bin = path.resolve('node_modules/autocannon/autocannon.js');
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, '-j', '-c', String(CONNECTIONS), '-d', String(seconds), url], { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as CannonResult;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const LookupInput = z.object({ id: z.uuid() });
+
+export async function run() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-bench-trpc-'));
+  fs.chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), database: 'postgres', persistent: false });
+  let server: TestServer | undefined;
+  let bench: http.Server | undefined;
+  try {
+    server = await startTestServer(pg.url, { env: { LOG_LEVEL: 'error', RUN_WORKER: 'false' } });
+    const { deps, auth } = server;
+    const user = await signUp(server);
+    const ws = await deps.db.selectFrom('membership').select('workspace_id').where('user_id', '=', user.id).executeTakeFirstOrThrow();
+
+    // The one query both sides run.
+    const lookup = (id: string) => deps.db.selectFrom('workspace').select(['id', 'name', 'kind', 'created_at']).where('id', '=', id).executeTakeFirst();
+    const benchRouter = router({ lookup: publicProcedure.input(LookupInput).query(({ input }) => lookup(input.id)) });
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(
+      '/trpc',
+      createExpressMiddleware({
+        router: benchRouter,
+        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals, req.socket.remoteAddress),
+        maxBodySize: 256 * 1024,
+        responseMeta: retryAfterMeta,
+      }),
+    );
+    app.get('/express/lookup', async (req, res, next) => {
+      try {
+        const parsed = LookupInput.safeParse({ id: req.query.id });
+        if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues[0]?.message });
+        res.json(await lookup(parsed.data.id));
+      } catch (err) {
+        next(err);
+      }
+    });
+    bench = http.createServer(app);
+    await new Promise<void>((r) => bench!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(bench.address() as AddressInfo).port}`;
+    const urls = {
+      trpc: `${base}/trpc/lookup?input=${encodeURIComponent(JSON.stringify({ json: { id: ws.workspace_id } }))}`,
+      express: `${base}/express/lookup?id=${ws.workspace_id}`,
+    };
+    // Both answer the same row.
+    const t = (await (await fetch(urls.trpc)).json()) as { result: { data: { json: { name: string } } } };
+    const e = (await (await fetch(urls.express)).json()) as { name: string };
+    if (t.result.data.json.name !== e.name) throw new Error('the two routes answer differently');
+
+    for (const side of ['trpc', 'express'] as const) await autocannon(urls[side], 2); // warm up
+    const rps = { trpc: [] as number[], express: [] as number[] };
+    const p99 = { trpc: [] as number[], express: [] as number[] };
+    for (let i = 0; i < REPEATS; i++) {
+      const order = i % 2 === 0 ? (['express', 'trpc'] as const) : (['trpc', 'express'] as const);
+      for (const side of order) {
+        const r = await autocannon(urls[side], SECONDS);
+        if (r.errors > 0 || r.non2xx > 0) throw new Error(`${side}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+        rps[side].push(r.requests.average);
+        p99[side].push(r.latency.p99);
+        console.log(`  ${side.padEnd(7)} run ${i + 1}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+      }
+    }
+    const [tr, er] = [median(rps.trpc), median(rps.express)];
+    const [tp, ep] = [median(p99.trpc), median(p99.express)];
+    console.log(`\ntRPC procedure (zod input, one kysely query) against an Express route doing the same work, ${CONNECTIONS} connections (medians of ${REPEATS} alternating ${SECONDS} s runs)`);
+    table([
+      ['', 'tRPC', 'Express', 'tRPC/Express'],
+      ['requests/s', tr.toFixed(0), er.toFixed(0), (tr / er).toFixed(2)],
+      ['p99', `${tp} ms`, `${ep} ms`, (tp / ep).toFixed(2)],
+    ]);
+    console.log(`goal: ≥ 0.8× the requests/s → ${tr / er >= 0.8 ? 'PASS' : 'FAIL'} (${(tr / er).toFixed(2)}×)`);
+    console.log(`goal: p99 ≤ 1.25× → ${tp / ep <= 1.25 ? 'PASS' : 'FAIL'} (${(tp / ep).toFixed(2)}×)`);
+  } catch (err) {
+    console.error('benchmark failed:', err);
+  } finally {
+    if (bench) await new Promise((r) => bench!.close(r));
+    await server?.stop().catch(() => {});
+    await pg.stop().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run();
+  process.exit(0);
+}

@@ -5,7 +5,7 @@
  * the button says is what the ledger reserves (server/testing: the property test proves it).
  */
 import { creditCost, type ModelInfo } from '../../../server/shared/models.js';
-import type { AspectRatio } from '../../../server/shared/generation.js';
+import type { AspectRatio } from '../../../server/shared/generation-limits.js';
 
 export interface StudioReference {
   id: string;

@@ -7,7 +7,7 @@
 import { useSearchParams } from '@remix-run/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { STORAGE_KEYS } from '../../../server/shared/consent-storage.js';
-import { ASPECT_RATIOS, type AspectRatio } from '../../../server/shared/generation.js';
+import { ASPECT_RATIOS, type AspectRatio } from '../../../server/shared/generation-limits.js';
 import type { ModelInfo } from '../../../server/shared/models.js';
 import type { GenerationView } from '../../../server/shared/views.js';
 import { useConsent } from '../ConsentBanner.js';

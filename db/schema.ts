@@ -106,7 +106,10 @@ export interface GenerationParams {
   guidance?: number;
   durationSeconds?: number;
   fps?: number;
+  /** What the picture should not show, for models that take one (migration 0120 era; absent before). */
+  negativePrompt?: string;
 }
+export type LineageKind = 'rerun' | 'variation' | 'edit';
 export interface GenerationTable {
   id: Generated<string>;
   workspace_id: string;
@@ -127,6 +130,31 @@ export interface GenerationTable {
   credit_cost: Generated<number>;
   board_id: string | null;
   rerun_of: string | null;
+  /** Lineage (migration 0120): the generation and the output it came from; no foreign keys, so a deleted ancestor leaves its id. */
+  parent_generation_id: Generated<string | null>;
+  parent_asset_id: Generated<string | null>;
+  lineage: Generated<LineageKind | null>;
+  /** The provider's last status line (queue position, a log line) while it runs. */
+  status_message: Generated<string | null>;
+}
+
+export interface PromptHistoryTable {
+  id: Generated<string>;
+  user_id: string;
+  prompt: string;
+  negative_prompt: string | null;
+  uses: Generated<number>;
+  last_used_at: Generated<Date>;
+}
+
+export interface StylePresetTable {
+  id: Generated<string>;
+  workspace_id: string;
+  created_by: string | null;
+  name: string;
+  prompt_suffix: string;
+  negative_prompt: string | null;
+  created_at: Generated<Date>;
 }
 
 export interface GenerationReferenceTable {
@@ -513,6 +541,8 @@ export interface DB {
   moderation_term: ModerationTermTable;
   moderation_refusal: ModerationRefusalTable;
   moderation_suspension: ModerationSuspensionTable;
+  prompt_history: PromptHistoryTable;
+  style_preset: StylePresetTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

@@ -27,6 +27,7 @@ import * as m0090 from './0090_moderation.js';
 import * as m0095 from './0095_reports_and_takedown.js';
 import * as m0105 from './0105_board_versions.js';
 import * as m0106 from './0106_generation_board_feed.js';
+import * as m0120 from './0120_lineage_queue_prompts.js';
 
 /** Every migration, in order. Forward-only: a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0095_reports_and_takedown': m0095,
   '0105_board_versions': m0105,
   '0106_generation_board_feed': m0106,
+  '0120_lineage_queue_prompts': m0120,
 };

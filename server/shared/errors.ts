@@ -43,6 +43,11 @@ export const ERROR_CODES = {
   GENERATION_SLOWED: { http: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Several of your prompts were refused recently, so generating is slowed down for you. Please wait a minute.' },
   GENERATION_SUSPENDED: { http: 403, trpc: 'FORBIDDEN', message: 'Generating is suspended for your account because many prompts were refused. You can appeal in the studio.' },
   MODERATION_UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', message: 'The prompt check is not reachable right now, so nothing was started or charged. Please try again in a minute.' },
+  // queue, presets (issue 18)
+  JOB_NOT_YOURS: { http: 403, trpc: 'FORBIDDEN', message: 'You can move only your own jobs in the queue.' },
+  QUEUE_CHANGED: { http: 409, trpc: 'CONFLICT', message: 'The queue changed meanwhile (a job started or ended). Look again and retry.' },
+  PRESET_NAME_TAKEN: { http: 409, trpc: 'CONFLICT', message: 'This workspace already has a preset with that name.' },
+  TOO_MANY_PRESETS: { http: 409, trpc: 'CONFLICT', message: 'This workspace has as many style presets as it can keep. Delete one first.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

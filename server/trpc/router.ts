@@ -13,6 +13,8 @@ import { devRouter } from './routers/dev.js';
 import { adminRouter } from './routers/admin.js';
 import { reportRouter } from './routers/report.js';
 import { moderationRouter } from './routers/moderation.js';
+import { queueRouter } from './routers/queue.js';
+import { promptsRouter } from './routers/prompts.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -29,6 +31,8 @@ export const appRouter = router({
   report: reportRouter,
   admin: adminRouter,
   moderation: moderationRouter,
+  queue: queueRouter,
+  prompts: promptsRouter,
 });
 
 export type AppRouter = typeof appRouter;

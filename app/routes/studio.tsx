@@ -20,6 +20,11 @@ import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorCode, errorMessage, useTRPC, useTRPCClient } from '../lib/trpc.js';
 import { ModerationNotice, REFUSAL_CODES, type Refusal } from '../components/ModerationNotice.js';
 import { ACCEPTED_IMAGE_TYPES, uploadReference } from '../lib/uploads.js';
+import { QueuePanel } from '../components/studio/QueuePanel.js';
+import { PromptHistory } from '../components/studio/PromptHistory.js';
+import { StylePresets } from '../components/studio/StylePresets.js';
+import { applyPreset } from '../../server/shared/prompts.js';
+import { MAX_NEGATIVE_PROMPT_LENGTH } from '../../server/shared/generation.js';
 
 export const meta: MetaFunction = () => [{ title: 'Studio — Flux Klein' }];
 
@@ -85,7 +90,14 @@ export default function Studio() {
   const [guidance, setGuidance] = useState<string>('');
   const [duration, setDuration] = useState<number | undefined>(undefined);
   const [fps, setFps] = useState<number | undefined>(undefined);
-  const [references, setReferences] = useState<Reference[]>([]);
+  // Opened from an output's page ("Use as reference for an edit", or its settings): its references come along.
+  const [references, setReferences] = useState<Reference[]>(() =>
+    [...(params.get('references')?.split(',') ?? []), ...(params.get('reference') ? [params.get('reference')!] : [])]
+      .filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+      .slice(0, 4)
+      .map((id) => ({ id, url: `/files/${id}`, name: 'From the library' })),
+  );
+  const [negativePrompt, setNegativePrompt] = useState(params.get('negativePrompt') ?? '');
   const [uploading, setUploading] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -191,7 +203,7 @@ export default function Studio() {
         if (!existing) return list;
         known = true;
         if (existing.updatedAt > e.updatedAt) return list; // an older state that arrived late
-        return upsert(list, { ...existing, status: e.status, progress: e.progress, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
+        return upsert(list, { ...existing, status: e.status, progress: e.progress, statusMessage: e.statusMessage ?? null, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
       });
       // Results (and jobs started in another tab or by a teammate) are fetched once, complete.
       if (e.status === 'succeeded' || (!known && !fetching.current.has(e.id))) refresh(e.id);
@@ -265,6 +277,7 @@ export default function Studio() {
       ...(model?.guidance && guidance !== '' ? { guidance: Number(guidance) } : {}),
       ...(kind === 'video' ? { durationSeconds: effectiveDuration, fps: fps ?? model?.fps?.[0] } : {}),
       referenceAssetIds: references.map((r) => r.id),
+      ...(model?.negativePrompt && negativePrompt.trim() ? { negativePrompt } : {}),
     };
     const parsed = CreateGenerationInput.safeParse(input);
     if (!parsed.success) {
@@ -288,6 +301,7 @@ export default function Studio() {
     setRandomSeed(false);
     setSeed(String(g.seed));
     setCount(g.count);
+    setNegativePrompt(g.negativePrompt ?? '');
     setReferences(g.referenceIds.map((id) => ({ id, url: `/files/${id}`, name: 'Reference' })));
     if (g.durationSeconds) setDuration(g.durationSeconds);
     if (g.fps) setFps(g.fps);
@@ -349,6 +363,31 @@ export default function Studio() {
               Press <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate.
             </p>
           </div>
+          {model?.negativePrompt ? (
+            <div className="field">
+              <label htmlFor="negative-prompt">
+                Negative prompt <span className="muted small">(optional: what the result should not show)</span>
+              </label>
+              <input id="negative-prompt" value={negativePrompt} onChange={(e) => setNegativePrompt(e.target.value)} maxLength={MAX_NEGATIVE_PROMPT_LENGTH + 50} placeholder="blurry, text, watermark" />
+            </div>
+          ) : null}
+          <PromptHistory
+            refreshKey={create.data?.id}
+            onPick={(h) => {
+              setPrompt(h.prompt);
+              setNegativePrompt(h.negativePrompt ?? '');
+              promptRef.current?.focus();
+            }}
+          />
+          <StylePresets
+            workspaceId={workspaceId}
+            mayCreate={generateGate.allowed}
+            onApply={(p) => {
+              setPrompt((cur) => applyPreset(cur, p.promptSuffix));
+              if (p.negativePrompt) setNegativePrompt(p.negativePrompt);
+              promptRef.current?.focus();
+            }}
+          />
           {maxRefs > 0 && mayUpload && generateGate.allowed ? (
             <div className="field">
               <span className="field-label" id="refs-label">
@@ -488,6 +527,7 @@ export default function Studio() {
       </section>
 
       <section className="studio-results" aria-labelledby="results-heading">
+        <QueuePanel workspaceId={workspaceId} mayGenerate={generateGate.allowed} mayCancel={mayCancel} />
         <div className="section-head">
           <h2 id="results-heading">Recent</h2>
           <span className="muted small" aria-live="polite">

@@ -365,10 +365,11 @@ export default function Studio() {
           </div>
           {model?.negativePrompt ? (
             <div className="field">
-              <label htmlFor="negative-prompt">
-                Negative prompt <span className="muted small">(optional: what the result should not show)</span>
-              </label>
-              <input id="negative-prompt" value={negativePrompt} onChange={(e) => setNegativePrompt(e.target.value)} maxLength={MAX_NEGATIVE_PROMPT_LENGTH + 50} placeholder="blurry, text, watermark" />
+              <label htmlFor="negative-prompt">Leave out</label>
+              <input id="negative-prompt" value={negativePrompt} onChange={(e) => setNegativePrompt(e.target.value)} maxLength={MAX_NEGATIVE_PROMPT_LENGTH + 50} placeholder="blurry, text, watermark" aria-describedby="negative-hint" />
+              <p id="negative-hint" className="hint">
+                Optional negative prompt: what the result should not show. This model takes one.
+              </p>
             </div>
           ) : null}
           <PromptHistory

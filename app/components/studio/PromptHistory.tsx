@@ -30,9 +30,9 @@ export function PromptHistory({ onPick, refreshKey }: { onPick(entry: PromptHist
       <summary>Recent prompts</summary>
       <div className="stack-s">
         <label htmlFor="history-search" className="visually-hidden">
-          Search recent prompts
+          Search your history
         </label>
-        <input id="history-search" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search recent prompts" maxLength={200} />
+        <input id="history-search" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search your history" maxLength={200} />
         {history.isError ? (
           <p className="field-error">{errorMessage(history.error)}</p>
         ) : !history.data ? (
@@ -40,14 +40,14 @@ export function PromptHistory({ onPick, refreshKey }: { onPick(entry: PromptHist
         ) : history.data.length === 0 ? (
           <p className="muted small">{debounced ? 'No recent prompt matches.' : 'Prompts you generate with appear here.'}</p>
         ) : (
-          <ul className="history-list" aria-label="Recent prompts">
+          <ul className="history-list" aria-label="History">
             {history.data.map((h) => (
               <li key={h.id}>
-                <button type="button" className="history-use" title={h.prompt} onClick={() => onPick(h)} aria-label={`Use prompt: ${h.prompt}`}>
+                <button type="button" className="history-use" title={h.prompt} onClick={() => onPick(h)} aria-label={`Use again: ${h.prompt}`}>
                   {h.prompt}
                   {h.negativePrompt ? <span className="muted"> — not: {h.negativePrompt}</span> : null}
                 </button>
-                <button type="button" className="button ghost small" aria-label={`Forget prompt: ${h.prompt}`} onClick={() => forget.mutate({ id: h.id })}>
+                <button type="button" className="button ghost small" aria-label={`Forget: ${h.prompt}`} onClick={() => forget.mutate({ id: h.id })}>
                   ×
                 </button>
               </li>

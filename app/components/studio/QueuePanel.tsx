@@ -34,8 +34,9 @@ export function QueuePanel({ workspaceId, mayGenerate, mayCancel, headingLevel =
   const input = { workspaceId };
   const query = useQuery(trpc.queue.list.queryOptions(input, { refetchInterval: (q) => ((q.state.data as QueueView | undefined)?.active.some((i) => i.status === 'queued') ? 10_000 : false) }));
   const [view, setView] = useState<QueueView | null>(null);
+  const busy = useRef(false);
   useEffect(() => {
-    if (query.data) setView(query.data);
+    if (query.data && !busy.current) setView(query.data);
   }, [query.data]);
   const [announce, setAnnounce] = useState('');
   const [confirmAll, setConfirmAll] = useState(false);
@@ -68,15 +69,37 @@ export function QueuePanel({ workspaceId, mayGenerate, mayCancel, headingLevel =
   );
   useSocketConnected(useCallback(() => void refetch(), [refetch]));
 
+  // One reorder at a time, in the order they were made: a newer order waits for the one in flight
+  // (two sent at once could be applied the wrong way round), and answers are not shown meanwhile.
+  const pendingOrder = useRef<string[] | null>(null);
+  const inFlight = useRef(false);
   const reorder = useMutation(
     trpc.queue.reorder.mutationOptions({
-      onSuccess: (v) => setView(v),
+      onSuccess: (v) => {
+        if (!pendingOrder.current) setView(v);
+      },
       onError: (err) => {
+        pendingOrder.current = null;
         toast({ tone: 'error', title: 'Could not move the job', body: errorMessage(err) });
         void refetch();
       },
+      onSettled: () => {
+        const next = pendingOrder.current;
+        pendingOrder.current = null;
+        inFlight.current = next !== null;
+        busy.current = inFlight.current;
+        if (next) reorder.mutate({ workspaceId, ids: next });
+      },
     }),
   );
+  const sendOrder = (ids: string[]) => {
+    busy.current = true;
+    if (inFlight.current) pendingOrder.current = ids;
+    else {
+      inFlight.current = true;
+      reorder.mutate({ workspaceId, ids });
+    }
+  };
   const cancel = useMutation(trpc.generation.cancel.mutationOptions({ onSuccess: () => void refetch(), onError: (err) => toast({ tone: 'error', title: 'Could not cancel', body: errorMessage(err) }) }));
   const cancelAll = useMutation(
     trpc.queue.cancelAll.mutationOptions({
@@ -126,7 +149,7 @@ export function QueuePanel({ workspaceId, mayGenerate, mayCancel, headingLevel =
     focusAfter.current = id;
     const moved = next.find((i) => i.id === id)!;
     setAnnounce(`“${short(moved.prompt, 40)}” is now ${moved.position ? `${ordinal(moved.position)} in line` : 'moved'}.`);
-    reorder.mutate({ workspaceId, ids: order.map((i) => i.id) });
+    sendOrder(order.map((i) => i.id));
   };
 
   const onKey = (e: KeyboardEvent<HTMLLIElement>, i: QueueItem) => {

@@ -83,12 +83,12 @@ export function StylePresets({ workspaceId, mayCreate, onApply }: { workspaceId:
           >
             <label htmlFor="preset-name">Preset name</label>
             <input id="preset-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={MAX_PRESET_NAME + 20} />
-            <label htmlFor="preset-suffix">Style text added to prompts</label>
+            <label htmlFor="preset-suffix">Style text to add</label>
             <textarea id="preset-suffix" rows={2} value={suffix} onChange={(e) => setSuffix(e.target.value)} />
             <span className={`muted small ${suffix.length > MAX_PRESET_SUFFIX ? 'danger' : ''}`}>
               {suffix.length} / {MAX_PRESET_SUFFIX}
             </span>
-            <label htmlFor="preset-negative">Negative prompt (optional)</label>
+            <label htmlFor="preset-negative">Leave out (optional)</label>
             <input id="preset-negative" value={negative} onChange={(e) => setNegative(e.target.value)} />
             <FormError message={error} />
             <div className="row gap-s">

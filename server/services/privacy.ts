@@ -68,6 +68,11 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     db.selectFrom('moderation_refusal').select(['workspace_id', 'category', 'source', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
     db.selectFrom('moderation_suspension').select(['reason', 'until', 'created_at', 'appeal', 'appealed_at', 'lifted_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ]);
+  // Recent prompts (kept server-side with the library) and the style presets they made (issue 18).
+  const [promptHistory, stylePresets] = await Promise.all([
+    db.selectFrom('prompt_history').select(['prompt', 'negative_prompt', 'uses', 'last_used_at']).where('user_id', '=', userId).orderBy('last_used_at', 'desc').execute(),
+    db.selectFrom('style_preset').select(['workspace_id', 'name', 'prompt_suffix', 'negative_prompt', 'created_at']).where('created_by', '=', userId).orderBy('created_at').execute(),
+  ]);
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
     ? await Promise.all([
@@ -91,6 +96,8 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     sessions,
     workspaces: memberships,
     generations,
+    promptHistory,
+    stylePresets,
     assets: assets.map(({ storage_key, ...a }) => ({ ...a, file: `files/${a.id}.${storage_key.split('.').pop()}` })),
     credits: ledger,
     billing: { customers, subscriptions, invoices },

@@ -16,6 +16,7 @@ import type { ModelProvider } from '../providers/types.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErrorCode, waitForEvent, type TestServer, type TestUser } from '../testing/harness.js';
 import { createUpload } from './assets.js';
 import { GENERATION_QUEUE } from './generations.js';
+import { collectUserData } from './privacy.js';
 import { addMember, verify } from './teams.test-helpers.js';
 
 async function refusal(p: Promise<unknown>) {
@@ -139,6 +140,8 @@ describe('the queue, with pg-boss running for real (no worker in this process: p
       ['Foggy harbour at dawn', 1],
     ]);
     expect(all[1]!.negativePrompt).toBe('people');
+    // Part of "Download my data".
+    expect((await collectUserData(server.deps, alice.id)).promptHistory.map((h) => h.prompt).sort()).toEqual(['A red kite over the dunes', 'Foggy harbour at dawn']);
     expect((await a.prompts.history.query({ query: 'harb' })).map((h) => h.prompt)).toEqual(['Foggy harbour at dawn']);
     expect(await a.prompts.history.query({ query: '100%_' })).toEqual([]);
     const b = trpcClient(server, bob);

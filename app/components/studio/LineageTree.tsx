@@ -9,7 +9,7 @@ const credits = (n: number | null) => (n === null ? '' : ` · ${n} credit${n ===
 
 function Thumb({ node, current = false }: { node: LineageNode; current?: boolean }) {
   const how = node.lineage ? LINEAGE_LABELS[node.lineage] : 'First prompt';
-  const label = node.removed ? `${how}: removed${node.prompt ? ` (“${short(node.prompt, 40)}”)` : ''}` : `${how}: ${short(node.prompt, 60)}${node.seed !== null ? `, seed ${node.seed}` : ''}`;
+  const label = node.removed ? `${how}: removed` : `${how}: ${short(node.prompt, 60)}${node.seed !== null ? `, seed ${node.seed}` : ''}`;
   const body = node.removed ? (
     <span className="lineage-gone" aria-hidden="true">
       removed
@@ -27,12 +27,15 @@ function Thumb({ node, current = false }: { node: LineageNode; current?: boolean
         <Link to={`/library/${node.assetId}`} aria-label={label}>
           {body}
         </Link>
+      ) : current ? (
+        // The page's own output (its picture is already shown above): marked, not announced again.
+        <span aria-current="true">{body}</span>
       ) : (
-        <span role="img" aria-label={current ? `This output: ${label}` : label}>
+        <span role="img" aria-label={label}>
           {body}
         </span>
       )}
-      <span>{node.removed ? 'Removed' : how}</span>
+      <span>{current ? 'This one' : node.removed ? 'Removed' : how}</span>
     </span>
   );
 }

@@ -110,7 +110,10 @@ export interface GenerationParams {
   guidance?: number;
   durationSeconds?: number;
   fps?: number;
+  /** What the picture should not show, for models that take one (migration 0120 era; absent before). */
+  negativePrompt?: string;
 }
+export type LineageKind = 'rerun' | 'variation' | 'edit';
 export interface GenerationTable {
   id: Generated<string>;
   workspace_id: string;
@@ -131,6 +134,31 @@ export interface GenerationTable {
   credit_cost: Generated<number>;
   board_id: string | null;
   rerun_of: string | null;
+  /** Lineage (migration 0120): the generation and the output it came from; no foreign keys, so a deleted ancestor leaves its id. */
+  parent_generation_id: Generated<string | null>;
+  parent_asset_id: Generated<string | null>;
+  lineage: Generated<LineageKind | null>;
+  /** The provider's last status line (queue position, a log line) while it runs. */
+  status_message: Generated<string | null>;
+}
+
+export interface PromptHistoryTable {
+  id: Generated<string>;
+  user_id: string;
+  prompt: string;
+  negative_prompt: string | null;
+  uses: Generated<number>;
+  last_used_at: Generated<Date>;
+}
+
+export interface StylePresetTable {
+  id: Generated<string>;
+  workspace_id: string;
+  created_by: string | null;
+  name: string;
+  prompt_suffix: string;
+  negative_prompt: string | null;
+  created_at: Generated<Date>;
 }
 
 export interface GenerationReferenceTable {
@@ -615,6 +643,8 @@ export interface DB {
   api_key: ApiKeyTable;
   webhook_endpoint: WebhookEndpointTable;
   webhook_delivery: WebhookDeliveryTable;
+  prompt_history: PromptHistoryTable;
+  style_preset: StylePresetTable;
 }
 
 export type Workspace = Selectable<WorkspaceTable>;

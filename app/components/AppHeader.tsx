@@ -26,6 +26,7 @@ export function AppHeader({ user, currentWorkspaceId = null }: { user: HeaderUse
         <>
           <nav aria-label="Main" className="main-nav">
             <NavLink to="/studio">Studio</NavLink>
+            <NavLink to="/queue">Queue</NavLink>
             <NavLink to="/library">Library</NavLink>
             <NavLink to="/boards">Boards</NavLink>
             <NavLink to="/billing">Billing</NavLink>

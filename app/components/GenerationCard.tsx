@@ -87,6 +87,11 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
           </p>
         ) : null}
         {gen.status === 'queued' && gen.errorMessage ? <p className="muted small">{gen.errorMessage}</p> : null}
+        {active && gen.statusMessage ? (
+          <p className="gen-status-line" data-testid="provider-status">
+            {gen.statusMessage}
+          </p>
+        ) : null}
         <p className="gen-prompt">{gen.prompt}</p>
         {gen.status === 'failed' && gen.errorMessage ? (
           <p className="field-error" role="alert">

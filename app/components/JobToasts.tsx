@@ -1,6 +1,7 @@
 import { useLocation } from '@remix-run/react';
 import { useCallback, useRef } from 'react';
 import type { GenerationEvent } from '../../server/shared/realtime.js';
+import { readyTitle } from '../../server/shared/generation.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { useToast } from './Toaster.js';
 
@@ -21,7 +22,7 @@ export function JobToasts({ userId }: { userId: string }) {
       if (e.userId !== userId) return;
       if (e.status === 'succeeded' && path.current !== '/studio') {
         const first = e.assetIds?.[0];
-        toast({ id: e.id, tone: 'success', title: 'Image ready', body: short(e.prompt), href: first ? `/library/${first}` : '/library', linkLabel: 'Open' });
+        toast({ id: e.id, tone: 'success', title: readyTitle(e.kind, e.assetIds?.length ?? 1, 'toast'), body: short(e.prompt), href: first ? `/library/${first}` : '/library', linkLabel: 'Open' });
       } else if (e.status === 'failed') {
         toast({ id: e.id, tone: 'error', title: 'Generation failed', body: e.errorMessage ?? short(e.prompt), href: '/studio', linkLabel: 'Studio' });
       }

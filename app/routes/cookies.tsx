@@ -25,6 +25,12 @@ export default function Cookies() {
         The studio remembers your last model and settings in this browser (<code>fk:studio-settings</code> in local storage). If you turn this off, we delete it and the studio
         starts with the defaults each time.
       </p>
+      <h2>Recent prompts and style presets (not cookies)</h2>
+      <p>
+        The studio’s list of your recent prompts is kept on our server as part of your library, not in this browser, so it is there on every device and does not depend on the
+        preferences choice above. It holds the prompts (and negative prompts) you generated with, up to the last 200; remove one or all of them in the studio under “Recent
+        prompts”, and they go with your account when you delete it. Style presets belong to the workspace they were saved in and are shared with its members.
+      </p>
       <h2>Analytics (optional)</h2>
       <p>
         We count which pages and features are used, in our own database: the event, the page and the time, never your address, and nothing goes to anyone else. A random id in

@@ -9,6 +9,7 @@ import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
 import { HiddenAsset } from '../components/HiddenAsset.js';
 import { ReportDialog } from '../components/ReportDialog.js';
+import { LineageTree } from '../components/studio/LineageTree.js';
 import { formatBytes } from '../lib/format.js';
 import { providerLabel } from '../../server/shared/providers.js';
 import { requireUser } from '../lib/session.server.js';
@@ -39,7 +40,7 @@ export default function AssetPage() {
   return <AssetDetail />;
 }
 
-const PARAM_LABELS: Record<string, string> = { aspectRatio: 'Aspect ratio', count: 'Outputs', steps: 'Steps', guidance: 'Guidance', durationSeconds: 'Clip length (s)', fps: 'Frame rate' };
+const PARAM_LABELS: Record<string, string> = { negativePrompt: 'Negative prompt', aspectRatio: 'Aspect ratio', count: 'Outputs', steps: 'Steps', guidance: 'Guidance', durationSeconds: 'Clip length (s)', fps: 'Frame rate' };
 
 function AssetDetail() {
   const { asset: loaded, role } = useLoaderData<typeof loader>();
@@ -101,6 +102,11 @@ function AssetDetail() {
   if (asset.prompt) reuse.set('prompt', asset.prompt);
   if (asset.seed !== null) reuse.set('seed', String(asset.seed));
   if (asset.model) reuse.set('model', asset.model);
+  // Everything it was made with, so the form starts where this output did (aspect ratio and references too).
+  if (typeof asset.params?.aspectRatio === 'string') reuse.set('aspectRatio', asset.params.aspectRatio);
+  if (typeof asset.params?.negativePrompt === 'string') reuse.set('negativePrompt', asset.params.negativePrompt);
+  if (asset.references.length > 0) reuse.set('references', asset.references.map((r) => r.id).join(','));
+  if (asset.media === 'video') reuse.set('kind', 'video');
   const params = Object.entries(asset.params ?? {}).filter(([k]) => k in PARAM_LABELS);
   return (
     <div className="detail">
@@ -175,6 +181,7 @@ function AssetDetail() {
             </div>
           </div>
         ) : null}
+        <LineageTree assetId={asset.id} media={asset.media} prompt={asset.prompt} mayGenerate={can(role, 'generation.create')} />
         <div className="stack-s">
           <h2 className="small-heading">Tags</h2>
           {asset.tags.length > 0 ? (

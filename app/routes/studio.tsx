@@ -39,6 +39,7 @@ export default function Studio() {
         jobs={results.jobs}
         models={models}
         announcement={results.announcement}
+        queue={{ workspaceId, mayGenerate: generateGate.allowed, mayCancel }}
         actions={{
           onCancel: mayCancel ? (id) => results.cancel.mutate({ id }) : undefined,
           onRerun: generateGate.allowed ? (gen, s) => results.rerun.mutate({ id: gen.id, seed: s }) : undefined,

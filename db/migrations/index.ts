@@ -29,6 +29,7 @@ import * as m0105 from './0105_board_versions.js';
 import * as m0106 from './0106_generation_board_feed.js';
 import * as m0110 from './0110_board_share_links.js';
 import * as m0115 from './0115_board_comments.js';
+import * as m0120 from './0120_lineage_queue_prompts.js';
 import * as m0130 from './0130_api_keys_webhooks.js';
 import * as m0135 from './0135_library_keyset_index.js';
 import * as m0140 from './0140_one_standing_record.js';
@@ -65,6 +66,7 @@ export const migrations: Record<string, Migration> = {
   '0106_generation_board_feed': m0106,
   '0110_board_share_links': m0110,
   '0115_board_comments': m0115,
+  '0120_lineage_queue_prompts': m0120,
   '0130_api_keys_webhooks': m0130,
   '0135_library_keyset_index': m0135,
   '0140_one_standing_record': m0140,

@@ -273,9 +273,9 @@ test('Ana generates in the team studio: Ben’s studio follows the job live to t
   await expect(a.getByRole('button', { name: /^Notifications, \d+ unread$/ })).toBeVisible();
   await benLibrary.goto('/notifications');
   await expect(benLibrary.getByRole('heading', { name: 'Notifications', level: 1 })).toBeVisible();
-  await expect(benLibrary.getByRole('link', { name: 'Your generation is ready' })).toHaveCount(0);
+  await expect(benLibrary.getByRole('link', { name: 'Your image is ready' })).toHaveCount(0);
   await anaLibrary.goto('/notifications');
-  await expect(anaLibrary.getByRole('link', { name: 'Your generation is ready' })).toBeVisible();
+  await expect(anaLibrary.getByRole('link', { name: 'Your image is ready' })).toBeVisible();
   await anaLibrary.close();
   await benLibrary.close();
 });

@@ -35,6 +35,19 @@ describe('model catalogue', () => {
     expect(withBfl.find((m) => m.id === 'flux-2-klein-4b')).toMatchObject({ providers: ['comfyui', 'bfl'], steps: undefined });
   });
 
+  it('offers a negative prompt only where every provider of the pool takes one (Kling on fal, the offline preview), never for FLUX.2 [klein]', () => {
+    const fal = catalogue({ FAL_KEY: 'k' });
+    expect(fal.map((m) => [m.id, m.negativePrompt])).toEqual([
+      ['flux-2-klein-4b', false],
+      ['flux-2-klein-9b', false],
+      ['kling-2.5-turbo', true],
+    ]);
+    expect(catalogue({}).map((m) => [m.id, m.negativePrompt])).toEqual([
+      ['offline-preview', true],
+      ['local-motion', false],
+    ]);
+  });
+
   it('keeps the old MODEL_PROVIDER_ORDER meaning: configured providers in that order, others left out', () => {
     const models = catalogue({ BFL_API_KEY: 'k', REPLICATE_API_TOKEN: 't', FAL_KEY: 'f', MODEL_PROVIDER_ORDER: 'replicate,bfl' });
     expect(models.find((m) => m.id === 'flux-2-klein-9b')).toMatchObject({ provider: 'replicate', providers: ['replicate', 'bfl'], guidance: undefined });

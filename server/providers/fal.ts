@@ -54,6 +54,7 @@ export function createFalProvider(opts: AdapterOptions & { apiKey: string }): Mo
             prompt: req.prompt,
             duration: String(req.durationSeconds ?? 5),
             aspect_ratio: nearestAspect(req.width, req.height, ['16:9', '9:16', '1:1']),
+            ...(req.negativePrompt ? { negative_prompt: req.negativePrompt } : {}),
             ...(refs[0] ? { image_url: refs[0] } : {}),
           }
         : {

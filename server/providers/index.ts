@@ -95,6 +95,8 @@ const OFFLINE: ModelInfo[] = [
     preview: true,
     maxReferences: 4,
     maxOutputs: 4,
+    // The placeholder changes with it (mixed into what draws the picture), so the field can be tried offline.
+    negativePrompt: true,
     credits: 1,
   },
   {
@@ -107,6 +109,7 @@ const OFFLINE: ModelInfo[] = [
     preview: true,
     maxReferences: 1,
     maxOutputs: 1,
+    negativePrompt: false,
     durations: [2, 4, 6],
     fps: [8, 12, 24],
     credits: 1,
@@ -117,9 +120,9 @@ const OFFLINE: ModelInfo[] = [
 const STEPS_4_TO_8: Range = { min: 4, max: 8, default: 4 };
 const CAPS: Record<string, Record<string, ModelCaps>> = {
   bfl: { 'flux-2-klein-4b': { maxReferences: 4 }, 'flux-2-klein-9b': { maxReferences: 4 } },
-  fal: { 'flux-2-klein-4b': { maxReferences: 4, steps: STEPS_4_TO_8 }, 'flux-2-klein-9b': { maxReferences: 4, steps: STEPS_4_TO_8 }, 'kling-2.5-turbo': { maxReferences: 1 } },
+  fal: { 'flux-2-klein-4b': { maxReferences: 4, steps: STEPS_4_TO_8 }, 'flux-2-klein-9b': { maxReferences: 4, steps: STEPS_4_TO_8 }, 'kling-2.5-turbo': { maxReferences: 1, negativePrompt: true } },
   replicate: { 'flux-2-klein-4b': { maxReferences: 4 }, 'flux-2-klein-9b': { maxReferences: 4, guidance: { min: 1, max: 10, default: 4 } } },
-  local: { 'offline-preview': { maxReferences: 4 }, 'local-motion': { maxReferences: 1 } },
+  local: { 'offline-preview': { maxReferences: 4, negativePrompt: true }, 'local-motion': { maxReferences: 1 } },
 };
 
 /** A range every provider of the pool honours, or none when one of them ignores the parameter. */
@@ -183,6 +186,7 @@ export function createProviderRegistry(config: Config, extra: ModelProvider[] = 
       maxOutputs: spec.maxOutputs,
       steps: intersect(c.map((x) => x.steps)),
       guidance: intersect(c.map((x) => x.guidance)),
+      negativePrompt: c.every((x) => x.negativePrompt === true),
       ...(spec.durations ? { durations: spec.durations, fps: spec.fps } : {}),
       credits: spec.credits,
     });

@@ -123,7 +123,7 @@ const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n
 // ---------------------------------------------------------------------------------------------
 // The scene: everything random about a picture, drawn once from the request hash.
 
-type SceneRequest = Pick<ProviderRequest, 'prompt' | 'seed' | 'width' | 'height' | 'model'>;
+type SceneRequest = Pick<ProviderRequest, 'prompt' | 'seed' | 'width' | 'height' | 'model' | 'negativePrompt'>;
 
 interface Blob {
   /** Centre as a fraction of width/height; radius as a fraction of the short side. */
@@ -164,7 +164,7 @@ function prng(seed: number) {
 }
 
 function makeScene(req: SceneRequest): Scene {
-  const digest = createHash('sha256').update(`${req.model}\n${req.prompt}\n${req.seed}\n${req.width}x${req.height}`).digest();
+  const digest = createHash('sha256').update(`${req.model}\n${req.prompt}\n${req.seed}\n${req.width}x${req.height}${req.negativePrompt ? `\nwithout ${req.negativePrompt}` : ''}`).digest();
   const rand = prng(digest.readUInt32BE(0));
   const hue = Math.floor(rand() * 360);
   // The draw order of the still picture's values is kept, so stills look as they always did.

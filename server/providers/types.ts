@@ -34,6 +34,8 @@ export interface ProviderRequest {
   /** Video only. */
   durationSeconds?: number;
   fps?: number;
+  /** What the picture should not show; sent only to a model whose caps say it takes one. */
+  negativePrompt?: string;
   /** 0–4 reference images (image-to-image / image-to-video). */
   references: ReferenceImage[];
 }
@@ -59,6 +61,8 @@ export interface ModelCaps {
   maxReferences: number;
   steps?: Range;
   guidance?: Range;
+  /** Takes a negative prompt (what the result should not show). */
+  negativePrompt?: boolean;
 }
 
 export interface ModelProvider {

@@ -27,6 +27,7 @@ export interface GenerationChange {
   id: string;
   workspaceId: string;
   userId: string;
+  kind: 'image' | 'video';
   boardId: string | null;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
   progress: number;

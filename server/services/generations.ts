@@ -3,7 +3,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
-import type { DB, Generation, GenerationParams, GenerationStatus } from '../../db/schema.js';
+import type { DB, Generation, GenerationParams, GenerationStatus, LineageKind } from '../../db/schema.js';
 import { creditCost, type ModelInfo } from '../shared/models.js';
 import { fileUrl, type GenerationAssetView, type GenerationView } from '../shared/views.js';
 import { ProviderError, type ProviderOutput, type ReferenceImage } from '../providers/types.js';
@@ -17,12 +17,16 @@ import { classifyImage, resultColumns, screenReferences, verdictOf, type ImageRe
 import { stricter, type ImageVerdict } from '../shared/moderation.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
+import { rememberPrompt } from './prompt-history.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
 import { prepareThumbnails } from './thumbnails.js';
 
 export const GENERATION_QUEUE = 'generation';
 
 export type { GenerationAssetView, GenerationView } from '../shared/views.js';
+
+/** Longest provider status line kept and shown. */
+const STATUS_MESSAGE_MAX = 160;
 
 function toView(g: Generation, assets: GenerationAssetView[], referenceIds: string[], withheld: number, creditsReturned: number): GenerationView {
   const p = g.params;
@@ -46,6 +50,10 @@ function toView(g: Generation, assets: GenerationAssetView[], referenceIds: stri
     guidance: p.guidance ?? null,
     durationSeconds: p.durationSeconds ?? null,
     fps: p.fps ?? null,
+    negativePrompt: p.negativePrompt ?? null,
+    statusMessage: g.status === 'queued' || g.status === 'running' ? g.status_message : null,
+    parentGenerationId: g.parent_generation_id,
+    lineage: g.lineage,
     creditCost: g.credit_cost,
     errorCode: g.error_code,
     errorMessage: g.error_message,
@@ -107,6 +115,7 @@ function checkAgainstModel(model: ModelInfo, input: z.output<typeof CreateGenera
     if (!model.steps) throw bad(`${model.label} has a fixed number of steps.`);
     if (input.steps < model.steps.min || input.steps > model.steps.max) throw bad(`Steps must be between ${model.steps.min} and ${model.steps.max} for ${model.label}.`);
   }
+  if (input.negativePrompt && !model.negativePrompt) throw bad(`${model.label} does not take a negative prompt. Leave that field empty or pick another model.`);
   if (input.guidance !== undefined) {
     if (!model.guidance) throw bad(`${model.label} does not take a guidance value.`);
     if (input.guidance < model.guidance.min || input.guidance > model.guidance.max) throw bad(`Guidance must be between ${model.guidance.min} and ${model.guidance.max} for ${model.label}.`);
@@ -125,17 +134,24 @@ function checkAgainstModel(model: ModelInfo, input: z.output<typeof CreateGenera
  * Validates, checks the rate limits, reserves credits, inserts the generation and its references and enqueues its job in
  * one transaction: no job without a row, no row without a job, no charge without either.
  */
-export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>, opts: { rerunOf?: string } = {}): Promise<GenerationView> {
+export interface CreateOptions {
+  rerunOf?: string;
+  /** Where it comes from (a re-run or variations of an output); an edit's parent is found from its references. */
+  parent?: { generationId: string; assetId: string | null; lineage: LineageKind };
+}
+
+export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<typeof CreateGenerationInput>, opts: CreateOptions = {}): Promise<GenerationView> {
   const input = CreateGenerationInput.parse(raw);
   const workspaceId = await resolveWorkspace(deps.db, actor, input.workspaceId, 'generation.create');
   const modelId = input.model ?? deps.providers.defaultModel(input.kind);
   const model = deps.providers.modelInfo(modelId);
   if (!model) throw new AppError('INVALID_INPUT', { userMessage: `There is no model called “${modelId}”. Pick one from the list.` });
   checkAgainstModel(model, input);
+  let parent = opts.parent ?? null;
   if (input.referenceAssetIds.length > 0) {
     const found = await deps.db
       .selectFrom('asset')
-      .select('id')
+      .select(['id', 'generation_id'])
       .where('id', 'in', input.referenceAssetIds)
       .where('workspace_id', '=', workspaceId)
       .where('media', '=', 'image')
@@ -144,6 +160,12 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
       .execute();
     if (found.length !== input.referenceAssetIds.length) {
       throw new AppError('NOT_FOUND', { userMessage: 'A reference image was not found in this workspace. Remove it and add it again.' });
+    }
+    // An edit made with an output as a reference: that output is its parent (the first such reference).
+    if (!parent) {
+      const byId = new Map(found.map((f) => [f.id, f.generation_id]));
+      const first = input.referenceAssetIds.find((id) => byId.get(id));
+      if (first) parent = { generationId: byId.get(first)!, assetId: first, lineage: 'edit' };
     }
   }
   if (input.boardId) await deps.boards?.requireBoardInWorkspace(deps, input.boardId, workspaceId);
@@ -160,6 +182,7 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
     ...(model.steps ? { steps: input.steps ?? model.steps.default } : {}),
     ...(model.guidance ? { guidance: input.guidance ?? model.guidance.default } : {}),
     ...(model.kind === 'video' ? { durationSeconds: input.durationSeconds ?? model.durations![0], fps: input.fps ?? model.fps![0] } : {}),
+    ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
   };
   const cost = creditCost(model, { count: params.count ?? 1, durationSeconds: params.durationSeconds });
   const gen = await deps.db.transaction().execute(async (trx) => {
@@ -182,6 +205,9 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
         credit_cost: cost,
         board_id: input.boardId ?? null,
         rerun_of: opts.rerunOf ?? null,
+        parent_generation_id: parent?.generationId ?? null,
+        parent_asset_id: parent?.assetId ?? null,
+        lineage: parent?.lineage ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -192,6 +218,7 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
         .execute();
     }
     await deps.jobs.send(GENERATION_QUEUE, { generationId: row.id }, { trx, singletonKey: row.id, group: row.provider });
+    await rememberPrompt(trx, actor.userId, input.prompt, input.negativePrompt || null);
     return row;
   });
   const [view] = await viewsOf(deps, [gen]);
@@ -204,6 +231,19 @@ export async function createGeneration(deps: Deps, actor: Actor, raw: z.input<ty
 export async function rerunGeneration(deps: Deps, actor: Actor, raw: z.input<typeof RerunInput>): Promise<GenerationView> {
   const input = RerunInput.parse(raw);
   const g = await loadForActor(deps, actor, input.id);
+  // Its first output (if any is left) is the parent the new one's lineage points at.
+  const first = await deps.db.selectFrom('asset').select('id').where('generation_id', '=', g.id).where('source', '=', 'output').where('deleted_at', 'is', null).orderBy('output_index').executeTakeFirst();
+  return runAgain(deps, actor, g, {
+    seed: input.seed,
+    parent: { generationId: g.id, assetId: first?.id ?? null, lineage: input.seed === undefined ? 'rerun' : 'variation' },
+  });
+}
+
+/**
+ * The same generation again: model, prompt, negative prompt, aspect ratio, count, steps, guidance,
+ * clip settings and references; the seed kept (undefined), given, or new (null).
+ */
+async function runAgain(deps: Deps, actor: Actor, g: Generation, opts: { seed: number | null | undefined; count?: number; parent: NonNullable<CreateOptions['parent']> }) {
   const refs = await deps.db.selectFrom('generation_reference').select('asset_id').where('generation_id', '=', g.id).orderBy('position').execute();
   const p = g.params;
   return createGeneration(
@@ -215,17 +255,45 @@ export async function rerunGeneration(deps: Deps, actor: Actor, raw: z.input<typ
       kind: g.kind,
       model: p.model,
       prompt: g.prompt,
+      ...(p.negativePrompt ? { negativePrompt: p.negativePrompt } : {}),
       aspectRatio: p.aspectRatio as keyof typeof ASPECT_RATIOS,
-      seed: input.seed === undefined ? p.seed : input.seed,
-      count: p.count ?? 1,
+      seed: opts.seed === undefined ? p.seed : opts.seed,
+      count: opts.count ?? p.count ?? 1,
       steps: p.steps,
       guidance: p.guidance,
       durationSeconds: p.durationSeconds,
       fps: p.fps,
       referenceAssetIds: refs.map((r) => r.asset_id),
     },
-    { rerunOf: g.id },
+    { rerunOf: g.id, parent: opts.parent },
   );
+}
+
+/** Outputs a "Make variations" click asks for (images; a video model makes one clip). */
+export const VARIATION_COUNT = 4;
+
+/**
+ * One click on an output's page: run its generation again with everything identical (seed, aspect
+ * ratio and references included), or make variations (same settings, a new random seed, up to four
+ * outputs). The new generation's parent is this output.
+ */
+export async function generateFromAsset(deps: Deps, actor: Actor, input: { assetId: string; mode: 'rerun' | 'variation' }): Promise<GenerationView> {
+  const asset = await deps.db
+    .selectFrom('asset')
+    .select(['id', 'workspace_id', 'generation_id'])
+    .where('id', '=', input.assetId)
+    .where('deleted_at', 'is', null)
+    .where('hidden_at', 'is', null)
+    .executeTakeFirst();
+  if (!asset) throw new AppError('NOT_FOUND');
+  await requireRole(deps.db, actor, asset.workspace_id, 'viewer');
+  if (!asset.generation_id) throw new AppError('INVALID_INPUT', { userMessage: 'This is an uploaded image: use it as a reference instead.' });
+  const g = await deps.db.selectFrom('generation').selectAll().where('id', '=', asset.generation_id).executeTakeFirst();
+  if (!g) throw new AppError('NOT_FOUND', { userMessage: 'The settings this was made with are no longer stored.' });
+  const parent = { generationId: g.id, assetId: asset.id, lineage: input.mode } as const;
+  if (input.mode === 'rerun') return runAgain(deps, actor, g, { seed: undefined, parent });
+  const model = deps.providers.modelInfo(g.params.model);
+  return runAgain(deps, actor, g, { seed: null, count: Math.min(VARIATION_COUNT, model?.maxOutputs ?? 1), parent });
 }
 
 export async function listGenerations(deps: Deps, actor: Actor, raw: z.input<typeof ListInput>) {
@@ -307,6 +375,8 @@ async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]
     status: g.status,
     progress: g.progress,
     prompt: g.prompt,
+    kind: g.kind,
+    statusMessage: g.status === 'queued' || g.status === 'running' ? g.status_message : null,
     errorCode: g.error_code,
     errorMessage: g.error_message,
     assetIds: g.status === 'succeeded' ? assets.map((a) => a.id) : undefined,
@@ -317,6 +387,7 @@ async function announce(deps: Deps, g: Generation, assets: GenerationAssetView[]
     id: g.id,
     workspaceId: g.workspace_id,
     userId: g.user_id,
+    kind: g.kind,
     boardId: g.board_id,
     status: g.status,
     progress: g.progress,
@@ -391,7 +462,7 @@ export interface RunOptions {
 export async function runGeneration(deps: Deps, generationId: string, opts: RunOptions = {}): Promise<void> {
   const started = await deps.db
     .updateTable('generation')
-    .set({ status: 'running', started_at: new Date(), updated_at: sql`clock_timestamp()`, error_code: null, error_message: null })
+    .set({ status: 'running', started_at: new Date(), updated_at: sql`clock_timestamp()`, error_code: null, error_message: null, status_message: null })
     .where('id', '=', generationId)
     .where('status', 'in', ['queued', 'running'])
     .returningAll()
@@ -411,6 +482,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     void stillRunning().then((running) => running || abort.abort(), () => {});
   }, opts.cancelPollMs ?? 1000);
   let lastProgress = -1;
+  let lastStatus: string | null = null;
   const p = started.params;
   try {
     // References are classified when a job first uses them; one the workspace blocks is never sent.
@@ -434,6 +506,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         guidance: p.guidance,
         durationSeconds: p.durationSeconds,
         fps: p.fps,
+        ...(p.negativePrompt ? { negativePrompt: p.negativePrompt } : {}),
         references: await loadReferences(deps, started.id),
       },
       {
@@ -450,6 +523,21 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
             .returningAll()
             .executeTakeFirst();
           if (!row) abort.abort(); // canceled (or deleted) meanwhile
+          else await announce(deps, row, []);
+        },
+        // The provider's own words (fal's queue position, its last log line), passed on to the card.
+        onStatus: async (message) => {
+          const text = message.replace(/\s+/g, ' ').trim().slice(0, STATUS_MESSAGE_MAX);
+          if (!text || text === lastStatus) return;
+          lastStatus = text;
+          const row = await deps.db
+            .updateTable('generation')
+            .set({ status_message: text, updated_at: sql`clock_timestamp()` })
+            .where('id', '=', generationId)
+            .where('status', '=', 'running')
+            .returningAll()
+            .executeTakeFirst();
+          if (!row) abort.abort();
           else await announce(deps, row, []);
         },
       },

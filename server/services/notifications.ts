@@ -3,6 +3,7 @@
  * which reaches every tab of that user on every process (the Socket.io Postgres adapter).
  * Each is created once per (user, kind, ref): a retried job or hook never notifies twice.
  */
+import { readyTitle } from '../shared/generation.js';
 import type { Kysely } from 'kysely';
 import * as Y from 'yjs';
 import type { DB } from '../../db/schema.js';
@@ -88,7 +89,7 @@ export async function jobNotificationHook(change: GenerationChange, deps: Deps):
     userId: change.userId,
     workspaceId: change.workspaceId,
     kind: change.status === 'succeeded' ? 'job_succeeded' : 'job_failed',
-    title: change.status === 'succeeded' ? 'Your generation is ready' : 'Your generation failed',
+    title: change.status === 'succeeded' ? readyTitle(change.kind, change.assets.length, 'notification') : change.kind === 'video' ? 'Your video failed' : 'Your generation failed',
     body: change.status === 'succeeded' ? short : `${short} — ${change.errorMessage ?? 'please try again.'}`,
     link: change.boardId ? `/boards/${change.boardId}` : '/studio',
     ref: change.id,

@@ -69,6 +69,11 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
   // Moderation records about the person (never a prompt: refusals store only the category).
   // A suspension (moderation's or an operator's) is the account's standing, below; its history is in the audit log.
   const refusals = await db.selectFrom('moderation_refusal').select(['workspace_id', 'category', 'source', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute();
+  // Recent prompts (kept server-side with the library) and the style presets they made (issue 18).
+  const [promptHistory, stylePresets] = await Promise.all([
+    db.selectFrom('prompt_history').select(['prompt', 'negative_prompt', 'uses', 'last_used_at']).where('user_id', '=', userId).orderBy('last_used_at', 'desc').execute(),
+    db.selectFrom('style_preset').select(['workspace_id', 'name', 'prompt_suffix', 'negative_prompt', 'created_at']).where('created_by', '=', userId).orderBy('created_at').execute(),
+  ]);
   const owned = memberships.filter((m) => m.role === 'owner').map((m) => m.id);
   const [ledger, customers, subscriptions, invoices] = owned.length
     ? await Promise.all([
@@ -94,6 +99,8 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     sessions,
     workspaces: memberships,
     generations,
+    promptHistory,
+    stylePresets,
     assets: assets.map(({ storage_key, ...a }) => ({ ...a, file: `files/${a.id}.${storage_key.split('.').pop()}` })),
     credits: ledger,
     billing: { customers, subscriptions, invoices },

@@ -52,6 +52,11 @@ export const ERROR_CODES = {
   // share links (issue 17): a link that was revoked, expired, switched off or never existed
   SHARE_LINK_INVALID: { http: 410, trpc: 'NOT_FOUND', message: 'This link is no longer valid. Ask the person who shared it for a new one.' },
   SHARE_LINKS_OFF: { http: 403, trpc: 'FORBIDDEN', message: 'Sharing boards by link is turned off for this workspace. Owners and admins can turn it on in the workspace settings.' },
+  // queue, presets (issue 18)
+  JOB_NOT_YOURS: { http: 403, trpc: 'FORBIDDEN', message: 'You can move only your own jobs in the queue.' },
+  QUEUE_CHANGED: { http: 409, trpc: 'CONFLICT', message: 'The queue changed meanwhile (a job started or ended). Look again and retry.' },
+  PRESET_NAME_TAKEN: { http: 409, trpc: 'CONFLICT', message: 'This workspace already has a preset with that name.' },
+  TOO_MANY_PRESETS: { http: 409, trpc: 'CONFLICT', message: 'This workspace has as many style presets as it can keep. Delete one first.' },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' },
 } as const;
 

@@ -4,6 +4,7 @@
  */
 export const MAX_PROMPT_LENGTH = 2000;
 export const MAX_SEED = 2_147_483_647;
+export const MAX_NEGATIVE_PROMPT_LENGTH = 1000;
 
 export const ASPECT_RATIOS = {
   '1:1': { width: 1024, height: 1024, label: 'Square' },

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
+import { ASPECT_RATIOS, MAX_NEGATIVE_PROMPT_LENGTH, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
 
 /** Inputs shared by the tRPC procedures and the studio form. */
 
-export { ASPECT_RATIOS, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
+export { ASPECT_RATIOS, MAX_NEGATIVE_PROMPT_LENGTH, MAX_OUTPUTS, MAX_PROMPT_LENGTH, MAX_REFERENCES, MAX_SEED, type AspectRatio } from './generation-limits.js';
 
 export const AspectRatioSchema = z.enum(Object.keys(ASPECT_RATIOS) as [AspectRatio, ...AspectRatio[]], {
   error: 'Choose one of the listed aspect ratios.',
@@ -21,6 +21,12 @@ export const SeedSchema = z
   .min(0, 'The seed cannot be negative.')
   .max(MAX_SEED, `The seed must be at most ${MAX_SEED}.`);
 
+/** What the picture should not show; only models whose every provider honours it take one (ModelInfo.negativePrompt). */
+export const NegativePromptSchema = z
+  .string()
+  .trim()
+  .max(MAX_NEGATIVE_PROMPT_LENGTH, `Keep the negative prompt under ${MAX_NEGATIVE_PROMPT_LENGTH.toLocaleString('en')} characters.`);
+
 export const CreateGenerationInput = z.object({
   workspaceId: z.uuid().optional(),
   /** Set when started from a board: the result lands there for everyone. */
@@ -29,6 +35,8 @@ export const CreateGenerationInput = z.object({
   /** A model id from `generation.models`; the default model of the kind when absent. */
   model: z.string().trim().min(1).max(64).optional(),
   prompt: PromptSchema,
+  /** Empty or absent: none. Refused for a model that does not take one. */
+  negativePrompt: NegativePromptSchema.optional(),
   aspectRatio: AspectRatioSchema.default('1:1'),
   /** null or absent: pick a random seed. */
   seed: SeedSchema.nullish(),
@@ -58,3 +66,10 @@ export const ListInput = z.object({
 
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type GenerationStatusName = (typeof GENERATION_STATUSES)[number];
+
+/** How a finished job is announced (toast, notification): a video as a video, several images as images. */
+export function readyTitle(kind: 'image' | 'video' | undefined, outputs: number, style: 'toast' | 'notification'): string {
+  const what = kind === 'video' ? 'video' : outputs > 1 ? `${outputs} images` : 'image';
+  if (style === 'toast') return `${what[0]!.toUpperCase()}${what.slice(1)} ready`;
+  return outputs > 1 && kind !== 'video' ? `Your ${what} are ready` : `Your ${what} is ready`;
+}

@@ -27,6 +27,8 @@ export interface ModelInfo {
   /** Only when every provider of the pool honours it. */
   steps?: Range;
   guidance?: Range;
+  /** Takes a negative prompt: only when every provider of the pool honours one. */
+  negativePrompt: boolean;
   /** Video: allowed clip lengths and frame rates. */
   durations?: number[];
   fps?: number[];

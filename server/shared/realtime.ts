@@ -11,6 +11,10 @@ export interface GenerationEvent {
   status: GenerationStatusName;
   progress: number;
   prompt: string;
+  /** image or video: a finished video is announced as a video */
+  kind?: 'image' | 'video';
+  /** the provider's last status line while it runs (queue position at fal, a log line) */
+  statusMessage?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
   assetIds?: string[];
@@ -62,6 +66,8 @@ export interface ServerToClientEvents {
   /** Read state changed in another tab: the new unread count. */
   'notification:read': (e: { ids: string[] | 'all'; unread: number }) => void;
   /** Members, invitations or boards of a workspace changed. */
+  /** The order of a workspace's queue changed (someone moved their jobs): positions are read again. */
+  'queue:changed': (e: { workspaceId: string }) => void;
   'workspace:changed': (e: { workspaceId: string; what: 'members' | 'invitations' | 'boards' | 'workspace' }) => void;
 }
 

@@ -2,7 +2,7 @@
  * What the browser is sent about generations and library assets: plain view types shared by the
  * services that build them and the UI that shows them (the UI never imports server/services/).
  */
-import type { GenerationStatus } from '../../db/schema.js';
+import type { GenerationStatus, LineageKind } from '../../db/schema.js';
 import type { ImageVerdict } from './moderation.js';
 
 /** Where a stored file is served (members of its workspace only). */
@@ -41,6 +41,13 @@ export interface GenerationView {
   guidance: number | null;
   durationSeconds: number | null;
   fps: number | null;
+  /** What the picture should not show (models that take one). */
+  negativePrompt: string | null;
+  /** The provider's last status line while it runs (fal's queue position, a log line). */
+  statusMessage: string | null;
+  /** Lineage: the generation it was made from, and how. */
+  parentGenerationId: string | null;
+  lineage: LineageKind | null;
   creditCost: number;
   errorCode: string | null;
   errorMessage: string | null;

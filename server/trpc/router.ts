@@ -16,6 +16,8 @@ import { reportRouter } from './routers/report.js';
 import { moderationRouter } from './routers/moderation.js';
 import { apiRouter } from './routers/api.js';
 import { shareRouter } from './routers/share.js';
+import { queueRouter } from './routers/queue.js';
+import { promptsRouter } from './routers/prompts.js';
 
 export const appRouter = router({
   me: meRouter,
@@ -35,6 +37,8 @@ export const appRouter = router({
   moderation: moderationRouter,
   api: apiRouter,
   share: shareRouter,
+  queue: queueRouter,
+  prompts: promptsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -20,6 +20,10 @@ import { FormError } from '../FormError.js';
 import type { useGate } from '../Gate.js';
 import { ModerationNotice, REFUSAL_CODES, type Refusal } from '../ModerationNotice.js';
 import type { StudioFormApi } from './useStudioForm.js';
+import { PromptHistory } from './PromptHistory.js';
+import { StylePresets } from './StylePresets.js';
+import { applyPreset } from '../../../server/shared/prompt-words.js';
+import { MAX_NEGATIVE_PROMPT_LENGTH } from '../../../server/shared/generation-limits.js';
 
 export function StudioForm({
   studio,
@@ -37,7 +41,7 @@ export function StudioForm({
   onCreated(gen: GenerationView): void;
 }) {
   const { form, model, kindModels, maxRefs, effectiveDuration, promptRef, cost, set } = studio;
-  const { kind, prompt, aspectRatio, randomSeed, seed, count, steps, guidance, fps, references } = form;
+  const { kind, prompt, aspectRatio, randomSeed, seed, count, steps, guidance, fps, references, negativePrompt } = form;
   const trpc = useTRPC();
   const { consent } = useConsent();
   const [uploading, setUploading] = useState(0);
@@ -178,6 +182,32 @@ export function StudioForm({
             Press <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate, <kbd>?</kbd> for every shortcut.
           </p>
         </div>
+        {model?.negativePrompt ? (
+          <div className="field">
+            <label htmlFor="negative-prompt">Leave out</label>
+            <input id="negative-prompt" value={negativePrompt} onChange={(e) => set.negativePrompt(e.target.value)} maxLength={MAX_NEGATIVE_PROMPT_LENGTH + 50} placeholder="blurry, text, watermark" aria-describedby="negative-hint" />
+            <p id="negative-hint" className="hint">
+              Optional negative prompt: what the result should not show. This model takes one.
+            </p>
+          </div>
+        ) : null}
+        <PromptHistory
+          refreshKey={create.data?.id}
+          onPick={(h) => {
+            set.prompt(h.prompt);
+            set.negativePrompt(h.negativePrompt ?? '');
+            promptRef.current?.focus();
+          }}
+        />
+        <StylePresets
+          workspaceId={workspaceId}
+          mayCreate={gate.allowed}
+          onApply={(p) => {
+            set.prompt((cur) => applyPreset(cur, p.promptSuffix));
+            if (p.negativePrompt) set.negativePrompt(p.negativePrompt);
+            promptRef.current?.focus();
+          }}
+        />
         {maxRefs > 0 && mayUpload && gate.allowed ? (
           <div className="field">
             <span className="field-label" id="refs-label">

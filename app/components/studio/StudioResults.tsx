@@ -6,12 +6,14 @@
 import type { ModelInfo } from '../../../server/shared/models.js';
 import type { GenerationView } from '../../../server/shared/views.js';
 import { GenerationCard, type GenerationCardActions } from '../GenerationCard.js';
+import { QueuePanel } from './QueuePanel.js';
 
-export function StudioResults({ jobs, models, actions, announcement }: { jobs: GenerationView[]; models: ModelInfo[]; actions: GenerationCardActions; announcement: string }) {
+export function StudioResults({ jobs, models, actions, announcement, queue }: { jobs: GenerationView[]; models: ModelInfo[]; actions: GenerationCardActions; announcement: string; queue: { workspaceId: string | undefined; mayGenerate: boolean; mayCancel: boolean } }) {
   const active = jobs.filter((j) => j.status === 'queued' || j.status === 'running');
   const labelOf = (id: string) => models.find((m) => m.id === id)?.label;
   return (
     <section className="studio-results" aria-labelledby="results-heading">
+      <QueuePanel workspaceId={queue.workspaceId} mayGenerate={queue.mayGenerate} mayCancel={queue.mayCancel} />
       <div className="section-head">
         <h2 id="results-heading">Recent</h2>
         <span className="muted small" aria-live="polite">

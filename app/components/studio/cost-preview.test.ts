@@ -44,6 +44,7 @@ function formFor(model: ModelInfo): fc.Arbitrary<StudioFormState> {
     duration: model.durations ? fc.option(fc.constantFrom(...model.durations), { nil: undefined }) : fc.constant(undefined),
     fps: model.fps ? fc.option(fc.constantFrom(...model.fps), { nil: undefined }) : fc.constant(undefined),
     references: fc.constant([]),
+    negativePrompt: model.negativePrompt ? fc.constantFrom('', 'blurry, text') : fc.constant(''),
   });
 }
 

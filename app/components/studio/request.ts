@@ -26,6 +26,8 @@ export interface StudioFormState {
   duration: number | undefined;
   fps: number | undefined;
   references: StudioReference[];
+  /** What the picture should not show; sent only for models that take one. */
+  negativePrompt: string;
 }
 
 /** The request the form sends (validated with CreateGenerationInput before sending). */
@@ -43,6 +45,7 @@ export function studioRequest(form: StudioFormState, model: ModelInfo | undefine
     ...(model?.guidance && form.guidance !== '' ? { guidance: Number(form.guidance) } : {}),
     ...(video ? { durationSeconds: form.duration ?? model?.durations?.[0], fps: form.fps ?? model?.fps?.[0] } : {}),
     referenceAssetIds: form.references.map((r) => r.id),
+    ...(model?.negativePrompt && form.negativePrompt.trim() ? { negativePrompt: form.negativePrompt } : {}),
   };
 }
 

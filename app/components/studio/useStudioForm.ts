@@ -37,7 +37,14 @@ export function useStudioForm(models: ModelInfo[], workspaceId: string | undefin
   const [guidance, setGuidance] = useState<string>('');
   const [duration, setDuration] = useState<number | undefined>(undefined);
   const [fps, setFps] = useState<number | undefined>(undefined);
-  const [references, setReferences] = useState<StudioReference[]>([]);
+  // Opened from an output's page ("Use as reference for an edit", or its settings): its references come along.
+  const [references, setReferences] = useState<StudioReference[]>(() =>
+    [...(params.get('references')?.split(',') ?? []), ...(params.get('reference') ? [params.get('reference')!] : [])]
+      .filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+      .slice(0, 4)
+      .map((id) => ({ id, url: `/files/${id}`, name: 'From the library' })),
+  );
+  const [negativePrompt, setNegativePrompt] = useState(params.get('negativePrompt') ?? '');
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const maxRefs = model?.maxReferences ?? 0;
 
@@ -63,7 +70,7 @@ export function useStudioForm(models: ModelInfo[], workspaceId: string | undefin
     window.localStorage.setItem(STUDIO_SETTINGS_KEY, JSON.stringify({ kind, modelId: model?.id, aspectRatio, count }));
   }, [consent.preferences, kind, model?.id, aspectRatio, count]);
 
-  const form: StudioFormState = { kind, prompt, aspectRatio, randomSeed, seed, count, steps, guidance, duration, fps, references };
+  const form: StudioFormState = { kind, prompt, aspectRatio, randomSeed, seed, count, steps, guidance, duration, fps, references, negativePrompt };
   const effectiveDuration = duration ?? model?.durations?.[0];
 
   /** Puts a job's settings back into the form. */
@@ -75,6 +82,7 @@ export function useStudioForm(models: ModelInfo[], workspaceId: string | undefin
     setRandomSeed(false);
     setSeed(String(g.seed));
     setCount(g.count);
+    setNegativePrompt(g.negativePrompt ?? '');
     setReferences(g.referenceIds.map((id) => ({ id, url: `/files/${id}`, name: 'Reference' })));
     if (g.durationSeconds) setDuration(g.durationSeconds);
     if (g.fps) setFps(g.fps);
@@ -97,7 +105,7 @@ export function useStudioForm(models: ModelInfo[], workspaceId: string | undefin
     promptRef,
     cost: previewCost(form, model),
     request: () => studioRequest(form, model, workspaceId),
-    set: { kind: setKind, modelId: setModelId, prompt: setPrompt, aspectRatio: setAspectRatio, randomSeed: setRandomSeed, seed: setSeed, count: setCount, steps: setSteps, guidance: setGuidance, duration: setDuration, fps: setFps, references: setReferences },
+    set: { kind: setKind, modelId: setModelId, prompt: setPrompt, aspectRatio: setAspectRatio, randomSeed: setRandomSeed, seed: setSeed, count: setCount, steps: setSteps, guidance: setGuidance, duration: setDuration, fps: setFps, references: setReferences, negativePrompt: setNegativePrompt },
     reuse,
     useAsReference,
   };

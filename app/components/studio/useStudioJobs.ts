@@ -100,7 +100,7 @@ export function useStudioJobs(recent: GenerationView[], workspaceId: string | un
         if (!existing) return list;
         known = true;
         if (existing.updatedAt > e.updatedAt) return list; // an older state that arrived late
-        return upsert(list, { ...existing, status: e.status, progress: e.progress, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
+        return upsert(list, { ...existing, status: e.status, progress: e.progress, statusMessage: e.statusMessage ?? null, errorMessage: e.errorMessage ?? null, errorCode: e.errorCode ?? null, updatedAt: e.updatedAt });
       });
       // Results (and jobs started in another tab or by a teammate) are fetched once, complete.
       if (e.status === 'succeeded' || (!known && !fetching.current.has(e.id))) refresh(e.id);

@@ -1,7 +1,7 @@
 import { useLocation } from '@remix-run/react';
 import { useCallback, useRef } from 'react';
 import type { GenerationEvent } from '../../server/shared/realtime.js';
-import { readyTitle } from '../../server/shared/generation.js';
+import { readyTitle } from '../../server/shared/generation-limits.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { useToast } from './Toaster.js';
 

@@ -17,3 +17,10 @@ export type AspectRatio = keyof typeof ASPECT_RATIOS;
 
 export const MAX_REFERENCES = 4;
 export const MAX_OUTPUTS = 4;
+
+/** How a finished job is announced (toast, notification): a video as a video, several images as images. */
+export function readyTitle(kind: 'image' | 'video' | undefined, outputs: number, style: 'toast' | 'notification'): string {
+  const what = kind === 'video' ? 'video' : outputs > 1 ? `${outputs} images` : 'image';
+  if (style === 'toast') return `${what[0]!.toUpperCase()}${what.slice(1)} ready`;
+  return outputs > 1 && kind !== 'video' ? `Your ${what} are ready` : `Your ${what} is ready`;
+}

@@ -67,9 +67,4 @@ export const ListInput = z.object({
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type GenerationStatusName = (typeof GENERATION_STATUSES)[number];
 
-/** How a finished job is announced (toast, notification): a video as a video, several images as images. */
-export function readyTitle(kind: 'image' | 'video' | undefined, outputs: number, style: 'toast' | 'notification'): string {
-  const what = kind === 'video' ? 'video' : outputs > 1 ? `${outputs} images` : 'image';
-  if (style === 'toast') return `${what[0]!.toUpperCase()}${what.slice(1)} ready`;
-  return outputs > 1 && kind !== 'video' ? `Your ${what} are ready` : `Your ${what} is ready`;
-}
+export { readyTitle } from './generation-limits.js';

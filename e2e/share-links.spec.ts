@@ -4,7 +4,8 @@ import { expect, expectAccessible, test } from './fixtures.js';
 import { sql } from './server-data.js';
 
 const item = (page: Page, name: RegExp) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option', { name });
-const SHOTS = process.env.SHARE_SHOTS_DIR ?? '/tmp/shots-share';
+/** Screenshots for checking by eye, only when asked for (E2E_SHOTS_DIR, as the other specs). */
+const SHOTS = process.env.E2E_SHOTS_DIR;
 
 async function addNote(page: Page, text: string) {
   await page.getByRole('button', { name: /Add a note/ }).click();
@@ -33,10 +34,10 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('Label')).toBeFocused();
   await expect(dialog.getByText('No links yet.')).toBeVisible();
-  await page.screenshot({ path: `${SHOTS}/share-form-desktop.png` });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/share-form-desktop.png` });
   await page.setViewportSize({ width: 375, height: 812 });
   await expect(dialog.getByRole('button', { name: 'Create link' })).toBeInViewport();
-  await page.screenshot({ path: `${SHOTS}/share-form-375.png` });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/share-form-375.png` });
   await page.setViewportSize({ width: 1280, height: 720 });
   await dialog.getByLabel('Label').focus();
   await page.keyboard.type('Client review');
@@ -48,10 +49,10 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   const row = dialog.getByRole('list', { name: 'Share links' }).getByRole('listitem').filter({ hasText: 'Client review' });
   await expect(row).toContainText(/Works until/);
   await expectAccessible(page);
-  await page.screenshot({ path: `${SHOTS}/share-dialog-desktop.png` });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/share-dialog-desktop.png` });
   await page.setViewportSize({ width: 375, height: 812 });
   await expect(dialog.getByRole('button', { name: 'Copy link' })).toBeInViewport();
-  await page.screenshot({ path: `${SHOTS}/share-dialog-375.png` });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/share-dialog-375.png` });
   await page.setViewportSize({ width: 1280, height: 720 });
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
@@ -67,7 +68,7 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(anon.getByTestId('board-status')).toHaveText(/Live/);
   await expect(item(anon, /^Note: Warm palette/)).toBeVisible();
   await expectAccessible(anon);
-  await anon.screenshot({ path: `${SHOTS}/shared-board-desktop.png` });
+  if (SHOTS) await anon.screenshot({ path: `${SHOTS}/shared-board-desktop.png` });
   // Members see a count, not who it is.
   await expect(page.getByText('1 anonymous viewer')).toBeVisible();
   await expect(page.getByRole('list', { name: /On this board: 1 person/ })).toBeVisible();
@@ -78,7 +79,7 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(anon.getByText(/Robin Example/)).toHaveCount(0);
   await page.setViewportSize({ width: 375, height: 812 });
   await expect(page.getByText('1 anonymous viewer')).toBeVisible();
-  await page.screenshot({ path: `${SHOTS}/board-anonymous-viewer-375.png` });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/board-anonymous-viewer-375.png` });
   await page.setViewportSize({ width: 1280, height: 720 });
 
   // The visitor reports a note, without an account; the report names the link, not a person.
@@ -99,7 +100,7 @@ test('share links: an editor shares a board by keyboard; an anonymous visitor wa
   await expect(row).toContainText('Revoked');
   await expect(anon.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible({ timeout: 5_000 });
   await expect(page.getByText(/anonymous viewer/)).toHaveCount(0);
-  await anon.screenshot({ path: `${SHOTS}/link-invalid-desktop.png` });
+  if (SHOTS) await anon.screenshot({ path: `${SHOTS}/link-invalid-desktop.png` });
   await anon.reload();
   await expect(anon.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
   await expect(anon.getByText('Warm palette')).toHaveCount(0);

@@ -44,6 +44,8 @@ const NO_ID_INPUT: Record<string, string> = {
   'workspace.create': 'creates a new workspace owned by the caller',
   'workspace.invitation': 'takes an invitation token, which is the secret itself (possession is the authorisation; invitations.test.ts)',
   'workspace.acceptInvitation': 'takes an invitation token, which is the secret itself (invitations.test.ts)',
+  'prompts.history': "the caller's own recent prompts",
+  'prompts.clearHistory': "clears the caller's own recent prompts; takes no id",
   'share.open': 'takes a share-link token, which is the secret itself (possession is the authorisation; share-links.test.ts)',
   'share.report': 'takes a share-link token, which is the secret itself (share-links.test.ts)',
   'notification.list': "the caller's own notifications",
@@ -78,6 +80,7 @@ const OUTSIDER_EXPECTS: Record<string, Expected> = {
 const VIEWER_EXPECTS: Record<string, Expected | 'allowed'> = {
   'workspace.leave': 'allowed',
   'notification.markRead': 'NOT_FOUND', // the victim's own notifications
+  'prompts.forget': 'NOT_FOUND', // the victim's own recent prompts: nobody else's, whatever their role
   'account.revokeSession': 'NOT_FOUND', // the victim's own session
   'workspace.acceptInvitationById': 'NOT_FOUND', // addressed to someone else
   'moderation.removeTerm': 'NOT_FOUND', // operators only
@@ -131,6 +134,9 @@ interface Seed {
   delivery: string;
   /** a view-only share link to the board (issue 17) */
   shareLink: string;
+  /** a recent prompt of the user's and a style preset of the workspace (issue 18) */
+  promptEntry: string;
+  preset: string;
 }
 
 let server: TestServer;
@@ -166,7 +172,9 @@ async function seed(name: string): Promise<Seed> {
   const webhook = (await server.deps.db.insertInto('webhook_endpoint').values({ workspace_id: ws.id, url: 'https://hooks.example.test/flux', secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', events: ['generation.succeeded'], created_by: user.id }).returning('id').executeTakeFirstOrThrow()).id;
   const delivery = (await server.deps.db.insertInto('webhook_delivery').values({ endpoint_id: webhook, workspace_id: ws.id, message_id: `msg_${ws.id.replaceAll('-', '')}`, event_type: 'generation.succeeded', payload: '{}', status: 'failed' }).returning('id').executeTakeFirstOrThrow()).id;
   const shareLink = (await api(user).share.create.mutate({ boardId: board.id, label: 'Client review' })).link.id;
-  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, apiKey, webhook, delivery, thread: thread.id, comment: thread.comments[0]!.id, shareLink };
+  const promptEntry = (await eventually(async () => (await api(user).prompts.history.query({})).find((h) => h.prompt === 'a lighthouse at dusk')))!.id;
+  const preset = (await api(user).prompts.createPreset.mutate({ workspaceId: ws.id, name: 'Film look', promptSuffix: 'shot on 35 mm film' })).id;
+  return { user, workspace: ws.id, workspaceName, member: colleague.id, board: board.id, generation: gen.id, asset, invitation, notification, privacyRequest, session: session!.id, exportId, report, appeal, version: version.id, apiKey, webhook, delivery, thread: thread.id, comment: thread.comments[0]!.id, shareLink, promptEntry, preset };
 }
 
 /** The seed's value for an id field of a procedure, or undefined when the walker does not know the field. */
@@ -192,6 +200,9 @@ function idFor(path: string, key: string, s: Seed): unknown {
     'asset:id': s.asset,
     'report:id': s.asset,
     'asset:ids': [s.asset],
+    'prompts.forget:id': s.promptEntry,
+    'prompts.deletePreset:id': s.preset,
+    'queue:ids': [s.generation], // queue.reorder: jobs to put in an order
     'notification:ids': [s.notification],
     'privacy:id': s.privacyRequest,
     assetIds: [s.asset], // moderation.verdicts
@@ -280,6 +291,11 @@ function buildObject(schema: AnySchema, path: string, ids: (key: string) => unkn
       out[key] = v;
       continue;
     }
+    // A nested object that holds ids (e.g. a list's `filter: { workspaceId }`) is walked too.
+    if (base._zod.def.type === 'object' && nestedIdKeys(base, path).length > 0) {
+      out[key] = buildObject(base, path, ids, fixed);
+      continue;
+    }
     const optional = field.safeParse(undefined).success;
     if (!optional || key in fixed) out[key] = plainValue(field, key, fixed);
   }
@@ -294,6 +310,17 @@ interface Proc {
 const procedures: Proc[] = Object.entries((appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: Proc['type']; inputs: AnySchema[] } }> } })._def.procedures).map(
   ([path, p]) => ({ path, type: p._def.type, input: p._def.inputs[0] }),
 );
+
+/** The id fields of a nested object input (none: it is built as a plain value). */
+function nestedIdKeys(schema: AnySchema, path: string): string[] {
+  const seen: string[] = [];
+  try {
+    buildObject(schema, path, (key) => (seen.push(key), 'probe'), {});
+  } catch {
+    return [];
+  }
+  return seen;
+}
 
 /** The id fields a procedure's input has (empty: it takes no id), or the reason it cannot be built. */
 function idFields(p: Proc): string[] | Unbuildable {
@@ -426,7 +453,7 @@ describe('IDOR walk over every tRPC procedure', () => {
   }, 120_000);
 
   it("the outsider's own-data queries show none of the victim's ids", async () => {
-    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id, victim.apiKey, victim.webhook, victim.delivery, victim.shareLink];
+    const victimIds = [victim.workspace, victim.board, victim.generation, victim.asset, victim.invitation, victim.notification, victim.privacyRequest, victim.session, victim.exportId, victim.report, victim.appeal, victim.user.id, victim.apiKey, victim.webhook, victim.delivery, victim.shareLink, victim.promptEntry, victim.preset];
     const leaks: string[] = [];
     for (const p of procedures.filter((q) => q.path in NO_ID_INPUT && q.type === 'query' && !TAKES_A_SECRET.has(q.path))) {
       const result = await call(attacker.user, p, p.input ? buildObject(p.input, p.path, () => undefined, {}) : undefined);

@@ -43,6 +43,9 @@ const PAGES: Record<string, string> = {
   'settings.account': '/settings/account',
   'settings.privacy': '/settings/privacy',
   'settings.security': '/settings/security',
+  'settings.api': '/settings/api',
+  queue: '/queue',
+  's.$token': '/s/:share',
   'workspaces._index': '/workspaces',
   'workspaces.$workspaceId': '/workspaces/:team',
   'invitations.$invitationId': '/invitations/:invitation',
@@ -127,7 +130,8 @@ test('axe finds no serious or critical issue on any page, signed out, signed in 
   await mutate(inviter.page, baseURL!, 'workspace.invite', { workspaceId: other.id, email: me.user.email, role: 'editor' });
   const invitation = (await sql<{ id: string }>('select id from invitation where workspace_id = $1', [other.id])).rows[0]!.id;
   await me.ctx.addCookies([{ name: 'fk_ws', value: team.id, url: baseURL! }]);
-  const fill = (u: string) => u.replace(':asset', asset).replace(':board', board.id).replace(':team', team.id).replace(':invitation', invitation);
+  const share = await mutate<{ path: string }>(me.page, baseURL!, 'share.create', { boardId: board.id, label: 'Axe link' });
+  const fill = (u: string) => u.replace(':asset', asset).replace(':board', board.id).replace(':team', team.id).replace(':invitation', invitation).replace('/s/:share', share.path);
   const member = Object.keys(PAGES).filter((r) => !SIGNED_OUT.includes(r) && !r.startsWith('admin'));
   found.push(...(await audit(me.page, member.map((r) => fill(PAGES[r]!)))));
 

@@ -534,7 +534,7 @@ export default function BoardPage() {
               </button>
               <button
                 type="button"
-                className="button ghost small"
+                className="button ghost small delete-selection"
                 disabled={readOnly || selection.size === 0}
                 onClick={() => {
                   if (!doc) return;

@@ -150,8 +150,10 @@ async function occupyWorker(ownerEmail: string, slots = 4) {
   for (const id of ids) await boss.send('generation', { generationId: id }, { group: { id: 'local', tier: 'local' } });
   // Wait until the worker has taken all of them (each waits on its lock).
   await expect
-    .poll(async () => (await sql<{ n: string }>(`select count(*) as n from pgboss.job where name = 'generation' and state = 'active' and data->>'generationId' = any($1::text[])`, [ids])).rows[0]!.n, { timeout: 15_000 })
-    .toBe(String(slots));
+    // Number(): count(*) is a bigint, which pg hands back as a string or a number depending on the
+    // type parsers another module of this worker may have installed.
+    .poll(async () => Number((await sql<{ n: string | number }>(`select count(*) as n from pgboss.job where name = 'generation' and state = 'active' and data->>'generationId' = any($1::text[])`, [ids])).rows[0]!.n), { timeout: 30_000 })
+    .toBe(slots);
   const free = async (i: number) => {
     await locks[i]!.query('rollback').catch(() => {});
     await locks[i]!.end().catch(() => {});

@@ -54,6 +54,25 @@ describe('generation over tRPC, pg-boss and Socket.io', () => {
     socket.close();
   });
 
+  it("holds back none of the offline preview's own drawings, though the classifier scores some of them high (they are gradients and shapes)", async () => {
+    const user = await signUp(server);
+    const api = trpcClient(server, user);
+    // A seed whose abstract picture the classifier scores above the threshold (found by trying seeds).
+    const gen = await api.generation.create.mutate({ model: 'offline-preview', prompt: 'A kite seen while offline', seed: 167299, aspectRatio: '1:1' });
+    const done = await eventually(async () => {
+      const g = await api.generation.get.query({ id: gen.id });
+      return g.status === 'succeeded' ? g : undefined;
+    }, 60_000);
+    const row = await server.deps.db.selectFrom('asset').select(['nsfw_scores', 'nsfw_flagged', 'classified_at']).where('generation_id', '=', gen.id).executeTakeFirstOrThrow();
+    const scores = (typeof row.nsfw_scores === 'string' ? JSON.parse(row.nsfw_scores) : row.nsfw_scores) as Record<string, number>;
+    // It was classified (every output is), and scored high...
+    expect(row.classified_at).not.toBeNull();
+    expect((scores.Porn ?? 0) + (scores.Hentai ?? 0) + (scores.Sexy ?? 0)).toBeGreaterThanOrEqual(server.config.moderation.imageThreshold);
+    // ...yet shown as it is: nothing from a person's prompt or photo is in it.
+    expect(row.nsfw_flagged).toBe(false);
+    expect(done.assets.map((a) => a.moderation)).toEqual(['none']);
+  });
+
   it('refuses bad input with a clear message and stores or enqueues nothing', async () => {
     const user = await signUp(server);
     const api = trpcClient(server, user);

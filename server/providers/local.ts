@@ -85,7 +85,7 @@ export function createLocalProvider(opts: LocalProviderOptions): ModelProvider {
         const one = { ...req, seed: req.seed + k };
         const data = references.length ? await renderImageFromReferences(one, references) : await renderImage(one);
         if (ctx.signal.aborted) throw canceled();
-        outputs.push({ data, mime: 'image/png', width: req.width, height: req.height });
+        outputs.push({ data, mime: 'image/png', width: req.width, height: req.height, drawn: references.length === 0 });
         await report(90 + (5 * (k + 1)) / count);
       }
       return outputs;
@@ -418,6 +418,7 @@ async function generateVideos(
       height: plan.height,
       frames: plan.frames,
       fps: plan.fps,
+      drawn: refs.length === 0,
       ...(video.mime === 'image/webp' ? { animated: true } : {}),
     });
     await report(90 + (5 * (k + 1)) / count);

@@ -45,6 +45,12 @@ export interface ProviderOutput {
   mime: string;
   width: number;
   height: number;
+  /**
+   * Set by the built-in preview renderer only: drawn from the seed alone (gradients, shapes and
+   * the caption; no reference photo blended in), so it cannot show what the image classifier
+   * looks for (services/generations.ts does not hold such outputs back).
+   */
+  drawn?: boolean;
 }
 
 export interface ProviderContext {

@@ -1,4 +1,3 @@
-import { isPreviewProvider } from '../shared/providers.js';
 import { markFor, markOutput, markThumbnail, UnmarkableFile } from '../provenance/index.js';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -493,7 +492,6 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       return;
     }
     // The model's provider pool: a provider failure moves the job to the next one (server/providers/pool.ts).
-    const references = await loadReferences(deps, started.id);
     const { outputs, provider: servedBy } = await deps.providers.generate(
       {
         id: started.id,
@@ -509,7 +507,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         durationSeconds: p.durationSeconds,
         fps: p.fps,
         ...(p.negativePrompt ? { negativePrompt: p.negativePrompt } : {}),
-        references,
+        references: await loadReferences(deps, started.id),
       },
       {
         signal: abort.signal,
@@ -570,11 +568,10 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
     // but they are not held back (about 3 in 100 of these abstract pictures score above the threshold,
     // which blurred placeholders at random on a fresh install). With references, a photo is blended in,
     // so those are judged like any output.
-    const drawnOnly = isPreviewProvider(servedBy) && references.length === 0;
     const results: ImageResult[] = [];
     for (const out of marked) {
       const r = await classifyImage(deps, out.data, out.mime);
-      results.push(drawnOnly ? { ...r, flagged: false } : r);
+      results.push(out.drawn ? { ...r, flagged: false } : r);
     }
     const policy = stricter(deps.config.moderation.imagePolicy, (await deps.db.selectFrom('workspace').select('image_policy').where('id', '=', started.workspace_id).executeTakeFirst())?.image_policy);
     const allBlocked = policy === 'block' && results.every((r) => r.flagged);

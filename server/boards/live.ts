@@ -4,9 +4,9 @@
  *
  * The durability rule (docs/decisions/0010): an accepted update is applied to the live document and
  * sent to this process's sockets at once (`accept`; updates accepted in the same event-loop turn go
- * out as one message, `fanOut`); it is stored by group commit across all the process's boards
- * (`store`: one statement per batch, whatever boards its rows belong to; at most two at once) and
- * its author is acknowledged only after the commit, with the highest stored id. A write that fails goes back to the queue and
+ * out as one message, `fanOut`); it is stored by group commit (`store`, one
+ * statement per batch, at most two batches of a board at once) and its author is acknowledged
+ * only after the commit, with the highest stored id. A write that fails goes back to the queue and
  * is tried again while the board is live; the board stays loaded until everything accepted is
  * stored. Other processes receive stored updates through the channel (`applyRemote`).
  */
@@ -24,15 +24,11 @@ import { toWire } from '../shared/board-wire.js';
 import { rooms } from '../shared/realtime.js';
 import { BOARD_LIVE_TTL_SECONDS, othersHoldBoard, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards, type BoardBusMessage } from './bus.js';
 import { applyLive, dropCheck } from './check.js';
-import { appendUpdates, compactBoard, openBoardState, readBoardUpdate, type StoredForBoard } from './store.js';
+import { appendBoardUpdates, compactBoard, openBoardState, readBoardUpdate } from './store.js';
 
-/**
- * Store statements running at once (for all boards of this process together): an update need not
- * wait for a slow commit before it (Yjs updates commute).
- */
+/** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */
 const MAX_BATCHES_IN_FLIGHT = 2;
-/** Rows in one store statement, from as many boards as have updates waiting. */
-const BATCH_SIZE = 256;
+const BATCH_SIZE = 64;
 /** After opening a board, its stored state is read again at these delays (see `open`). */
 const CATCH_UP_AFTER_MS = [1_000, 10_000];
 /** On a graceful stop, how long accepted updates may take to be stored before the process goes on. */
@@ -65,16 +61,20 @@ export class LiveBoard {
   ready!: Promise<void>;
   idleTimer: NodeJS.Timeout | null = null;
   compacting: Promise<void> | null = null;
-  /** Accepted updates waiting to be stored: written with every other board's, one commit per batch (group commit). */
+  /** Accepted updates waiting to be stored: written together, one commit per batch (group commit). */
   queue: Pending[] = [];
   /** Accepted updates not yet sent to the board's other sockets: sent together at the end of this event-loop turn (see fanOut). */
   outbox: { update: Uint8Array; socketId: string; receivedAt: number }[] = [];
+  /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
+  flushing = 0;
   /** Bytes in `queue` and in batches being stored: accepted and sent to everyone, not yet committed. */
   unstoredBytes = 0;
   /** Every store not yet settled: an answer that needs "everything so far is stored" waits for these. */
   unsettled = new Set<Promise<unknown>>();
   /** The highest stored update id this process knows of (sent with each acknowledgement). */
   lastSeq = 0;
+  /** While the database refuses or is away: the pause before the next attempt (doubling, see flush). */
+  retryMs = 0;
   /** Unloaded: what is still queued is not stored by this process (its clients send it again). */
   dead = false;
   /**
@@ -236,19 +236,11 @@ export function createLiveBoards(deps: LiveDeps) {
     }
   }
 
-  /** Boards with updates waiting to be stored, oldest first: each batch takes from them in turn. */
-  const waiting = new Set<LiveBoard>();
-  /** Store statements running now (at most MAX_BATCHES_IN_FLIGHT). */
-  let flushing = 0;
-  /** While the database refuses or is away: the pause before the next attempt (doubling), and whether it is on. */
-  let retryMs = 0;
-  let pausedUntilRetry = false;
-
   /**
-   * Queues an accepted update to be stored with whatever else is waiting, for this board and every
-   * other (group commit). Resolves with the highest stored id once committed, or null when the
-   * write's role check refused it; rejects only when the board is unloaded before it could be
-   * stored (the clients still hold it and send it again).
+   * Queues an accepted update to be stored with whatever else is waiting for this board (group
+   * commit). Resolves with the highest stored id once committed, or null when the write's role check
+   * refused it; rejects only when the board is unloaded before it could be stored (the clients
+   * still hold it and send it again).
    */
   function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
     const p = new Promise<number | null>((resolve, reject) => live.queue.push({ update, userId, socketId, resolve, reject }));
@@ -259,13 +251,8 @@ export function createLiveBoards(deps: LiveDeps) {
       live.unstoredBytes -= update.byteLength;
     };
     p.then(settle, settle);
-    waiting.add(live);
-    startFlushes();
+    if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
     return p;
-  }
-
-  function startFlushes() {
-    while (flushing < MAX_BATCHES_IN_FLIGHT && waiting.size > 0 && !pausedUntilRetry) void flush();
   }
 
   /** The highest stored id once every update accepted so far for this board is stored. */
@@ -274,70 +261,36 @@ export function createLiveBoards(deps: LiveDeps) {
     return live.lastSeq;
   }
 
-  /** Takes up to BATCH_SIZE waiting updates, board after board (a board left with more keeps its turn). */
-  function takeBatch(): { live: LiveBoard; items: Pending[] }[] {
-    const batch: { live: LiveBoard; items: Pending[] }[] = [];
-    let room = BATCH_SIZE;
-    for (const live of waiting) {
-      if (room === 0) break;
-      if (!live.dead && live.queue.length > 0) {
-        const items = live.queue.splice(0, room);
-        room -= items.length;
-        batch.push({ live, items });
-      }
-      if (live.dead || live.queue.length === 0) waiting.delete(live);
-    }
-    return batch;
-  }
-
-  /** One store statement for what is waiting; then the next, while anything waits. */
-  async function flush() {
-    flushing++;
+  async function flush(live: LiveBoard) {
+    live.flushing++;
     try {
-      const batch = takeBatch();
-      if (batch.length === 0) return;
-      let stored: Map<string, StoredForBoard>;
-      try {
-        stored = await appendUpdates(
-          deps.pool,
-          batch.flatMap(({ live, items }) => items.map((b) => ({ boardId: live.id, update: b.update, userId: b.userId }))),
-          origin,
-        );
-      } catch (err) {
-        // Not stored (the database is away, or timed out): the updates stay accepted, in memory
-        // and with the clients, which are not told "saved"; tried again after a pause.
-        for (const { live, items } of batch) {
-          if (live.dead) {
-            for (const b of items) b.reject(new Error('board unloaded before the update was stored'));
-            continue;
-          }
-          live.queue.unshift(...items);
-          waiting.add(live);
+      while (live.queue.length > 0 && !live.dead) {
+        const batch = live.queue.splice(0, BATCH_SIZE);
+        let stored: { users: Set<string | null>; seq: number };
+        try {
+          stored = await appendBoardUpdates(deps.pool, live.id, batch, origin);
+        } catch (err) {
+          // Not stored (the database is away, or timed out): the updates stay accepted, in memory
+          // and with the clients, which are not told "saved"; tried again after a pause.
+          live.queue.unshift(...batch);
+          live.retryMs = Math.min(Math.max(live.retryMs * 2, 250), 5_000);
+          log.warn('storing board updates failed; trying again', { boardId: live.id, updates: batch.length, retryInMs: live.retryMs, err });
+          await new Promise((r) => setTimeout(r, live.retryMs));
+          continue;
         }
-        retryMs = Math.min(Math.max(retryMs * 2, 250), 5_000);
-        log.warn('storing board updates failed; trying again', { boardIds: batch.map((b) => b.live.id), updates: batch.reduce((n, b) => n + b.items.length, 0), retryInMs: retryMs, err });
-        pausedUntilRetry = true;
-        setTimeout(() => {
-          pausedUntilRetry = false;
-          startFlushes();
-        }, retryMs);
-        return;
-      }
-      retryMs = 0;
-      for (const { live, items } of batch) {
-        const mine = stored.get(live.id.toLowerCase());
-        if (mine) live.lastSeq = Math.max(live.lastSeq, mine.seq);
-        for (const b of items) {
-          const ok = mine?.users.has(b.userId) ?? false;
+        live.retryMs = 0;
+        live.lastSeq = Math.max(live.lastSeq, stored.seq);
+        for (const b of batch) {
+          const ok = stored.users.has(b.userId);
           if (ok) live.pending++;
           b.resolve(ok ? live.lastSeq : null);
         }
         maybeCompact(live);
       }
     } finally {
-      flushing--;
-      startFlushes();
+      live.flushing--;
     }
+    if (live.dead) for (const b of live.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
   }
 
   /** A stored update announced by another process: applied here and sent to this process's sockets. */

@@ -1,30 +1,6 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { expect, expectAccessible, newUser, test, type E2EUser } from './fixtures.js';
+import { expect, expectAccessible, item, person, shot, shots, test } from './fixtures.js';
 import { sql } from './server-data.js';
-
-/** A browser context signed in as a new user (through better-auth's HTTP API). */
-async function person(browser: Browser, baseURL: string, name: string, prefix: string): Promise<{ ctx: BrowserContext; page: Page; user: E2EUser & { id: string } }> {
-  const ctx = await browser.newContext({ baseURL });
-  const page = await ctx.newPage();
-  const user = { ...newUser(prefix), name };
-  expect((await page.request.post('/api/auth/sign-up/email', { data: user, headers: { origin: baseURL } })).ok()).toBe(true);
-  const signIn = await page.request.post('/api/auth/sign-in/email', { data: { email: user.email, password: user.password }, headers: { origin: baseURL } });
-  expect(signIn.ok()).toBe(true);
-  const id = ((await signIn.json()) as { user: { id: string } }).user.id;
-  return { ctx, page, user: { ...user, id } };
-}
-
-const item = (page: Page, name: RegExp) => page.getByRole('listbox', { name: 'Items on the board' }).getByRole('option', { name });
-const shots = process.env.E2E_SHOTS_DIR;
-/** Screenshots (E2E_SHOTS_DIR set) are taken without the cookie banner in front. */
-async function shot(page: Page, path: string, fullPage = false) {
-  const reject = page.getByRole('button', { name: 'Reject all' });
-  if (await reject.isVisible()) {
-    await reject.click();
-    await expect(reject).toBeHidden();
-  }
-  await page.screenshot({ path, fullPage });
-}
 
 test('comments: B sees A’s comment and the replies live, with a count badge on the item; resolving takes the thread out of the open list and the badge away for both', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);

@@ -3,6 +3,7 @@ import { Link, useLoaderData, useNavigate, useRevalidator, useSearchParams } fro
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
+import { ZoomControls } from '../components/ZoomControls.js';
 import { BoardCanvas, LOCAL, newNote, type CommentPin, type View } from '../components/BoardCanvas.js';
 import { BoardComments, commentCounts, useBoardComments, type CommentTarget } from '../components/BoardComments.js';
 import { liveComments, type ThreadView } from '../../server/shared/comments.js';
@@ -595,18 +596,7 @@ export default function BoardPage() {
           >
             History
           </button>
-          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
-            −
-          </button>
-          <span className="small muted zoom-level" aria-live="polite">
-            {Math.round(view.zoom * 100)}%
-          </span>
-          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.min(3, v.zoom * 1.2) }))} aria-label="Zoom in">
-            +
-          </button>
-          <button type="button" className="button ghost small" onClick={() => setView({ x: 0, y: 0, zoom: 1 })}>
-            Reset view
-          </button>
+          <ZoomControls view={view} setView={setView} />
         </div>
       </div>
       <p className={`board-status small ${state?.status === 'closed' ? 'danger' : 'muted'}`} role="status" data-testid="board-status">

@@ -4,6 +4,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { useEffect, useMemo, useState } from 'react';
 import { io } from 'socket.io-client';
 import * as Y from 'yjs';
+import { ZoomControls } from '../components/ZoomControls.js';
 import { BoardCanvas, type View } from '../components/BoardCanvas.js';
 import type { Peer } from '../components/BoardPresence.js';
 import { ReportDialog } from '../components/ReportDialog.js';
@@ -148,18 +149,7 @@ function SharedBoard({ token, shared }: { token: string; shared: { boardId: stri
           >
             Report…
           </button>
-          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.max(0.2, v.zoom / 1.2) }))} aria-label="Zoom out">
-            −
-          </button>
-          <span className="small muted zoom-level" aria-live="polite">
-            {Math.round(view.zoom * 100)}%
-          </span>
-          <button type="button" className="button ghost small" onClick={() => setView((v) => ({ ...v, zoom: Math.min(3, v.zoom * 1.2) }))} aria-label="Zoom in">
-            +
-          </button>
-          <button type="button" className="button ghost small" onClick={() => setView({ x: 0, y: 0, zoom: 1 })}>
-            Reset view
-          </button>
+          <ZoomControls view={view} setView={setView} />
         </div>
       </div>
       <p className={`board-status small ${state?.status === 'closed' ? 'danger' : 'muted'}`} role="status" data-testid="board-status">

@@ -60,3 +60,20 @@ describe('database pool deadlines', () => {
     }
   });
 });
+
+describe('database sessions', () => {
+  it('run without parallel workers (short interactive queries), unless the connection string sets options itself', async () => {
+    const show = async (url: string) => {
+      const pool = createPool(url, 1);
+      try {
+        return (await pool.query<{ max_parallel_workers_per_gather: string }>('show max_parallel_workers_per_gather')).rows[0]!.max_parallel_workers_per_gather;
+      } finally {
+        await pool.end();
+      }
+    };
+    expect(await show(inject('pgAdminUrl'))).toBe('0');
+    const url = new URL(inject('pgAdminUrl'));
+    url.searchParams.set('options', '-c max_parallel_workers_per_gather=1');
+    expect(await show(url.toString())).toBe('1');
+  });
+});

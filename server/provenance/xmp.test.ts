@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testSigningCredentials } from '../testing/c2pa.js';
 import { startExifReader } from '../testing/exiftool.js';
 import type { ProviderOutput } from '../providers/types.js';
+import { embedXmp } from './xmp.js';
 import { ALGORITHMIC_MEDIA, markFor, markOutput as markWith, TRAINED_ALGORITHMIC_MEDIA, UnmarkableFile, type XmpMark } from './index.js';
 
 /** The marks are read back by ExifTool (exiftool-vendored), a reader we did not write. */
@@ -109,4 +110,46 @@ describe('machine-readable AI marking (XMP)', () => {
       await expect(markOutput({ data: Buffer.from(data), mime, width: 1, height: 1 }, mark)).rejects.toThrow(UnmarkableFile);
     }
   });
+});
+
+describe('MP4: replacing an XMP box that sits before the media', () => {
+  const box = (type: string, body: Buffer) => {
+    const h = Buffer.alloc(8);
+    h.writeUInt32BE(8 + body.length, 0);
+    h.write(type, 4, 'latin1');
+    return Buffer.concat([h, body]);
+  };
+  const MEDIA = Buffer.from('the first video chunk starts here');
+  /** ftyp, an old XMP uuid box, moov whose chunk offset table (stco or co64) points at the first byte of mdat's payload, mdat. */
+  function faststartMp4(wide: boolean): Buffer {
+    const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom'), Buffer.alloc(4), Buffer.from('isomiso2avc1mp41')]));
+    const oldXmp = box('uuid', Buffer.concat([Buffer.from('be7acfcb97a942e89c71999491e3afac', 'hex'), Buffer.from('<x:xmpmeta>an old packet from the provider</x:xmpmeta>')]));
+    const table = (offset: number) => {
+      const body = Buffer.alloc(8 + (wide ? 8 : 4));
+      body.writeUInt32BE(1, 4); // one entry
+      if (wide) body.writeBigUInt64BE(BigInt(offset), 8);
+      else body.writeUInt32BE(offset, 8);
+      return box(wide ? 'co64' : 'stco', body);
+    };
+    const moovWith = (offset: number) => box('moov', box('trak', box('mdia', box('minf', box('stbl', table(offset))))));
+    const mdat = box('mdat', Buffer.concat([MEDIA, Buffer.alloc(32, 9)]));
+    const offset = ftyp.length + oldXmp.length + moovWith(0).length + 8;
+    return Buffer.concat([ftyp, oldXmp, moovWith(offset), mdat]);
+  }
+  const chunkOffset = (file: Buffer, wide: boolean) => {
+    const at = file.indexOf(wide ? 'co64' : 'stco', 0, 'latin1') + 4 + 8;
+    return wide ? Number(file.readBigUInt64BE(at)) : file.readUInt32BE(at);
+  };
+
+  for (const wide of [false, true]) {
+    it(`moves the chunk offsets (${wide ? 'co64' : 'stco'}) with the media, so the video still plays`, () => {
+      const original = faststartMp4(wide);
+      expect(original.subarray(chunkOffset(original, wide), chunkOffset(original, wide) + MEDIA.length).equals(MEDIA)).toBe(true);
+      const marked = embedXmp(original, 'video/mp4', Buffer.from('<x:xmpmeta>ours</x:xmpmeta>'));
+      expect(marked.includes('an old packet from the provider')).toBe(false);
+      expect(marked.includes('ours')).toBe(true);
+      const offset = chunkOffset(marked, wide);
+      expect(marked.subarray(offset, offset + MEDIA.length).toString()).toBe(MEDIA.toString());
+    });
+  }
 });

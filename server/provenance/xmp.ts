@@ -10,8 +10,10 @@
  * - WebP: an `XMP ` chunk after the image data, announced by the XMP flag of a VP8X chunk (Google's
  *   "Extended File Format"); a simple (VP8/VP8L-only) file gets a VP8X chunk first.
  * - MP4: a top-level `uuid` box BE7ACFCB-97A9-42E8-9C71-999491E3AFAC (part 3, 1.2.7), appended at the
- *   end so no sample offset moves.
+ *   end so no box moves for it; removing an old one moves the boxes after it, and the chunk offsets
+ *   pointing into them are moved too (mp4-boxes.ts).
  */
+import { moveChunkOffsets, type MovedBox } from './mp4-boxes.js';
 
 /** IPTC NewsCodes: media made by a model trained on sampled content (what the hosted models do). */
 export const TRAINED_ALGORITHMIC_MEDIA = 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia';
@@ -215,8 +217,11 @@ const MP4_XMP_UUID = Buffer.from('be7acfcb97a942e89c71999491e3afac', 'hex');
 
 function mp4WithXmp(data: Buffer, packet: Buffer): Buffer {
   if (data.length < 8 || data.toString('latin1', 4, 8) !== 'ftyp') throw new UnmarkableFile('Not an MP4 file');
-  // Keep every top-level box but an XMP uuid box already there; ours goes at the end.
+  // Keep every top-level box but an XMP uuid box already there; ours goes at the end. A box after
+  // a removed one moves up, and the chunk offsets pointing into it move with it.
   const kept: Buffer[] = [];
+  const boxes: MovedBox[] = [];
+  let to = 0;
   let off = 0;
   while (off + 8 <= data.length) {
     let size = data.readUInt32BE(off);
@@ -241,10 +246,20 @@ function mp4WithXmp(data: Buffer, packet: Buffer): Buffer {
     } else {
       kept.push(data.subarray(off, off + size));
     }
+    if (!isXmp) {
+      boxes.push({ start: off, end: off + size, to });
+      to += size;
+    }
     off += size;
   }
   const box = Buffer.alloc(8);
   box.writeUInt32BE(8 + 16 + packet.length, 0);
   box.write('uuid', 4, 'latin1');
-  return Buffer.concat([...kept, box, MP4_XMP_UUID, packet]);
+  const out = Buffer.concat([...kept, box, MP4_XMP_UUID, packet]);
+  try {
+    moveChunkOffsets(out, boxes);
+  } catch (err) {
+    throw new UnmarkableFile(`MP4 chunk offsets: ${(err as Error).message}`);
+  }
+  return out;
 }

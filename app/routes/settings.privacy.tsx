@@ -80,7 +80,7 @@ export default function PrivacySettings() {
       <section className="panel stack" aria-labelledby="export-heading">
         <h2 id="export-heading">Download my data</h2>
         <p>
-          A ZIP with your account, sign-in methods, workspaces, generations with their prompts and settings, credits and billing details, and all your images and videos.
+          A ZIP with your account, sign-in methods, workspaces, generations with their prompts and settings, credits and billing details, board comments, the share links, API keys and webhooks you made (never their secrets), consent and usage records, and all your images and videos.
           We tell you when it is ready; the download works for you only, for {exportDays} days.
         </p>
         <button type="button" className="button primary" onClick={() => requestExport.mutate()} disabled={requestExport.isPending}>

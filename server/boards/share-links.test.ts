@@ -10,7 +10,7 @@ import { connectSocket, eventually, signUp, startTestServer, trpcClient, trpcErr
 import { loadBoardDoc } from '../boards/store.js';
 import { addMember, openBoard, snapshotJson, waitForDoc, waitSaved, withDeadline } from '../testing/teams.js';
 import { hashToken } from '../services/share-links.js';
-import { requestDeletion, runDeletion } from '../services/privacy.js';
+import { collectUserData, requestDeletion, runDeletion } from '../services/privacy.js';
 
 let server: TestServer;
 let owner: TestUser;
@@ -251,6 +251,23 @@ describe('a link holder on the board', () => {
     expect(await withDeadline(gone2, 8_000, 'disconnect on expiry')).toBe('io server disconnect');
     h2.client.destroy();
     expect(await refusal(b.token)).toBe('SHARE_LINK_INVALID');
+  });
+});
+
+describe('the data export', () => {
+  it('lists the links a person made, with their board and state, never a token; not links others made', async () => {
+    const boardId = await newBoard('Exported board');
+    const mine = await makeLink(boardId, { expiresInDays: 7 });
+    const theirs = await makeLink(boardId, { user: owner });
+    await trpcClient(server, editor).share.revoke.mutate({ linkId: mine.link.id });
+    const data = await collectUserData(server.deps, editor.id);
+    const exported = data.shareLinks.filter((l) => l.boardId === boardId);
+    expect(exported).toEqual([expect.objectContaining({ id: mine.link.id, boardName: 'Exported board', workspaceId, label: 'For the client', showsNames: false })]);
+    expect(exported[0]!.expiresAt).not.toBeNull();
+    expect(exported[0]!.revokedAt).not.toBeNull();
+    expect(data.shareLinks.some((l) => l.id === theirs.link.id)).toBe(false);
+    expect(JSON.stringify(data)).not.toContain(mine.token);
+    expect(JSON.stringify(data)).not.toContain(hashToken(mine.token));
   });
 });
 

@@ -86,6 +86,19 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
   // Reports and takedown (ADR 0013): the account's standing, what they reported, their appeals. Hidden assets are in `assets` (hidden_at).
   // Comments they wrote on boards (issue 17), with the board and where on it.
   const comments = await commentsByAuthor(db, userId);
+  // What they made that acts for them or opens their boards to others: share links, API keys and
+  // webhooks (what each is and does; never a token, a key's hash or a webhook's signing secret).
+  const [shareLinks, apiKeys, webhooks] = await Promise.all([
+    db
+      .selectFrom('board_share_link')
+      .innerJoin('board', 'board.id', 'board_share_link.board_id')
+      .select(['board_share_link.id', 'board_share_link.board_id', 'board.name as board_name', 'board_share_link.workspace_id', 'board_share_link.label', 'board_share_link.show_names', 'board_share_link.created_at', 'board_share_link.expires_at', 'board_share_link.revoked_at'])
+      .where('board_share_link.created_by', '=', userId)
+      .orderBy('board_share_link.created_at')
+      .execute(),
+    db.selectFrom('api_key').select(['id', 'workspace_id', 'kind', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+    db.selectFrom('webhook_endpoint').select(['id', 'workspace_id', 'url', 'description', 'events', 'created_at', 'deleted_at']).where('created_by', '=', userId).orderBy('created_at').execute(),
+  ]);
   const [standing, reportsFiled, appeals] = await Promise.all([
     db.selectFrom('active_standing').select(['status', 'reason', 'note', 'since', 'until', 'source']).where('user_id', '=', userId).executeTakeFirst(),
     db.selectFrom('report').select(['asset_id', 'board_id', 'item_id', 'reason', 'note', 'status', 'created_at']).where('reporter_id', '=', userId).orderBy('created_at').execute(),
@@ -110,6 +123,9 @@ export async function collectUserData(deps: Pick<Deps, 'db'>, userId: string) {
     analyticsEvents: analytics,
     notifications,
     boardComments: comments.map((c) => ({ id: c.id, threadId: c.thread_id, boardId: c.board_id, boardName: c.board_name, workspaceId: c.workspace_id, pinnedTo: c.item_id ? { item: c.item_id } : { x: c.x, y: c.y }, body: c.body, createdAt: c.created_at, editedAt: c.edited_at, threadResolvedAt: c.resolved_at })),
+    shareLinks: shareLinks.map((l) => ({ id: l.id, boardId: l.board_id, boardName: l.board_name, workspaceId: l.workspace_id, label: l.label, showsNames: l.show_names, createdAt: l.created_at, expiresAt: l.expires_at, revokedAt: l.revoked_at })),
+    apiKeys: apiKeys.map((k) => ({ id: k.id, workspaceId: k.workspace_id, kind: k.kind, name: k.name, prefix: k.prefix, scopes: k.scopes, createdAt: k.created_at, lastUsedAt: k.last_used_at, revokedAt: k.revoked_at })),
+    webhooks: webhooks.map((w) => ({ id: w.id, workspaceId: w.workspace_id, url: w.url, description: w.description, events: w.events, createdAt: w.created_at, deletedAt: w.deleted_at })),
     auditLog: audits,
     // Our safety records about the person: refused prompts (categories, never the prompt), the
     // account's standing in force (an automatic or an operator's suspension, or a ban), the reports

@@ -12,6 +12,7 @@ import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type Te
 import { addMember, verify } from '../testing/teams.js';
 import { WebhookPayload } from '../shared/api.js';
 import { purgeWebhookDeliveries } from './retention.js';
+import { collectUserData } from './privacy.js';
 
 interface Received {
   path: string;
@@ -82,6 +83,15 @@ async function generateAndWait(user: TestUser, workspaceId: string, prompt: stri
 const deliveriesOf = async (user: TestUser, workspaceId: string, endpointId: string) => (await trpcClient(server, user).api.webhooks.query({ workspaceId })).find((e) => e.id === endpointId)!.deliveries;
 
 describe('webhooks', () => {
+  it('are in their maker’s data export (address, events, state), never the signing secret', async () => {
+    const user = await signUp(server);
+    const ws = await personalWorkspace(user);
+    const { endpoint, secret } = await trpcClient(server, user).api.createWebhook.mutate({ workspaceId: ws, url: `${receiver.url}/exported`, events: ['generation.failed'] });
+    const data = await collectUserData(server.deps, user.id);
+    expect(data.webhooks).toEqual([expect.objectContaining({ id: endpoint.id, workspaceId: ws, url: `${receiver.url}/exported`, events: ['generation.failed'], deletedAt: null })]);
+    expect(JSON.stringify(data)).not.toContain(secret);
+  });
+
   it('deliver generation.succeeded to the receiver, signed so that it verifies', async () => {
     const user = await signUp(server);
     const ws = await personalWorkspace(user);

@@ -9,6 +9,7 @@ import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type Te
 import { addMember, verify } from '../../testing/teams.js';
 import { ApiGeneration, ApiLibraryPage } from '../../shared/api.js';
 import { apiV1Router, expressPath } from './index.js';
+import { collectUserData } from '../../services/privacy.js';
 
 let server: TestServer;
 const RATE = 12;
@@ -46,6 +47,17 @@ describe('API keys', () => {
     expect((await api('/library', { key: token })).status).toBe(200);
     const after = await trpcClient(server, user).api.keys.query({});
     expect(after.personal[0]!.lastUsedAt).not.toBeNull();
+  });
+
+  it('are in their maker’s data export by name, prefix, scopes and state, never the key or its hash', async () => {
+    const user = await signUp(server);
+    const { key, token } = await keyFor(user, ['read', 'generate']);
+    await trpcClient(server, user).api.revokeKey.mutate({ id: key.id });
+    const data = await collectUserData(server.deps, user.id);
+    expect(data.apiKeys).toEqual([expect.objectContaining({ id: key.id, name: 'key read+generate', kind: 'personal', prefix: token.slice(0, 10), scopes: ['read', 'generate'] })]);
+    expect(data.apiKeys[0]!.revokedAt).not.toBeNull();
+    expect(JSON.stringify(data)).not.toContain(token);
+    expect(JSON.stringify(data)).not.toContain(createHash('sha256').update(token).digest('hex'));
   });
 
   it("refuses a bad name or no scope, and another person's key is theirs alone", async () => {

@@ -1,14 +1,18 @@
 /**
  * A board's export (issue 17): the board as it is now and every version of it, as JSON a person can
  * keep or read elsewhere. Items are plain fields; each state is also given as the encoded Yjs
- * state (base64), from which the board can be rebuilt exactly. Members of the workspace only.
+ * state (base64), from which the board can be rebuilt exactly, and its comment threads as members
+ * see them (resolved ones too; a deleted first comment stays as a marker without its text).
+ * Members of the workspace only.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../services/deps.js';
 import { docFromState, itemFields, type ItemFields } from '../shared/board-versions.js';
 import * as Y from 'yjs';
+import type { ThreadView } from '../shared/comments.js';
 import { boardAccess } from './access.js';
+import { listThreads } from './comments.js';
 import { loadBoardDoc } from './store.js';
 
 export interface BoardExport {
@@ -18,6 +22,7 @@ export interface BoardExport {
   items: ItemFields;
   state: string;
   versions: { id: string; kind: 'named' | 'auto'; name: string | null; createdAt: string; createdBy: string | null; itemCount: number; items: ItemFields; state: string }[];
+  comments: ThreadView[];
 }
 
 export async function exportBoard(db: Kysely<DB>, actor: Actor, boardId: string): Promise<BoardExport> {
@@ -30,6 +35,7 @@ export async function exportBoard(db: Kysely<DB>, actor: Actor, boardId: string)
     .where('v.board_id', '=', boardId)
     .orderBy('v.created_at', 'desc')
     .execute();
+  const { threads } = await listThreads(db, actor, boardId);
   try {
     return {
       format: 'flux-klein-board/1',
@@ -45,6 +51,7 @@ export async function exportBoard(db: Kysely<DB>, actor: Actor, boardId: string)
           v.destroy();
         }
       }),
+      comments: threads,
     };
   } finally {
     doc.destroy();

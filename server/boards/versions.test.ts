@@ -302,7 +302,7 @@ describe('board versions', () => {
     }
   });
 
-  it('a board’s export holds the board and every version (items and encoded state), for members only', async () => {
+  it('a board’s export holds the board, every version (items and encoded state) and its comment threads, for members only', async () => {
     const boardId = await newBoard('Exported');
     const a = await openBoard(server, ada, boardId);
     try {
@@ -311,7 +311,10 @@ describe('board versions', () => {
       const v = await trpcClient(server, ada).board.createVersion.mutate({ boardId, name: 'One note' });
       note(a.client.doc, 'e2', 'Second');
       await waitSaved(a.client);
+      const thread = await trpcClient(server, ada).comment.start.mutate({ boardId, itemId: 'e2', x: 5, y: 5, body: 'Make it bigger' });
+      await trpcClient(server, ada).comment.resolve.mutate({ threadId: thread.id, resolved: true });
       const out = await trpcClient(server, viewer).board.export.query({ boardId });
+      expect(out.comments.map((t) => [t.itemId, t.resolved, t.comments.map((c) => [c.authorName, c.body])])).toEqual([['e2', true, [['Ada Owner', 'Make it bigger']]]]);
       expect(out).toMatchObject({ format: 'flux-klein-board/1', board: { id: boardId, name: 'Exported' } });
       expect(Object.keys(out.items).sort()).toEqual(['e1', 'e2']);
       const named = out.versions.find((x) => x.id === v.id)!;

@@ -3,7 +3,6 @@ import { SensitiveMedia } from '../components/SensitiveMedia.js';
 import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { TagSchema } from '../../server/shared/library.js';
 import { useGate } from '../components/Gate.js';
 import { can } from '../../server/shared/permissions.js';
 import { useToast } from '../components/Toaster.js';
@@ -14,8 +13,12 @@ import { formatBytes } from '../lib/format.js';
 import { providerLabel } from '../../server/shared/providers.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorCode, errorMessage, useTRPC } from '../lib/trpc.js';
+import { lazyModule } from '../lib/lazy.js';
 import { usePageShortcuts } from '../components/Shortcuts.js';
 import { ITEM_SHORTCUTS } from '../lib/shortcuts.js';
+
+/** The tag's schema (the procedure's own), loaded when the tag field is first used (ADR 0024). */
+const librarySchemas = lazyModule(() => import('../../server/shared/library.js'));
 
 export const meta: MetaFunction = () => [{ title: 'Item — Flux Klein' }];
 
@@ -88,13 +91,15 @@ function AssetDetail() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [confirming, reporting, navigate]);
-  const addTag = (e: FormEvent) => {
+  const addTag = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = TagSchema.safeParse(tagDraft);
-    if (!parsed.success) return setTagError(parsed.error.issues[0]?.message ?? 'Not a valid tag.');
+    // Without the schema (its download failed), the server's check answers instead.
+    const schemas = await librarySchemas().catch(() => null);
+    const parsed = schemas?.TagSchema.safeParse(tagDraft);
+    if (parsed && !parsed.success) return setTagError(parsed.error.issues[0]?.message ?? 'Not a valid tag.');
     setTagError(null);
     setTagDraft('');
-    tags.mutate({ id: asset.id, tags: [...asset.tags, parsed.data] });
+    tags.mutate({ id: asset.id, tags: [...asset.tags, parsed ? parsed.data : tagDraft.trim().toLowerCase()] });
   };
 
   const title = asset.prompt ?? asset.originalName ?? 'Uploaded image';
@@ -199,11 +204,11 @@ function AssetDetail() {
             </ul>
           ) : null}
           {editGate.allowed ? (
-            <form onSubmit={addTag} className="row gap-s">
+            <form onSubmit={(e) => void addTag(e)} onFocus={() => void librarySchemas().catch(() => {})} className="row gap-s">
               <label htmlFor="new-tag" className="visually-hidden">
                 Add a tag
               </label>
-              <input id="new-tag" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)} placeholder="Add a tag" className="grow" aria-invalid={tagError ? true : undefined} />
+              <input id="new-tag" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)} placeholder="Add a tag" className="grow" aria-invalid={tagError ? true : undefined} aria-describedby={tagError ? 'new-tag-error' : undefined} />
               <button type="submit" className="button ghost small">
                 Add
               </button>
@@ -211,7 +216,11 @@ function AssetDetail() {
           ) : asset.tags.length === 0 ? (
             <p className="muted small">No tags.</p>
           ) : null}
-          {tagError ? <p className="field-error">{tagError}</p> : null}
+          {tagError ? (
+            <p className="field-error" id="new-tag-error" role="alert">
+              {tagError}
+            </p>
+          ) : null}
         </div>
         <div className="stack">
           <a className="button primary wide" href={`${asset.url}?download=1`} download>

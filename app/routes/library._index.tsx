@@ -4,7 +4,8 @@ import { Form, Link, useFetcher, useLoaderData, useRevalidator, useSearchParams,
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AssetView } from '../../server/shared/views.js';
-import { LIBRARY_KINDS, LibraryListInput } from '../../server/shared/library.js';
+import { LIBRARY_KINDS, LIBRARY_MORE } from '../../server/shared/library-words.js';
+import { filtersFrom } from '../lib/library-filters.server.js';
 import { useToast } from '../components/Toaster.js';
 import { ReportDialog } from '../components/ReportDialog.js';
 import { TileMenu } from '../components/TileMenu.js';
@@ -18,28 +19,7 @@ import { LIBRARY_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
 
-const PAGE = 24;
-/** Pages loaded while scrolling are larger: fewer round trips through a big library. */
-const MORE = 96;
 const KIND_LABEL: Record<(typeof LIBRARY_KINDS)[number], string> = { all: 'All', images: 'Images', videos: 'Videos', uploads: 'Uploads' };
-
-/** Filters live in the URL, so a filtered view can be bookmarked and the back button works. */
-function filtersFrom(url: URL) {
-  const sp = url.searchParams;
-  const more = Number(sp.get('limit'));
-  const parsed = LibraryListInput.safeParse({
-    limit: sp.get('cursor') && more > 0 ? Math.min(more, MORE) : PAGE,
-    cursor: sp.get('cursor') || undefined,
-    kind: sp.get('kind') || undefined,
-    q: sp.get('q') || undefined,
-    model: sp.get('model') || undefined,
-    favorites: sp.get('favorites') === '1' || undefined,
-    saved: sp.get('saved') === '1' ? true : undefined,
-    tag: sp.get('tag') || undefined,
-    from: sp.get('from') || undefined,
-  });
-  return parsed.success ? parsed.data : { limit: PAGE, kind: 'all' as const };
-}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { trpc, me } = await requireUser(request, context);
@@ -107,7 +87,7 @@ export default function Library() {
   const filtered = ['q', 'model', 'favorites', 'saved', 'tag', 'from'].some((k) => params.get(k)) || kind !== 'all';
   const loadMoreParams = new URLSearchParams(params);
   if (nextCursor) loadMoreParams.set('cursor', nextCursor);
-  loadMoreParams.set('limit', String(MORE));
+  loadMoreParams.set('limit', String(LIBRARY_MORE));
   const moreUrl = nextCursor ? `/library?${loadMoreParams}` : null;
   // One page at a time: the next is asked for once the last one arrived (the cursor changed).
   const requested = useRef<string | null>(null);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { LIBRARY_KINDS, MAX_TAGS } from './library-words.js';
+
+export { LIBRARY_KINDS, MAX_TAGS };
 
 /** Library inputs shared by the tRPC procedures and the library page. */
-export const LIBRARY_KINDS = ['all', 'images', 'videos', 'uploads'] as const;
-export const MAX_TAGS = 10;
 export const TagSchema = z
   .string()
   .trim()

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { LINEAGE_LABELS, type LineageKindName } from './lineage-words.js';
 
 /** Lineage of an output (issue 18): where it came from and what was made from it. Shared by the service and the detail page. */
 
-export const LINEAGE_LABELS = { rerun: 'Re-run', variation: 'Variation', edit: 'Edit' } as const;
-export type LineageKindName = keyof typeof LINEAGE_LABELS;
+export { LINEAGE_LABELS, type LineageKindName };
 
 /** One step of the chain or one child: an output, or a step whose output is gone ("removed"). */
 export interface LineageNode {

@@ -1,6 +1,7 @@
 import { Link, useNavigate } from '@remix-run/react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { LINEAGE_LABELS, type LineageChild, type LineageNode } from '../../../server/shared/lineage.js';
+import type { LineageChild, LineageNode } from '../../../server/shared/lineage.js';
+import { LINEAGE_LABELS } from '../../../server/shared/lineage-words.js';
 import { errorMessage, useTRPC } from '../../lib/trpc.js';
 import { useToast } from '../Toaster.js';
 

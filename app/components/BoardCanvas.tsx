@@ -572,11 +572,23 @@ export function BoardCanvas(props: {
 
   // Rendered: the items in the view and a margin around it, and always the selected, dragged and
   // edited ones (focus and keyboard stay on them). Until the canvas is measured, none.
+  // The margin comes once the items in view were painted: a board opens with only what is seen.
+  const [margin, setMargin] = useState(0);
+  const hasItems = items.length > 0;
+  useEffect(() => {
+    if (!hasItems || margin > 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setMargin(OVERSCAN), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [hasItems, margin]);
   const shown = useMemo(() => {
     if (!size) return [];
-    const r = { x: -view.x / view.zoom - (size.w / view.zoom) * OVERSCAN, y: -view.y / view.zoom - (size.h / view.zoom) * OVERSCAN, w: (size.w / view.zoom) * (1 + 2 * OVERSCAN), h: (size.h / view.zoom) * (1 + 2 * OVERSCAN) };
+    const r = { x: -view.x / view.zoom - (size.w / view.zoom) * margin, y: -view.y / view.zoom - (size.h / view.zoom) * margin, w: (size.w / view.zoom) * (1 + 2 * margin), h: (size.h / view.zoom) * (1 + 2 * margin) };
     return items.filter((i) => intersects(i, r) || selection.has(i.id) || overrides.has(i.id) || i.id === editing);
-  }, [items, size, view, selection, overrides, editing]);
+  }, [items, size, view, selection, overrides, editing, margin]);
 
   return (
     <div

@@ -9,19 +9,48 @@ const SocketContext = createContext<ClientSocket | null>(null);
 /** Handshake refusals that may pass by themselves (server/realtime/index.ts): the tab tries again. */
 const PASSING_REFUSALS = new Set(['INTERNAL', 'TOO_MANY_SOCKETS']);
 
-/** One Socket.io connection per tab while signed in; the session cookie authenticates it. */
+/** The tab's socket, once asked for: made while the page hydrates, adopted by the provider's effect. */
+interface TabSocket {
+  promise: Promise<ClientSocket>;
+  socket: ClientSocket | null;
+}
+let tabSocket: TabSocket | null = null;
+
+/**
+ * The tab's Socket.io connection (the one place app code makes it; the session cookie authenticates
+ * it). socket.io-client is loaded here, on first use, and only for a signed-in person: it is not part
+ * of any page's first load (ADR 0024). The provider asks for it as it first renders, so loading the
+ * client and connecting overlap the page's hydration instead of following it; a board page joins
+ * its board on it just as early (app/lib/board-session.ts).
+ */
+export function tabSocketPromise(): Promise<ClientSocket> {
+  if (!tabSocket) {
+    const entry: TabSocket = { socket: null, promise: null as unknown as Promise<ClientSocket> };
+    entry.promise = import('socket.io-client').then(({ io }): ClientSocket => (entry.socket = io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] })));
+    entry.promise.catch(() => {
+      if (tabSocket === entry) tabSocket = null; // tried again next time
+    });
+    tabSocket = entry;
+  }
+  return tabSocket.promise;
+}
+
+/** One Socket.io connection per tab while signed in. */
 export function RealtimeProvider({ enabled, children }: { enabled: boolean; children: ReactNode }) {
   const [socket, setSocket] = useState<ClientSocket | null>(null);
+  // Started during the first render (in the browser), not after hydration: see tabSocketPromise.
+  if (enabled && typeof document !== 'undefined') void tabSocketPromise().catch(() => undefined);
   useEffect(() => {
     if (!enabled) return;
-    // socket.io-client loads after the page is interactive, and only for a signed-in person: it is
-    // not part of any page's first load (ADR 0024).
     let closed = false;
     let stop = () => {};
-    void import('socket.io-client').then(({ io }) => {
-      if (closed) return;
-      stop = connect(io({ path: '/socket.io', withCredentials: true, transports: ['websocket', 'polling'] }));
-    }, (err: unknown) => console.warn('live updates are off: loading the socket client failed', err));
+    tabSocketPromise().then(
+      (s) => {
+        if (closed) return;
+        stop = connect(s);
+      },
+      (err: unknown) => console.warn('live updates are off: loading the socket client failed', err),
+    );
     return () => {
       closed = true;
       stop();
@@ -43,10 +72,13 @@ export function RealtimeProvider({ enabled, children }: { enabled: boolean; chil
       retry = setTimeout(() => s.connect(), delay);
       delay = Math.min(delay * 2, 30_000);
     });
+    // Refused before this effect ran (a passing refusal has no retry yet): try again now.
+    if (!s.connected && !s.active) s.connect();
     setSocket(s);
     return () => {
       clearTimeout(retry);
       s.close();
+      if (tabSocket?.socket === s) tabSocket = null;
       setSocket(null);
     };
   }

@@ -13,7 +13,8 @@ import { BoardFeed } from '../components/BoardFeed.js';
 import { BoardHistory, diffSummary, useRestoreNotices, versionLabel, type PreviewState } from '../components/BoardHistory.js';
 import { itemsFromFields } from '../../server/shared/board-versions.js';
 import { DeleteBoardDialog } from '../components/DeleteBoardDialog.js';
-import { BoardClient, type BoardClientState } from '../lib/board-client.js';
+import type { BoardClient, BoardClientState } from '../lib/board-client.js';
+import { openBoardEarly, releaseBoardClient, takeBoardClient } from '../lib/board-session.js';
 import { useSocket, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { can, deniedReason } from '../../server/shared/permissions.js';
@@ -44,9 +45,11 @@ function useBoard(boardId: string) {
   const [state, setState] = useState<BoardClientState | null>(null);
   const [items, setItems] = useState<BoardItem[]>([]);
   const [peers, setPeers] = useState<Peer[]>([]);
+  // Joined while the page hydrates (app/lib/board-session.ts), taken over by the effect below.
+  openBoardEarly(boardId);
   useEffect(() => {
     if (!socket) return;
-    const c = new BoardClient(socket, boardId);
+    const c = takeBoardClient(socket, boardId);
     // Items are read again only where the document changed (a board may hold thousands): unchanged
     // items keep their object, so the canvas re-renders only those that changed. Once per frame.
     const cache = new Map<string, BoardItem>();
@@ -80,11 +83,8 @@ function useBoard(boardId: string) {
       }
       if (!frame) frame = requestAnimationFrame(read);
     };
+    // Not the document's 'update' event: listening to it makes Yjs encode every change once more.
     itemsOf(c.doc).observeDeep(onItems);
-    const onDoc = () => {
-      if (!frame) frame = requestAnimationFrame(read);
-    };
-    c.doc.on('update', onDoc);
     const onAwareness = () => {
       const list: Peer[] = [];
       c.awareness.getStates().forEach((s, clientId) => {
@@ -95,16 +95,19 @@ function useBoard(boardId: string) {
     };
     c.awareness.on('change', onAwareness);
     const off = c.onChange(setState);
+    // Opened early, it may already be joined and hold the board.
+    setState(c.state);
+    if (itemsOf(c.doc).size > 0) read();
+    if (c.awareness.getStates().size > 1) onAwareness();
     setClient(c);
-    void c.start();
     return () => {
       cancelAnimationFrame(frame);
       off();
       itemsOf(c.doc).unobserveDeep(onItems);
-      c.doc.off('update', onDoc);
       c.awareness.off('change', onAwareness);
       c.destroy();
       c.doc.destroy();
+      releaseBoardClient(boardId);
       setClient(null);
     };
   }, [socket, boardId]);

@@ -75,7 +75,8 @@ function useSharedBoard(token: string, boardId: string) {
     const onDoc = () => {
       if (!frame) frame = requestAnimationFrame(read);
     };
-    c.doc.on('update', onDoc);
+    // After each change, not on 'update': listening to that makes Yjs encode every change once more.
+    c.doc.on('afterTransaction', onDoc);
     const onAwareness = () => {
       const list: Peer[] = [];
       c.awareness.getStates().forEach((s, clientId) => {
@@ -101,7 +102,7 @@ function useSharedBoard(token: string, boardId: string) {
     return () => {
       cancelAnimationFrame(frame);
       off();
-      c.doc.off('update', onDoc);
+      c.doc.off('afterTransaction', onDoc);
       c.awareness.off('change', onAwareness);
       c.destroy();
       c.doc.destroy();

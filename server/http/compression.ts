@@ -84,6 +84,10 @@ export function compressResponses() {
       if (!z) return write(chunk, encodingArg, callback);
       const ok = z.write(toBuffer(chunk, encodingArg), callback);
       if (flushEach) z.flush();
+      // A writer told to wait (a piped file: express.static) waits for the response's 'drain'; the
+      // compressor's buffer is what is full, so its 'drain' is passed on (else a file larger than
+      // the compressor's buffer stalls for good).
+      if (!ok) z.once('drain', () => res.emit('drain'));
       return ok;
     }) as Response['write'];
 

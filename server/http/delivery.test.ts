@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { thumbKeys } from '../services/thumbnails.js';
 import { signUp, startTestServer, type TestServer, type TestUser } from '../testing/harness.js';
-import { pickEncoding, precompressedStatic } from './compression.js';
+import { compressResponses, pickEncoding, precompressedStatic } from './compression.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,6 +76,32 @@ describe('HTTP compression', () => {
     expect(pickEncoding('*')).toBe('br');
     expect(pickEncoding(undefined)).toBeNull();
   });
+
+  it('compresses a large file streamed from disk to the end (a build file served before the boot-time compression is done)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fk-static-'));
+    // ~600 kB that compresses only partly, read from disk in several chunks: more than the compressor buffers.
+    let seed = 1;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const js = `export const words = ${JSON.stringify(Array.from({ length: 60_000 }, () => `w${rand().toString(36)}`))};\n`;
+    fs.writeFileSync(path.join(dir, 'big.js'), js);
+    const app = express();
+    app.use(compressResponses());
+    app.use('/build', express.static(dir));
+    const srv = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => srv.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/build/big.js`;
+      const br = await rawGet(url, { 'accept-encoding': 'br' });
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(zlib.brotliDecompressSync(br.body).toString()).toBe(js);
+      const gz = await rawGet(url, { 'accept-encoding': 'gzip' });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(zlib.gunzipSync(gz.body).toString()).toBe(js);
+    } finally {
+      srv.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 
   it('serves build files compressed once at the best ratio, with a year of immutable caching and a working ETag', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fk-static-'));

@@ -1,8 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { CreateShareLinkInput, SHARE_EXPIRY_DAYS, type ShareLinkView } from '../../server/shared/share-links.js';
+import { SHARE_EXPIRY_DAYS, type ShareLinkView } from '../../server/shared/share-link-words.js';
+import { lazyModule } from '../lib/lazy.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { FormError } from './FormError.js';
+
+/** The link's schema (the procedure's own), loaded when the dialog opens (ADR 0024). */
+const shareSchemas = lazyModule(() => import('../../server/shared/share-links.js'));
 
 const EXPIRY_LABELS: Record<(typeof SHARE_EXPIRY_DAYS)[number], string> = { 0: 'Until revoked', 1: '1 day', 7: '7 days', 30: '30 days' };
 
@@ -42,6 +46,7 @@ export function ShareDialog(props: { boardId: string; boardName: string; onClose
   const url = made && typeof window !== 'undefined' ? `${window.location.origin}${made.path}` : '';
 
   useEffect(() => {
+    void shareSchemas().catch(() => {});
     opener.current = document.activeElement;
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
@@ -54,17 +59,19 @@ export function ShareDialog(props: { boardId: string; boardName: string; onClose
     if (made) madeRef.current?.select();
   }, [made]);
 
-  const submit = (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = CreateShareLinkInput.safeParse({ boardId: props.boardId, label, expiresInDays, showNames });
-    if (!parsed.success) {
+    // Without the schema (its download failed), the server's check answers instead.
+    const input = { boardId: props.boardId, label, expiresInDays, showNames };
+    const parsed = (await shareSchemas().catch(() => null))?.CreateShareLinkInput.safeParse(input);
+    if (parsed && !parsed.success) {
       setLabelError(parsed.error.issues[0]?.message ?? 'Check the label.');
       labelRef.current?.focus();
       return;
     }
     setLabelError(null);
     setCopied(false);
-    create.mutate(parsed.data);
+    create.mutate(parsed ? parsed.data : input);
   };
   const copy = async () => {
     try {
@@ -108,7 +115,7 @@ export function ShareDialog(props: { boardId: string; boardName: string; onClose
             </div>
           </div>
         ) : (
-          <form className="stack-s" onSubmit={submit} noValidate>
+          <form className="stack-s" onSubmit={(e) => void submit(e)} noValidate>
             <div className="field">
               <label htmlFor={`${headingId}-label`}>Label</label>
               <input

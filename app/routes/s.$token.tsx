@@ -12,7 +12,7 @@ import { BoardClient, type BoardClientState } from '../lib/board-client.js';
 import type { ClientSocket } from '../lib/realtime.js';
 import { ERROR_CODES } from '../../server/shared/errors.js';
 import { byStacking, itemsOf, readItem, type BoardItem } from '../../server/shared/board.js';
-import { sharedFileUrl } from '../../server/shared/share-links.js';
+import { sharedFileUrl } from '../../server/shared/share-link-words.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data && data.ok ? `${data.shared.name} — shared board — Flux Klein` : 'Link no longer valid — Flux Klein' },

@@ -19,18 +19,8 @@ import { hitLimit } from '../services/rate-limits.js';
 import { standingRefusal, type StandingRow } from '../services/account-standing.js';
 import { requirePermission, requireRole } from '../services/workspaces.js';
 import { itemsOf, mentionKeysOf, mentionsIn } from '../shared/board.js';
-import {
-  COMMENTS_PER_THREAD,
-  CommentSettingsInput,
-  EditCommentInput,
-  mayComment,
-  ReplyInput,
-  ResolveInput,
-  StartThreadInput,
-  THREADS_PER_BOARD,
-  type CommentView,
-  type ThreadView,
-} from '../shared/comments.js';
+import { COMMENTS_PER_THREAD, mayComment, THREADS_PER_BOARD, type CommentView, type ThreadView } from '../shared/comments.js';
+import { CommentSettingsInput, EditCommentInput, ReplyInput, ResolveInput, StartThreadInput } from '../shared/board-inputs.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
 import { loadBoardDoc } from './store.js';

@@ -4,7 +4,6 @@
  * document (so it converges everywhere, is stored like any edit, and can be undone).
  */
 import * as Y from 'yjs';
-import { z } from 'zod';
 import { itemsOf, readItem, type BoardItem } from './board.js';
 
 /** The raw fields of every item (as stored, no defaults filled in), keyed by item id. */
@@ -141,17 +140,17 @@ export interface RestoreNotice {
   versionId: string;
   at: number;
 }
-export const RestoreNoticeSchema = z.object({ userId: z.string(), by: z.string(), version: z.string(), versionId: z.string(), at: z.number() });
 
 export function setRestoreNotice(doc: Y.Doc, notice: RestoreNotice): void {
   (doc.getMap(META) as Y.Map<unknown>).set('restored', notice);
 }
 
+/** The notice, when the map holds a well-formed one (any client can write the document: checked, not trusted). */
 export function readRestoreNotice(doc: Y.Doc): RestoreNotice | null {
-  const parsed = RestoreNoticeSchema.safeParse((doc.getMap(META) as Y.Map<unknown>).get('restored'));
-  return parsed.success ? parsed.data : null;
+  const n = (doc.getMap(META) as Y.Map<unknown>).get('restored') as Partial<Record<keyof RestoreNotice, unknown>> | null | undefined;
+  if (typeof n !== 'object' || n === null) return null;
+  const { userId, by, version, versionId, at } = n;
+  if (typeof userId !== 'string' || typeof by !== 'string' || typeof version !== 'string' || typeof versionId !== 'string' || typeof at !== 'number') return null;
+  return { userId, by, version, versionId, at };
 }
 
-export const VersionNameInput = z.string().trim().min(1, 'Give the version a name.').max(80, 'Keep the name under 80 characters.');
-export const CreateVersionInput = z.object({ boardId: z.uuid(), name: VersionNameInput });
-export const VersionRef = z.object({ boardId: z.uuid(), versionId: z.uuid() });

@@ -3,7 +3,6 @@
  * A board is one Y.Doc whose map `items` holds one Y.Map per item, keyed by item id.
  */
 import * as Y from 'yjs';
-import { z } from 'zod';
 
 export const ITEMS = 'items';
 
@@ -177,7 +176,3 @@ export function mentionKeysOf(person: { name: string; email: string }): string[]
   const keys = [n.split(/\s+/)[0] ?? '', n.replace(/\s+/g, ''), (person.email.split('@')[0] ?? '').toLowerCase()].map((k) => k.replace(/[._-]+$/u, ''));
   return [...new Set(keys.filter(Boolean))];
 }
-
-export const BoardNameInput = z.string().trim().min(1, 'Give the board a name.').max(80, 'Keep the name under 80 characters.');
-export const CreateBoardInput = z.object({ workspaceId: z.uuid(), name: BoardNameInput });
-export const RenameBoardInput = z.object({ boardId: z.uuid(), name: BoardNameInput });

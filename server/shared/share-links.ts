@@ -4,10 +4,9 @@
  */
 import { z } from 'zod';
 import { REPORT_REASONS } from './reports.js';
+import { MAX_LINKS_PER_BOARD, SHARE_EXPIRY_DAYS } from './share-link-words.js';
 
-/** How long a new link works: the dialog's choices (days; 0 = until revoked). */
-export const SHARE_EXPIRY_DAYS = [0, 1, 7, 30] as const;
-export const MAX_LINKS_PER_BOARD = 20;
+export { MAX_LINKS_PER_BOARD, SHARE_EXPIRY_DAYS, sharedFileUrl, sharePath, type ShareLinkView } from './share-link-words.js';
 /** A link token: 128 random bits, base64url (22 characters). */
 export const ShareToken = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'Not a share link.');
 
@@ -26,19 +25,3 @@ export const ReportViaLinkInput = z.object({
   reason: z.enum(REPORT_REASONS, { error: 'Choose a reason.' }),
   note: z.string().trim().max(1000, 'Keep the note under 1,000 characters.').optional(),
 });
-
-/** A link as the share dialog lists it (never its token: only its hash is stored). */
-export interface ShareLinkView {
-  id: string;
-  label: string;
-  showNames: boolean;
-  createdAt: Date;
-  createdBy: string | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  state: 'active' | 'expired' | 'revoked';
-}
-
-/** The link's path; the page adds the origin. */
-export const sharePath = (token: string) => `/s/${token}`;
-export const sharedFileUrl = (token: string, assetId: string, thumb = false) => `/s/${token}/files/${assetId}${thumb ? '?thumb=1' : ''}`;

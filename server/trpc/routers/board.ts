@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { CreateBoardInput, RenameBoardInput } from '../../shared/board.js';
+import { CreateBoardInput, CreateVersionInput, RenameBoardInput, VersionRef } from '../../shared/board-inputs.js';
 import { createBoard, deleteBoard, getBoard, listBoards, renameBoard } from '../../services/boards.js';
 import { listBoardFeed } from '../../boards/feed.js';
 import { exportBoard } from '../../boards/export.js';
 import { createNamedVersion, listVersions, prepareRestore, previewVersion } from '../../boards/versions.js';
-import { CreateVersionInput, VersionRef } from '../../shared/board-versions.js';
 import { authedProcedure, router } from '../init.js';
 
 const BoardId = z.object({ boardId: z.uuid() });

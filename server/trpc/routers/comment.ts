@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deleteComment, editComment, getCommentSettings, listThreads, replyToThread, setCommentSettings, setThreadResolved, startThread } from '../../boards/comments.js';
-import { CommentRef, CommentSettingsInput, EditCommentInput, ReplyInput, ResolveInput, StartThreadInput } from '../../shared/comments.js';
+import { CommentRef, CommentSettingsInput, EditCommentInput, ReplyInput, ResolveInput, StartThreadInput } from '../../shared/board-inputs.js';
 import { authedProcedure, router } from '../init.js';
 
 /** Comments on boards (issue 17): server/boards/comments.ts. */

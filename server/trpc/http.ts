@@ -67,6 +67,9 @@ export function createTrpcMiddleware<TRouter extends AnyTRPCRouter>(opts: Option
   if (opts.middleware) return standard; // connect middleware before tRPC: only the standard adapter runs it
   const { router, responseMeta, onError, maxBodySize, maxBatchSize } = opts;
   const config = router._def._config;
+  const serialize = (v: unknown) => config.transformer.output.serialize(v);
+  /** tRPC's `transformTRPCResponse` for the two envelopes, without its generic object spreads. */
+  const wire = (e: { error: unknown } | { result: { data: unknown } }) => ('error' in e ? { error: serialize(e.error) } : { result: { data: serialize(e.result.data) } });
   const procedures = router._def.procedures as Record<string, AnyTRPCProcedure>;
   const allowBatching = opts.allowBatching ?? opts.batching?.enabled ?? true;
   const createContext = opts.createContext as (o: { req: express.Request; res: express.Response; info: TRPCRequestInfo }) => unknown;
@@ -233,7 +236,7 @@ export function createTrpcMiddleware<TRouter extends AnyTRPCRouter>(opts: Option
           ? { error: getErrorShape({ config, ctx: ctxOrUndefined(), error, input: call.result(), path: call.path, type }) }
           : { result: { data: result!.data } };
         status = head([envelope], error ? [error] : []);
-        json = JSON.stringify(transformTRPCResponse(config, envelope as never));
+        json = JSON.stringify(wire(envelope));
       } else {
         const results = (await Promise.all(outcomes)).map((r): Outcome => {
           if (r[0]) return r;
@@ -245,14 +248,14 @@ export function createTrpcMiddleware<TRouter extends AnyTRPCRouter>(opts: Option
           return error ? { error: getErrorShape({ config, ctx: ctxOrUndefined(), error, input: call.result(), path: call.path, type }) } : { result: { data: result!.data } };
         });
         status = head(envelopes, results.flatMap(([e]) => (e ? [e] : [])));
-        json = JSON.stringify(transformTRPCResponse(config, envelopes as never));
+        json = JSON.stringify(envelopes.map(wire));
       }
     } catch (cause) {
       // tRPC's `caughtErrorToData`: a failure outside the calls answers one error envelope.
       const error = getTRPCErrorFromUnknown(cause);
       onError?.({ error, path: undefined, input: undefined, ctx: ctxOrUndefined() as never, type, req });
       const envelope = { error: getErrorShape({ config, error, type, path: undefined, input: undefined, ctx: ctxOrUndefined() }) };
-      json = JSON.stringify(transformTRPCResponse(config, envelope as never));
+      json = JSON.stringify(wire(envelope));
       status = head(envelope, [error]);
     }
     res.off('close', onClose);

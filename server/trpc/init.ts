@@ -112,34 +112,40 @@ export function retryAfterMeta({ errors }: { errors: TRPCError[] }): { headers?:
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const errorMapping = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    const err = result.error;
-    const cause = err.cause;
-    if (cause instanceof AppError || cause instanceof ZodError) throw toTrpcError(cause);
-    if (err.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError)) {
-      // Unexpected: log it in full, send the person a plain message.
-      throw toTrpcError(cause ?? err);
-    }
-  }
-  return result;
-});
+/**
+ * The error a failed call surfaces: our AppError and zod refusals as their tRPC codes, anything
+ * unexpected as the plain INTERNAL message (logged in full by the endpoint's onError); other tRPC
+ * errors (UNAUTHORIZED from authedProcedure, BAD_REQUEST from the input parser) as they are.
+ */
+function surfacedError(err: TRPCError): TRPCError {
+  const cause = err.cause;
+  if (cause instanceof AppError || cause instanceof ZodError) return toTrpcError(cause);
+  if (err.code === 'INTERNAL_SERVER_ERROR') return toTrpcError(cause ?? err);
+  return err;
+}
 
-/** Each call in a span, counted in the metrics by procedure (only procedures that exist: the label set is bounded). */
-const observe = t.middleware(({ ctx, path, type, next }) => {
+/**
+ * Each call in a span, counted in the metrics by procedure (only procedures that exist: the label
+ * set is bounded) with the code it answers, its error mapped by `surfacedError`. One middleware for
+ * both: every level of tRPC's middleware chain copies the call's options twice (ADR 0026).
+ */
+const observe = t.middleware(async ({ ctx, path, type, next }) => {
   const started = process.hrtime.bigint();
-  return inSpan(`trpc ${path}`, async (span) => {
+  const outcome = await inSpan(`trpc ${path}`, async (span) => {
     const result = await next();
-    const code = result.ok ? 'OK' : result.error.code;
+    const error = result.ok ? undefined : surfacedError(result.error);
+    const code = error ? error.code : 'OK';
     ctx.deps.metrics.trpc(path, type, code, Number(process.hrtime.bigint() - started) / 1e9);
     span.setAttributes({ 'rpc.system': 'trpc', 'rpc.method': path, 'rpc.trpc.code': code });
     if (code === 'INTERNAL_SERVER_ERROR') span.setStatus({ code: SpanStatusCode.ERROR });
-    return result;
+    return { result, error };
   });
+  // Thrown outside the span (a refusal is not the span's exception); tRPC turns it into the failed result.
+  if (outcome.error) throw outcome.error;
+  return outcome.result;
 });
 
-export const publicProcedure = t.procedure.use(observe).use(errorMapping);
+export const publicProcedure = t.procedure.use(observe);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ERROR_CODES.UNAUTHORIZED.message });

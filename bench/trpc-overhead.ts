@@ -25,7 +25,9 @@ import { table } from './lib.js';
  * the product mounted it before ADR 0026, so every run shows before and after. All are mounted on
  * one Express app in this process, on the product's database pool and deps; autocannon runs in its
  * own process with 50 connections, the sides in rotating order. Prints requests/s and p99 (medians
- * of the runs) and the ratios. A measurement: it exits 0 whatever the numbers.
+ * of the runs) and the ratios, and this process's CPU time per request (on a machine shared with
+ * other work the rates swing with its load; the CPU per request much less). A measurement: it
+ * exits 0 whatever the numbers.
  *
  * BENCH_SECONDS (default 5) per run, BENCH_REPEATS (default 3) runs per side, BENCH_CONNECTIONS (50),
  * BENCH_TRPC_BATCH=1 adds the same three sides for a batch of three lookups (`httpBatchLink`'s
@@ -37,7 +39,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BATCH = process.env.BENCH_TRPC_BATCH === '1';
 
 interface CannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p99: number; p50: number };
   errors: number;
   non2xx: number;
@@ -142,24 +144,31 @@ export async function run() {
     for (const c of cases) {
       const rps = { trpc: [] as number[], express: [] as number[], adapter: [] as number[] };
       const p99 = { trpc: [] as number[], express: [] as number[], adapter: [] as number[] };
+      const cpu = { trpc: [] as number[], express: [] as number[], adapter: [] as number[] };
       for (let i = 0; i < REPEATS; i++) {
         // Rotate which side goes first, so a drift in machine load does not favour one.
         const order = [...sides.slice(i % 3), ...sides.slice(0, i % 3)];
         for (const side of order) {
+          const cpu0 = process.cpuUsage();
           const r = await autocannon(c.urls[side], SECONDS);
+          const used = process.cpuUsage(cpu0);
           if (r.errors > 0 || r.non2xx > 0) throw new Error(`${c.name}, ${side}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
           rps[side].push(r.requests.average);
           p99[side].push(r.latency.p99);
-          console.log(`  ${c.name}, ${label[side].padEnd(23)} run ${i + 1}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+          // This process's CPU time per answered request: less swayed by the machine's other load than the rates.
+          cpu[side].push((used.user + used.system) / Math.max(1, r.requests.total));
+          console.log(`  ${c.name}, ${label[side].padEnd(23)} run ${i + 1}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${cpu[side].at(-1)!.toFixed(0)} µs CPU/request`);
         }
       }
       const [tr, er, ar] = [median(rps.trpc), median(rps.express), median(rps.adapter)];
       const [tp, ep, ap] = [median(p99.trpc), median(p99.express), median(p99.adapter)];
+      const [tc, ec, ac] = [median(cpu.trpc), median(cpu.express), median(cpu.adapter)];
       console.log(`\ntRPC procedure (zod input, one kysely query per call), ${c.name}, against an Express route doing the same work, ${CONNECTIONS} connections (medians of ${REPEATS} rotating ${SECONDS} s runs)`);
       table([
         ['', 'tRPC', 'Express', 'tRPC/Express', "tRPC's adapter (before)", 'before/Express'],
         ['requests/s', tr.toFixed(0), er.toFixed(0), (tr / er).toFixed(2), ar.toFixed(0), (ar / er).toFixed(2)],
         ['p99', `${tp} ms`, `${ep} ms`, (tp / ep).toFixed(2), `${ap} ms`, (ap / ep).toFixed(2)],
+        ['server CPU/request', `${tc.toFixed(0)} µs`, `${ec.toFixed(0)} µs`, (tc / ec).toFixed(2), `${ac.toFixed(0)} µs`, (ac / ec).toFixed(2)],
       ]);
       console.log(`goal: ≥ 0.8× the requests/s → ${tr / er >= 0.8 ? 'PASS' : 'FAIL'} (${(tr / er).toFixed(2)}×)`);
       console.log(`goal: p99 ≤ 1.25× → ${tp / ep <= 1.25 ? 'PASS' : 'FAIL'} (${(tp / ep).toFixed(2)}×)`);

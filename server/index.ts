@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import express from 'express';
 import { createRequestHandler } from '@remix-run/express';
 import type { ServerBuild } from '@remix-run/node';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { toNodeHandler } from 'better-auth/node';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -22,7 +21,6 @@ import { apiV1Router } from './http/api-v1/index.js';
 import { consentRoutes } from './http/consent.js';
 import { usageLog } from './http/usage-log.js';
 import { createStripe } from './services/billing.js';
-import { toHeaders } from './http/headers.js';
 import { clientIp, requireTrustedOrigin, securityHeaders, signInThrottle } from './http/security.js';
 import { createLogger, type Logger } from './log.js';
 import { createMailer, outboxAccess } from './mail/index.js';
@@ -41,7 +39,8 @@ import { createNsfwClassifier } from './services/moderation/index.js';
 import type { Deps, Hooks } from './services/deps.js';
 import { createDiskStorage } from './storage/index.js';
 import { publicConfig } from './public-config.js';
-import { createContext, retryAfterMeta } from './trpc/init.js';
+import { createContext } from './trpc/init.js';
+import { trpcEndpoint } from './trpc/http.js';
 import { detachedFromWork } from './observability/context.js';
 import { observeRequests } from './observability/http.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -280,15 +279,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         res.locals[ROUTE_LOCAL] = '/trpc/:procedure'; // procedures are counted by name in trpc_requests_total
         next();
       },
-      createExpressMiddleware({
-        router: appRouter,
-        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals, req.socket.remoteAddress),
-        maxBodySize: 256 * 1024,
-        responseMeta: retryAfterMeta,
-        onError: ({ error, path: p }) => {
-          if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, err: error.cause ?? error });
-        },
-      }),
+      trpcEndpoint(appRouter, deps, auth, log),
     );
     app.use('/api/v1', apiV1Router(deps)); // the public API: API keys only, never the session cookie
     app.use('/api', consentRoutes(deps, auth));
@@ -321,7 +312,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
               cspNonce: res.locals.cspNonce as string,
               requestId: res.locals.requestId as string,
               logError: (err: unknown, what: string) => log.error(what, { err }),
-              trpc: async () => createCaller(await createContext(deps, auth, toHeaders(req), undefined, req.socket.remoteAddress)),
+              trpc: async () => createCaller(await createContext(deps, auth, req, undefined, req.socket.remoteAddress)),
               auth,
               publicConfig: publicConfig(config),
             }),

@@ -38,4 +38,28 @@ describe('tRPC context', () => {
       expect(ctx.user).toMatchObject({ id: 'u1', sessionId: 's1', emailVerified: true });
     }
   });
+
+  it('from a Node request: no session cookie, no lookup and no copy of the headers until a procedure reads them', async () => {
+    const { auth, calls } = countingAuth();
+    const req = { headers: { host: 'example.test', cookie: 'fk_consent=1; other=2', 'x-forwarded-for': ['a', 'b'] as unknown as string } };
+    const ctx = await createContext(deps, auth, req);
+    expect(ctx.user).toBeNull();
+    expect(calls).toHaveLength(0);
+    expect(Object.getOwnPropertyDescriptor(ctx, 'headers')?.get).toBeDefined(); // not made yet
+    expect(ctx.headers.get('cookie')).toBe('fk_consent=1; other=2');
+    expect(ctx.headers.get('x-forwarded-for')).toBe('a, b');
+    expect(ctx.headers).toBe(ctx.headers); // made once
+    // A middleware that passes a new context spreads it: the headers go along.
+    expect({ ...ctx }.headers.get('host')).toBe('example.test');
+  });
+
+  it('from a Node request with the session cookie: looks the session up with all the headers', async () => {
+    const { auth, calls } = countingAuth();
+    const locals: Record<string, unknown> = {};
+    const ctx = await createContext(deps, auth, { headers: { cookie: '__Secure-better-auth.session_token=abc.def', 'user-agent': 'test' } }, locals);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.get('user-agent')).toBe('test');
+    expect(ctx.user).toMatchObject({ id: 'u1' });
+    expect(locals.userId).toBe('u1');
+  });
 });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { getSessionCookie } from 'better-auth/cookies';
 import superjson from 'superjson';
@@ -6,6 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { currentRequestId } from '../observability/context.js';
 import { inSpan } from '../observability/tracing.js';
 import type { Auth, SessionUser } from '../auth/index.js';
+import { toHeaders } from '../http/headers.js';
 import type { Deps } from '../services/deps.js';
 import { AppError, ERROR_CODES, type ErrorCode } from '../shared/errors.js';
 
@@ -19,15 +21,42 @@ export interface Context {
   remoteAddress?: string;
 }
 
-export async function createContext(deps: Deps, auth: Auth, headers: Headers, locals?: Record<string, unknown>, remoteAddress?: string): Promise<Context> {
+/**
+ * The context of one HTTP request (or of a server-side caller). `request` is the Node request, or
+ * the Fetch headers when there is none. The Fetch `Headers` copy of a Node request's headers is
+ * made only when something reads `ctx.headers` (better-auth calls, the consent state) or the
+ * request carries a session cookie; a signed-out call to a procedure that never reads them costs
+ * no copy.
+ */
+export async function createContext(deps: Deps, auth: Auth, request: Headers | Pick<IncomingMessage, 'headers'>, locals?: Record<string, unknown>, remoteAddress?: string): Promise<Context> {
   // No session cookie, no session: better-auth's lookup costs ~1 ms of CPU even then (ADR 0024),
   // and signed-out calls (me.get on every public page, the consent state) are the most frequent.
-  const s = getSessionCookie(headers) ? await auth.api.getSession({ headers }) : null;
+  const hasSessionCookie = request instanceof Headers ? getSessionCookie(request) !== null : getSessionCookie(cookieHeader(request.headers.cookie)) !== null;
+  if (!hasSessionCookie) {
+    if (request instanceof Headers) return { deps, auth, user: null, headers: request, remoteAddress };
+    let headers: Headers | undefined;
+    return {
+      deps,
+      auth,
+      user: null,
+      get headers() {
+        return (headers ??= toHeaders(request));
+      },
+      remoteAddress,
+    };
+  }
+  const headers = request instanceof Headers ? request : toHeaders(request);
+  const s = await auth.api.getSession({ headers });
   const user = s
     ? { id: s.user.id, name: s.user.name, email: s.user.email, sessionId: s.session.id, emailVerified: s.user.emailVerified, twoFactorEnabled: Boolean((s.user as { twoFactorEnabled?: boolean | null }).twoFactorEnabled) }
     : null;
   if (locals && user) locals.userId = user.id; // for the usage log
   return { deps, auth, user, headers, remoteAddress };
+}
+
+/** The one header better-auth's `getSessionCookie` reads, without copying the others into a Fetch `Headers`. */
+function cookieHeader(cookie: string | undefined): Headers {
+  return { get: (name: string) => (name.toLowerCase() === 'cookie' ? (cookie ?? null) : null) } as Headers;
 }
 
 /** Turns any thrown error into a tRPC error whose `cause` carries our code. */
@@ -83,34 +112,40 @@ export function retryAfterMeta({ errors }: { errors: TRPCError[] }): { headers?:
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const errorMapping = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    const err = result.error;
-    const cause = err.cause;
-    if (cause instanceof AppError || cause instanceof ZodError) throw toTrpcError(cause);
-    if (err.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError)) {
-      // Unexpected: log it in full, send the person a plain message.
-      throw toTrpcError(cause ?? err);
-    }
-  }
-  return result;
-});
+/**
+ * The error a failed call surfaces: our AppError and zod refusals as their tRPC codes, anything
+ * unexpected as the plain INTERNAL message (logged in full by the endpoint's onError); other tRPC
+ * errors (UNAUTHORIZED from authedProcedure, BAD_REQUEST from the input parser) as they are.
+ */
+function surfacedError(err: TRPCError): TRPCError {
+  const cause = err.cause;
+  if (cause instanceof AppError || cause instanceof ZodError) return toTrpcError(cause);
+  if (err.code === 'INTERNAL_SERVER_ERROR') return toTrpcError(cause ?? err);
+  return err;
+}
 
-/** Each call in a span, counted in the metrics by procedure (only procedures that exist: the label set is bounded). */
-const observe = t.middleware(({ ctx, path, type, next }) => {
+/**
+ * Each call in a span, counted in the metrics by procedure (only procedures that exist: the label
+ * set is bounded) with the code it answers, its error mapped by `surfacedError`. One middleware for
+ * both: every level of tRPC's middleware chain copies the call's options twice (ADR 0026).
+ */
+const observe = t.middleware(async ({ ctx, path, type, next }) => {
   const started = process.hrtime.bigint();
-  return inSpan(`trpc ${path}`, async (span) => {
+  const outcome = await inSpan(`trpc ${path}`, async (span) => {
     const result = await next();
-    const code = result.ok ? 'OK' : result.error.code;
+    const error = result.ok ? undefined : surfacedError(result.error);
+    const code = error ? error.code : 'OK';
     ctx.deps.metrics.trpc(path, type, code, Number(process.hrtime.bigint() - started) / 1e9);
     span.setAttributes({ 'rpc.system': 'trpc', 'rpc.method': path, 'rpc.trpc.code': code });
     if (code === 'INTERNAL_SERVER_ERROR') span.setStatus({ code: SpanStatusCode.ERROR });
-    return result;
+    return { result, error };
   });
+  // Thrown outside the span (a refusal is not the span's exception); tRPC turns it into the failed result.
+  if (outcome.error) throw outcome.error;
+  return outcome.result;
 });
 
-export const publicProcedure = t.procedure.use(observe).use(errorMapping);
+export const publicProcedure = t.procedure.use(observe);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ERROR_CODES.UNAUTHORIZED.message });

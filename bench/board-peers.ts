@@ -268,6 +268,7 @@ const peers: Peer[] = new Array(count);
 await pool(count, 25, async (i) => {
   peers[i] = await connect(i);
 });
+process.stdout.write('phase connected\n'); // every client connected and on its board (bench/boards.ts times connecting apart)
 await drive(peers, input.perDoc, input.rate, 1); // warm-up (connections, JIT), not counted
 process.stdout.write('phase measure\n'); // the server's meter starts here too (bench/boards.ts)
 const cpu = process.cpuUsage();

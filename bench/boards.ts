@@ -106,38 +106,49 @@ function cpuNow() {
   return { node: (own.user + own.system) / 1000, postgres: pgCpuMs() };
 }
 
-// ---- BENCH_PROFILE=<dir>: a CPU profile of this process during each measured run of ours ----
-async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
+// ---- BENCH_PROFILE=<dir>: a CPU profile of this process during each run (either system). Its
+// `connectedAt` and `measureAt` (µs, the profile's monotonic clock) mark the end of connecting (every
+// client on its board) and the start of the clients' measured window (after the warm-up). ----
+async function profiled<T>(label: string, fn: (mark: { connected: () => void; measure: () => void }) => Promise<T>): Promise<T> {
   const dirOut = process.env.BENCH_PROFILE;
-  if (!dirOut) return fn();
+  if (!dirOut) return fn({ connected: () => {}, measure: () => {} });
   const { Session } = await import('node:inspector/promises');
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  let measureAt = 0;
+  let connectedAt = 0;
+  const now = () => Number(process.hrtime.bigint() / 1000n);
   try {
-    return await fn();
+    return await fn({ connected: () => void (connectedAt = now()), measure: () => void (measureAt = now()) });
   } finally {
     const { profile } = await session.post('Profiler.stop');
     fs.mkdirSync(dirOut, { recursive: true });
-    fs.writeFileSync(path.join(dirOut, `${label.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    fs.writeFileSync(path.join(dirOut, `${label.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`), JSON.stringify({ ...profile, connectedAt, measureAt }));
     session.disconnect();
   }
 }
 
 // ---- the clients' process ----
-/** `onMeasure` is called when the clients start their measured window (connections and warm-up done). */
-function runPeersOnly<T>(input: PeersInput, onMeasure?: () => void): Promise<T> {
+/**
+ * `on.connected` is called once every client is connected and on its board (before the warm-up),
+ * `on.measure` when the clients start their measured window (connections and warm-up done).
+ */
+function runPeersOnly<T>(input: PeersInput, on: { connected?: () => void; measure?: () => void } = {}): Promise<T> {
   const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', path.join(import.meta.dirname, 'board-peers.ts'), JSON.stringify(input)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
+  let seen = 0;
   child.stdout.on('data', (d: Buffer) => {
-    const before = out.length;
     out += d.toString();
-    if (onMeasure && out.indexOf(MEASURE_LINE, Math.max(0, before - MEASURE_LINE.length)) >= 0) {
-      onMeasure();
-      onMeasure = undefined;
+    // Phase lines ('phase connected', 'phase measure'), each seen once, in order.
+    for (let nl = out.indexOf('\n', seen); nl >= 0; nl = out.indexOf('\n', seen)) {
+      const line = out.slice(seen, nl);
+      seen = nl + 1;
+      if (line === 'phase connected') on.connected?.();
+      else if (line === 'phase measure') on.measure?.();
     }
   });
   return new Promise((resolve, reject) => {
@@ -150,14 +161,17 @@ function runPeersOnly<T>(input: PeersInput, onMeasure?: () => void): Promise<T> 
   });
 }
 
-const MEASURE_LINE = 'phase measure\n';
-
 /** CPU and event-loop delay of the server side, from the clients' measured window on (connecting and warm-up left out). */
 function serverMeter() {
   const start = cpuNow();
   let from = start;
+  let connected = NaN;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   return {
+    /** every client is connected and joined (the warm-up starts) */
+    connected() {
+      connected = cpuNow().node;
+    },
     /** the clients start measuring */
     measure() {
       from = cpuNow();
@@ -167,7 +181,7 @@ function serverMeter() {
     done() {
       loop.disable();
       const to = cpuNow();
-      return { loopP99: loop.percentile(99) / 1e6, serverNodeCpuMs: to.node - from.node, serverPgCpuMs: to.postgres - from.postgres, serverNodeCpuWholeMs: to.node - start.node };
+      return { loopP99: loop.percentile(99) / 1e6, serverNodeCpuMs: to.node - from.node, serverPgCpuMs: to.postgres - from.postgres, serverNodeCpuWholeMs: to.node - start.node, serverNodeCpuConnectMs: connected - start.node };
     },
   };
 }
@@ -180,6 +194,8 @@ interface Run extends DriveResult {
   serverPgCpuMs: number;
   /** the same, with connecting all clients and the warm-up */
   serverNodeCpuWholeMs: number;
+  /** connecting every client and opening its board (handshakes, joins, first syncs), warm-up left out */
+  serverNodeCpuConnectMs: number;
   /** update → committed (ours: acknowledged after the commit; Hocuspocus: stored), p99 and count */
   commitP99: number;
   commitN: number;
@@ -252,7 +268,7 @@ async function ours(adminUrl: string): Promise<System> {
     async drive(boards, perDoc, rate, seconds) {
       const docs = await createBoards(boards);
       const meter = serverMeter();
-      const r = await profiled(`ours-${boards}x${perDoc}-${rate}`, () => runPeersOnly<DriveResult>({ ...base, mode: 'drive', docs, perDoc, rate, seconds }, meter.measure));
+      const r = await profiled(`ours-${boards}x${perDoc}-${rate}`, (mark) => runPeersOnly<DriveResult>({ ...base, mode: 'drive', docs, perDoc, rate, seconds }, { connected: () => (meter.connected(), mark.connected()), measure: () => (meter.measure(), mark.measure()) }));
       return { ...r, ...meter.done(), commitP99: r.ack?.p99 ?? NaN, commitN: r.ack?.n ?? 0 };
     },
     async cycles() {
@@ -339,7 +355,7 @@ async function hocuspocus(adminUrl: string): Promise<System> {
       const docs = names(boards, 'drive');
       stored = [];
       const meter = serverMeter();
-      const r = await runPeersOnly<DriveResult>({ system: 'hocuspocus', url, mode: 'drive', docs, perDoc, rate, seconds }, meter.measure);
+      const r = await profiled(`hocuspocus-${boards}x${perDoc}-${rate}`, (mark) => runPeersOnly<DriveResult>({ system: 'hocuspocus', url, mode: 'drive', docs, perDoc, rate, seconds }, { connected: () => (meter.connected(), mark.connected()), measure: () => (meter.measure(), mark.measure()) }));
       // The clients left; what they sent is stored once the debounce runs out.
       await waitFor(() => arrivals.size === 0 && storing === 0, HP_MAX_DEBOUNCE_MS + 5000);
       if (process.env.BENCH_DEBUG) console.error('hp arrivals left', [...arrivals.values()].map((a) => a.length), 'stored', stored.length, 'changes', changes, 'docs', server.hocuspocus.getDocumentsCount());
@@ -404,7 +420,7 @@ async function alternate(us: System, hp: System, label: string, once: (s: System
       const r = await once(system);
       pair[key].push(r);
       console.error(
-        `  ${label}, run ${rep + 1}/${REPEATS}, ${system.name}: fan-out p50 ${ms(r.p50)} p99 ${ms(r.p99)}, commit p99 ${ms(r.commitP99)}, ${r.updatesPerSecond.toFixed(0)} updates/s, CPU server ${r.serverNodeCpuMs.toFixed(0)} ms, postgres ${r.serverPgCpuMs.toFixed(0)} ms, clients ${r.clientCpuMs.toFixed(0)} ms, server loop delay p99 ${ms(r.loopP99)}, client loop p99 ${ms(r.clientLoopP99)}, missing ${r.expected - r.delivered}${Object.keys(r.refused ?? {}).length > 0 ? `, refused ${JSON.stringify(r.refused)}` : ''}`,
+        `  ${label}, run ${rep + 1}/${REPEATS}, ${system.name}: fan-out p50 ${ms(r.p50)} p99 ${ms(r.p99)}, commit p99 ${ms(r.commitP99)}, ${r.updatesPerSecond.toFixed(0)} updates/s, CPU server ${r.serverNodeCpuMs.toFixed(0)} ms (connecting ${r.serverNodeCpuConnectMs.toFixed(0)} ms), postgres ${r.serverPgCpuMs.toFixed(0)} ms, clients ${r.clientCpuMs.toFixed(0)} ms, server loop delay p99 ${ms(r.loopP99)}, client loop p99 ${ms(r.clientLoopP99)}, missing ${r.expected - r.delivered}${Object.keys(r.refused ?? {}).length > 0 ? `, refused ${JSON.stringify(r.refused)}` : ''}`,
       );
     }
   }
@@ -424,6 +440,7 @@ function pairTable(label: string, { ours: a, hp: b }: Pair) {
   line('updates/s sustained', (r) => r.updatesPerSecond, (n) => n.toFixed(0), 0);
   line('CPU server (node) ms', (r) => r.serverNodeCpuMs, (n) => n.toFixed(0), 0);
   line('CPU server (node) ms, with connecting', (r) => r.serverNodeCpuWholeMs, (n) => n.toFixed(0), 0);
+  line('CPU server (node) ms, connecting only', (r) => r.serverNodeCpuConnectMs, (n) => n.toFixed(0), 0);
   line('CPU postgres ms', (r) => r.serverPgCpuMs, (n) => n.toFixed(0), 0);
   line('CPU server + postgres ms', (r) => r.serverNodeCpuMs + r.serverPgCpuMs, (n) => n.toFixed(0), 0);
   line('CPU clients ms', (r) => r.clientCpuMs, (n) => n.toFixed(0), 0);
@@ -440,7 +457,7 @@ function report() {
   console.log(`fan-out = one client's update → applied by every other client on the board; ${SECONDS} s per one-board run, ${MANY_SECONDS} s per many-board run, after a 1 s warm-up`);
   console.log(`committed: ours = send → the author's acknowledgement, sent after the commit (Postgres, fsync on); Hocuspocus = arrival → its onStoreDocument upsert into the same Postgres done (debounce ${HP_DEBOUNCE_MS} ms, at most ${HP_MAX_DEBOUNCE_MS} ms)`);
   console.log("CPU: server = the benchmark's process (one server under test at a time); postgres = this benchmark's cluster only; clients = the clients' process");
-  console.log("     server and postgres from the start of the clients' measured window (every client connected, 1 s warm-up done) until the clients are done and, for Hocuspocus, what they sent is stored; 'with connecting' adds connecting every client and the warm-up\n");
+  console.log("     server and postgres from the start of the clients' measured window (every client connected, 1 s warm-up done) until the clients are done and, for Hocuspocus, what they sent is stored; 'with connecting' adds connecting every client and the warm-up; 'connecting only' is handshakes, board opens and first syncs until every client is on its board\n");
   if (pairRows.length > 0) table([['load', 'metric', 'ours', 'hocuspocus', 'ours/hp', 'runs: ours', 'runs: hocuspocus'], ...pairRows]);
   if (canvas.length > 0) {
     console.log('');

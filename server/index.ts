@@ -13,6 +13,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js'
 import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
 import { createAuth, type Auth } from './auth/index.js';
+import { createSocketSessions } from './auth/socket-session.js';
 import type { Config } from './config.js';
 import { compressResponses, precompressedStatic } from './http/compression.js';
 import { archiveRoute, exportDownloadRoute, fileRoute, reviewFileRoute, uploadRoute } from './http/files.js';
@@ -186,14 +187,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
     const httpServer = http.createServer(app);
-    const workspacesOf = async (userId: string) => (await db.selectFrom('membership').select('workspace_id').where('user_id', '=', userId).execute()).map((r) => r.workspace_id);
     const shareLimits = createShareLimits(config.boards);
     const openShareLink = async (token: unknown) => {
       const grant = await resolveShareLink(db, token);
       takeShareJoin({ shareLimits }, grant.linkId);
       return grant;
     };
-    const io = createRealtime({ httpServer, auth, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser, workspacesOf, openShareLink });
+    const io = createRealtime({ httpServer, pool, trustedOrigins: config.trustedOrigins, log, socketsPerUser: config.socketsPerUser, socketSession: createSocketSessions(auth, db), openShareLink });
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());

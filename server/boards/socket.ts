@@ -61,7 +61,8 @@ class Bucket {
 
 interface SocketState {
   userId: string;
-  name: Promise<string>;
+  /** the user's name as the handshake read it (server/realtime/index.ts), shown with their cursor */
+  name: string;
   boards: Map<string, Joined>;
   /** every sync message, accepted or refused */
   updates: Bucket;
@@ -71,7 +72,6 @@ interface SocketState {
   joins: Bucket;
   awareness: Bucket;
   inFlight: number;
-  lastTouch: Map<string, number>;
   /** a sync message being received in parts, per board */
   parts: Map<string, { id: string; total: number; chunks: Uint8Array[]; bytes: number; timer: NodeJS.Timeout }>;
 }
@@ -113,6 +113,20 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
   const states = new Map<string, SocketState>();
   const socketsById = new Map<string, AppSocket>();
   const byUser = new Map<string, Set<string>>();
+  /**
+   * When this process last marked each member active (`workspaceId userId` → ms): the marker
+   * (touchActivity) moves at most once a minute, so joins and edits within the minute, from any of
+   * the person's sockets, cost no statement.
+   */
+  const touched = new Map<string, number>();
+  function touch(workspaceId: string, userId: string) {
+    const key = `${workspaceId} ${userId}`;
+    const now = Date.now();
+    if (now - (touched.get(key) ?? 0) <= 60_000) return;
+    if (touched.size >= 10_000) for (const [k, at] of touched) if (now - at > 60_000) touched.delete(k);
+    touched.set(key, now);
+    void touchActivity(db, workspaceId, userId).catch(() => undefined);
+  }
 
   /** A membership change announced on the channel (join, kick, role): applied to this process's sockets. */
   async function onMembership(msg: Extract<BoardBusMessage, { k: 'join' | 'kick' | 'role' }>) {
@@ -222,11 +236,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       log.error('applying a checked board update failed', { boardId, err });
       throw new Refusal('BOARD_UPDATE_INVALID');
     }
-    const last = state.lastTouch.get(joined.workspaceId) ?? 0;
-    if (Date.now() - last > 60_000) {
-      state.lastTouch.set(joined.workspaceId, Date.now());
-      void touchActivity(db, joined.workspaceId, state.userId).catch(() => undefined);
-    }
+    touch(joined.workspaceId, state.userId);
     deps.onEdit?.(boardId, state.userId);
     const saved = commit.then(async (seq) => {
       if (seq !== null) return seq;
@@ -251,19 +261,13 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
     const userId = socket.data.userId as string;
     const state: SocketState = {
       userId,
-      name: db
-        .selectFrom('user')
-        .select('name')
-        .where('id', '=', userId)
-        .executeTakeFirst()
-        .then((u) => u?.name || 'Someone', () => 'Someone'),
+      name: (socket.data.name as string | undefined) || 'Someone',
       boards: new Map(),
       updates: new Bucket(limits.updatesPerSecond),
       syncs: perMinute(limits.syncPerMinute),
       joins: perMinute(limits.joinsPerMinute),
       awareness: new Bucket(AWARENESS_PER_SECOND),
       inFlight: 0,
-      lastTouch: new Map(),
       parts: new Map(),
     };
     states.set(socket.id, state);
@@ -296,8 +300,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
         // Everyone's presence, from this process's copy (other processes relay theirs into it).
         presence.sendAll(socket, live);
         deps.onJoined(socket, boardId);
-        void touchActivity(db, board.workspaceId, userId).catch(() => undefined);
-        state.lastTouch.set(board.workspaceId, Date.now());
+        touch(board.workspaceId, userId);
       } catch (err) {
         if (err instanceof AppError) return fail(err.code, err.userMessage);
         log.error('board join failed', { boardId, err });
@@ -429,7 +432,7 @@ export function createBoardSockets(deps: { db: Database; log: Logger; limits: Co
       if (!state.awareness.take()) return;
       if (!joined || !live || !(update instanceof Uint8Array) || update.byteLength > MAX_AWARENESS_BYTES) return;
       try {
-        presence.receive(socket, live, { userId, name: await state.name, readOnly: joined.readOnly, clients: joined.awarenessClients }, update);
+        presence.receive(socket, live, { userId, name: state.name, readOnly: joined.readOnly, clients: joined.awarenessClients }, update);
       } catch {
         refuse(socket, boardId, new Refusal('BOARD_UPDATE_MALFORMED'));
       }

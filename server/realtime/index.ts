@@ -2,8 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import type pg from 'pg';
-import type { Auth } from '../auth/index.js';
-import { getSessionUser } from '../auth/index.js';
+import type { SocketSession } from '../auth/socket-session.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../services/deps.js';
 import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
@@ -18,7 +17,8 @@ export const SOCKET_PATH = '/socket.io';
 
 /**
  * Socket.io on the HTTP server. The handshake must carry a valid better-auth session cookie and
- * a trusted Origin; each socket joins its user's room, its session's (ended with the session:
+ * a trusted Origin (the session, its user and their workspaces are read in one statement:
+ * server/auth/socket-session.ts); each socket joins its user's room, its session's (ended with the session:
  * server/realtime/sessions.ts) and the rooms of its user's workspaces (job progress goes to the
  * whole workspace; members added or removed later join or leave through server/boards/socket.ts).
  * The workspaces are looked up during the handshake, so every room is joined before the client
@@ -31,13 +31,12 @@ export const SOCKET_PATH = '/socket.io';
  */
 export function createRealtime(opts: {
   httpServer: HttpServer;
-  auth: Auth;
   pool: pg.Pool;
   trustedOrigins: string[];
   log: Logger;
   socketsPerUser: number;
-  /** ids of the workspaces a user is a member of */
-  workspacesOf: (userId: string) => Promise<string[]>;
+  /** the signed-in user of a handshake's cookie, with their session and workspaces (server/auth/socket-session.ts) */
+  socketSession: (headers: Headers) => Promise<SocketSession | null>;
   /** checks a share-link token and counts the connection against the link's limit (server/services/share-links.ts) */
   openShareLink: (token: unknown) => Promise<LinkGrant>;
 }): IO {
@@ -65,14 +64,15 @@ export function createRealtime(opts: {
       }
     }
     try {
-      const user = await getSessionUser(opts.auth, headers);
+      const user = await opts.socketSession(headers);
       if (!user) return next(new Error('UNAUTHORIZED'));
-      socket.data.userId = user.id;
+      socket.data.userId = user.userId;
+      socket.data.name = user.name;
       socket.data.sessionId = user.sessionId;
-      socket.data.workspaceIds = await opts.workspacesOf(user.id);
-      const open = perUser.get(user.id) ?? 0;
+      socket.data.workspaceIds = user.workspaceIds;
+      const open = perUser.get(user.userId) ?? 0;
       if (open >= opts.socketsPerUser) return next(new Error('TOO_MANY_SOCKETS'));
-      perUser.set(user.id, open + 1);
+      perUser.set(user.userId, open + 1);
       next();
     } catch (err) {
       opts.log.error('socket auth failed', { err });

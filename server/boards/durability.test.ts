@@ -11,8 +11,11 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPool } from '../../db/index.js';
+import { createLogger } from '../log.js';
 import { putItem } from '../shared/board.js';
 import { eventually, signUp, startTestServer, trpcClient, type TestServer, type TestUser } from '../testing/harness.js';
+import { createLiveBoards } from './live.js';
 import { loadBoardDoc } from './store.js';
 import { addMember, itemIds, openBoard, waitForDoc, waitSaved } from '../testing/teams.js';
 
@@ -49,6 +52,13 @@ async function refuseWrites(): Promise<() => Promise<void>> {
     await sql`drop trigger fk_test_refuse on board_update`.execute(server.deps.db);
   };
 }
+
+/** SQL that makes inserts into board_update fail for one board only (as if the database refused its rows), and its undoing. */
+const refuseOneBoard = (boardId: string) => ({
+  on: `create or replace function fk_test_refuse_one() returns trigger language plpgsql as $$ begin if new.board_id = '${boardId}'::uuid then raise exception 'writes to this board refused by the test'; end if; return new; end $$;
+       create trigger fk_test_refuse_one before insert on board_update for each row execute function fk_test_refuse_one()`,
+  off: 'drop trigger if exists fk_test_refuse_one on board_update',
+});
 
 describe('fan out from memory, "saved" only after the commit', () => {
   it('others see an update while its commit waits; the author is told saved only once it is stored', async () => {
@@ -144,6 +154,83 @@ describe('fan out from memory, "saved" only after the commit', () => {
     } finally {
       await undo();
       a.close();
+    }
+  });
+
+  it('one commit serves every board, yet a board whose writes the database refuses holds up no other board', async () => {
+    const stuck = await newBoard();
+    const fine = await newBoard();
+    const a = await openBoard(server, editor, stuck);
+    const b = await openBoard(server, editor, fine);
+    const refuse = refuseOneBoard(stuck);
+    const lock = new pg.Client({ connectionString: server.config.databaseUrl });
+    await lock.connect();
+    try {
+      // The table is held: the first statements (one per board) wait for it, the next edits of both
+      // boards wait together for the next statement.
+      await lock.query('begin');
+      await lock.query('lock table board_update in exclusive mode');
+      note(a.client.doc, 'held1');
+      note(b.client.doc, 'free1');
+      await new Promise((r) => setTimeout(r, 300));
+      note(a.client.doc, 'held2');
+      note(b.client.doc, 'free2');
+      await new Promise((r) => setTimeout(r, 300));
+      // From the moment the table is free, the database refuses every row of one board.
+      await lock.query(refuse.on);
+      await lock.query('commit');
+      // The other board's updates land (tried apart from the refused board's after the failure).
+      await waitSaved(b.client, 10_000);
+      expect(itemIds(await loadBoardDoc(server.deps.db, fine)).sort()).toEqual(['free1', 'free2']);
+      expect(a.client.state.unsaved).toBe(2);
+      expect(await stored(stuck)).toBe(0);
+      // The refused board keeps being tried: it lands once the database takes it.
+      await sql.raw(refuse.off).execute(server.deps.db);
+      await waitSaved(a.client, 15_000);
+      expect(itemIds(await loadBoardDoc(server.deps.db, stuck)).sort()).toEqual(['held1', 'held2']);
+    } finally {
+      await lock.end().catch(() => undefined);
+      await sql.raw(refuse.off).execute(server.deps.db);
+      a.close();
+      b.close();
+    }
+  });
+
+  it('updates of a board unloaded while they wait for their commit all settle: stored if under way, refused if still queued or accepted after', async () => {
+    const boardId = await newBoard();
+    const pool = createPool(server.config.databaseUrl!, 2);
+    const lives = createLiveBoards({ io: server.io, db: server.deps.db, pool, log: createLogger('silent'), limits: server.config.boards, origin: 'durability-test', idleUnloadMs: 60_000, metrics: { fanout() {} } });
+    const lock = new pg.Client({ connectionString: server.config.databaseUrl });
+    await lock.connect();
+    try {
+      const live = await lives.open(boardId, workspaceId);
+      const author = new Y.Doc();
+      const edits: Uint8Array[] = [];
+      author.on('update', (u: Uint8Array) => edits.push(u));
+      for (let i = 0; i < 6; i++) note(author, `n${i}`);
+      await lock.query('begin');
+      await lock.query('lock table board_update in exclusive mode');
+      // The first statements go out and wait for the lock; the rest wait in the board's queue.
+      const accepted = edits.slice(0, 5).map((u) => lives.accept(live, u, editor.id, 'socket-1'));
+      const outcomes = accepted.map((p) => p.then((seq) => ({ seq }), (err: Error) => ({ err: err.message })));
+      await new Promise((r) => setTimeout(r, 200));
+      lives.unload(live);
+      // Accepted after the unload (a socket that looked the board up just before): refused at once.
+      await expect(lives.accept(live, edits[5]!, editor.id, 'socket-1')).rejects.toThrow(/unloaded/);
+      await lock.query('commit');
+      const settled = await Promise.race([Promise.all(outcomes), new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+      expect(settled).not.toBeNull();
+      const storedIds = settled!.filter((o): o is { seq: number } => 'seq' in o && o.seq !== null);
+      const refused = settled!.filter((o) => 'err' in o);
+      expect(storedIds.length + refused.length).toBe(5);
+      expect(refused.length).toBeGreaterThan(0);
+      // Exactly the ones reported stored are in Postgres (the refused ones are still held by their client).
+      expect(await stored(boardId)).toBe(storedIds.length);
+      expect(live.unsettled.size).toBe(0);
+    } finally {
+      await lock.end().catch(() => undefined);
+      await lives.close();
+      await pool.end();
     }
   });
 });

@@ -4,11 +4,14 @@
  *
  * The durability rule (docs/decisions/0010): an accepted update is applied to the live document and
  * sent to this process's sockets at once (`accept`; updates accepted in the same event-loop turn go
- * out as one message, `fanOut`); it is stored by group commit (`store`, one
- * statement per batch, at most two batches of a board at once) and its author is acknowledged
- * only after the commit, with the highest stored id. A write that fails goes back to the queue and
- * is tried again while the board is live; the board stays loaded until everything accepted is
- * stored. Other processes receive stored updates through the channel (`applyRemote`).
+ * out as one message, `fanOut`); it is stored by group commit across all the process's boards
+ * (`store`: one statement per batch, whatever boards its rows belong to, each row checked against its
+ * own board's membership; at most two statements at once), and its author is acknowledged only after
+ * the commit, with the highest stored id. A write that fails goes back to its board's queue and is
+ * tried again, that board alone, after a pause (so a board whose rows the database refuses holds up
+ * no other), while the board is live; the board stays loaded until everything accepted is stored,
+ * and an update of a board unloaded first is refused (its clients still hold it). Other processes
+ * receive stored updates through the channel (`applyRemote`).
  */
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
@@ -24,11 +27,18 @@ import { toWire } from '../shared/board-wire.js';
 import { rooms } from '../shared/realtime.js';
 import { BOARD_LIVE_TTL_SECONDS, othersHoldBoard, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards, type BoardBusMessage } from './bus.js';
 import { applyLive, dropCheck } from './check.js';
-import { appendBoardUpdates, compactBoard, openBoardState, readBoardUpdate } from './store.js';
+import { appendUpdates, compactBoard, openBoardState, readBoardUpdate, type StoredForBoard } from './store.js';
 
-/** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */
-const MAX_BATCHES_IN_FLIGHT = 2;
-const BATCH_SIZE = 64;
+/**
+ * Store statements running at once, for all boards of this process together: an update need not
+ * wait for a slow commit before it (Yjs updates commute), and the pool (shared with every request)
+ * is never crowded by board writes.
+ */
+const MAX_STATEMENTS_IN_FLIGHT = 2;
+/** Rows in one store statement, from as many boards as have updates waiting... */
+const STATEMENT_ROWS = 256;
+/** ...and bytes (a statement takes at least one update, whatever its size). */
+const STATEMENT_BYTES = 1024 * 1024;
 /** After opening a board, its stored state is read again at these delays (see `open`). */
 const CATCH_UP_AFTER_MS = [1_000, 10_000];
 /** On a graceful stop, how long accepted updates may take to be stored before the process goes on. */
@@ -61,20 +71,20 @@ export class LiveBoard {
   ready!: Promise<void>;
   idleTimer: NodeJS.Timeout | null = null;
   compacting: Promise<void> | null = null;
-  /** Accepted updates waiting to be stored: written together, one commit per batch (group commit). */
+  /** Accepted updates waiting to be stored: written with every other board's, one commit per batch (group commit). */
   queue: Pending[] = [];
   /** Accepted updates not yet sent to the board's other sockets: sent together at the end of this event-loop turn (see fanOut). */
   outbox: { update: Uint8Array; socketId: string; receivedAt: number }[] = [];
-  /** Batches being stored right now (at most MAX_BATCHES_IN_FLIGHT). */
-  flushing = 0;
+  /** After a failed write: the pause before this board's next attempt (doubling; 0: the last write went through)... */
+  retryMs = 0;
+  /** ...and when that attempt may start (Date.now() ms). */
+  retryAt = 0;
   /** Bytes in `queue` and in batches being stored: accepted and sent to everyone, not yet committed. */
   unstoredBytes = 0;
   /** Every store not yet settled: an answer that needs "everything so far is stored" waits for these. */
   unsettled = new Set<Promise<unknown>>();
   /** The highest stored update id this process knows of (sent with each acknowledgement). */
   lastSeq = 0;
-  /** While the database refuses or is away: the pause before the next attempt (doubling, see flush). */
-  retryMs = 0;
   /** Unloaded: what is still queued is not stored by this process (its clients send it again). */
   dead = false;
   /**
@@ -236,13 +246,26 @@ export function createLiveBoards(deps: LiveDeps) {
     }
   }
 
+  /** Boards with updates waiting to be stored, longest waiting first: each statement takes from them in turn. */
+  const waiting = new Set<LiveBoard>();
+  /** Store statements running now (at most MAX_STATEMENTS_IN_FLIGHT, for all boards together). */
+  let flushing = 0;
+  /** Wakes the flushes when the first board whose write failed may be tried again. */
+  let retryTimer: NodeJS.Timeout | null = null;
+  let retryTimerAt = Infinity;
+
+  const unloadedError = () => new Error('board unloaded before the update was stored');
+
   /**
-   * Queues an accepted update to be stored with whatever else is waiting for this board (group
-   * commit). Resolves with the highest stored id once committed, or null when the write's role check
-   * refused it; rejects only when the board is unloaded before it could be stored (the clients
-   * still hold it and send it again).
+   * Queues an accepted update to be stored with whatever else is waiting, for this board and every
+   * other (group commit). Resolves with the highest stored id once committed, or null when the
+   * write's role check refused it; rejects when the board is unloaded before it could be stored
+   * (the clients still hold it and send it again). Every update queued here settles one way or the
+   * other: `storedSoFar` and unloading wait for that.
    */
   function store(live: LiveBoard, update: Uint8Array, userId: string, socketId: string): Promise<number | null> {
+    // Unloaded meanwhile (between the socket's lookup and here): nothing would store it.
+    if (live.dead) return Promise.reject(unloadedError());
     const p = new Promise<number | null>((resolve, reject) => live.queue.push({ update, userId, socketId, resolve, reject }));
     live.unstoredBytes += update.byteLength;
     live.unsettled.add(p);
@@ -251,8 +274,18 @@ export function createLiveBoards(deps: LiveDeps) {
       live.unstoredBytes -= update.byteLength;
     };
     p.then(settle, settle);
-    if (live.flushing < MAX_BATCHES_IN_FLIGHT) void flush(live);
+    waiting.add(live);
+    startFlushes();
     return p;
+  }
+
+  /** Starts store statements for what is waiting, up to MAX_STATEMENTS_IN_FLIGHT. */
+  function startFlushes() {
+    while (flushing < MAX_STATEMENTS_IN_FLIGHT) {
+      const batch = takeBatch();
+      if (batch.length === 0) return;
+      void flush(batch);
+    }
   }
 
   /** The highest stored id once every update accepted so far for this board is stored. */
@@ -261,36 +294,103 @@ export function createLiveBoards(deps: LiveDeps) {
     return live.lastSeq;
   }
 
-  async function flush(live: LiveBoard) {
-    live.flushing++;
-    try {
-      while (live.queue.length > 0 && !live.dead) {
-        const batch = live.queue.splice(0, BATCH_SIZE);
-        let stored: { users: Set<string | null>; seq: number };
-        try {
-          stored = await appendBoardUpdates(deps.pool, live.id, batch, origin);
-        } catch (err) {
-          // Not stored (the database is away, or timed out): the updates stay accepted, in memory
-          // and with the clients, which are not told "saved"; tried again after a pause.
-          live.queue.unshift(...batch);
-          live.retryMs = Math.min(Math.max(live.retryMs * 2, 250), 5_000);
-          log.warn('storing board updates failed; trying again', { boardId: live.id, updates: batch.length, retryInMs: live.retryMs, err });
-          await new Promise((r) => setTimeout(r, live.retryMs));
+  /**
+   * Takes up to STATEMENT_ROWS waiting updates (and about STATEMENT_BYTES), board after board, the
+   * longest waiting first; a board left with more goes to the back. A board whose last write
+   * failed waits out its pause and is then written alone (so a board whose rows the database
+   * refuses holds up no other board). A board unloaded while its updates waited has them
+   * rejected here (destroy rejects what is queued at that moment; this catches any queued after),
+   * so none is left unsettled.
+   */
+  function takeBatch(): { live: LiveBoard; items: Pending[] }[] {
+    const batch: { live: LiveBoard; items: Pending[] }[] = [];
+    let rows = 0;
+    let bytes = 0;
+    let wakeAt = Infinity;
+    const now = Date.now();
+    for (const live of [...waiting]) {
+      if (rows >= STATEMENT_ROWS || bytes >= STATEMENT_BYTES) break;
+      if (live.dead) {
+        for (const b of live.queue.splice(0)) b.reject(unloadedError());
+        waiting.delete(live);
+        continue;
+      }
+      if (live.retryMs > 0) {
+        if (live.retryAt > now) {
+          wakeAt = Math.min(wakeAt, live.retryAt);
           continue;
         }
+        if (batch.length > 0) continue;
+      }
+      let n = 0;
+      while (n < live.queue.length && rows < STATEMENT_ROWS && (rows === 0 || bytes + live.queue[n]!.update.byteLength <= STATEMENT_BYTES)) {
+        bytes += live.queue[n]!.update.byteLength;
+        rows++;
+        n++;
+      }
+      if (n > 0) batch.push({ live, items: live.queue.splice(0, n) });
+      waiting.delete(live);
+      if (live.queue.length > 0) waiting.add(live);
+      if (live.retryMs > 0) break;
+    }
+    if (wakeAt < retryTimerAt) {
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimerAt = wakeAt;
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        retryTimerAt = Infinity;
+        startFlushes();
+      }, wakeAt - now);
+      retryTimer.unref();
+    }
+    return batch;
+  }
+
+  /** One store statement for a batch taken from the waiting boards (then, from `finally`, the next). */
+  async function flush(batch: { live: LiveBoard; items: Pending[] }[]) {
+    flushing++;
+    try {
+      let stored: Map<string, StoredForBoard>;
+      try {
+        stored = await appendUpdates(
+          deps.pool,
+          batch.flatMap(({ live, items }) => items.map((b) => ({ boardId: live.id, update: b.update, userId: b.userId }))),
+          origin,
+        );
+      } catch (err) {
+        // Not stored (the database is away, timed out, or refused a row): the updates stay accepted,
+        // in memory and with the clients, which are not told "saved"; each board is tried again
+        // alone after a pause (250 ms doubling to 5 s), first in its queue. A board unloaded
+        // meanwhile has them rejected (its clients send them again).
+        const at = Date.now();
+        for (const { live, items } of batch) {
+          if (live.dead) {
+            for (const b of items) b.reject(unloadedError());
+            continue;
+          }
+          live.queue.unshift(...items);
+          live.retryMs = Math.min(Math.max(live.retryMs * 2, 250), 5_000);
+          live.retryAt = at + live.retryMs;
+          waiting.add(live);
+        }
+        log.warn('storing board updates failed; trying again', { boardIds: batch.map((b) => b.live.id).slice(0, 10), boards: batch.length, updates: batch.reduce((n, b) => n + b.items.length, 0), retryInMs: batch[0]!.live.retryMs, err });
+        return;
+      }
+      for (const { live, items } of batch) {
         live.retryMs = 0;
-        live.lastSeq = Math.max(live.lastSeq, stored.seq);
-        for (const b of batch) {
-          const ok = stored.users.has(b.userId);
+        const mine = stored.get(live.id.toLowerCase());
+        if (mine) live.lastSeq = Math.max(live.lastSeq, mine.seq);
+        for (const b of items) {
+          const ok = mine?.users.has(b.userId) ?? false;
           if (ok) live.pending++;
           b.resolve(ok ? live.lastSeq : null);
         }
-        maybeCompact(live);
+        if (!live.dead) maybeCompact(live);
       }
     } finally {
-      live.flushing--;
+      flushing--;
+      startFlushes();
     }
-    if (live.dead) for (const b of live.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
   }
 
   /** A stored update announced by another process: applied here and sent to this process's sockets. */

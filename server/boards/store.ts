@@ -1,8 +1,8 @@
 /**
  * Where boards are stored: an append-only log of Yjs updates (`board_update`) plus a compacted
  * snapshot (`board_snapshot`), per board. Every write goes through ONE statement,
- * `appendBoardUpdates`: clients' updates (group commit, server/boards/live.ts) and the server's own
- * edits (generation results, removed assets: `editBoardFromServer`) alike. It checks each writer's
+ * `appendUpdates`: clients' updates (group commit across boards, server/boards/live.ts) and the
+ * server's own edits (generation results, removed assets: `editBoardFromServer`) alike. It checks each writer's
  * role, stores the rows, indexes the assets they place and announces them on the channel (bus.ts)
  * when another process holds the board live, in one round trip and one commit.
  */
@@ -29,67 +29,96 @@ const WRITE_ROLES: Role[] = rolesWith('board.edit');
 const SERVER_ORIGIN = 'server';
 
 /**
- * Stores several updates to one board in ONE statement (one commit, one round trip). A row with a
- * user is written only if that user is (still) an editor or above in the board's workspace and the
- * account is not suspended or banned (active_standing), so the
- * membership check and the append cannot be separated by a removal; a row without one (the
- * server's own edit) only if the board still exists. Each stored row is announced on the channel
- * when another process holds the board live (board_live). It is the hot path of live boards, so it
- * runs as a named prepared statement (planned once per connection; the plan of this statement costs
- * about as much as running it).
+ * Stores updates to any number of boards in ONE statement (one commit, one round trip): a live
+ * process's group commit takes what every board has waiting at once, so the cost of a commit is
+ * shared by all the boards it serves. A row with a user is written only if that user is (still) an
+ * editor or above in the board's workspace and the account is not suspended or banned
+ * (active_standing), so the membership check and the append cannot be separated by a removal; a
+ * row without one (the server's own edit) only if the board still exists. Each stored row is
+ * announced on the channel when another process holds its board live (board_live). It is the hot
+ * path of live boards, so it runs as a named prepared statement (planned once per connection; the
+ * plan of this statement costs about as much as running it).
  */
 const APPEND_BOARD_UPDATES = {
-  name: 'fk_append_board_updates',
+  name: 'fk_append_board_updates_v2',
   text: `
     with input as (
-      select * from unnest($1::text[], $2::bytea[], $5::text[]) with ordinality as t(user_id, update, assets, ord)
+      select * from unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[]) with ordinality as t(board_id, user_id, update, assets, ord)
     ), ok as (
-      select i.* from input i where case when i.user_id is null then exists (select 1 from board b where b.id = $3) else exists (
+      select i.* from input i where case when i.user_id is null then exists (select 1 from board b where b.id = i.board_id) else exists (
         select 1 from board b join membership m on m.workspace_id = b.workspace_id
-        where b.id = $3 and m.user_id = i.user_id and m.role in (${WRITE_ROLES.map((r) => `'${r}'`).join(', ')})
+        where b.id = i.board_id and m.user_id = i.user_id and m.role in (${WRITE_ROLES.map((r) => `'${r}'`).join(', ')})
           and not exists (select 1 from active_standing s where s.user_id = i.user_id)) end
     ), ins as (
       insert into board_update (board_id, update, user_id)
-      select $3, ok.update, ok.user_id from ok order by ok.ord
-      returning id, user_id, update
+      select ok.board_id, ok.update, ok.user_id from ok order by ok.ord
+      returning id, board_id, user_id, update
     ), idx as (
       insert into board_asset (board_id, asset_id)
       select distinct b.id, a.id
       from ok cross join lateral unnest(string_to_array(ok.assets, ',')::uuid[]) as x(id)
-      join asset a on a.id = x.id join board b on b.id = $3 and b.workspace_id = a.workspace_id
+      join asset a on a.id = x.id join board b on b.id = ok.board_id and b.workspace_id = a.workspace_id
       where ok.assets <> ''
       on conflict (board_id, asset_id) do update set added_at = now()
     ), others as (
-      select exists (select 1 from board_live l where l.board_id = $3 and l.origin <> $4 and l.expires_at > now()) as live
+      select distinct l.board_id from board_live l
+      where l.board_id in (select distinct board_id from ins) and l.origin <> $5 and l.expires_at > now()
     )
-    select ins.id, ins.user_id, case when others.live then pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', $3::text, 'i', ins.id, 'o', $4::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text) end
-    from ins, others order by ins.id`,
+    select ins.id, ins.board_id, ins.user_id, case when others.board_id is not null then pg_notify('${BOARD_CHANNEL}', json_build_object('k', 'u', 'b', ins.board_id::text, 'i', ins.id, 'o', $5::text, 'u', case when length(ins.update) <= ${INLINE_UPDATE_BYTES} then encode(ins.update, 'base64') end)::text) end
+    from ins left join others on others.board_id = ins.board_id order by ins.id`,
 };
 
+/** What one append stored for one board: the writers whose rows were stored (null for the server's own) and the highest id. */
+export interface StoredForBoard {
+  users: Set<string | null>;
+  seq: number;
+}
+
 /**
- * Returns the writers whose rows were stored (a writer's rows are all stored or none; null for the
- * server's own) and the highest id stored (0 when none). Runs on a pg pool (prepared, for the live
- * path) or through kysely (a transaction or any process's database handle).
+ * Stores rows of any boards; returns, per board that had a row stored, the writers whose rows were
+ * stored (a writer's rows on a board are all stored or none) and the highest id stored. Runs on a
+ * pg pool (prepared, for the live path) or through kysely (a transaction or any process's
+ * database handle).
  */
+export async function appendUpdates(
+  on: Pick<pg.Pool, 'query'> | Kysely<DB>,
+  rows: { boardId: string; update: Uint8Array; userId: string | null }[],
+  origin: string,
+): Promise<Map<string, StoredForBoard>> {
+  const stored = new Map<string, StoredForBoard>();
+  if (rows.length === 0) return stored;
+  const values = [
+    rows.map((r) => r.boardId),
+    rows.map((r) => r.userId),
+    rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength)),
+    rows.map((r) => assetIdsInUpdate(r.update).join(',')),
+    origin,
+  ];
+  type Row = { id: string | number; board_id: string; user_id: string | null };
+  const result: Row[] =
+    'executeQuery' in on ? (await on.executeQuery<Row>(CompiledQuery.raw(APPEND_BOARD_UPDATES.text, values))).rows : (await on.query<Row>({ ...APPEND_BOARD_UPDATES, values })).rows;
+  for (const r of result) {
+    const board = stored.get(r.board_id) ?? { users: new Set<string | null>(), seq: 0 };
+    board.users.add(r.user_id);
+    board.seq = Math.max(board.seq, Number(r.id));
+    stored.set(r.board_id, board);
+  }
+  return stored;
+}
+
+/** `appendUpdates` for rows of one board (seq 0 and no users when nothing was stored). */
 export async function appendBoardUpdates(
   on: Pick<pg.Pool, 'query'> | Kysely<DB>,
   boardId: string,
   rows: { update: Uint8Array; userId: string | null }[],
   origin: string,
-): Promise<{ users: Set<string | null>; seq: number }> {
-  if (rows.length === 0) return { users: new Set(), seq: 0 };
-  const values = [
-    rows.map((r) => r.userId),
-    rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength)),
-    boardId,
+): Promise<StoredForBoard> {
+  const stored = await appendUpdates(
+    on,
+    rows.map((r) => ({ ...r, boardId })),
     origin,
-    rows.map((r) => assetIdsInUpdate(r.update).join(',')),
-  ];
-  const result: { id: string | number; user_id: string | null }[] =
-    'executeQuery' in on
-      ? (await on.executeQuery<{ id: string | number; user_id: string | null }>(CompiledQuery.raw(APPEND_BOARD_UPDATES.text, values))).rows
-      : (await on.query<{ id: string | number; user_id: string | null }>({ ...APPEND_BOARD_UPDATES, values })).rows;
-  return { users: new Set(result.map((r) => r.user_id)), seq: result.reduce((m, r) => Math.max(m, Number(r.id)), 0) };
+  );
+  return stored.get(boardId.toLowerCase()) ?? stored.get(boardId) ?? { users: new Set(), seq: 0 };
 }
 
 export async function readBoardUpdate(db: Kysely<DB>, id: number): Promise<Uint8Array | null> {

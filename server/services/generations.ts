@@ -13,13 +13,13 @@ import { rooms, type GenerationEvent } from '../shared/realtime.js';
 import { partlyReturned, publishBalance, reserveCredits, settleCredits } from './credits.js';
 import { checkGenerationLimits } from './generation-limits.js';
 import { moderatePrompt } from './moderation/prompts.js';
-import { classifyImage, resultColumns, screenReferences, verdictOf, type ImageResult } from './moderation/images.js';
-import { stricter, type ImageVerdict } from '../shared/moderation.js';
+import { classifyImage, effectivePolicy, resultColumns, screenReferences, verdictOf, type ImageResult } from './moderation/images.js';
+import { stricter, type ImagePolicy, type ImageVerdict } from '../shared/moderation.js';
 import type { Actor, Deps, GenerationChange } from './deps.js';
 import { beforeCursor, decodeCursor, page } from './pagination.js';
 import { rememberPrompt } from './prompt-history.js';
 import { requirePermission, requireRole, resolveWorkspace } from './workspaces.js';
-import { prepareThumbnails } from './thumbnails.js';
+import { makeThumbnails, putThumbnails } from './thumbnails.js';
 
 export const GENERATION_QUEUE = 'generation';
 
@@ -486,7 +486,9 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
   const p = started.params;
   try {
     // References are classified when a job first uses them; one the workspace blocks is never sent.
-    const screened = await screenReferences(deps, started.id, started.workspace_id, async (key) => readAll(await deps.storage.read(key)));
+    // A text-only generation has none (its mode says so): no need to ask the database.
+    const withReferences = started.mode === 'image';
+    const screened = withReferences ? await screenReferences(deps, started.id, started.workspace_id, async (key) => readAll(await deps.storage.read(key))) : { blocked: false };
     if (screened.blocked) {
       await finishUnfinished(deps, generationId, 'failed', { code: 'REFERENCE_BLOCKED', message: REFERENCE_BLOCKED }, ['running']);
       return;
@@ -507,7 +509,7 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
         durationSeconds: p.durationSeconds,
         fps: p.fps,
         ...(p.negativePrompt ? { negativePrompt: p.negativePrompt } : {}),
-        references: await loadReferences(deps, started.id),
+        references: withReferences ? await loadReferences(deps, started.id) : [],
       },
       {
         signal: abort.signal,
@@ -550,45 +552,68 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       },
     );
     validateOutputs(outputs, p.count ?? 1);
-    // Every file says, in its own metadata, that it was generated and by what (server/provenance):
-    // XMP in every format, and a signed C2PA manifest over the final bytes in PNG and JPEG.
-    const mark = markFor({ provider: servedBy, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
-    const marked: ProviderOutput[] = [];
-    for (const out of outputs) {
-      try {
-        marked.push(await markOutput(out, mark, deps.contentCredentials));
-      } catch (err) {
-        if (err instanceof UnmarkableFile) throw new ProviderError('BAD_RESPONSE', `The provider returned a file that is not a well-formed ${out.mime}: ${err.message}.`);
-        throw err;
-      }
-    }
-    // Every output is classified (locally, offline) as it will be stored; the policy decides what members see.
+    // Every output is classified (locally, offline; in the classifier's own thread) while it is
+    // marked and stored: the classifier reads the provider's pixels, which marking never changes (it
+    // adds metadata to the file), so its verdict is the one on the stored file, and the job waits for
+    // the longer of the two instead of their sum. Nothing can show an output before its verdict: the
+    // rows that point at the files are written only with it, below, and no event, list, board or
+    // /files request knows a file without its row. The policy decides what members see.
     // The offline preview renderer's text-only pictures are drawn from the seed (gradients, shapes and
     // the caption), so nothing in them can be what the classifier looks for: their scores are stored,
     // but they are not held back (about 3 in 100 of these abstract pictures score above the threshold,
     // which blurred placeholders at random on a fresh install). With references, a photo is blended in,
     // so those are judged like any output.
-    const results: ImageResult[] = [];
-    for (const out of marked) {
-      const r = await classifyImage(deps, out.data, out.mime);
-      results.push(out.drawn ? { ...r, flagged: false } : r);
+    const judging = Promise.all(
+      outputs.map(async (out): Promise<ImageResult> => {
+        const r = await classifyImage(deps, out.data, out.mime);
+        return out.drawn ? { ...r, flagged: false } : r;
+      }),
+    );
+    const policyRead = effectivePolicy(deps, started.workspace_id);
+    // Awaited below; a failure while marking or storing must not leave them unhandled meanwhile.
+    judging.catch(() => {});
+    policyRead.catch(() => {});
+    // Every file says, in its own metadata, that it was generated and by what (server/provenance):
+    // XMP in every format, and a signed C2PA manifest over the final bytes in PNG and JPEG.
+    const mark = markFor({ provider: servedBy, modelLabel: deps.providers.modelInfo(p.model)?.label ?? p.model, createdAt: new Date() });
+    const marked = await Promise.all(
+      outputs.map((out) =>
+        markOutput(out, mark, deps.contentCredentials).catch((err: unknown) => {
+          if (err instanceof UnmarkableFile) throw new ProviderError('BAD_RESPONSE', `The provider returned a file that is not a well-formed ${out.mime}: ${err.message}.`);
+          throw err;
+        }),
+      ),
+    );
+    // Thumbnails (made once, from the marked file; their XMP says AI-made, as the original's does, and
+    // they carry a C2PA manifest of their own) are made meanwhile too, and stored after the done event
+    // once their asset ids exist (a request that comes first makes the same file).
+    const thumbnailing = marked.map((out) =>
+      out.mime.startsWith('image/')
+        ? makeThumbnails(out.data, (webp) => markThumbnail(webp, out.data, out.mime, deps.contentCredentials)).catch((err: unknown) => ({ err }))
+        : null,
+    );
+    // Files first; the rows that point at them are written with the status change, in one transaction.
+    // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
+    const attemptId = randomUUID().slice(0, 8);
+    const files = marked.map((out, i) => ({ key: `ws/${started.workspace_id}/out/${started.id}-${attemptId}-${i}.${EXTENSIONS[out.mime] ?? 'bin'}`, out }));
+    const puts = await Promise.allSettled(files.map((f) => deps.storage.put(f.key, f.out.data)));
+    let results: ImageResult[];
+    let policy: ImagePolicy;
+    try {
+      for (const put of puts) if (put.status === 'rejected') throw put.reason;
+      [results, policy] = await Promise.all([judging, policyRead]);
+    } catch (err) {
+      // No row points at them: remove what this attempt wrote.
+      await Promise.all(files.filter((_f, i) => puts[i]!.status === 'fulfilled').map((f) => deps.storage.delete(f.key).catch(() => {})));
+      throw err;
     }
-    const policy = stricter(deps.config.moderation.imagePolicy, (await deps.db.selectFrom('workspace').select('image_policy').where('id', '=', started.workspace_id).executeTakeFirst())?.image_policy);
+    const stored: StoredOutput[] = files.map((f, i) => ({ key: f.key, sha256: createHash('sha256').update(f.out.data).digest('hex'), out: f.out, result: results[i]! }));
     const allBlocked = policy === 'block' && results.every((r) => r.flagged);
     // Charged only for what the person gets: outputs the policy blocks now, and any the provider did
     // not return, give their share of the cost back (the cost is per output, so the shares are whole).
     const requested = p.count ?? 1;
     const delivered = results.filter((r) => !(policy === 'block' && r.flagged)).length;
     const returned = allBlocked || delivered >= requested ? 0 : started.credit_cost - Math.floor((started.credit_cost * delivered) / requested);
-    // Files first; the rows that point at them are written with the status change, in one transaction.
-    // Each attempt writes its own keys, so a duplicate attempt that loses the race removes only its own files.
-    const attemptId = randomUUID().slice(0, 8);
-    const stored: StoredOutput[] = [];
-    for (const [i, out] of marked.entries()) {
-      const key = `ws/${started.workspace_id}/out/${started.id}-${attemptId}-${i}.${EXTENSIONS[out.mime] ?? 'bin'}`;
-      await deps.storage.put(key, out.data);
-      stored.push({ key, sha256: createHash('sha256').update(out.data).digest('hex'), out, result: results[i]! });
-    }
     let outputIds: string[] = [];
     const done = await deps.db.transaction().execute(async (trx) => {
       // Everything it made is blocked by the workspace's policy: kept with its scores but not shown, and not charged.
@@ -613,12 +638,18 @@ export async function runGeneration(deps: Deps, generationId: string, opts: RunO
       await Promise.all(stored.map((s) => deps.storage.delete(s.key)));
       return;
     }
-    const [view] = await viewsOf(deps, [done]);
-    await announce(deps, done, view!.assets);
+    // What members see of it, from what was just written (as `viewsOf` would read it back).
+    await announce(deps, done, outputViews(deps, started, stored, outputIds, policy));
     if ((allBlocked && done.credit_cost > 0) || returned > 0) await publishBalance(deps, done.workspace_id);
-    // Thumbnails once, now (after the done event, so they add nothing to its latency; a request that
-    // comes first makes the same file). Their XMP says AI-made, as the original's does.
-    await prepareThumbnails(deps, stored.map((s, i) => ({ id: outputIds[i]!, media: s.out.mime.startsWith('image/') ? 'image' as const : 'video' as const, data: s.out.data, sign: (webp: Buffer) => markThumbnail(webp, s.out.data, s.out.mime, deps.contentCredentials) })).filter((o) => o.id));
+    await Promise.all(
+      stored.map(async (_s, i) => {
+        const id = outputIds[i];
+        const made = await thumbnailing[i];
+        if (!id || !made) return;
+        if ('err' in made) deps.log.warn('thumbnail not made at store time (made on first request)', { assetId: id, err: made.err });
+        else await putThumbnails(deps.storage, id, made).catch((err: unknown) => deps.log.warn('thumbnail not stored at store time (made on first request)', { assetId: id, err }));
+      }),
+    );
   } catch (err) {
     const pe = err instanceof ProviderError ? err : null;
     if (opts.signal?.aborted) {
@@ -673,6 +704,24 @@ interface StoredOutput {
 const REFERENCE_BLOCKED = 'A reference image was classified as sexual content, which this workspace does not allow, so nothing was sent to the model. Your credits were returned.';
 const OUTPUT_BLOCKED = 'The result was classified as sexual content, which this workspace does not allow, so it is not shown. Your credits were returned.';
 
+const mediaOf = (g: Generation, out: ProviderOutput): 'image' | 'video' => (g.kind === 'video' || out.mime.startsWith('video/') ? 'video' : 'image');
+
+/**
+ * The outputs a finished generation shows, from the rows just written (ids in `stored` order): what
+ * `viewsOf` reads back for them (fresh rows are neither deleted nor hidden), without asking the
+ * database again. Blocked outputs are left out; the order is the storage key's, as there.
+ */
+function outputViews(deps: Pick<Deps, 'config'>, g: Generation, stored: StoredOutput[], ids: string[], policy: ImagePolicy): GenerationAssetView[] {
+  return stored
+    .map((s, i) => ({ s, id: ids[i] }))
+    .filter((x): x is { s: StoredOutput; id: string } => Boolean(x.id))
+    .sort((a, b) => (a.s.key < b.s.key ? -1 : a.s.key > b.s.key ? 1 : 0))
+    .flatMap(({ s, id }) => {
+      const moderation = verdictOf(s.result.classification ? s.result.flagged : null, stricter(deps.config.moderation.imagePolicy, policy));
+      return moderation === 'block' ? [] : [{ id, url: fileUrl(id), width: s.out.width, height: s.out.height, media: mediaOf(g, s.out), mime: s.out.mime, saved: false, moderation }];
+    });
+}
+
 async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: StoredOutput[]): Promise<string[]> {
   const rows = await trx
     .insertInto('asset')
@@ -683,7 +732,7 @@ async function insertOutputs(trx: Transaction<DB>, g: Generation, stored: Stored
         user_id: g.user_id,
         generation_id: g.id,
         source: 'output' as const,
-        media: g.kind === 'video' || s.out.mime.startsWith('video/') ? ('video' as const) : ('image' as const),
+        media: mediaOf(g, s.out),
         storage_key: s.key,
         mime: s.out.mime,
         size_bytes: s.out.data.length,

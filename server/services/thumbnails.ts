@@ -42,10 +42,15 @@ export async function makeThumbnails(original: Buffer, sign: ThumbnailSigner = u
   return out;
 }
 
+/** Stores thumbnails made by `makeThumbnails` under an asset's keys. */
+export async function putThumbnails(storage: { put(key: string, data: Buffer): Promise<void> }, assetId: string, thumbs: Awaited<ReturnType<typeof makeThumbnails>>): Promise<void> {
+  const keys = thumbKeys(assetId);
+  for (const t of thumbs) await storage.put(keys[t.suffix], t.data);
+}
+
 /** Makes and stores an image asset's thumbnails; a failure is logged by the caller and made up for on first request. */
 export async function storeThumbnails(storage: { put(key: string, data: Buffer): Promise<void> }, assetId: string, original: Buffer, sign: ThumbnailSigner = unsigned): Promise<void> {
-  const keys = thumbKeys(assetId);
-  for (const t of await makeThumbnails(original, sign)) await storage.put(keys[t.suffix], t.data);
+  await putThumbnails(storage, assetId, await makeThumbnails(original, sign));
 }
 
 /** Makes image assets' thumbnails right after they are stored (outputs and uploads); one that fails is made on first request. */

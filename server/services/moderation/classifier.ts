@@ -1,25 +1,32 @@
 /**
  * The local image classifier: nsfwjs (its MobileNetV2 model ships inside the npm package, so it
- * runs offline) on TensorFlow.js's WebAssembly backend (about 70 ms an image here; the pure-JS CPU
- * backend takes about a second). Only the generation job calls it, never a request handler.
+ * runs offline) on TensorFlow.js's WebAssembly backend, with the model's batch norms folded into its
+ * convolutions (nsfw-net.ts: about half the time of running the layers model as it ships; ~35 ms an
+ * image on a quiet core). Only the generation job calls it, never a request handler.
  *
- * The model is loaded once per process, lazily: on first use, or in the background when the
- * process starts running jobs (`warm`), so that the first job does not wait about a second for it;
- * a web-only process (RUN_WORKER=false) never loads it. TensorFlow.js's backend is process-wide
- * state anyway, and a second server in the same process (the tests) shares the loaded model. In
- * Node the WebAssembly files are read from the installed package (`setWasmPaths` to its dist/
- * directory), never fetched.
+ * The model runs in one worker thread per process (nsfw-net.ts is the thread's code), so its
+ * synchronous WebAssembly never holds up this thread's event loop: the events, queries and file
+ * writes of other jobs go on meanwhile, on the other core. The thread starts lazily: on first use,
+ * or in the background when the process starts running jobs (`warm`), so that the first job does
+ * not wait about a second for the model; a web-only process (RUN_WORKER=false) never starts it. A
+ * second server in the same process (the tests) shares it. If the thread cannot start or dies, the
+ * requests it held fail (the job fails and is reported as any unexpected error) and the next one
+ * starts a new thread; if it fails at start (a Node that cannot run it), the model is loaded in
+ * this thread instead, as before. In Node the WebAssembly files are read from the installed package
+ * (`setWasmPaths` to its dist/ directory), never fetched.
  *
- * Images are decoded and scaled to the model's 224×224 input with sharp. For an animated image
- * (WebP, GIF) the first, middle and last frames are classified and the highest unsafe score kept.
- * An MP4 is not classified here (that needs ffmpeg to decode frames): it gets no result, which the
- * README says.
+ * Images are decoded and scaled to the model's 224×224 input with sharp here (libvips works off the
+ * event loop). For an animated image (WebP, GIF) the first, middle and last frames are classified,
+ * in one batch, and the highest unsafe score kept. An MP4 is not classified here (that needs ffmpeg
+ * to decode frames): it gets no result, which the README says.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
+import { INPUT_SIZE, loadNsfwNet, THREAD_ROLE, type ThreadMessage, type ThreadRequest } from './nsfw-net.js';
 
 export interface Classification {
   /** The class probabilities: Drawing, Hentai, Neutral, Porn, Sexy (sum ≈ 1). */
@@ -38,16 +45,7 @@ export interface ImageClassifier {
 /** The probability that an image is sexual or suggestive: what the threshold is compared with. */
 export const unsafeScore = (scores: Record<string, number>) => (scores.Porn ?? 0) + (scores.Hentai ?? 0) + (scores.Sexy ?? 0);
 
-const INPUT_SIZE = 224;
 const require = createRequire(import.meta.url);
-
-type Model = { classify(img: unknown, topk?: number): Promise<{ className: string; probability: number }[]> };
-type Tf = typeof import('@tensorflow/tfjs');
-let loading: Promise<{ tf: Tf; model: Model; version: string }> | null = null;
-let loads = 0;
-
-/** How many times this process loaded the model (the tests check it is once). */
-export const modelLoads = () => loads;
 
 /** An installed package's version, from its package.json (found above its entry point: not every package exports it). */
 function packageVersion(name: string): string {
@@ -64,36 +62,92 @@ function packageVersion(name: string): string {
   }
 }
 
-function loadModel() {
+let version: string | null = null;
+/** Stored with every result: the same model, folded or not, gives the same scores (nsfw-net.ts checks it). */
+const modelVersion = () => (version ??= `nsfwjs ${packageVersion('nsfwjs')} MobileNetV2 (tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')})`);
+
+/** Runs a batch of 224×224 RGB images through the model: in the worker thread, or in this one. */
+type Run = (images: Uint8Array[]) => Promise<Record<string, number>[]>;
+
+let loading: Promise<Run> | null = null;
+let loads = 0;
+let where: 'thread' | 'in-process' | null = null;
+
+/** How many times this process loaded the model (the tests check it is once). */
+export const modelLoads = () => loads;
+/** Where the model runs in this process, once loaded. */
+export const classifierRunsIn = () => where;
+
+/** Starts the thread; resolves once its model is loaded. Rejects if it cannot start (then `inProcess` is used). */
+function startThread(): Promise<Run> {
+  return new Promise<Run>((resolve, reject) => {
+    const worker = new Worker(new URL('./nsfw-net.ts', import.meta.url), { workerData: { role: THREAD_ROLE } });
+    // The thread never keeps the process alive: a job waiting for an answer does.
+    worker.unref();
+    const pending = new Map<number, { resolve(v: Record<string, number>[]): void; reject(e: Error): void }>();
+    let next = 1;
+    let ready = false;
+    const fail = (err: Error) => {
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+      if (ready) loading = null; // the next classification starts a new thread
+      else reject(err);
+    };
+    worker.on('message', (m: ThreadMessage) => {
+      if (m.type === 'ready') {
+        ready = true;
+        resolve((images) =>
+          new Promise((res, rej) => {
+            const id = next++;
+            pending.set(id, { resolve: res, reject: rej });
+            const req: ThreadRequest = { id, images };
+            worker.postMessage(req, images.map((i) => i.buffer as ArrayBuffer));
+          }),
+        );
+      } else if (m.type === 'failed') {
+        void worker.terminate();
+        fail(new Error(`the image classifier did not load: ${m.message}`));
+      } else {
+        const p = pending.get(m.id);
+        pending.delete(m.id);
+        if (m.type === 'result') p?.resolve(m.scores);
+        else p?.reject(new Error(`the image classifier failed: ${m.message}`));
+      }
+    });
+    worker.on('error', (err) => fail(err));
+    worker.on('exit', (code) => fail(new Error(`the image classifier's thread stopped (exit code ${code})`)));
+  });
+}
+
+async function inProcess(): Promise<Run> {
+  const net = await loadNsfwNet();
+  return async (images) => net.classify(images);
+}
+
+function loadModel(): Promise<Run> {
   loading ??= (async () => {
     loads++;
-    const tf = await import('@tensorflow/tfjs');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
-    wasm.setWasmPaths(dist);
-    if (!(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js WebAssembly backend did not start');
-    await tf.ready();
-    const nsfwjs = await import('nsfwjs');
-    // nsfwjs prints a notice through console.info when it loads a bundled model; the model is named here on purpose.
-    const info = console.info;
-    console.info = () => {};
-    let model: Model;
     try {
-      model = (await nsfwjs.load('MobileNetV2')) as unknown as Model;
-    } finally {
-      console.info = info;
+      const run = await startThread();
+      where = 'thread';
+      return run;
+    } catch {
+      // A thread that cannot start (or load the model) here: the model runs in this thread, as it did before threads.
+      const run = await inProcess();
+      where = 'in-process';
+      return run;
     }
-    const version = `nsfwjs ${packageVersion('nsfwjs')} MobileNetV2 (tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')})`;
-    return { tf, model, version };
-  })().catch((err) => {
+  })().catch((err: unknown) => {
     loading = null; // a failed load is tried again by the next job
     throw err;
   });
   return loading;
 }
 
-async function pixels(data: Buffer, page?: number) {
-  return sharp(data, page === undefined ? {} : { page }).resize(INPUT_SIZE, INPUT_SIZE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+async function pixels(data: Buffer, page?: number): Promise<Uint8Array> {
+  const { data: raw } = await sharp(data, page === undefined ? {} : { page }).resize(INPUT_SIZE, INPUT_SIZE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  // A copy of its own, so it can be handed to the thread (transferred, not copied again).
+  return new Uint8Array(raw);
 }
 
 /** Results for the last images classified, by content hash: the same bytes (a retried job, a re-run with the same seed) are not classified twice. */
@@ -113,22 +167,14 @@ export function createNsfwClassifier(): ImageClassifier {
       const hash = createHash('sha256').update(data).digest('hex');
       const known = recent.get(hash);
       if (known) return known;
-      const { tf, model, version } = await loadModel();
+      const run = loadModel();
       const meta = await sharp(data).metadata();
       const pages = meta.pages && meta.pages > 1 ? [...new Set([0, Math.floor(meta.pages / 2), meta.pages - 1])] : [undefined];
+      const inputs = await Promise.all(pages.map((page) => pixels(data, page)));
+      const frames = await (await run)(inputs);
       let worst: Record<string, number> | null = null;
-      for (const page of pages) {
-        const { data: raw, info } = await pixels(data, page);
-        const input = tf.tensor3d(new Uint8Array(raw), [info.height, info.width, 3], 'int32');
-        try {
-          const predictions = await model.classify(input, 5);
-          const scores = Object.fromEntries(predictions.map((p) => [p.className, Math.round(p.probability * 1e6) / 1e6]));
-          if (!worst || unsafeScore(scores) > unsafeScore(worst)) worst = scores;
-        } finally {
-          input.dispose();
-        }
-      }
-      const result = { scores: worst!, model: version };
+      for (const scores of frames) if (!worst || unsafeScore(scores) > unsafeScore(worst)) worst = scores;
+      const result = { scores: worst!, model: modelVersion() };
       recent.set(hash, result);
       if (recent.size > CACHE_SIZE) recent.delete(recent.keys().next().value!);
       return result;

@@ -1,8 +1,10 @@
 /**
  * Images: what the classifier says about each output and reference, and what a workspace's
  * policy makes of it. The job (server/services/generations.ts `runGeneration`) calls
- * `classifyOutputs` on the finished (marked) files before storing them, and `screenReferences`
- * before anything is sent to the provider; request handlers only read the stored results.
+ * `classifyImage` on each output the provider returned, while the same pixels are marked and
+ * stored, and writes the rows that make an output visible only with its result; it calls
+ * `screenReferences` before anything is sent to the provider. Request handlers only read the
+ * stored results.
  *
  * An asset is flagged when the classifier's unsafe score (Porn + Hentai + Sexy) reaches
  * MODERATION_IMAGE_THRESHOLD. What members see of a flagged asset follows the workspace's

@@ -14,7 +14,7 @@ import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type Te
 import { addMember, randomEmail, signUpAs, verify } from '../../testing/teams.js';
 import { balanceOf } from '../credits.js';
 import { collectUserData } from '../privacy.js';
-import { createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
+import { classifierRunsIn, createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
 import { setImagePolicy } from './settings.js';
 import { startFakeModeration, type FakeModeration } from './testing/fake-moderation.js';
 
@@ -279,8 +279,9 @@ describe('images are classified in the job, with the real classifier', () => {
     expect(library.items.filter((a) => a.generationId === gen.id).map((a) => [a.id, a.moderation]).sort()).toEqual(rows.map((r, i) => [r.id, i === 0 ? 'blur' : 'none']).sort());
     expect((await api.asset.get.query({ id: rows[0]!.id })).moderation).toBe('blur');
     expect(await fileStatus(user, `/files/${rows[0]!.id}`)).toBe(200);
-    // The model was loaded once in this process, however many images it classified.
+    // The model was loaded once in this process, however many images it classified, in its own thread.
     expect(modelLoads()).toBe(1);
+    expect(classifierRunsIn()).toBe('thread');
   });
 
   it('an owner’s stricter policy (block) hides and refuses flagged outputs, also those already made', async () => {

@@ -6,7 +6,8 @@
  *   handed on, messages in parts, refusals with named codes);
  * - live.ts: live documents; fan-out from memory, group commit, acknowledgement after the commit
  *   (docs/decisions/0010);
- * - presence.ts: awareness (who is here, cursors), held per process, relayed between processes;
+ * - presence.ts, presence-state.ts: awareness (who is here, cursors), held per process while someone
+ *   has some, relayed between processes;
  * - memory.ts: what a live board keeps in memory while loaded (trimmed documents; no replica when idle);
  * - store.ts: storage (one append statement, load, compaction, the server's own edits);
  * - bus.ts: the cross-process channel and who holds which board live;
@@ -32,7 +33,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realt
 import { BOARD_CHANNEL, type BoardBusMessage } from './bus.js';
 import { createLiveBoards, type LiveBoard } from './live.js';
 import { tidyBoards } from './memory.js';
-import { createPresence, PRESENCE_TIMEOUT_MS } from './presence.js';
+import { createPresence } from './presence.js';
+import { PRESENCE_TIMEOUT_MS } from './presence-state.js';
 import { createAutoVersions } from './versions.js';
 import { createBoardSockets } from './socket.js';
 import { createLinkViewers } from './links.js';

@@ -24,7 +24,7 @@ import { rooms } from '../shared/realtime.js';
 import { BOARD_LIVE_TTL_SECONDS, othersHoldBoard, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards, type BoardBusMessage } from './bus.js';
 import { applyLive, dropCheck } from './check.js';
 import { leanDoc, newLiveDoc } from './memory.js';
-import type { BoardPresence } from './presence.js';
+import type { BoardPresence } from './presence-state.js';
 import { appendBoardUpdates, compactBoard, openBoardState, readBoardUpdate } from './store.js';
 
 /** Batches of one board stored at once: an update need not wait for a slow commit before it (Yjs updates commute). */

@@ -13,7 +13,6 @@
  */
 import * as Y from 'yjs';
 import { dropCheck } from './check.js';
-import type { LiveBoard } from './live.js';
 
 /** After the last edit, how long before the documents are trimmed again. */
 export const TRIM_AFTER_MS = 5_000;
@@ -51,8 +50,18 @@ export function trimDoc(doc: Y.Doc): void {
   }
 }
 
+/** What tidying needs of a live board (live.ts's LiveBoard). */
+export interface TidyBoard {
+  doc: Y.Doc;
+  check: Y.Doc | null;
+  /** when an update was last applied, and when the documents were last tidied (Date.now()) */
+  editedAt: number;
+  tidiedAt: number;
+  dead: boolean;
+}
+
 /** Run every few seconds for all live boards (one timer per process: index.ts). */
-export function tidyBoards(boards: Iterable<LiveBoard>, now = Date.now()): void {
+export function tidyBoards(boards: Iterable<TidyBoard>, now = Date.now()): void {
   for (const live of boards) {
     if (live.dead) continue;
     if (live.editedAt > live.tidiedAt && now - live.editedAt >= TRIM_AFTER_MS) {

@@ -25,6 +25,7 @@ import { fromWire, toWire } from '../shared/board-wire.js';
 import { rooms, type ClientToServerEvents, type ServerToClientEvents } from '../shared/realtime.js';
 import { publishToOthers, type BoardBusMessage } from './bus.js';
 import type { LiveBoard } from './live.js';
+import { BoardPresence, PRESENCE_TIMEOUT_MS } from './presence-state.js';
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -33,43 +34,6 @@ export const MAX_AWARENESS_BYTES = 4096;
 const RELAY_MS = 40;
 /** NOTIFY payloads are capped at 8000 bytes: a relay larger than this is split by client. */
 const RELAY_BYTES = 5000;
-
-/** y-protocols' timeout: a client renews its state every 15 s; one silent for 30 s is gone. */
-export const PRESENCE_TIMEOUT_MS = awarenessProtocol.outdatedTimeout;
-
-/**
- * The Awareness of a board is not bound to its document (y-protocols uses the document only for its
- * client id and to destroy the Awareness along with it): this stands in, so an Awareness can come and
- * go while the document stays. The server has no presence of its own (its local state stays null).
- */
-const NO_DOC = { clientID: 0, on() {} } as unknown as ConstructorParameters<typeof awarenessProtocol.Awareness>[0];
-
-/** The presence of one live board (see the header): made when first needed, dropped by `sweep`. */
-export class BoardPresence {
-  readonly awareness = new awarenessProtocol.Awareness(NO_DOC);
-  /**
-   * Who speaks for each awareness client id: the user who first used it here, through their latest
-   * socket (a tab that reconnects before its old connection timed out takes its cursor along).
-   * Other users may not speak for it.
-   */
-  readonly owners = new Map<number, { userId: string; socketId: string }>();
-  /** Awareness clients changed by this process's sockets since the last relay to other processes. */
-  readonly relayClients = new Set<number>();
-  relayTimer: NodeJS.Timeout | null = null;
-  /** When a state here last changed (Date.now()). */
-  changedAt = Date.now();
-  constructor() {
-    // One sweep per process does what this interval would do for each board (see `sweep`).
-    clearInterval(this.awareness._checkInterval);
-    this.awareness.setLocalState(null);
-    this.awareness.meta.delete(NO_DOC.clientID);
-  }
-  destroy() {
-    if (this.relayTimer) clearTimeout(this.relayTimer);
-    this.relayTimer = null;
-    this.awareness.destroy();
-  }
-}
 
 interface AwarenessEntry {
   client: number;

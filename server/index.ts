@@ -65,6 +65,8 @@ export interface StartOptions {
   queueOptions?: QueueOptionOverrides;
   /** How long a board with nobody on it stays in memory (ms; default 30 s). The benchmark shortens it. */
   boardIdleUnloadMs?: number;
+  /** How long a board client's presence lasts unless renewed (ms; default 30 s). Tests shorten it. */
+  boardPresenceTimeoutMs?: number;
 }
 
 export interface Running {
@@ -197,7 +199,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     life.add('socket.io', () => new Promise<void>((r) => io.close(() => r())));
     const sessionGuard = await createSessionGuard({ io, db, databaseUrl: database.url, log });
     life.add('session guard (sockets end with their session)', () => sessionGuard.close());
-    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log, metrics, idleUnloadMs: opts.boardIdleUnloadMs, shareLimits });
+    const boardSync = await createBoardSync({ io, db, pool, databaseUrl: database.url, limits: config.boards, log, metrics, idleUnloadMs: opts.boardIdleUnloadMs, presenceTimeoutMs: opts.boardPresenceTimeoutMs, shareLimits });
     io.on('connection', (socket) => boardSync.attach(socket));
     // Stopped before Socket.io closes and after jobs finished (steps run in reverse): live boards are compacted.
     life.add('board sync (compact live boards)', () => boardSync.close());

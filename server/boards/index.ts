@@ -6,7 +6,9 @@
  *   handed on, messages in parts, refusals with named codes);
  * - live.ts: live documents; fan-out from memory, group commit, acknowledgement after the commit
  *   (docs/decisions/0010);
- * - presence.ts: awareness (who is here, cursors), held per process, relayed between processes;
+ * - presence.ts, presence-state.ts: awareness (who is here, cursors), held per process while someone
+ *   has some, relayed between processes;
+ * - memory.ts: what a live board keeps in memory while loaded (trimmed documents; no replica when idle);
  * - store.ts: storage (one append statement, load, compaction, the server's own edits);
  * - bus.ts: the cross-process channel and who holds which board live;
  * - access.ts, check.ts, integrity.ts, assets.ts: roles, trying updates before accepting them,
@@ -30,7 +32,9 @@ import { listenChannel, type Listener } from '../realtime/listen.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
 import { BOARD_CHANNEL, type BoardBusMessage } from './bus.js';
 import { createLiveBoards, type LiveBoard } from './live.js';
+import { tidyBoards } from './memory.js';
 import { createPresence } from './presence.js';
+import { PRESENCE_TIMEOUT_MS } from './presence-state.js';
 import { createAutoVersions } from './versions.js';
 import { createBoardSockets } from './socket.js';
 import { createLinkViewers } from './links.js';
@@ -61,13 +65,23 @@ export interface BoardSyncOptions {
   metrics: Pick<Metrics, 'fanout'>;
   /** per-link limits of share links (server/services/share-links.ts) */
   shareLimits: ShareLimits;
+  /** A client whose presence was not renewed for this long is gone (ms; default y-protocols' 30 s). Tests shorten it. */
+  presenceTimeoutMs?: number;
 }
 
 export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync> {
   const { io, db, log, limits } = opts;
   const origin = randomUUID();
   const lives = createLiveBoards({ io, db, pool: opts.pool, log, limits, origin, idleUnloadMs: opts.idleUnloadMs ?? 30_000, metrics: opts.metrics });
-  const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed });
+  const presence = createPresence({ io, db, log, origin, boards: lives.boards, isClosed: () => lives.closed, timeoutMs: opts.presenceTimeoutMs });
+  // One timer for every live board of this process (not one per board): presence timeouts (presence.ts)
+  // and what an idle board keeps in memory (memory.ts).
+  const sweepTimer = setInterval(() => {
+    const now = Date.now();
+    presence.sweep(now);
+    tidyBoards(lives.boards.values(), now);
+  }, Math.min(3_000, Math.max(50, (opts.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS) / 10)));
+  sweepTimer.unref();
   const autoVersions = createAutoVersions(db, { everyMs: limits.autoVersionEveryMs, log });
   const links = createLinkViewers({ io, db, log, limits, lives, presence, shareLimits: opts.shareLimits });
   const sockets = createBoardSockets({ db, log, limits, lives, presence, onEdit: autoVersions.touched, onJoined: links.sendCount });
@@ -104,6 +118,7 @@ export async function createBoardSync(opts: BoardSyncOptions): Promise<BoardSync
     open: lives.open,
     async close() {
       if (lives.closed) return;
+      clearInterval(sweepTimer);
       await listener.close();
       await lives.close();
     },

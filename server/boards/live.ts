@@ -15,7 +15,6 @@
  */
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import type pg from 'pg';
 import type { Database } from '../../db/index.js';
@@ -27,6 +26,8 @@ import { toWire } from '../shared/board-wire.js';
 import { rooms } from '../shared/realtime.js';
 import { BOARD_LIVE_TTL_SECONDS, othersHoldBoard, pruneLiveBoards, registerLiveBoards, unregisterLiveBoards, type BoardBusMessage } from './bus.js';
 import { applyLive, dropCheck } from './check.js';
+import { leanDoc, newLiveDoc } from './memory.js';
+import type { BoardPresence } from './presence-state.js';
 import { appendUpdates, compactBoard, openBoardState, readBoardUpdate, type StoredForBoard } from './store.js';
 
 /**
@@ -56,13 +57,18 @@ interface Pending {
 
 export class LiveBoard {
   /** Replaced only while loading (before anyone joined), when a stored update had to be left out. */
-  doc = new Y.Doc({ gc: true });
-  awareness = new awarenessProtocol.Awareness(this.doc);
+  doc = newLiveDoc();
+  /** Who is here (presence.ts): made when someone first sends their presence, dropped once nobody has any. */
+  presence: BoardPresence | null = null;
   /**
    * A replica of `doc` that every update is tried on before it is accepted (check.ts): one that
-   * throws is refused, never stored. Made when first needed, dropped when it may differ.
+   * throws is refused, never stored. Made when first needed, dropped when it may differ, and when
+   * nobody edited the board for a while (memory.ts).
    */
   check: Y.Doc | null = null;
+  /** When an update was last applied here (Date.now(); 0: none since loading), and when the documents were last tidied (memory.ts). */
+  editedAt = 0;
+  tidiedAt = 0;
   /** Stored size, approximately (snapshot + updates since), for the document size limit. */
   bytes = 0;
   /** Updates stored since the last compaction this process knows of. */
@@ -87,27 +93,16 @@ export class LiveBoard {
   lastSeq = 0;
   /** Unloaded: what is still queued is not stored by this process (its clients send it again). */
   dead = false;
-  /**
-   * Who speaks for each awareness client id: the user who first used it here, through their latest
-   * socket (a tab that reconnects before its old connection timed out takes its cursor along).
-   * Other users may not speak for it (presence.ts).
-   */
-  awarenessOwners = new Map<number, { userId: string; socketId: string }>();
-  /** Awareness clients changed by this process's sockets since the last relay to other processes. */
-  relayClients = new Set<number>();
-  relayTimer: NodeJS.Timeout | null = null;
   constructor(
     readonly id: string,
     readonly workspaceId: string,
-  ) {
-    this.awareness.setLocalState(null);
-  }
+  ) {}
   destroy() {
     this.dead = true;
     for (const b of this.queue.splice(0)) b.reject(new Error('board unloaded before the update was stored'));
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.relayTimer) clearTimeout(this.relayTimer);
-    this.awareness.destroy();
+    this.presence?.destroy();
+    this.presence = null;
     this.doc.destroy();
     dropCheck(this);
   }
@@ -169,12 +164,10 @@ export function createLiveBoards(deps: LiveDeps) {
         const { doc, bytes, pending } = await openBoardState(db, boardId, { into: created.doc, log });
         if (doc !== created.doc) {
           // A stored update was left out (quarantined): the document was built again without it.
-          created.awareness.destroy();
           created.doc.destroy();
           created.doc = doc;
-          created.awareness = new awarenessProtocol.Awareness(doc);
-          created.awareness.setLocalState(null);
         }
+        leanDoc(created.doc);
         created.bytes = bytes;
         created.pending = pending;
         if (await othersHoldBoard(db, boardId, origin)) {

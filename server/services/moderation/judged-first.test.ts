@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ModelProvider } from '../../providers/types.js';
 import { loadBoardDoc } from '../../boards/store.js';
@@ -15,18 +14,8 @@ import { readItems } from '../../shared/board.js';
 import { connectSocket, eventually, signUp, startTestServer, trpcClient, type TestServer, type TestSocket } from '../../testing/harness.js';
 import { balanceOf } from '../credits.js';
 import type { ImageClassifier } from './classifier.js';
+import { patternImage as pattern, skinImage as skin, W } from './testing/pictures.js';
 
-// The moderation suite's two pictures: the classifier scores the skin square about 0.03 unsafe and the pattern about 0.001.
-const W = 512;
-const skin = () => sharp({ create: { width: W, height: W, channels: 3, background: { r: 224, g: 172, b: 140 } } }).png().toBuffer();
-const pattern = () =>
-  sharp(
-    Buffer.from(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W}"><rect width="100%" height="100%" fill="rgb(60,30,40)"/><ellipse cx="180" cy="260" rx="120" ry="140" fill="rgb(120,160,200)"/><ellipse cx="340" cy="260" rx="120" ry="140" fill="rgb(200,200,90)"/><circle cx="190" cy="270" r="14" fill="rgb(20,70,70)"/></svg>`,
-    ),
-  )
-    .png()
-    .toBuffer();
 
 /** "mixed": the skin square (flagged at the threshold below) and the pattern (not). */
 const scripted: ModelProvider = {

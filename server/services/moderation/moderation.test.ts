@@ -7,7 +7,6 @@
  * classifier's real scores.
  */
 import { sql } from 'kysely';
-import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ModelProvider } from '../../providers/types.js';
 import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type TestServer, type TestUser } from '../../testing/harness.js';
@@ -17,17 +16,8 @@ import { collectUserData } from '../privacy.js';
 import { classifierRunsIn, createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
 import { setImagePolicy } from './settings.js';
 import { startFakeModeration, type FakeModeration } from './testing/fake-moderation.js';
+import { patternImage, skinImage, W } from './testing/pictures.js';
 
-const W = 512;
-const skinImage = () => sharp({ create: { width: W, height: W, channels: 3, background: { r: 224, g: 172, b: 140 } } }).png().toBuffer();
-const patternImage = () =>
-  sharp(
-    Buffer.from(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${W}"><rect width="100%" height="100%" fill="rgb(60,30,40)"/><ellipse cx="180" cy="260" rx="120" ry="140" fill="rgb(120,160,200)"/><ellipse cx="340" cy="260" rx="120" ry="140" fill="rgb(200,200,90)"/><circle cx="190" cy="270" r="14" fill="rgb(20,70,70)"/></svg>`,
-    ),
-  )
-    .png()
-    .toBuffer();
 
 /** The model: "skin" in the prompt makes the skin square, "mixed" one of each, anything else the pattern. */
 let providerCalls = 0;

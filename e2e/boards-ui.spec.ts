@@ -241,6 +241,34 @@ test('an invited user accepts from the notification, without the email: from the
   for (const p of [ana, bea]) await p.ctx.close();
 });
 
+test('a notification sent while the tab was not yet listening shows once its socket connects (events are not replayed: the bell and the page read again)', async ({ browser, baseURL }) => {
+  test.setTimeout(90_000);
+  const ana = await person(browser, baseURL!, 'Ana Owner', 'ana', { verified: true });
+  const bea = await person(browser, baseURL!, 'Bea Late', 'bea', { verified: true });
+  await createWorkspace(ana.page, 'Maison Grise');
+  const b = bea.page;
+  // Bea's socket is held before it reaches the server, as on a slow start or a reconnect.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  await b.routeWebSocket(/\/socket\.io\//, async (ws) => {
+    await gate;
+    ws.connectToServer();
+  });
+  await b.goto('/notifications');
+  await expect(b.getByRole('heading', { name: 'Nothing yet' })).toBeVisible();
+  await invite(ana.page, bea.user.email, 'viewer');
+  await expect
+    .poll(async () => (await sql<{ n: number }>('select count(*)::int as n from notification n join "user" u on u.id = n.user_id where u.email = $1', [bea.user.email])).rows[0]!.n)
+    .toBe(1);
+  await expect(b.getByRole('heading', { name: 'Nothing yet' })).toBeVisible(); // sent to nobody: not connected
+
+  release();
+  const row = b.getByRole('list', { name: 'Notifications' }).getByRole('listitem').filter({ hasText: 'Ana Owner invited you to Maison Grise' });
+  await expect(row).toHaveCount(1);
+  await expect(b.getByRole('button', { name: 'Notifications, 1 unread' })).toBeVisible();
+  for (const p of [ana, bea]) await p.ctx.close();
+});
+
 // ---- 3. rubber-band selection ----
 
 async function addNote(page: Page, text: string) {

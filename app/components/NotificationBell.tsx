@@ -2,7 +2,7 @@ import { Link } from '@remix-run/react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { NotificationView } from '../../server/shared/realtime.js';
-import { useSocketEvent } from '../lib/realtime.js';
+import { useSocketConnected, useSocketEvent } from '../lib/realtime.js';
 import { useTRPC } from '../lib/trpc.js';
 
 export function timeAgo(iso: string | Date): string {
@@ -86,6 +86,9 @@ export function NotificationBell() {
   );
   useSocketEvent('notification:new', onNew);
   useSocketEvent('notification:read', onRead);
+  // Events are not replayed: what arrived while the tab was not listening (before its socket
+  // connected, or while it was away) is read again each time it connects.
+  useSocketConnected(useCallback(() => void queryClient.invalidateQueries({ queryKey: trpc.notification.list.queryKey() }), [queryClient, trpc]));
   const markRead = useMutation(trpc.notification.markRead.mutationOptions({ onSuccess: (r, v) => onRead({ ids: v.ids, unread: r.unread }) }));
   useEffect(() => {
     if (!open) return;

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useRevalidator } from '@remix-run/react';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { notificationAction, timeAgo } from '../components/NotificationBell.js';
-import { useSocketEvent } from '../lib/realtime.js';
+import { useSocketConnected, useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { useTRPC } from '../lib/trpc.js';
 
@@ -18,9 +18,12 @@ export default function Notifications() {
   const { items, unread } = useLoaderData<typeof loader>();
   const trpc = useTRPC();
   const revalidator = useRevalidator();
-  const refresh = useCallback(() => revalidator.revalidate(), [revalidator]);
+  const { revalidate } = revalidator;
+  const refresh = useCallback(() => void revalidate(), [revalidate]);
   useSocketEvent('notification:new', refresh);
   useSocketEvent('notification:read', refresh);
+  // What arrived while the tab was not listening (before its socket connected, or while it was away) is read again.
+  useSocketConnected(refresh);
   const markRead = useMutation(trpc.notification.markRead.mutationOptions({ onSuccess: refresh }));
   return (
     <div className="narrow-page">

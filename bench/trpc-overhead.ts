@@ -6,11 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import express from 'express';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { z } from 'zod';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import { toHeaders } from '../server/http/headers.js';
-import { trpcEndpoint } from '../server/trpc/http.js';
+import { trpcAdapterEndpoint, trpcEndpoint } from '../server/trpc/http.js';
 import { createContext, publicProcedure, retryAfterMeta, router } from '../server/trpc/init.js';
 import { signUp, startTestServer, type TestServer } from '../server/testing/harness.js';
 import { table } from './lib.js';
@@ -75,15 +73,7 @@ export async function run() {
     app.disable('x-powered-by');
     app.use('/trpc', trpcEndpoint(benchRouter, deps, auth));
     // Before ADR 0026: tRPC's Express adapter, the context built from a Fetch copy of the headers.
-    app.use(
-      '/trpc-adapter',
-      createExpressMiddleware({
-        router: benchRouter,
-        createContext: ({ req, res }) => createContext(deps, auth, toHeaders(req), res.locals, req.socket.remoteAddress),
-        maxBodySize: 256 * 1024,
-        responseMeta: retryAfterMeta,
-      }),
-    );
+    app.use('/trpc-adapter', trpcAdapterEndpoint(benchRouter, deps, auth));
     app.get('/express/lookup', async (req, res, next) => {
       try {
         const parsed = LookupInput.safeParse({ id: req.query.id });

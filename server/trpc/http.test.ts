@@ -19,7 +19,7 @@ import { runInContext } from '../observability/context.js';
 import type { Deps } from '../services/deps.js';
 import { AppError } from '../shared/errors.js';
 import { signUp, startTestServer, type TestServer, type TestUser } from '../testing/harness.js';
-import { createTrpcMiddleware, trpcEndpoint } from './http.js';
+import { createTrpcMiddleware, trpcAdapterEndpoint, trpcEndpoint } from './http.js';
 import { authedProcedure, createContext, publicProcedure, retryAfterMeta, router } from './init.js';
 import { appRouter } from './router.js';
 
@@ -283,15 +283,7 @@ describe('the product’s /trpc endpoint against tRPC’s Express adapter (app r
     const app = express();
     app.use((_req, _res, next) => runInContext({ requestId: 'req-test-00000002' }, next));
     app.use('/fast', trpcEndpoint(appRouter, deps, realAuth));
-    app.use(
-      '/std',
-      createExpressMiddleware({
-        router: appRouter,
-        createContext: ({ req, res }) => createContext(deps, realAuth, toHeaders(req), res.locals, req.socket.remoteAddress),
-        maxBodySize: 256 * 1024,
-        responseMeta: retryAfterMeta,
-      }),
-    );
+    app.use('/std', trpcAdapterEndpoint(appRouter, deps, realAuth));
     side = http.createServer(app);
     await new Promise<void>((r) => side.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(side.address() as AddressInfo).port}`;

@@ -27,6 +27,7 @@ import type { NodeHTTPHandlerOptions } from '@trpc/server/adapters/node-http';
 import type { Auth } from '../auth/index.js';
 import type { Logger } from '../log.js';
 import type { Deps } from '../services/deps.js';
+import { toHeaders } from '../http/headers.js';
 import { createContext, retryAfterMeta } from './init.js';
 
 type Options<TRouter extends AnyTRPCRouter> = NodeHTTPHandlerOptions<TRouter, express.Request, express.Response>;
@@ -292,6 +293,19 @@ export function createTrpcMiddleware<TRouter extends AnyTRPCRouter>(opts: Option
   }
 }
 
+/** The options of the product's `/trpc` endpoint, for either path (the context reads `headers(req)`). */
+function endpointOptions<TRouter extends AnyTRPCRouter>(router: TRouter, deps: Deps, auth: Auth, log: Logger, headers: (req: express.Request) => Headers | express.Request) {
+  return {
+    router,
+    createContext: ({ req, res }: { req: express.Request; res: express.Response }) => createContext(deps, auth, headers(req), res.locals, req.socket.remoteAddress) as never,
+    maxBodySize: 256 * 1024,
+    responseMeta: retryAfterMeta,
+    onError: ({ error, path }: { error: TRPCError; path?: string }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path, err: error.cause ?? error });
+    },
+  };
+}
+
 /**
  * The product's `/trpc` endpoint for a router: the context (session from the cookie, the user id
  * for the usage log, the TCP peer), Retry-After on refusals that say when, 256 kB bodies at most,
@@ -299,13 +313,14 @@ export function createTrpcMiddleware<TRouter extends AnyTRPCRouter>(opts: Option
  * mounts the same thing with its one procedure.
  */
 export function trpcEndpoint<TRouter extends AnyTRPCRouter>(router: TRouter, deps: Deps, auth: Auth, log: Logger = deps.log): express.Handler {
-  return createTrpcMiddleware<TRouter>({
-    router,
-    createContext: ({ req, res }) => createContext(deps, auth, req, res.locals, req.socket.remoteAddress) as never,
-    maxBodySize: 256 * 1024,
-    responseMeta: retryAfterMeta,
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path, err: error.cause ?? error });
-    },
-  });
+  return createTrpcMiddleware<TRouter>(endpointOptions(router, deps, auth, log, (req) => req));
+}
+
+/**
+ * The same endpoint on tRPC's own Express adapter, its context built from a Fetch copy of the
+ * headers: what `/trpc` was before ADR 0026. server/trpc/http.test.ts compares the two paths byte
+ * for byte and bench/trpc-overhead.ts measures both.
+ */
+export function trpcAdapterEndpoint<TRouter extends AnyTRPCRouter>(router: TRouter, deps: Deps, auth: Auth, log: Logger = deps.log): express.Handler {
+  return createExpressMiddleware<TRouter>(endpointOptions(router, deps, auth, log, toHeaders) as never);
 }

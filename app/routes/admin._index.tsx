@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
+import { DataTable } from '../components/DataTable.js';
 import { requireUser } from '../lib/session.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Overview — Operator console — Flux Klein' }];
@@ -46,80 +47,57 @@ export default function AdminOverview() {
           From what the jobs themselves saw in the last {o.healthMinutes} minutes (failing: more failures than successes, at least 3). Circuit: the provider pool's breaker in this process (open: skipped
           for a while after repeated failures, half-open: one job is trying it again).
         </p>
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">State</th>
-                <th scope="col">Circuit</th>
-                <th scope="col">Succeeded</th>
-                <th scope="col">Failed</th>
-                <th scope="col">Running</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Last success</th>
-                <th scope="col">Last failure</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.providers.map((p) => (
-                <tr key={p.provider}>
-                  <th scope="row">
-                    <Link to={`/admin/jobs?provider=${encodeURIComponent(p.provider)}`}>{p.provider}</Link>
-                    {p.configured ? null : <span className="muted small"> (not configured)</span>}
-                  </th>
-                  <td>
-                    <span className={`pill health-${p.state}`}>{p.state}</span>
-                  </td>
-                  <td>
-                    {p.circuit ? (
-                      <div title={p.circuit.lastError ?? undefined}>
-                        <span className={`pill ${p.circuit.state === 'closed' ? 'health-ok' : 'health-failing'}`}>{p.circuit.state}</span>
-                        {p.circuit.retryAt && p.circuit.state === 'open' ? <span className="muted small"> until {when(p.circuit.retryAt)}</span> : null}
-                        {p.circuit.lastError ? <div className="muted small">{p.circuit.lastError}</div> : null}
-                      </div>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td>{p.succeeded}</td>
-                  <td>{p.failed}</td>
-                  <td>{p.running}</td>
-                  <td>{p.queued}</td>
-                  <td>{when(p.lastSuccessAt)}</td>
-                  <td>{when(p.lastFailureAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Provider health"
+          columns={['Provider', 'State', 'Circuit', 'Succeeded', 'Failed', 'Running', 'Queued', 'Last success', 'Last failure']}
+          rows={o.providers}
+          rowKey={(p) => p.provider}
+          cells={(p) => (
+            <>
+              <th scope="row">
+                <Link to={`/admin/jobs?provider=${encodeURIComponent(p.provider)}`}>{p.provider}</Link>
+                {p.configured ? null : <span className="muted small"> (not configured)</span>}
+              </th>
+              <td>
+                <span className={`pill health-${p.state}`}>{p.state}</span>
+              </td>
+              <td>
+                {p.circuit ? (
+                  <div title={p.circuit.lastError ?? undefined}>
+                    <span className={`pill ${p.circuit.state === 'closed' ? 'health-ok' : 'health-failing'}`}>{p.circuit.state}</span>
+                    {p.circuit.retryAt && p.circuit.state === 'open' ? <span className="muted small"> until {when(p.circuit.retryAt)}</span> : null}
+                    {p.circuit.lastError ? <div className="muted small">{p.circuit.lastError}</div> : null}
+                  </div>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td>{p.succeeded}</td>
+              <td>{p.failed}</td>
+              <td>{p.running}</td>
+              <td>{p.queued}</td>
+              <td>{when(p.lastSuccessAt)}</td>
+              <td>{when(p.lastFailureAt)}</td>
+            </>
+          )}
+        />
       </section>
       <section className="panel stack" aria-labelledby="queues-heading">
         <h2 id="queues-heading">Queue depth</h2>
-        {o.queues.length === 0 ? (
-          <p className="muted">No jobs are waiting or running.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Queue</th>
-                  <th scope="col">Waiting</th>
-                  <th scope="col">Running</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.queues.map((q) => (
-                  <tr key={q.queue}>
-                    <th scope="row">{q.queue}</th>
-                    <td>{q.waiting}</td>
-                    <td>{q.active}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          label="Queue depth"
+          columns={['Queue', 'Waiting', 'Running']}
+          rows={o.queues}
+          rowKey={(q) => q.queue}
+          empty={<p className="muted">No jobs are waiting or running.</p>}
+          cells={(q) => (
+            <>
+              <th scope="row">{q.queue}</th>
+              <td>{q.waiting}</td>
+              <td>{q.active}</td>
+            </>
+          )}
+        />
       </section>
     </>
   );

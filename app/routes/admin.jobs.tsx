@@ -6,6 +6,7 @@ import { FormError } from '../components/FormError.js';
 import { useToast } from '../components/Toaster.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPCClient } from '../lib/trpc.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Jobs — Operator console — Flux Klein' }];
 
@@ -56,73 +57,49 @@ export default function AdminJobs() {
       <section className="panel stack" aria-labelledby="by-provider">
         <h2 id="by-provider">By provider</h2>
         <p className="muted small">Queued and running now; the rest started in the last {data.recentHours} hours.</p>
-        {data.byProvider.length === 0 ? (
-          <p className="muted">No jobs.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Provider</th>
-                  {STATUSES.map((s) => (
-                    <th key={s} scope="col">
-                      {s}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.byProvider.map((p) => (
-                  <tr key={p.provider}>
-                    <th scope="row">{p.provider}</th>
-                    {STATUSES.map((s) => (
-                      <td key={s}>
-                        {p[s] > 0 ? (
-                          <Link to={`?status=${s}&provider=${encodeURIComponent(p.provider)}`} aria-label={`${p[s]} ${s} on ${p.provider}`}>
-                            {p[s]}
-                          </Link>
-                        ) : (
-                          0
-                        )}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          label="Jobs by provider"
+          columns={['Provider', ...STATUSES]}
+          rows={data.byProvider}
+          rowKey={(p) => p.provider}
+          empty={<p className="muted">No jobs.</p>}
+          cells={(p) => (
+            <>
+              <th scope="row">{p.provider}</th>
+              {STATUSES.map((s) => (
+                <td key={s}>
+                  {p[s] > 0 ? (
+                    <Link to={`?status=${s}&provider=${encodeURIComponent(p.provider)}`} aria-label={`${p[s]} ${s} on ${p.provider}`}>
+                      {p[s]}
+                    </Link>
+                  ) : (
+                    0
+                  )}
+                </td>
+              ))}
+            </>
+          )}
+        />
       </section>
       <section className="panel stack" aria-labelledby="reasons">
         <h2 id="reasons">Why jobs failed ({data.recentHours} h)</h2>
-        {data.failureReasons.length === 0 ? (
-          <p className="muted">No failures.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Count</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Last</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.failureReasons.map((r, i) => (
-                  <tr key={i}>
-                    <td>{r.count}</td>
-                    <td>{r.provider}</td>
-                    <td>
-                      {r.message ?? 'no message'} {r.code ? <code className="small muted">{r.code}</code> : null}
-                    </td>
-                    <td>{r.lastAt ? new Date(r.lastAt).toLocaleString('en') : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          label="Why jobs failed"
+          columns={['Count', 'Provider', 'Reason', 'Last']}
+          rows={data.failureReasons}
+          rowKey={(r, i) => i}
+          empty={<p className="muted">No failures.</p>}
+          cells={(r) => (
+            <>
+              <td>{r.count}</td>
+              <td>{r.provider}</td>
+              <td>
+                {r.message ?? 'no message'} {r.code ? <code className="small muted">{r.code}</code> : null}
+              </td>
+              <td>{r.lastAt ? new Date(r.lastAt).toLocaleString('en') : '—'}</td>
+            </>
+          )}
+        />
       </section>
       <section className="stack" aria-labelledby="job-list">
         <div className="section-head">
@@ -158,51 +135,37 @@ export default function AdminJobs() {
           </Form>
         </div>
         <FormError message={error} />
-        {data.jobs.length === 0 ? (
-          <p className="panel empty-state muted">No jobs match.</p>
-        ) : (
-          <div className="panel table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Author</th>
-                  <th scope="col">Prompt</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.jobs.map((j) => (
-                  <tr key={j.id}>
-                    <td>{new Date(j.createdAt).toLocaleString('en')}</td>
-                    <td>
-                      <span className={`pill pill-${j.status}`}>{j.status}</span>
-                      {j.error ? <div className="small danger">{j.error}</div> : null}
-                    </td>
-                    <td>{j.provider}</td>
-                    <td>{j.email ?? 'deleted account'}</td>
-                    <td className="small">{j.prompt}</td>
-                    <td>
-                      {j.status === 'queued' || j.status === 'running' ? (
-                        <button type="button" className="button danger-ghost small" disabled={busy === j.id} onClick={() => act(j.id, 'cancel')} aria-label={`Cancel job: ${j.prompt}`}>
-                          Cancel
-                        </button>
-                      ) : j.status === 'failed' || j.status === 'canceled' ? (
-                        <button type="button" className="button ghost small" disabled={busy === j.id} onClick={() => act(j.id, 'retry')} aria-label={`Run again: ${j.prompt}`}>
-                          Run again
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          label="Latest jobs"
+          columns={['Created', 'Status', 'Provider', 'Author', 'Prompt', { hidden: 'Actions' }]}
+          rows={data.jobs}
+          rowKey={(j) => j.id}
+          empty={<p className="panel empty-state muted">No jobs match.</p>}
+          wrap="panel table-wrap"
+          cells={(j) => (
+            <>
+              <td>{new Date(j.createdAt).toLocaleString('en')}</td>
+              <td>
+                <span className={`pill pill-${j.status}`}>{j.status}</span>
+                {j.error ? <div className="small danger">{j.error}</div> : null}
+              </td>
+              <td>{j.provider}</td>
+              <td>{j.email ?? 'deleted account'}</td>
+              <td className="small">{j.prompt}</td>
+              <td>
+                {j.status === 'queued' || j.status === 'running' ? (
+                  <button type="button" className="button danger-ghost small" disabled={busy === j.id} onClick={() => act(j.id, 'cancel')} aria-label={`Cancel job: ${j.prompt}`}>
+                    Cancel
+                  </button>
+                ) : j.status === 'failed' || j.status === 'canceled' ? (
+                  <button type="button" className="button ghost small" disabled={busy === j.id} onClick={() => act(j.id, 'retry')} aria-label={`Run again: ${j.prompt}`}>
+                    Run again
+                  </button>
+                ) : null}
+              </td>
+            </>
+          )}
+        />
       </section>
     </>
   );

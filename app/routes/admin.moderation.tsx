@@ -6,6 +6,7 @@ import { FormError } from '../components/FormError.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
 import { AddTermInput, CATEGORY_IDS, MODERATION_CATEGORIES, TERM_MAX, type ModerationCategory } from '../../server/shared/moderation.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Moderation — Flux Klein' }];
 
@@ -54,7 +55,6 @@ export default function AdminModeration() {
     setError(null);
     add.mutate(parsed.data);
   };
-  const total = data.refusals.reduce((n, r) => n + r.count, 0);
 
   return (
     <div className="library stack">
@@ -95,39 +95,26 @@ export default function AdminModeration() {
           Matched as whole words, whatever the case, accents, simple leetspeak (p0rn) or spacing (p o r n). End a word with * to match any ending (porn* matches pornographic). A refused person is told
           the category, never the term.
         </p>
-        {data.added.length === 0 ? (
-          <p className="empty-state small">No additions yet; the shipped list applies.</p>
-        ) : (
-          <table className="table">
-            <caption className="visually-hidden">Terms added by operators</caption>
-            <thead>
-              <tr>
-                <th scope="col">Term</th>
-                <th scope="col">Category</th>
-                <th scope="col">Added</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.added.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.term}</td>
-                  <td>{MODERATION_CATEGORIES[t.category]}</td>
-                  <td>{when(t.created_at)}</td>
-                  <td>{t.addedBy ?? 'a deleted account'}</td>
-                  <td>
-                    <button type="button" className="button ghost small" onClick={() => remove.mutate({ id: t.id })} disabled={remove.isPending}>
-                      Remove<span className="visually-hidden"> “{t.term}”</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Terms added by operators"
+          columns={['Term', 'Category', 'Added', 'By', { hidden: 'Actions' }]}
+          rows={data.added}
+          rowKey={(t) => t.id}
+          empty={<p className="empty-state small">No additions yet; the shipped list applies.</p>}
+          cells={(t) => (
+            <>
+              <td>{t.term}</td>
+              <td>{MODERATION_CATEGORIES[t.category]}</td>
+              <td>{when(t.created_at)}</td>
+              <td>{t.addedBy ?? 'a deleted account'}</td>
+              <td>
+                <button type="button" className="button ghost small" onClick={() => remove.mutate({ id: t.id })} disabled={remove.isPending}>
+                  Remove<span className="visually-hidden"> “{t.term}”</span>
+                </button>
+              </td>
+            </>
+          )}
+        />
         <details>
           <summary>Shipped terms ({data.defaults.length})</summary>
           <ul className="small">
@@ -142,65 +129,45 @@ export default function AdminModeration() {
 
       <section className="panel stack" aria-labelledby="refusals-h">
         <h2 id="refusals-h">Refused prompts, last 30 days</h2>
-        {total === 0 ? (
-          <p className="empty-state small">None.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Category</th>
-                <th scope="col">Caught by</th>
-                <th scope="col">Refusals</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.refusals.map((r) => (
-                <tr key={`${r.category}-${r.source}`}>
-                  <td>{MODERATION_CATEGORIES[r.category as ModerationCategory] ?? r.category}</td>
-                  <td>{r.source === 'api' ? 'hosted check' : 'term list'}</td>
-                  <td>{r.count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Refused prompts, last 30 days"
+          columns={['Category', 'Caught by', 'Refusals']}
+          rows={data.refusals}
+          rowKey={(r) => `${r.category}-${r.source}`}
+          empty={<p className="empty-state small">None.</p>}
+          cells={(r) => (
+            <>
+              <td>{MODERATION_CATEGORIES[r.category as ModerationCategory] ?? r.category}</td>
+              <td>{r.source === 'api' ? 'hosted check' : 'term list'}</td>
+              <td>{r.count}</td>
+            </>
+          )}
+        />
       </section>
 
       <section className="panel stack" aria-labelledby="suspensions-h">
         <h2 id="suspensions-h">Suspended after refused prompts</h2>
         <p className="small muted">Suspensions operators decided are on the Users page; both are the same record of the account's standing.</p>
-        {data.suspensions.length === 0 ? (
-          <p className="empty-state small">Nobody is suspended for refused prompts.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Why</th>
-                <th scope="col">Until</th>
-                <th scope="col">Appeal</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.suspensions.map((s) => (
-                <tr key={s.userId}>
-                  <td>{s.email}</td>
-                  <td>{s.reason}</td>
-                  <td>{s.until ? when(s.until) : 'until lifted'}</td>
-                  <td>{s.appeal ? `${s.appeal} (${when(s.appealed_at!)})` : <span className="muted">none</span>}</td>
-                  <td>
-                    <button type="button" className="button ghost small" onClick={() => lift.mutate({ userId: s.userId })} disabled={lift.isPending}>
-                      Lift<span className="visually-hidden"> the suspension of {s.email}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Suspended after refused prompts"
+          columns={['Account', 'Why', 'Until', 'Appeal', { hidden: 'Actions' }]}
+          rows={data.suspensions}
+          rowKey={(s) => s.userId}
+          empty={<p className="empty-state small">Nobody is suspended for refused prompts.</p>}
+          cells={(s) => (
+            <>
+              <td>{s.email}</td>
+              <td>{s.reason}</td>
+              <td>{s.until ? when(s.until) : 'until lifted'}</td>
+              <td>{s.appeal ? `${s.appeal} (${when(s.appealed_at!)})` : <span className="muted">none</span>}</td>
+              <td>
+                <button type="button" className="button ghost small" onClick={() => lift.mutate({ userId: s.userId })} disabled={lift.isPending}>
+                  Lift<span className="visually-hidden"> the suspension of {s.email}</span>
+                </button>
+              </td>
+            </>
+          )}
+        />
       </section>
     </div>
   );

@@ -5,6 +5,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Privacy requests — Flux Klein' }];
 
@@ -27,42 +28,32 @@ export default function AdminPrivacyRequests() {
     <div className="library">
       <h1>Privacy requests</h1>
       <FormError message={error} />
-      {requests.length === 0 ? (
-        <p className="panel empty-state">No requests.</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Received</th>
-              <th scope="col">From</th>
-              <th scope="col">About</th>
-              <th scope="col">Request</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {requests.map((r) => (
-              <tr key={r.id}>
-                <td>{new Date(r.created_at).toLocaleString('en')}</td>
-                <td>{r.email ?? 'deleted account'}</td>
-                <td>{r.kind}</td>
-                <td>{r.message}</td>
-                <td>
-                  <label className="visually-hidden" htmlFor={`status-${r.id}`}>
-                    Status
-                  </label>
-                  <select id={`status-${r.id}`} value={r.status} onChange={(e) => setStatus.mutate({ id: r.id, status: e.target.value as typeof r.status })}>
-                    <option value="open">open</option>
-                    <option value="in_progress">in progress</option>
-                    <option value="done">done</option>
-                    <option value="rejected">rejected</option>
-                  </select>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Privacy requests"
+        columns={['Received', 'From', 'About', 'Request', 'Status']}
+        rows={requests}
+        rowKey={(r) => r.id}
+        empty={<p className="panel empty-state">No requests.</p>}
+        cells={(r) => (
+          <>
+            <td>{new Date(r.created_at).toLocaleString('en')}</td>
+            <td>{r.email ?? 'deleted account'}</td>
+            <td>{r.kind}</td>
+            <td>{r.message}</td>
+            <td>
+              <label className="visually-hidden" htmlFor={`status-${r.id}`}>
+                Status
+              </label>
+              <select id={`status-${r.id}`} value={r.status} onChange={(e) => setStatus.mutate({ id: r.id, status: e.target.value as typeof r.status })}>
+                <option value="open">open</option>
+                <option value="in_progress">in progress</option>
+                <option value="done">done</option>
+                <option value="rejected">rejected</option>
+              </select>
+            </td>
+          </>
+        )}
+      />
     </div>
   );
 }

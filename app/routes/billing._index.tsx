@@ -7,6 +7,7 @@ import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Billing — Flux Klein' }];
 
@@ -73,32 +74,21 @@ export default function Billing() {
       </section>
       <section className="panel stack" aria-labelledby="invoices-heading">
         <h2 id="invoices-heading">Invoices</h2>
-        {status.invoices.length === 0 ? (
-          <p className="muted">No invoices yet.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Link</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.invoices.map((i) => (
-                <tr key={i.id}>
-                  <td>{new Date(i.createdAt).toLocaleDateString('en')}</td>
-                  <td>{money(i.amountCents, i.currency)}</td>
-                  <td>{i.status === 'paid' ? 'Paid' : 'Payment failed'}</td>
-                  <td>{i.url ? <a href={i.url}>View invoice</a> : null}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Invoices"
+          columns={['Date', 'Amount', 'Status', { hidden: 'Link' }]}
+          rows={status.invoices}
+          rowKey={(i) => i.id}
+          empty={<p className="muted">No invoices yet.</p>}
+          cells={(i) => (
+            <>
+              <td>{new Date(i.createdAt).toLocaleDateString('en')}</td>
+              <td>{money(i.amountCents, i.currency)}</td>
+              <td>{i.status === 'paid' ? 'Paid' : 'Payment failed'}</td>
+              <td>{i.url ? <a href={i.url}>View invoice</a> : null}</td>
+            </>
+          )}
+        />
       </section>
     </div>
   );

@@ -6,6 +6,7 @@ import { FormError } from '../components/FormError.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Credit history — Flux Klein' }];
 
@@ -108,67 +109,47 @@ export default function Ledger() {
       {ledger.team ? (
         <section className="panel stack" aria-labelledby="spenders-heading">
           <h2 id="spenders-heading">Who spent what</h2>
-          {ledger.spenders.length === 0 ? (
-            <p className="muted">No generations in this period.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Generations</th>
-                  <th scope="col">Credits spent</th>
-                </tr>
-              </thead>
-              <tbody>
-                {ledger.spenders.map((s) => (
-                  <tr key={s.userId ?? 'deleted'}>
-                    <td>{s.name}</td>
-                    <td>{s.generations.toLocaleString('en')}</td>
-                    <td>{s.spent.toLocaleString('en')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable
+            label="Who spent what"
+            columns={['Member', 'Generations', 'Credits spent']}
+            rows={ledger.spenders}
+            rowKey={(s) => s.userId ?? 'deleted'}
+            empty={<p className="muted">No generations in this period.</p>}
+            cells={(s) => (
+              <>
+                <td>{s.name}</td>
+                <td>{s.generations.toLocaleString('en')}</td>
+                <td>{s.spent.toLocaleString('en')}</td>
+              </>
+            )}
+          />
         </section>
       ) : null}
 
       <section className="panel stack" aria-labelledby="entries-heading">
         <h2 id="entries-heading">Entries</h2>
-        {ledger.items.length === 0 ? (
-          <p className="muted">{filtered ? 'No entries match this filter.' : 'No credit changes yet.'}</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" aria-describedby="entries-heading">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Entry</th>
-                  <th scope="col">Credits</th>
-                  <th scope="col">Balance</th>
-                  <th scope="col">By</th>
-                  <th scope="col">For</th>
-                </tr>
-              </thead>
-              <tbody>
-                {ledger.items.map((r) => (
-                  <tr key={r.id} data-kind={r.kind}>
-                    <td>
-                      <time dateTime={new Date(r.createdAt).toISOString()}>{new Date(r.createdAt).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })} UTC</time>
-                    </td>
-                    <td>{REASON_LABEL[r.reason] ?? r.reason}</td>
-                    <td className={r.delta < 0 ? 'danger' : undefined}>{signed(r.delta)}</td>
-                    <td>{r.balance.toLocaleString('en')}</td>
-                    <td>{r.user?.name ?? <span className="muted">—</span>}</td>
-                    <td>
-                      <Subject row={r} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          label="Credit entries"
+          columns={['Time', 'Entry', 'Credits', 'Balance', 'By', 'For']}
+          rows={ledger.items}
+          rowKey={(r) => r.id}
+          empty={<p className="muted">{filtered ? 'No entries match this filter.' : 'No credit changes yet.'}</p>}
+          describedBy="entries-heading"
+          cells={(r) => (
+            <>
+              <td>
+                <time dateTime={new Date(r.createdAt).toISOString()}>{new Date(r.createdAt).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })} UTC</time>
+              </td>
+              <td>{REASON_LABEL[r.reason] ?? r.reason}</td>
+              <td className={r.delta < 0 ? 'danger' : undefined}>{signed(r.delta)}</td>
+              <td>{r.balance.toLocaleString('en')}</td>
+              <td>{r.user?.name ?? <span className="muted">—</span>}</td>
+              <td>
+                <Subject row={r} />
+              </td>
+            </>
+          )}
+        />
         {ledger.nextCursor ? (
           <Link to={`?${older}`} className="button ghost small">
             Older entries

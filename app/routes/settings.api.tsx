@@ -8,6 +8,7 @@ import { can } from '../../server/shared/permissions.js';
 import { requireUser } from '../lib/session.server.js';
 import { pickWorkspace } from '../lib/workspace.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'API and webhooks — Flux Klein' }];
 
@@ -211,49 +212,34 @@ function WebhookCard({ hook, onError }: { hook: Webhook; onError: (m: string) =>
       {hook.description ? <p className="small">{hook.description}</p> : null}
       <p className="muted small">Sends: {hook.events.map((e) => WEBHOOK_EVENT_LABELS[e]).join(', ')}</p>
       {secret ? <p className="small">Signing secret: <code>{secret}</code></p> : null}
-      {hook.deliveries.length === 0 ? (
-        <p className="muted small">Nothing sent yet. Messages appear here when a generation in this workspace ends.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table" aria-label={`Deliveries to ${hook.url}`}>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tries</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">When</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {hook.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    {d.eventType}
-                    {d.resendOf ? <span className="muted small"> (sent again)</span> : null}
-                  </td>
-                  <td>
-                    <span className={`pill ${STATUS_PILL[d.status]}`}>{STATUS_TEXT[d.status]}</span>
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td className="small">{d.lastError ?? (d.lastStatusCode ? `Answered ${d.lastStatusCode}` : '—')}</td>
-                  <td className="small">{when(d.lastAttemptAt ?? d.createdAt)}</td>
-                  <td>
-                    {d.status === 'pending' ? null : (
-                      <button type="button" className="button ghost small" disabled={resend.isPending} onClick={() => resend.mutate({ id: d.id })} aria-label={`Send ${d.eventType} again`}>
-                        Send again
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={['Event', 'Status', 'Tries', 'Last answer', 'When', { hidden: 'Actions' }]}
+        rows={hook.deliveries}
+        rowKey={(d) => d.id}
+        empty={<p className="muted small">Nothing sent yet. Messages appear here when a generation in this workspace ends.</p>}
+        label={`Deliveries to ${hook.url}`}
+        cells={(d) => (
+          <>
+            <td>
+              {d.eventType}
+              {d.resendOf ? <span className="muted small"> (sent again)</span> : null}
+            </td>
+            <td>
+              <span className={`pill ${STATUS_PILL[d.status]}`}>{STATUS_TEXT[d.status]}</span>
+            </td>
+            <td>{d.attempts}</td>
+            <td className="small">{d.lastError ?? (d.lastStatusCode ? `Answered ${d.lastStatusCode}` : '—')}</td>
+            <td className="small">{when(d.lastAttemptAt ?? d.createdAt)}</td>
+            <td>
+              {d.status === 'pending' ? null : (
+                <button type="button" className="button ghost small" disabled={resend.isPending} onClick={() => resend.mutate({ id: d.id })} aria-label={`Send ${d.eventType} again`}>
+                  Send again
+                </button>
+              )}
+            </td>
+          </>
+        )}
+      />
     </li>
   );
 }

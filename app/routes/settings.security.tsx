@@ -7,6 +7,7 @@ import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
 import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 import { describeDevice } from '../lib/devices.js';
 import { requireUser } from '../lib/session.server.js';
+import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Security — Flux Klein' }];
 
@@ -188,34 +189,25 @@ export default function Security() {
           ))}
         </ul>
         <h3 className="small-heading">Recent activity</h3>
-        {activity.length === 0 ? (
-          <p className="muted">Nothing yet.</p>
-        ) : (
-          <table className="table" aria-label="Recent activity">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Result</th>
-                <th scope="col">Device and network</th>
-              </tr>
-            </thead>
-            <tbody>
-              {activity.map((a, i) => (
-                <tr key={`${String(a.at)}-${i}`}>
-                  <td>{new Date(a.at).toLocaleString('en')}</td>
-                  <td>
-                    <code>{a.route.replace(/^trpc:/, '')}</code>
-                  </td>
-                  <td>{a.status < 400 ? 'OK' : (a.error_code ?? a.status)}</td>
-                  <td>
-                    {a.device ?? 'Unknown'} · {a.ip_network ?? 'unknown network'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          columns={['When', 'What', 'Result', 'Device and network']}
+          rows={activity}
+          rowKey={(a, i) => `${String(a.at)}-${i}`}
+          empty={<p className="muted">Nothing yet.</p>}
+          label="Recent activity"
+          cells={(a) => (
+            <>
+              <td>{new Date(a.at).toLocaleString('en')}</td>
+              <td>
+                <code>{a.route.replace(/^trpc:/, '')}</code>
+              </td>
+              <td>{a.status < 400 ? 'OK' : (a.error_code ?? a.status)}</td>
+              <td>
+                {a.device ?? 'Unknown'} · {a.ip_network ?? 'unknown network'}
+              </td>
+            </>
+          )}
+        />
         <p className="muted small">Kept for a limited time, then deleted automatically.</p>
         {sessions.length > 1 ? (
           <Form method="post">

@@ -1,4 +1,5 @@
 import type { MetaFunction } from '@remix-run/node';
+import { DataTable } from '../components/DataTable.js';
 import { POLICIES } from '../../server/shared/policies.js';
 
 export const meta: MetaFunction = () => [{ title: 'Subprocessors — Flux Klein' }];
@@ -20,24 +21,19 @@ export default function Subprocessors() {
       <h1>Subprocessors</h1>
       <p className="muted small">Version {POLICIES.subprocessors.version}</p>
       <p>These services process data for us. Model providers receive only what a generation needs: the prompt, its settings and any reference images.</p>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Service</th>
-            <th scope="col">What it does for us</th>
-            <th scope="col">What it keeps</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ROWS.map(([a, b, c]) => (
-            <tr key={a}>
-              <td>{a}</td>
-              <td>{b}</td>
-              <td>{c}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="Subprocessors"
+        columns={['Service', 'What it does for us', 'What it keeps']}
+        rows={ROWS}
+        rowKey={([service]) => service}
+        cells={([service, does, keeps]) => (
+          <>
+            <td>{service}</td>
+            <td>{does}</td>
+            <td>{keeps}</td>
+          </>
+        )}
+      />
     </article>
   );
 }

@@ -79,7 +79,7 @@ test('an output’s lineage: run again identically, make variations, use it for 
   expect(edit.rows.map((r) => r.lineage)).toEqual(['edit']);
 });
 
-test('recent prompts, shared style presets (an over-long one refused) and the negative prompt', async ({ signedIn: page }) => {
+test('recent prompts, shared style presets (an over-long one refused, one changed) and the negative prompt', async ({ signedIn: page }) => {
   await page.goto('/studio');
   await page.getByLabel('Prompt').fill('Lanterns over a night market');
   await page.getByRole('button', { name: /^Generate/ }).click();
@@ -110,6 +110,31 @@ test('recent prompts, shared style presets (an over-long one refused) and the ne
   await expect(page.getByRole('article', { name: /black and white, hard shadows/ }).getByTestId('generation-status')).toHaveText('Done');
   const stored = await sql<{ params: { negativePrompt?: string } }>(`select params from generation where prompt = $1`, ['Lanterns over a night market, black and white, hard shadows']);
   expect(stored.rows[0]!.params.negativePrompt).toBe('colour');
+
+  // Changing the preset: the form opens filled in; a bad change is refused and changes nothing;
+  // Escape closes without saving; a good one is saved for everyone and applied from then on.
+  await page.getByRole('button', { name: 'Change preset Noir' }).click();
+  const edit = page.getByRole('group', { name: 'Change preset Noir' });
+  await expect(edit.getByLabel('Style text to add')).toHaveValue('black and white, hard shadows');
+  await expect(edit.getByLabel('Preset name')).toBeFocused();
+  await edit.getByLabel('Preset name').fill('   ');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(edit.getByText('Name the preset.')).toBeVisible();
+  await edit.getByLabel('Preset name').press('Escape');
+  await expect(edit).toHaveCount(0);
+  await page.getByRole('button', { name: 'Change preset Noir' }).click();
+  await expect(edit.getByLabel('Preset name')).toHaveValue('Noir');
+  await edit.getByLabel('Preset name').fill('Noir film');
+  await edit.getByLabel('Style text to add').fill('grainy black and white');
+  await edit.getByLabel('Leave out (optional)').fill('');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Everyone in the workspace now gets the new “Noir film”.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Apply style Noir', exact: true })).toHaveCount(0);
+  const preset = await sql<{ name: string; prompt_suffix: string; negative_prompt: string | null }>(`select name, prompt_suffix, negative_prompt from style_preset where name = $1`, ['Noir film']);
+  expect(preset.rows).toEqual([{ name: 'Noir film', prompt_suffix: 'grainy black and white', negative_prompt: null }]);
+  await page.getByLabel('Prompt').fill('Harbour at night');
+  await page.getByRole('button', { name: 'Apply style Noir film' }).click();
+  await expect(page.getByLabel('Prompt')).toHaveValue('Harbour at night, grainy black and white');
 
   // The video model here takes no negative prompt: the field is not offered.
   await page.getByText('Video', { exact: true }).click();

@@ -162,10 +162,10 @@ describe('the queue, with pg-boss running for real (no worker in this process: p
     const a = trpcClient(server, alice);
     const b = trpcClient(server, bob);
     const preset = await b.prompts.createPreset.mutate({ workspaceId: ws.id, name: 'Film noir', promptSuffix: 'black and white, hard shadows, 35 mm', negativePrompt: 'colour' });
-    expect(preset).toMatchObject({ name: 'Film noir', createdByName: 'Bob', mayDelete: true });
+    expect(preset).toMatchObject({ name: 'Film noir', createdByName: 'Bob', mayChange: true });
     const seen = await a.prompts.presets.query({ workspaceId: ws.id });
-    expect(seen.map((p) => [p.name, p.promptSuffix, p.mayDelete])).toEqual([['Film noir', 'black and white, hard shadows, 35 mm', true]]);
-    expect((await trpcClient(server, vic).prompts.presets.query({ workspaceId: ws.id })).map((p) => p.mayDelete)).toEqual([false]);
+    expect(seen.map((p) => [p.name, p.promptSuffix, p.mayChange])).toEqual([['Film noir', 'black and white, hard shadows, 35 mm', true]]);
+    expect((await trpcClient(server, vic).prompts.presets.query({ workspaceId: ws.id })).map((p) => p.mayChange)).toEqual([false]);
 
     const count = async () => (await a.prompts.presets.query({ workspaceId: ws.id })).length;
     expect(await refusal(a.prompts.createPreset.mutate({ workspaceId: ws.id, name: 'Long', promptSuffix: 'x'.repeat(501) }))).toMatchObject({ httpStatus: 400 });
@@ -179,6 +179,44 @@ describe('the queue, with pg-boss running for real (no worker in this process: p
     // Alice owns the workspace: she may delete Bob's preset.
     await a.prompts.deletePreset.mutate({ id: preset.id });
     expect(await count()).toBe(0);
+  });
+
+  it('lets the author or an admin change a preset (name, style text, negative prompt); refuses a taken name, bad input, another editor, a viewer, outsiders, changing nothing', async () => {
+    const [alice, bob, cleo, vic, eve] = [await signUp(server, 'Alice'), await signUp(server, 'Bob'), await signUp(server, 'Cleo'), await signUp(server, 'Vic'), await signUp(server, 'Eve')];
+    const ws = await team(server, alice, 'Preset edits');
+    await addMember(server.deps.db, ws.id, bob.id, 'editor');
+    await addMember(server.deps.db, ws.id, cleo.id, 'editor');
+    await addMember(server.deps.db, ws.id, vic.id, 'viewer');
+    const a = trpcClient(server, alice);
+    const b = trpcClient(server, bob);
+    const noir = await b.prompts.createPreset.mutate({ workspaceId: ws.id, name: 'Film noir', promptSuffix: 'black and white', negativePrompt: 'colour' });
+    await b.prompts.createPreset.mutate({ workspaceId: ws.id, name: 'Pastel', promptSuffix: 'soft pastel colours' });
+    const stored = async () => (await a.prompts.presets.query({ workspaceId: ws.id })).map((p) => [p.name, p.promptSuffix, p.negativePrompt]);
+    const before = [
+      ['Film noir', 'black and white', 'colour'],
+      ['Pastel', 'soft pastel colours', null],
+    ];
+    expect(await stored()).toEqual(before);
+
+    // Refusals: each with its reason, none changing anything.
+    const edit = { id: noir.id, name: 'Noir', promptSuffix: 'high contrast' };
+    expect(await refusal(b.prompts.updatePreset.mutate({ ...edit, name: 'PASTEL' }))).toMatchObject({ appCode: 'PRESET_NAME_TAKEN', message: 'This workspace already has a preset with that name.' });
+    expect(await refusal(b.prompts.updatePreset.mutate({ ...edit, promptSuffix: 'x'.repeat(501) }))).toMatchObject({ httpStatus: 400, message: 'Keep the style text under 500 characters.' });
+    expect(await refusal(b.prompts.updatePreset.mutate({ ...edit, name: '  ' }))).toMatchObject({ httpStatus: 400, message: 'Name the preset.' });
+    expect(await refusal(trpcClient(server, cleo).prompts.updatePreset.mutate(edit))).toMatchObject({ httpStatus: 403, message: 'Only the person who made this preset, an admin or the owner can change it.' });
+    expect(await refusal(trpcClient(server, vic).prompts.updatePreset.mutate(edit))).toMatchObject({ httpStatus: 403 });
+    expect(await refusal(trpcClient(server, eve).prompts.updatePreset.mutate(edit))).toMatchObject({ httpStatus: 404 });
+    expect(await refusal(b.prompts.updatePreset.mutate({ ...edit, id: '00000000-0000-4000-8000-000000000000' }))).toMatchObject({ httpStatus: 404 });
+    expect(await stored()).toEqual(before);
+
+    // The author renames it (a change of case of its own name is no clash) and clears the negative prompt.
+    expect(await b.prompts.updatePreset.mutate({ id: noir.id, name: 'FILM NOIR', promptSuffix: 'black and white, hard light' })).toMatchObject({ id: noir.id, name: 'FILM NOIR', negativePrompt: null, mayChange: true });
+    // The owner changes Bob's preset.
+    await a.prompts.updatePreset.mutate({ id: noir.id, name: 'Noir', promptSuffix: 'high contrast', negativePrompt: 'blur' });
+    expect(await stored()).toEqual([
+      ['Noir', 'high contrast', 'blur'],
+      ['Pastel', 'soft pastel colours', null],
+    ]);
   });
 
   it('takes a negative prompt where the model does, and refuses it (nothing queued) where it does not', async () => {

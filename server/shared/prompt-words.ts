@@ -20,8 +20,8 @@ export interface StylePresetView {
   negativePrompt: string | null;
   createdBy: string | null;
   createdByName: string | null;
-  /** The viewer may delete it (its author, or an admin/owner). */
-  mayDelete: boolean;
+  /** The viewer may change or delete it (its author, or an admin/owner). */
+  mayChange: boolean;
 }
 
 export const MAX_PRESET_NAME = 60;

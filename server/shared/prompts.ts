@@ -21,5 +21,7 @@ export const CreatePresetInput = z.object({
     .max(MAX_PRESET_SUFFIX, `Keep the style text under ${MAX_PRESET_SUFFIX} characters.`),
   negativePrompt: z.string().trim().max(MAX_NEGATIVE_PROMPT_LENGTH, `Keep the negative prompt under ${MAX_NEGATIVE_PROMPT_LENGTH} characters.`).optional(),
 });
+/** A preset's new name, style text and negative prompt (an empty or absent negative prompt clears it). */
+export const UpdatePresetInput = CreatePresetInput.omit({ workspaceId: true }).extend({ id: z.uuid({ error: 'Not a valid preset.' }) });
 export const PresetListInput = z.object({ workspaceId: z.uuid().optional() });
 export const PresetIdInput = z.object({ id: z.uuid({ error: 'Not a valid preset.' }) });

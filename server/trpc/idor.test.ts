@@ -202,6 +202,7 @@ function idFor(path: string, key: string, s: Seed): unknown {
     'asset:ids': [s.asset],
     'prompts.forget:id': s.promptEntry,
     'prompts.deletePreset:id': s.preset,
+    'prompts.updatePreset:id': s.preset,
     'queue:ids': [s.generation], // queue.reorder: jobs to put in an order
     'notification:ids': [s.notification],
     'privacy:id': s.privacyRequest,

@@ -184,6 +184,61 @@ describe('signed C2PA manifest', () => {
     }
     const video = markFor({ provider: 'fal', modelLabel: 'Kling 2.5 Turbo (video)', createdAt: when });
 
+    /**
+     * A fragmented MP4 as a streaming encoder writes it: ftyp, moov (mvex, no samples), then per
+     * fragment a moof whose track fragment header gives the absolute offset of its media
+     * (base-data-offset-present), the mdat, and at the end an mfra whose tfra gives each moof's
+     * absolute offset (for seeking).
+     */
+    function fragmentedMp4(): Buffer {
+      const ftyp = box('ftyp', Buffer.from('iso6'), u32(0), Buffer.from('iso6mp41dash'));
+      const moov = box('moov', box('mvhd', Buffer.alloc(100)), box('trak', box('mdia', box('minf', box('stbl', box('stco', u32(0, 0)))))), box('mvex', box('trex', u32(0, 1, 1, 0, 0, 0))));
+      const fragments: Buffer[] = [];
+      const moofAt: number[] = [];
+      let at = ftyp.length + moov.length;
+      for (const frame of FRAMES) {
+        const moofFor = (base: number) =>
+          box('moof', box('mfhd', u32(0, fragments.length / 2 + 1)), box('traf', box('tfhd', u32(0x000001, 1), u64(base)), box('trun', u32(0x000201, 1), u32(frame.length))));
+        const moofSize = moofFor(0).length;
+        moofAt.push(at);
+        const moof = moofFor(at + moofSize + 8);
+        const mdat = box('mdat', Buffer.from(frame));
+        fragments.push(moof, mdat);
+        at += moof.length + mdat.length;
+      }
+      const tfra = box('tfra', u32(0x01000000, 1, 0, moofAt.length), ...moofAt.flatMap((o, i) => [u64(i * 1000, o), Buffer.from([1, 1, 1])]));
+      const mfra = box('mfra', tfra, box('mfro', u32(0, 16 + tfra.length + 8)));
+      return Buffer.concat([ftyp, moov, ...fragments, mfra]);
+    }
+    /** A fragmented file's frames as a player finds them: each tfhd's base offset (and its trun's sample size), and each moof through the mfra index. */
+    function fragmentsOf(file: Buffer): { frames: string[]; indexed: string[] } {
+      const frames: string[] = [];
+      for (let at = file.indexOf('tfhd'); at > 0; at = file.indexOf('tfhd', at + 4)) {
+        const base = Number(file.readBigUInt64BE(at + 12));
+        const trun = file.indexOf('trun', at);
+        frames.push(file.toString('latin1', base, base + file.readUInt32BE(trun + 12)));
+      }
+      const tfra = file.lastIndexOf('tfra');
+      const indexed = Array.from({ length: file.readUInt32BE(tfra + 16) }, (_, i) => file.toString('latin1', Number(file.readBigUInt64BE(tfra + 20 + i * 19 + 8)) + 4, Number(file.readBigUInt64BE(tfra + 20 + i * 19 + 8)) + 8));
+      return { frames, indexed };
+    }
+
+    it('fragmented MP4: every fragment’s absolute media offset (tfhd) and the seek index (tfra) move with the boxes, and the manifest is valid', async () => {
+      const original = fragmentedMp4();
+      expect(fragmentsOf(original)).toEqual({ frames: FRAMES, indexed: ['moof', 'moof', 'moof'] });
+      const signed = await sign(original, 'video/mp4', video);
+      expect(signed.toString('latin1', signed.readUInt32BE(0) + 4, signed.readUInt32BE(0) + 8)).toBe('uuid'); // right after ftyp
+      expect(fragmentsOf(signed)).toEqual({ frames: FRAMES, indexed: ['moof', 'moof', 'moof'] });
+      const read = await readContentCredentials(signed, 'video/mp4');
+      expect(read?.valid).toBe(true);
+      expect(read?.codes).toEqual(expect.arrayContaining(['claimSignature.validated', 'assertion.bmffHash.match']));
+      const { tags } = await exif.read(signed, 'mp4');
+      expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(TRAINED_ALGORITHMIC_MEDIA);
+      const again = await sign(signed, 'video/mp4', video);
+      expect(fragmentsOf(again)).toEqual({ frames: FRAMES, indexed: ['moof', 'moof', 'moof'] });
+      expect(await readContentCredentials(again, 'video/mp4')).toMatchObject({ valid: true, manifestCount: 1 });
+    });
+
     for (const variant of [{ name: 'mdat before moov, stco', opts: {} }, { name: 'moov first (faststart), stco', opts: { moovFirst: true } }, { name: 'co64', opts: { wide: true } }]) {
       it(`${variant.name}: a valid manifest in a C2PA uuid box after ftyp, the chunk offsets moved with the media, ExifTool reads both marks`, async () => {
         const original = mp4(variant.opts);

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useRevalidator, useSubmit } from '@remix-run/react';
 import { useState } from 'react';
-import { JobListInput } from '../../server/shared/reports.js';
+import { JobListInput } from '../lib/page-schemas.server.js';
 import { FormError } from '../components/FormError.js';
 import { useToast } from '../components/Toaster.js';
 import { requireUser } from '../lib/session.server.js';

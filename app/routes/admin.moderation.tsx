@@ -5,7 +5,11 @@ import { useState, type FormEvent } from 'react';
 import { FormError } from '../components/FormError.js';
 import { requireUser } from '../lib/session.server.js';
 import { errorMessage, useTRPC } from '../lib/trpc.js';
-import { AddTermInput, CATEGORY_IDS, MODERATION_CATEGORIES, TERM_MAX, type ModerationCategory } from '../../server/shared/moderation.js';
+import { CATEGORY_IDS, MODERATION_CATEGORIES, TERM_MAX, type ModerationCategory } from '../../server/shared/moderation-words.js';
+import { lazyModule } from '../lib/lazy.js';
+
+/** The term's schema (the procedure's own), loaded when first needed (ADR 0024). */
+const moderationSchemas = lazyModule(() => import('../../server/shared/moderation.js'));
 import { DataTable } from '../components/DataTable.js';
 
 export const meta: MetaFunction = () => [{ title: 'Moderation — Flux Klein' }];
@@ -48,12 +52,13 @@ export default function AdminModeration() {
   const remove = useMutation(trpc.moderation.removeTerm.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
   // Lifting is the operators' one reinstate (also on /admin/users): it ends the suspension everywhere and tells the person.
   const lift = useMutation(trpc.admin.reinstate.mutationOptions({ onSuccess: () => revalidator.revalidate(), onError }));
-  const submit = (e: FormEvent) => {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const parsed = AddTermInput.safeParse({ term, category });
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Check the term.');
+    // Without the schema (its download failed), the server's check answers instead.
+    const parsed = (await moderationSchemas().catch(() => null))?.AddTermInput.safeParse({ term, category });
+    if (parsed && !parsed.success) return setError(parsed.error.issues[0]?.message ?? 'Check the term.');
     setError(null);
-    add.mutate(parsed.data);
+    add.mutate(parsed ? parsed.data : { term, category });
   };
 
   return (
@@ -72,7 +77,7 @@ export default function AdminModeration() {
 
       <section className="panel stack" aria-labelledby="terms-h">
         <h2 id="terms-h">Term list</h2>
-        <form className="row gap" onSubmit={submit}>
+        <form className="row gap" onSubmit={(e) => void submit(e)}>
           <label htmlFor="term-input" className="small">
             Term or phrase
           </label>

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
-import { ReportListInput, type ReportReason } from '../../server/shared/reports.js';
+import type { ReportReason } from '../../server/shared/report-words.js';
+import { ReportListInput } from '../lib/page-schemas.server.js';
 import { OperatorActionDialog, type OperatorAction } from '../components/OperatorActionDialog.js';
 import { useToast } from '../components/Toaster.js';
 import { requireUser } from '../lib/session.server.js';

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, useLoaderData, useNavigation, useRevalidator } from '@remix-run/react';
 import { useState } from 'react';
-import { UserSearchInput } from '../../server/shared/reports.js';
+import { UserSearchInput } from '../lib/page-schemas.server.js';
 import { OperatorActionDialog, type OperatorAction } from '../components/OperatorActionDialog.js';
 import { useToast } from '../components/Toaster.js';
 import { formatBytes } from '../lib/format.js';

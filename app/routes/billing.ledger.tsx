@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useCallback } from 'react';
-import { filterFromSearch, KIND_LABEL, LEDGER_KINDS, LedgerFilterInput, REASON_LABEL, type LedgerRowView } from '../../server/shared/ledger.js';
+import { filterFromSearch, KIND_LABEL, LEDGER_KINDS, REASON_LABEL, type LedgerRowView } from '../../server/shared/ledger-words.js';
+import { LedgerFilterInput } from '../lib/page-schemas.server.js';
 import { FormError } from '../components/FormError.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';

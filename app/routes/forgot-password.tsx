@@ -1,14 +1,13 @@
 import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
 import { Form, Link, useActionData, useNavigation } from '@remix-run/react';
-import { z } from 'zod';
-import { EmailSchema } from '../../server/shared/auth.js';
+import { ForgotPasswordForm } from '../lib/auth-schemas.server.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Reset your password — Flux Klein' }];
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = z.object({ email: EmailSchema }).safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ForgotPasswordForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return { sent: false, error: parsed.error.issues[0]?.message ?? 'Enter a valid email address.' };
   const res = await authRequest(context, request, '/request-password-reset', { email: parsed.data.email, redirectTo: '/reset-password' });
   if (res.status === 429) return { sent: false, error: TOO_MANY };

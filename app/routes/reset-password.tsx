@@ -2,14 +2,14 @@ import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
 import { redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
-import { z } from 'zod';
-import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
+import { PASSWORD_HINT } from '../../server/shared/auth-words.js';
+import { ResetPasswordForm } from '../lib/auth-schemas.server.js';
 import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Choose a new password — Flux Klein' }];
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = z.object({ token: z.string().min(1).max(200), password: PasswordSchema }).safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ResetPasswordForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? 'Check the form.' };
   const res = await authRequest(context, request, '/reset-password', { token: parsed.data.token, newPassword: parsed.data.password });
   if (res.status === 429) return { error: TOO_MANY };

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { z } from 'zod';
-import { EmailSchema } from '../../server/shared/auth.js';
+import { AccountIntent } from '../lib/auth-schemas.server.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { providerLabel } from '../components/SocialButtons.js';
 import { requireUser } from '../lib/session.server.js';
@@ -18,16 +17,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { name: me.name, email: me.email, emailVerified: me.emailVerified, linked, available, canRemove, standing: moderation.standing, accountAppeal };
 }
 
-const Intent = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('rename'), name: z.string().trim().min(1, 'Enter your name.').max(80, 'Keep the name under 80 characters.') }),
-  z.object({ intent: z.literal('resend-verification') }),
-  z.object({ intent: z.literal('unlink'), id: z.string().min(1) }),
-  z.object({ intent: z.literal('change-email'), newEmail: EmailSchema }),
-]);
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { me } = await requireUser(request, context);
-  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = AccountIntent.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? 'Check the form.' };
   if (parsed.data.intent === 'rename') {
     await context.auth.api.updateUser({ headers: request.headers, body: { name: parsed.data.name } });

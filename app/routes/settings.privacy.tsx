@@ -4,7 +4,7 @@ import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/rea
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useState, type FormEvent } from 'react';
 import { formatBytes } from '../lib/format.js';
-import { PRIVACY_REQUEST_KINDS } from '../../server/shared/privacy.js';
+import { PRIVACY_REQUEST_KINDS } from '../../server/shared/privacy-words.js';
 import { useConsent } from '../components/ConsentBanner.js';
 import { useSocketEvent } from '../lib/realtime.js';
 import { requireUser } from '../lib/session.server.js';

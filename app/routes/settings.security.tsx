@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { FormError } from '../components/FormError.js';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { z } from 'zod';
-import { PASSWORD_HINT, PasswordSchema } from '../../server/shared/auth.js';
+import { PASSWORD_HINT } from '../../server/shared/auth-words.js';
+import { SecurityIntent } from '../lib/auth-schemas.server.js';
 import { authRequest, passwordRefusal, TOO_MANY } from '../lib/auth.server.js';
 import { describeDevice } from '../lib/devices.js';
 import { requireUser } from '../lib/session.server.js';
@@ -22,14 +22,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const Intent = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('change-password'), currentPassword: z.string().min(1, 'Enter your current password.'), newPassword: PasswordSchema, signOutOthers: z.string().optional() }),
-  z.object({ intent: z.literal('enable-2fa'), password: z.string().min(1, 'Enter your password.') }),
-  z.object({ intent: z.literal('confirm-2fa'), code: z.string().trim().min(6).max(10) }),
-  z.object({ intent: z.literal('disable-2fa'), password: z.string().min(1, 'Enter your password.') }),
-  z.object({ intent: z.literal('revoke'), sessionId: z.string().min(1) }),
-  z.object({ intent: z.literal('revoke-others') }),
-]);
 
 type ActionResult = { ok?: string; error?: string; setup?: { totpURI: string; secret: string; backupCodes: string[] } };
 
@@ -42,7 +34,7 @@ function withCookies(result: ActionResult, res?: Response) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { trpc } = await requireUser(request, context);
-  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = SecurityIntent.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return withCookies({ error: parsed.error.issues[0]?.message ?? 'Check the form.' });
   const input = parsed.data;
   const call = (path: string, body: Record<string, unknown>) => authRequest(context, request, path, body);

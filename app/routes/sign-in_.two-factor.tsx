@@ -2,22 +2,17 @@ import type { ActionFunctionArgs, MetaFunction } from '@remix-run/node';
 import { FormError } from '../components/FormError.js';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
-import { z } from 'zod';
 import { AFTER_SIGN_IN } from '../../server/shared/auth-words.js';
 import { safeDestination } from '../../server/shared/redirect.js';
+import { TwoFactorForm } from '../lib/auth-schemas.server.js';
 import { authRequest, TOO_MANY } from '../lib/auth.server.js';
 import { redirectWithCookies } from '../lib/session.server.js';
 
 export const meta: MetaFunction = () => [{ title: 'Two-factor sign-in — Flux Klein' }];
 
-const Input = z.object({
-  code: z.string().trim().min(6, 'Enter the code.').max(32),
-  method: z.enum(['totp', 'backup']),
-  next: z.string().optional(),
-});
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = Input.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = TwoFactorForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? 'Enter the code.' };
   const { code, method } = parsed.data;
   const res = await authRequest(context, request, method === 'totp' ? '/two-factor/verify-totp' : '/two-factor/verify-backup-code', { code: code.replace(/\s/g, '') });

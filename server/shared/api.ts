@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { GENERATION_STATUSES } from './generation.js';
+import { API_SCOPES, WEBHOOK_EVENTS, type ApiScopeName, type WebhookEvent } from './api-words.js';
+
+export * from './api-words.js';
 
 /**
  * The public API (/api/v1) and webhooks, shared by the server, the settings page and the OpenAPI
@@ -7,12 +10,6 @@ import { GENERATION_STATUSES } from './generation.js';
  * server/shared/generation.ts and server/shared/library.ts).
  */
 
-export const API_SCOPES = ['read', 'generate'] as const;
-export type ApiScopeName = (typeof API_SCOPES)[number];
-export const API_SCOPE_LABELS: Record<ApiScopeName, string> = {
-  read: 'Read: look up generations, list the library, download files',
-  generate: 'Generate: start generations (spends credits)',
-};
 /** What an API key looks like: `fk_` and 43 base64url characters (32 random bytes). */
 export const API_KEY_PATTERN = /^fk_[A-Za-z0-9_-]{43}$/;
 export const MAX_KEYS_PER_OWNER = 25;
@@ -50,13 +47,6 @@ export interface ApiKeyView {
 }
 
 // ---- webhooks ----
-export const WEBHOOK_EVENTS = ['generation.succeeded', 'generation.failed', 'generation.canceled'] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-export const WEBHOOK_EVENT_LABELS: Record<WebhookEvent, string> = {
-  'generation.succeeded': 'A generation finished',
-  'generation.failed': 'A generation failed',
-  'generation.canceled': 'A generation was canceled',
-};
 export const MAX_WEBHOOKS_PER_WORKSPACE = 10;
 export const CreateWebhookInput = z.object({
   workspaceId: z.uuid(),

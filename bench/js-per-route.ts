@@ -51,12 +51,15 @@ export interface RouteWeight {
   gzip: number;
   brotli: number;
   yjs: boolean;
+  /** zod is in it (page routes keep their schemas in .server modules or load them when used: ADR 0024). */
+  zod: boolean;
 }
 
-export function weighRoutes(buildDir = BUILD): RouteWeight[] {
+/** Each route's first-load JavaScript; `compress: false` skips the gzip and brotli sizes (0), for a check of what is in it. */
+export function weighRoutes(buildDir = BUILD, { compress = true } = {}): RouteWeight[] {
   const manifest = readManifest(buildDir);
   const publicDir = path.dirname(buildDir);
-  const cache = new Map<string, { raw: number; gzip: number; brotli: number; yjs: boolean; imports: string[] }>();
+  const cache = new Map<string, { raw: number; gzip: number; brotli: number; yjs: boolean; zod: boolean; imports: string[] }>();
   const weigh = (url: string) => {
     let w = cache.get(url);
     if (!w) {
@@ -64,10 +67,12 @@ export function weighRoutes(buildDir = BUILD): RouteWeight[] {
       const text = buf.toString('utf8');
       w = {
         raw: buf.length,
-        gzip: zlib.gzipSync(buf, { level: 6 }).length,
-        brotli: zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+        gzip: compress ? zlib.gzipSync(buf, { level: 6 }).length : 0,
+        brotli: compress ? zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length : 0,
         // Yjs's own error text and its type names, present whenever the library is in a file.
         yjs: text.includes('Yjs was already imported'),
+        // zod's core names its internals `_zod` and its error class ZodError.
+        zod: text.includes('ZodError') || text.includes('._zod'),
         imports: staticImports(text),
       };
       cache.set(url, w);
@@ -87,13 +92,14 @@ export function weighRoutes(buildDir = BUILD): RouteWeight[] {
       seen.add(url);
       queue.push(...weigh(url).imports);
     }
-    const sum = { raw: 0, gzip: 0, brotli: 0, yjs: false };
+    const sum = { raw: 0, gzip: 0, brotli: 0, yjs: false, zod: false };
     for (const url of seen) {
       const w = weigh(url);
       sum.raw += w.raw;
       sum.gzip += w.gzip;
       sum.brotli += w.brotli;
       sum.yjs ||= w.yjs;
+      sum.zod ||= w.zod;
     }
     rows.push({ route: route.id.replace(/^routes\//, ''), files: seen.size, ...sum });
   }
@@ -105,7 +111,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
 export async function run() {
   const rows = weighRoutes();
   console.log('JavaScript shipped on a first visit, per route (entry + root + route chain + static chunks)');
-  table([['route', 'files', 'raw', 'gzip', 'brotli', 'Yjs'], ...rows.map((r) => [r.route, r.files, kb(r.raw), kb(r.gzip), kb(r.brotli), r.yjs ? 'yes' : '—'])]);
+  table([['route', 'files', 'raw', 'gzip', 'brotli', 'Yjs', 'zod'], ...rows.map((r) => [r.route, r.files, kb(r.raw), kb(r.gzip), kb(r.brotli), r.yjs ? 'yes' : '—', r.zod ? 'yes' : '—'])]);
   const studio = rows.find((r) => r.route === 'studio');
   if (!studio) throw new Error('no studio route in the manifest');
   const withYjs = rows.filter((r) => r.yjs).map((r) => r.route);
@@ -113,6 +119,8 @@ export async function run() {
   const allowed = (r: string) => r.startsWith('boards.$boardId') || r === 's.$token';
   console.log(`\ngoal: studio ≤ ${STUDIO_GOAL_KB} kB compressed → ${studio.gzip <= STUDIO_GOAL_KB * 1024 ? 'PASS' : 'FAIL'} (${kb(studio.gzip)} gzip, ${kb(studio.brotli)} brotli)`);
   console.log(`goal: Yjs only on the board routes → ${withYjs.every(allowed) ? 'PASS' : 'FAIL'} (on: ${withYjs.join(', ') || 'none'})`);
+  const withZod = rows.filter((r) => r.zod).map((r) => r.route);
+  console.log(`zod on a first visit: ${withZod.join(', ') || 'no route'}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

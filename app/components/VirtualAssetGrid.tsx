@@ -32,17 +32,12 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
   const ref = useRef<HTMLUListElement>(null);
   const [width, setWidth] = useState(1100);
   const [offset, setOffset] = useState(0);
-  // Until the grid is measured in the browser (the server's render, and hydrating it), only the rows
-  // the assumed 1100×900 window shows: fewer tiles in the page's HTML and to hydrate. The rows
-  // around them follow as soon as it is measured, before the browser paints again.
-  const [measured, setMeasured] = useState(false);
   useIsoLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     const update = () => {
       setWidth(el.clientWidth || 1100);
       setOffset(el.getBoundingClientRect().top + window.scrollY);
-      setMeasured(true);
     };
     update();
     const ro = new ResizeObserver(update);
@@ -56,7 +51,7 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
   const virtualizer = useWindowVirtualizer({
     count: rowCount,
     estimateSize: () => tile + gap,
-    overscan: measured ? 3 : 0,
+    overscan: 3,
     scrollMargin: offset,
     initialRect: { width: 1100, height: 900 },
   });

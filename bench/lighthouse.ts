@@ -25,12 +25,16 @@ import { table } from './lib.js';
  * (default 3); prints every run and the medians, and the goals of issue 19: performance ≥ 95 and
  * ≥ 1.0× the template, accessibility 100, best practices ≥ 95.
  * A measurement: it exits 0 whatever the numbers. Needs `npx remix build` first and
- * Chromium (CHROME_PATH, default /usr/bin/chromium).
+ * Chromium (CHROME_PATH, default /usr/bin/chromium). LH_KEEP=<dir> keeps each run's report and trace
+ * there (NN-<page>.json, NN-<page>.trace.json: open the trace in Chrome's Performance panel); with
+ * LH_PROFILE=1 the traces also hold V8's CPU profile (not for scores: profiling slows the page).
  */
 const RUNS = Number(process.env.LH_RUNS ?? 3);
 const ITEMS = Number(process.env.LH_ITEMS ?? 200);
 const TEMPLATE_PORT = Number(process.env.LH_TEMPLATE_PORT ?? 4401);
 const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+/** A folder to keep each run's Lighthouse report (JSON) and its trace in, to read what held the main thread. */
+const KEEP = process.env.LH_KEEP ? path.resolve(process.env.LH_KEEP) : undefined;
 const TEMPLATE_DIR = path.resolve('bench/fixtures/remix-template');
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const;
 type Category = (typeof CATEGORIES)[number];
@@ -84,8 +88,17 @@ async function generate(server: TestServer, api: ReturnType<typeof trpcClient>, 
   );
 }
 
+let kept = 0;
 async function audit(url: string, port: number, cookie?: string, attempt = 1): Promise<Scores> {
-  const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES], ...(cookie ? { extraHeaders: { Cookie: cookie } } : {}) });
+  const result = await lighthouse(url, {
+    port,
+    output: 'json',
+    logLevel: 'error',
+    onlyCategories: [...CATEGORIES],
+    ...(cookie ? { extraHeaders: { Cookie: cookie } } : {}),
+    // LH_PROFILE=1 records V8's sampling profiler in the kept trace (which functions held the main thread); it slows the page a little, so not for scores.
+    ...(process.env.LH_PROFILE ? { additionalTraceCategories: 'disabled-by-default-v8.cpu_profiler' } : {}),
+  });
   if (!result) throw new Error(`lighthouse returned nothing for ${url}`);
   const lhr = result.lhr;
   // A trace that failed to record (NO_NAVSTART, NO_FCP on a starved machine) says nothing about the page: once more.
@@ -94,13 +107,21 @@ async function audit(url: string, port: number, cookie?: string, attempt = 1): P
     return audit(url, port, cookie, attempt + 1);
   }
   if (lhr.runtimeError) throw new Error(`lighthouse on ${url}: ${lhr.runtimeError.message}`);
+  if (KEEP) {
+    fs.mkdirSync(KEEP, { recursive: true });
+    const name = `${String(++kept).padStart(2, '0')}-${new URL(url).pathname.split('/')[1] || 'template'}`;
+    fs.writeFileSync(path.join(KEEP, `${name}.json`), JSON.stringify(lhr));
+    const trace = (result.artifacts as { Trace?: unknown }).Trace;
+    if (trace) fs.writeFileSync(path.join(KEEP, `${name}.trace.json`), JSON.stringify(trace));
+  }
   const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)])) as Scores;
   // What pulled each category down, for the log and the ADR.
   const failing = Object.values(lhr.audits)
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative' && a.scoreDisplayMode !== 'manual' && a.scoreDisplayMode !== 'notApplicable')
     .map((a) => `${a.id}${a.displayValue ? ` (${a.displayValue})` : ''}`);
   const m = (id: string) => lhr.audits[id]?.displayValue ?? '—';
-  console.log(`    ${url.replace(/^http:\/\/[^/]+/, '')}: perf ${scores.performance}, a11y ${scores.accessibility}, bp ${scores['best-practices']} · FCP ${m('first-contentful-paint')}, LCP ${m('largest-contentful-paint')}, TBT ${m('total-blocking-time')}, CLS ${m('cumulative-layout-shift')}`);
+  const load = os.loadavg()[0]!.toFixed(2);
+  console.log(`    ${url.replace(/^http:\/\/[^/]+/, '')}: perf ${scores.performance}, a11y ${scores.accessibility}, bp ${scores['best-practices']} · FCP ${m('first-contentful-paint')}, LCP ${m('largest-contentful-paint')}, TBT ${m('total-blocking-time')}, CLS ${m('cumulative-layout-shift')} · load ${load}`);
   if (failing.length) console.log(`      below 0.9: ${failing.join(', ')}`);
   // Accessibility and best-practice failures name their elements: the first few of each.
   for (const c of ['accessibility', 'best-practices'] as const) {

@@ -269,6 +269,34 @@ test('a notification sent while the tab was not yet listening shows once its soc
   for (const p of [ana, bea]) await p.ctx.close();
 });
 
+test('a board still joining shows its editor the editor\'s controls (none vanish and come back), and takes no edit until it has joined', async ({ signedIn: page }) => {
+  await createBoard(page, 'Slow start');
+  const url = page.url();
+  // The tab's socket is held before it reaches the server, as on a slow start.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  await page.routeWebSocket(/\/socket\.io\//, async (ws) => {
+    await gate;
+    ws.connectToServer();
+  });
+  await page.goto(url);
+  await expect(page.getByTestId('board-status')).toHaveText('Connecting…');
+  await expect(page.getByTestId('board-canvas')).toBeVisible(); // the page has its client: not joined yet
+  await expect(page.getByRole('button', { name: 'Rename board' })).toBeVisible();
+  await expect(page.getByText('View only', { exact: true })).toHaveCount(0);
+  await expect(page.getByText('This board cannot be changed right now.')).toHaveCount(0);
+  // A note added now would be kept only in this tab: nothing happens until the board is joined.
+  await page.getByRole('button', { name: /Add a note/ }).click();
+  await expect(items(page)).toHaveCount(0);
+
+  release();
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+  await expect(page.getByRole('button', { name: 'Rename board' })).toBeVisible();
+  await page.getByRole('button', { name: /Add a note/ }).click();
+  await expect(items(page)).toHaveCount(1);
+  await expect(page.getByTestId('board-status')).toHaveText('All changes saved');
+});
+
 // ---- 3. rubber-band selection ----
 
 async function addNote(page: Page, text: string) {

@@ -30,6 +30,25 @@ test('text-to-image with two outputs, keep one, and the balance goes down', asyn
   await expectAccessible(page);
 });
 
+test('a job whose time reads differently in the browser than on the server: the page hydrates, it is not rendered again', async ({ signedIn: page }) => {
+  await page.goto('/studio');
+  await page.getByLabel('Prompt').fill('A clock that runs ahead');
+  await page.getByRole('button', { name: /^Generate/ }).click();
+  const card = page.getByRole('article', { name: /A clock that runs ahead/ });
+  await expect(card.getByTestId('generation-status')).toHaveText('Done');
+  await expect(card.getByText('just now')).toBeVisible();
+  // The browser's clock three hours ahead of the server's: the server writes "just now", the browser reads "3 hours ago".
+  const errors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.clock.install({ time: Date.now() + 3 * 3600_000 });
+  await page.reload();
+  await expect(card.getByText('3 hours ago')).toBeVisible();
+  await expect(page.getByTestId('credits-balance')).toBeVisible();
+  // A mismatch React cannot keep makes it throw the server's HTML away and render the whole page again (and say so here).
+  expect(errors.filter((e) => /hydrat|did not match|server-rendered|Minified React error/i.test(e))).toEqual([]);
+});
+
 test('image-to-image from an uploaded reference', async ({ signedIn: page }) => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fk-ref-')), 'red-square.png');
   fs.writeFileSync(file, await sharp({ create: { width: 256, height: 256, channels: 3, background: '#ff0000' } }).png().toBuffer());

@@ -313,7 +313,7 @@ function CommentItem(props: { comment: CommentView; mine: boolean; boardId: stri
   return (
     <div className="board-comment" data-comment-id={c.id}>
       <p className="small board-comment-meta">
-        <strong>{props.mine ? 'You' : c.authorName}</strong> <span className="muted">· {timeAgo(new Date(c.createdAt))}{c.editedAt ? ' · edited' : ''}</span>
+        <strong>{props.mine ? 'You' : c.authorName}</strong> <span className="muted" suppressHydrationWarning>· {timeAgo(new Date(c.createdAt))}{c.editedAt ? ' · edited' : ''}</span>
       </p>
       {editing ? (
         <form

@@ -71,7 +71,9 @@ export function GenerationCard({ gen, actions, modelLabel }: { gen: GenerationVi
             {STATUS_LABEL[gen.status]}
             {gen.status === 'running' ? ` ${gen.progress}%` : ''}
           </span>
-          <span className="muted small">{timeAgo(gen.createdAt)}</span>
+          <span className="muted small" suppressHydrationWarning>
+            {timeAgo(gen.createdAt)}
+          </span>
         </div>
         {active ? (
           <div className="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={gen.progress}>

@@ -5,6 +5,7 @@ import type { NotificationView } from '../../server/shared/realtime.js';
 import { useSocketConnected, useSocketEvent } from '../lib/realtime.js';
 import { useTRPC } from '../lib/trpc.js';
 
+/** "5 min ago". Server-rendered, its element carries `suppressHydrationWarning` (see app/lib/format.ts). */
 export function timeAgo(iso: string | Date): string {
   const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
   if (s < 60) return 'just now';
@@ -35,7 +36,9 @@ function BellItem({ n, onOpen }: { n: NotificationView; onOpen: () => void }) {
         {n.title}
       </span>
       {n.body ? <span className="muted small">{n.body}</span> : null}
-      <span className="muted small">{timeAgo(n.createdAt)}</span>
+      <span className="muted small" suppressHydrationWarning>
+        {timeAgo(n.createdAt)}
+      </span>
     </>
   );
   if (!n.link) {

@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, startTransition, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../server/shared/realtime.js';
 
@@ -74,7 +74,9 @@ export function RealtimeProvider({ enabled, children }: { enabled: boolean; chil
     });
     // Refused before this effect ran (a passing refusal has no retry yet): try again now.
     if (!s.connected && !s.active) s.connect();
-    setSocket(s);
+    // Every component that follows an event renders again with the socket: as a transition, that work
+    // is done in slices between which the browser stays responsive (it arrives as the page hydrates).
+    startTransition(() => setSocket(s));
     return () => {
       clearTimeout(retry);
       s.close();

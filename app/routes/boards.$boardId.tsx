@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate, useRevalidator, useSearchParams } from '@remix-run/react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { ZoomControls } from '../components/ZoomControls.js';
 import { BoardCanvas, LOCAL, newNote, type CommentPin, type View } from '../components/BoardCanvas.js';
@@ -72,9 +72,13 @@ function useBoard(boardId: string) {
           else cache.delete(id);
         }
       }
+      const first = all;
       all = false;
       changed.clear();
-      setItems([...cache.values()].sort(byStacking));
+      const next = [...cache.values()].sort(byStacking);
+      // The whole board at once (on joining): a transition, rendered in slices; later changes at once.
+      if (first) startTransition(() => setItems(next));
+      else setItems(next);
     };
     const onItems = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
       for (const e of events) {
@@ -95,11 +99,14 @@ function useBoard(boardId: string) {
     };
     c.awareness.on('change', onAwareness);
     const off = c.onChange(setState);
-    // Opened early, it may already be joined and hold the board.
-    setState(c.state);
-    if (itemsOf(c.doc).size > 0) read();
-    if (c.awareness.getStates().size > 1) onAwareness();
-    setClient(c);
+    // Opened early, it may already be joined and hold the board. The page's first render with the
+    // board (all its items) is a transition: rendered in slices, the browser stays responsive.
+    startTransition(() => {
+      setState(c.state);
+      if (itemsOf(c.doc).size > 0) read();
+      if (c.awareness.getStates().size > 1) onAwareness();
+      setClient(c);
+    });
     return () => {
       cancelAnimationFrame(frame);
       off();
@@ -252,7 +259,12 @@ export default function BoardPage() {
     [imageIds, verdictQuery.data, verdictQuery.isPlaceholderData],
   );
   const closed = state?.status === 'closed';
-  const readOnly = closed || (state ? state.readOnly : board.readOnly);
+  // Until the server has answered the join (its role), the client holds the board read-only: the page
+  // shows what the loader said meanwhile, so its controls do not vanish and come back (a layout shift
+  // and two renders of the whole page), and nothing is edited before the join (`locked`).
+  const joined = Boolean(state && state.role !== null);
+  const readOnly = closed || (joined ? state!.readOnly : board.readOnly);
+  const locked = readOnly || !joined;
   const role = state?.role ?? board.role;
   // The role's permissions (server/shared/permissions.ts): what it cannot do is hidden, and the side panel says why.
   const suspended = Boolean(state?.suspended);
@@ -410,20 +422,20 @@ export default function BoardPage() {
   };
   /** A local edit from the toolbar: one undo step of its own. */
   const edit = (fn: () => void) => {
-    if (!doc || readOnly) return;
+    if (!doc || locked) return;
     undo?.stopCapturing();
     doc.transact(fn, LOCAL);
   };
   const topZ = () => items.reduce((z, i) => Math.max(z, i.z), 0) + 1;
   const addNote = () => {
-    if (!doc || readOnly) return;
+    if (!doc || locked) return;
     undo?.stopCapturing();
     const id = newNote(doc, center(), topZ(), me.id);
     setSelection(new Set([id]));
     focusNext.current = id;
   };
   const place = (a: { id: string; url: string; width: number | null; height: number | null; prompt: string | null }) => {
-    if (!doc || readOnly) return;
+    if (!doc || locked) return;
     const id = `img-${a.id}-${Math.random().toString(36).slice(2, 6)}`;
     const size = fitSize(a.width, a.height, 240);
     const at = freeSpotNear(items, center(), size.w, size.h);
@@ -646,7 +658,7 @@ export default function BoardPage() {
           <BoardCanvas
             doc={doc}
             items={items}
-            readOnly={readOnly}
+            readOnly={locked}
             selection={selection}
             setSelection={setSelection}
             view={view}

@@ -83,7 +83,9 @@ export default function Boards() {
             <li key={b.id} className={canDelete ? 'board-tile-wrap deletable' : 'board-tile-wrap'}>
               <Link to={`/boards/${b.id}`} className="board-tile">
                 <strong>{b.name}</strong>
-                <span className="muted small">Updated {timeAgo(b.updatedAt)}</span>
+                <span className="muted small" suppressHydrationWarning>
+                  Updated {timeAgo(b.updatedAt)}
+                </span>
               </Link>
               {canDelete ? (
                 <button type="button" className="button ghost small board-tile-delete" aria-label={`Delete ${b.name}`} onClick={() => setDeleting({ id: b.id, name: b.name })}>

@@ -19,6 +19,11 @@ import { LIBRARY_SHORTCUTS } from '../lib/shortcuts.js';
 
 export const meta: MetaFunction = () => [{ title: 'Library — Flux Klein' }];
 
+/** Tiles in the first row on a phone (two columns): on screen at once, so loaded eagerly and first. */
+const FIRST_ROW = 2;
+/** `fetchpriority`, lowercase: React 18 does not know the attribute and passes it through as written. */
+const HIGH_PRIORITY = { fetchpriority: 'high' } as Record<string, string>;
+
 const KIND_LABEL: Record<(typeof LIBRARY_KINDS)[number], string> = { all: 'All', images: 'Images', videos: 'Videos', uploads: 'Uploads' };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -218,7 +223,7 @@ export default function Library() {
             label="Library items"
             onEndReached={loadMore}
             itemClassName={(a) => `asset-item ${selected.has(a.id) ? 'selected' : ''}`}
-            renderItem={(a) => (
+            renderItem={(a, index) => (
               <>
                 <SensitiveMedia verdict={a.moderation} what={a.prompt ?? a.originalName ?? 'this item'}>
                   {/* Named by its content (the image's prompt, then the badges): what is seen is what a screen reader and voice control hear. The hover caption repeats the prompt, so it is hidden from them. */}
@@ -233,7 +238,9 @@ export default function Library() {
                         srcSet={a.media === 'video' ? undefined : `${a.url}?thumb=256 256w, ${a.url}?thumb=512 512w`}
                         sizes="(max-width: 600px) 50vw, 260px"
                         alt={a.prompt ?? a.originalName ?? 'Uploaded image'}
-                        loading="lazy"
+                        // The first row is on screen at once (the page's largest paint): fetched first, not lazily.
+                        loading={index < FIRST_ROW ? 'eager' : 'lazy'}
+                        {...(index < FIRST_ROW ? HIGH_PRIORITY : {})}
                         decoding="async"
                         width={a.width ?? undefined}
                         height={a.height ?? undefined}

@@ -57,7 +57,9 @@ export default function Notifications() {
                     )}
                   </div>
                   {n.body ? <div className="muted small">{n.body}</div> : null}
-                  <div className="muted small">{timeAgo(n.createdAt)}</div>
+                  <div className="muted small" suppressHydrationWarning>
+                    {timeAgo(n.createdAt)}
+                  </div>
                 </div>
                 {n.link && action ? (
                   <Link to={n.link} className="button primary small" onClick={open}>

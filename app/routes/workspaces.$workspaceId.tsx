@@ -149,7 +149,7 @@ export default function WorkspaceSettings() {
             <li key={m.userId}>
               <div className="grow">
                 <strong>{m.name || m.email}</strong> {m.userId === me.id ? <span className="muted small">(you)</span> : null}
-                <div className="muted small">
+                <div className="muted small" suppressHydrationWarning>
                   {m.email} · {m.lastActiveAt ? `active ${timeAgo(m.lastActiveAt)}` : 'not active yet'}
                 </div>
               </div>
@@ -228,7 +228,9 @@ export default function WorkspaceSettings() {
                 <li key={i.id}>
                   <div className="grow">
                     <strong>{i.email}</strong> <span className="muted small">· {ROLE_LABEL[i.role]}</span>
-                    <div className={`small ${i.expired ? 'danger' : 'muted'}`}>{i.expired ? 'Expired' : `Sent ${timeAgo(i.sentAt)}`}</div>
+                    <div className={`small ${i.expired ? 'danger' : 'muted'}`} suppressHydrationWarning>
+                      {i.expired ? 'Expired' : `Sent ${timeAgo(i.sentAt)}`}
+                    </div>
                   </div>
                   <Form method="post">
                     <input type="hidden" name="intent" value="resend" />

@@ -9,7 +9,8 @@
  * the same folder, under /usr/bin/time for its peak RSS. RUNS alternating runs of each, each
  * printed; medians.
  * Goals: peak RSS at 1 GB ≤ 1.1 × at 100 MB (streamed, never buffered); throughput ≥ 0.8 × zip's.
- * Run: `npx tsx bench/export-scale.ts` (part of `npm run bench`). BENCH_EXPORT_SIZES_MB=100,1000 changes the sizes.
+ * Run: `npx tsx bench/export-scale.ts` (part of `npm run bench`). BENCH_EXPORT_SIZES_MB=100,1000 changes the sizes;
+ * BENCH_REPEATS the runs; BENCH_EXPORT_CPU_PROF=<dir> writes a CPU profile of each export child there.
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -26,6 +27,8 @@ import { table } from './lib.js';
 const RUNS = Number(process.env.BENCH_REPEATS ?? 3);
 const SIZES_MB = (process.env.BENCH_EXPORT_SIZES_MB ?? '100,1000').split(',').map(Number);
 const FILE_MB = 2;
+// BENCH_EXPORT_CPU_PROF=<dir>: each export child writes a V8 CPU profile there (open it in Chrome's DevTools or read it with a script).
+const CPU_PROF = process.env.BENCH_EXPORT_CPU_PROF;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -70,7 +73,7 @@ export async function run() {
         for (const which of order) {
           if (which === 'ours') {
             const exp = await sql<{ id: string }>`insert into data_export (user_id) values (${userId}) returning id`.execute(db);
-            const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/export-child.ts', url, storageDir, exp.rows[0]!.id], { encoding: 'utf8', maxBuffer: 1 << 20 });
+            const child = spawnSync(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : []), '--import', 'tsx', 'bench/export-child.ts', url, storageDir, exp.rows[0]!.id], { encoding: 'utf8', maxBuffer: 1 << 20 });
             const line = child.stdout.trim().split('\n').pop() ?? '';
             if (child.status !== 0 || !line.startsWith('{')) throw new Error(`export child failed: ${child.stderr}`);
             const out = JSON.parse(line) as { ms: number; bytes: number; status: string; peakRssKb: number };

@@ -9,7 +9,8 @@ export interface Storage {
   put(key: string, data: Buffer): Promise<void>;
   /** Streams into storage with bounded memory; returns the bytes written. */
   putStream(key: string, data: Readable): Promise<number>;
-  read(key: string): Promise<Readable>;
+  /** Streams a stored file; `chunkBytes` sets the size of its reads (default 64 KiB). */
+  read(key: string, opts?: { chunkBytes?: number }): Promise<Readable>;
   stat(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
   /** Every key under a prefix (e.g. `ws/<id>/`), with when it was last written; for sweeping files no row points at. */
@@ -44,10 +45,10 @@ export function createDiskStorage(root: string): Storage {
       await fs.rename(tmp, full);
       return size;
     },
-    async read(key) {
+    async read(key, opts) {
       const full = resolve(key);
       await fs.access(full);
-      return createReadStream(full);
+      return createReadStream(full, opts?.chunkBytes ? { highWaterMark: opts.chunkBytes } : undefined);
     },
     async stat(key) {
       try {

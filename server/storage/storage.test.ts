@@ -19,6 +19,18 @@ describe('disk storage', () => {
     await storage.delete('ws/a/out/1.png'); // deleting twice is fine
   });
 
+  it('reads in chunks of the size asked for (the data export reads 1 MiB at a time)', async () => {
+    const data = Buffer.alloc(3 * 1024 * 1024 + 10, 7);
+    await storage.put('ws/a/out/big.bin', data);
+    const sizes = async (opts?: { chunkBytes?: number }) => {
+      const out: number[] = [];
+      for await (const c of await storage.read('ws/a/out/big.bin', opts)) out.push((c as Buffer).length);
+      return out;
+    };
+    expect(await sizes({ chunkBytes: 1024 * 1024 })).toEqual([1024 * 1024, 1024 * 1024, 1024 * 1024, 10]);
+    expect((await sizes())[0]).toBe(64 * 1024);
+  });
+
   it('refuses keys that would leave its root', async () => {
     for (const key of ['../escape.png', 'a/../../escape', '/etc/passwd', '', 'a\\b']) {
       await expect(storage.put(key, Buffer.from('x'))).rejects.toThrow(/Invalid storage key/);

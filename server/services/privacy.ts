@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
@@ -20,9 +19,8 @@ import { zipStream, type ZipEntry } from '../storage/zip.js';
 export const EXPORT_QUEUE = 'export';
 export const DELETION_QUEUE = 'deletion';
 const DAY = 86_400_000;
-/** The export reads each file in chunks of this size (fewer, larger reads and writes than streams' 64 KiB) and keeps up to EXPORT_READ_AHEAD chunks read ahead of the write: ~8 MiB in flight, however large the export. */
+/** The export copies each file in reads of this size, into two buffers it reuses (no memory allocated per chunk; ADR 0024). */
 const EXPORT_READ_BYTES = 1024 * 1024;
-const EXPORT_READ_AHEAD = 8;
 
 // ------------------------------------------------------------------ access and portability
 
@@ -149,8 +147,10 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
   const key = `exports/${row.user_id}/${exportId}.zip`;
   const files = await deps.db.selectFrom('asset').select(['id', 'storage_key']).where('user_id', '=', row.user_id).execute();
   // The files are reached one at a time, as the ZIP is written: memory and open files stay flat
-  // however many there are (ADR 0020). A file that cannot be read fails the attempt (the job
+  // however many there are (ADR 0020). Each is read into the same two buffers, one chunk written
+  // while the next is read (ADR 0024). A file that cannot be read fails the attempt (the job
   // retries); a failed write stops the ZIP and closes the file it was reading.
+  const buffers = [Buffer.allocUnsafe(EXPORT_READ_BYTES), Buffer.allocUnsafe(EXPORT_READ_BYTES)];
   async function* entries(): AsyncGenerator<ZipEntry> {
     yield { name: 'data.json', data: Buffer.from(JSON.stringify(data, null, 2)) };
     yield { name: 'README.txt', data: Buffer.from(README) };
@@ -158,10 +158,10 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
       // A file already removed by retention is left out (the JSON still lists the record).
       const stat = await deps.storage.stat(f.storage_key);
       if (!stat) continue;
-      yield { name: `files/${f.id}.${f.storage_key.split('.').pop()}`, size: stat.size, open: () => deps.storage.read(f.storage_key, { chunkBytes: EXPORT_READ_BYTES }) };
+      yield { name: `files/${f.id}.${f.storage_key.split('.').pop()}`, size: stat.size, open: async () => deps.storage.readChunks(f.storage_key, buffers) };
     }
   }
-  const size = await deps.storage.putStream(key, Readable.from(zipStream(entries(), { date: now }), { objectMode: true, highWaterMark: EXPORT_READ_AHEAD }));
+  const size = await deps.storage.putStream(key, zipStream(entries(), { date: now }));
   const expires = new Date(now.getTime() + deps.config.retention.exportDays * DAY);
   const updated = await deps.db
     .updateTable('data_export')

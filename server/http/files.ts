@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import express from 'express';
-import yazl from 'yazl';
 import { z } from 'zod';
 import type { Auth } from '../auth/index.js';
 import { getSessionUser } from '../auth/index.js';
@@ -10,6 +11,7 @@ import { openAssetForReview } from '../services/operator-console.js';
 import type { Deps } from '../services/deps.js';
 import { AppError } from '../shared/errors.js';
 import { sendError } from './errors.js';
+import { zipStream } from '../storage/zip.js';
 import { toHeaders } from './headers.js';
 import { thumbWidthFrom } from '../services/thumbnails.js';
 
@@ -101,12 +103,11 @@ export function archiveRoute(deps: Deps, auth: Auth) {
       if (!ids.success) throw new AppError('INVALID_INPUT', { userMessage: 'Select between 1 and 100 items to download.' });
       const actor = await requireUser(auth, req);
       const files = await openAssetFiles(deps, actor, ids.data);
-      const zip = new yazl.ZipFile();
       res.setHeader('Content-Type', 'application/zip');
       res.setHeader('Content-Disposition', `attachment; filename="flux-klein-${files.length}-items.zip"`);
-      zip.outputStream.pipe(res);
-      for (const f of files) zip.addReadStream(await f.open(), f.name, { compress: false });
-      zip.end();
+      // Each file is opened when the ZIP reaches it; a file that fails then, or a client that goes away, ends the answer.
+      const zip = Readable.from(zipStream(files.map((f) => ({ name: f.name, open: f.open }))));
+      await pipeline(zip, res).catch(() => res.destroy());
     } catch (err) {
       fail(deps, res, err);
     }

@@ -138,19 +138,32 @@ describe('library', () => {
     const zip = Buffer.from(await res.arrayBuffer());
     expect(zip.subarray(0, 2).toString()).toBe('PK');
     const yauzl = await import('yauzl');
-    const names = await new Promise<string[]>((resolve, reject) =>
-      yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => {
+    const files = await new Promise<Map<string, Buffer>>((resolve, reject) =>
+      yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => {
         if (err || !z) return reject(err);
-        const out: string[] = [];
-        z.on('entry', (e: { fileName: string }) => {
-          out.push(e.fileName);
-          z.readEntry();
-        });
+        const out = new Map<string, Buffer>();
+        z.on('entry', (e: import('yauzl').Entry) =>
+          z.openReadStream(e, (e2, s) => {
+            if (e2 || !s) return reject(e2);
+            const chunks: Buffer[] = [];
+            s.on('data', (c: Buffer) => chunks.push(c));
+            s.on('end', () => {
+              const data = Buffer.concat(chunks);
+              // yauzl does not check CRCs: the stored one must match the contents.
+              if (zlib.crc32(data) !== e.crc32) return reject(new Error(`CRC-32 of ${e.fileName} does not match`));
+              out.set(e.fileName, data);
+              z.readEntry();
+            });
+          }),
+        );
         z.on('end', () => resolve(out));
         z.readEntry();
       }),
     );
-    expect(names.sort()).toEqual([`flux-klein-${ids[0]!.slice(0, 8)}.png`, `flux-klein-${ids[1]!.slice(0, 8)}.jpg`].sort());
+    const [pngName, jpgName] = [`flux-klein-${ids[0]!.slice(0, 8)}.png`, `flux-klein-${ids[1]!.slice(0, 8)}.jpg`];
+    expect([...files.keys()].sort()).toEqual([pngName, jpgName].sort());
+    expect((await sharp(files.get(pngName)!).metadata()).format).toBe('png');
+    expect((await sharp(files.get(jpgName)!).metadata()).format).toBe('jpeg');
     const other = await signUp(server);
     expect((await fetch(`${server.url}/files/archive?ids=${ids.join(',')}`, { headers: { cookie: other.cookie } })).status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,19 +17,22 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The entries of a ZIP, read with yauzl; each entry's stored CRC-32 must match its contents (yauzl does not check it). */
 async function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
   const yauzl = await import('yauzl');
   return new Promise((resolve, reject) =>
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, z) => {
+    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true }, (err, z) => {
       if (err || !z) return reject(err);
       const out = new Map<string, Buffer>();
-      z.on('entry', (e: { fileName: string }) =>
+      z.on('entry', (e: { fileName: string; crc32: number }) =>
         z.openReadStream(e as never, (e2, s) => {
           if (e2 || !s) return reject(e2);
           const chunks: Buffer[] = [];
           s.on('data', (c: Buffer) => chunks.push(c));
           s.on('end', () => {
-            out.set(e.fileName, Buffer.concat(chunks));
+            const data = Buffer.concat(chunks);
+            if (zlib.crc32(data) !== e.crc32) return reject(new Error(`CRC-32 of ${e.fileName} does not match its contents`));
+            out.set(e.fileName, data);
             z.readEntry();
           });
         }),

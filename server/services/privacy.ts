@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
 import { sql } from 'kysely';
-import yazl from 'yazl';
 import { composeMail } from '../mail/index.js';
 import { AppError } from '../shared/errors.js';
 import { rooms } from '../shared/realtime.js';
@@ -16,10 +14,13 @@ import { commentsByAuthor, detachCommentAuthor } from '../boards/comments.js';
 import { META } from '../shared/board-versions.js';
 import type { Actor, Deps } from './deps.js';
 import { allThumbKeys } from './thumbnails.js';
+import { zipStream, type ZipEntry } from '../storage/zip.js';
 
 export const EXPORT_QUEUE = 'export';
 export const DELETION_QUEUE = 'deletion';
 const DAY = 86_400_000;
+/** The export copies each file in reads of this size, into two buffers it reuses (no memory allocated per chunk; ADR 0024). */
+const EXPORT_READ_BYTES = 1024 * 1024;
 
 // ------------------------------------------------------------------ access and portability
 
@@ -143,42 +144,24 @@ export async function runExport(deps: Deps, exportId: string, now = new Date()) 
   const row = await deps.db.selectFrom('data_export').selectAll().where('id', '=', exportId).executeTakeFirst();
   if (!row || row.status !== 'queued') return;
   const data = await collectUserData(deps, row.user_id);
-  const zip = new yazl.ZipFile();
-  const out = new PassThrough();
-  zip.outputStream.pipe(out);
-  // A file that cannot be opened when the ZIP reaches it fails the attempt (the job retries).
-  zip.on('error', (err: Error) => out.destroy(err));
   const key = `exports/${row.user_id}/${exportId}.zip`;
-  const opened: Readable[] = [];
-  // A failed write ends the attempt (the job retries, then its dead letter marks the export failed):
-  // stop feeding the ZIP and close the files it had opened.
-  const writing = deps.storage.putStream(key, out).catch((err: unknown) => {
-    out.destroy();
-    for (const f of opened) f.destroy();
-    throw err;
-  });
-  writing.catch(() => undefined); // awaited below; handled here so a failure while files are still being opened is not "unhandled"
-  zip.addBuffer(Buffer.from(JSON.stringify(data, null, 2)), 'data.json');
-  zip.addBuffer(Buffer.from(README), 'README.txt');
   const files = await deps.db.selectFrom('asset').select(['id', 'storage_key']).where('user_id', '=', row.user_id).execute();
-  for (const f of files) {
-    // A file already removed by retention is left out (the JSON still lists the record). The rest
-    // are opened one at a time, when the ZIP reaches them: memory and open files stay flat however
-    // many there are (ADR 0020).
-    if (!(await deps.storage.stat(f.storage_key))) continue;
-    zip.addReadStreamLazy(`files/${f.id}.${f.storage_key.split('.').pop()}`, { compress: false }, (cb) => {
-      deps.storage.read(f.storage_key).then(
-        (stream) => {
-          opened.push(stream);
-          stream.once('close', () => opened.splice(opened.indexOf(stream) >>> 0, 1));
-          cb(null, stream);
-        },
-        (err: Error) => cb(err, undefined as never),
-      );
-    });
+  // The files are reached one at a time, as the ZIP is written: memory and open files stay flat
+  // however many there are (ADR 0020). Each is read into the same two buffers, one chunk written
+  // while the next is read (ADR 0024). A file that cannot be read fails the attempt (the job
+  // retries); a failed write stops the ZIP and closes the file it was reading.
+  const buffers = [Buffer.allocUnsafe(EXPORT_READ_BYTES), Buffer.allocUnsafe(EXPORT_READ_BYTES)];
+  async function* entries(): AsyncGenerator<ZipEntry> {
+    yield { name: 'data.json', data: Buffer.from(JSON.stringify(data, null, 2)) };
+    yield { name: 'README.txt', data: Buffer.from(README) };
+    for (const f of files) {
+      // A file already removed by retention is left out (the JSON still lists the record).
+      const stat = await deps.storage.stat(f.storage_key);
+      if (!stat) continue;
+      yield { name: `files/${f.id}.${f.storage_key.split('.').pop()}`, size: stat.size, open: async () => deps.storage.readChunks(f.storage_key, buffers) };
+    }
   }
-  zip.end();
-  const size = await writing;
+  const size = await deps.storage.putStream(key, zipStream(entries(), { date: now }));
   const expires = new Date(now.getTime() + deps.config.retention.exportDays * DAY);
   const updated = await deps.db
     .updateTable('data_export')

@@ -67,6 +67,8 @@ export interface StartOptions {
   boardIdleUnloadMs?: number;
   /** How long a board client's presence lasts unless renewed (ms; default 30 s). Tests shorten it. */
   boardPresenceTimeoutMs?: number;
+  /** The providers' circuit breakers' clock (default Date.now). Tests move it past a cool-down instead of waiting it out. */
+  breakerNow?: () => number;
 }
 
 export interface Running {
@@ -218,7 +220,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       config,
       db,
       storage: createDiskStorage(config.storageDir),
-      providers: createProviderRegistry(config, opts.providers),
+      providers: createProviderRegistry(config, opts.providers, { now: opts.breakerNow }),
       jobs: jobSender(boss),
       notifier: ioNotifier(io),
       mailer,

@@ -12,7 +12,7 @@ import { createDb, createPool, waitForDatabase, type Database } from '../db/inde
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
-import { createAuth, type Auth } from './auth/index.js';
+import { createAuth, type Auth, type PasswordHasher } from './auth/index.js';
 import { createSocketSessions } from './auth/socket-session.js';
 import type { Config } from './config.js';
 import { compressResponses, precompressedStatic } from './http/compression.js';
@@ -69,6 +69,11 @@ export interface StartOptions {
   boardPresenceTimeoutMs?: number;
   /** The providers' circuit breakers' clock (default Date.now). Tests move it past a cool-down instead of waiting it out. */
   breakerNow?: () => number;
+  /**
+   * Replaces better-auth's password hashing (scrypt, about a quarter of a second of CPU per sign-up
+   * and per sign-in). The test harness passes a cheaper one; the sign-up and sign-in code paths stay the same.
+   */
+  passwordHasher?: PasswordHasher;
 }
 
 export interface Running {
@@ -186,7 +191,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await migrateToLatest(db);
 
     const mailer = createMailer(config, log);
-    const auth = createAuth({ config, db, log, mailer });
+    const auth = createAuth({ config, db, log, mailer, passwordHasher: opts.passwordHasher });
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client

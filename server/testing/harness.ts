@@ -12,16 +12,27 @@ import { freePort } from '../../db/embedded.js';
 import { loadConfig, type Config } from '../config.js';
 import { startServer, type Running, type StartOptions } from '../index.js';
 import type { PasswordHasher } from '../auth/index.js';
+import { MIGRATED_TEMPLATE } from './template.js';
 import type { AppRouter } from '../trpc/router.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
 
-/** Creates a fresh database on the run's embedded PostgreSQL and returns its URL. */
-export async function createTestDatabase(adminUrl: string): Promise<string> {
+/**
+ * Creates a fresh database on the run's embedded PostgreSQL and returns its URL: empty, or with
+ * `migrated`, a copy of the run's migrated template (global-setup.ts) when that cluster has one
+ * (another cluster, such as a test's own PostgreSQL, gives an empty one; the server migrates it).
+ */
+export async function createTestDatabase(adminUrl: string, opts: { migrated?: boolean } = {}): Promise<string> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`create database ${name}`);
+    if (opts.migrated) {
+      const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [MIGRATED_TEMPLATE]);
+      if (rowCount) await client.query(`create database ${name} template ${MIGRATED_TEMPLATE}`);
+      else await client.query(`create database ${name}`);
+    } else {
+      await client.query(`create database ${name}`);
+    }
   } finally {
     await client.end();
   }
@@ -74,7 +85,7 @@ export async function startTestServer(
     passwords?: 'test' | 'real';
   } = {},
 ): Promise<TestServer> {
-  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase(adminUrl));
+  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase(adminUrl, { migrated: true }));
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-test-'));
   const port = await freePort();
   const config = loadConfig(

@@ -44,11 +44,16 @@ async function startSlowJobAndKillItsWorker(opts: { lastAttempt: boolean }) {
     // As if this were its last try: no retry left once this attempt is lost.
     await sql`update pgboss.job set retry_limit = 0 where name = 'generation' and data->>'generationId' = ${gen.id}`.execute(web.deps.db);
   }
-  await waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'running' && e.progress > 0, 30_000);
+  const started = waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'running', 30_000);
+  const midJob = waitForEvent(socket, 'generation:update', (e) => e.id === gen.id && e.status === 'running' && e.progress > 0, 60_000);
+  midJob.catch(() => {}); // awaited below; a failure before then is not an unhandled one
+  await started;
   // A second worker is already running, as in a deployment with several: the 60 s are its to keep,
-  // not a process start's.
+  // not a process start's. It starts once the slow worker holds the job (so it cannot take it),
+  // while that job makes its first step.
   const next = await startWorkerProcess({ databaseUrl, dataDir: web.dataDir, env: { LOCAL_PROVIDER_STEP_MS: '5', ...FAST } });
   procs.push(next);
+  await midJob;
   expect(await slow.kill('SIGKILL')).toBe('SIGKILL');
   const killedAt = Date.now();
   expect(() => process.kill(slow.pid, 0)).toThrow(); // really gone, not a wrapper around a survivor

@@ -12,7 +12,7 @@ import { createDb, createPool, waitForDatabase, type Database } from '../db/inde
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.js';
 import { migrateToLatest, migrationsApplied } from '../db/migrate.js';
 import { createBoss, createQueues, jobSender, startWorkers, type QueueOptionOverrides } from '../jobs/boss.js';
-import { createAuth, type Auth } from './auth/index.js';
+import { createAuth, type Auth, type PasswordHasher } from './auth/index.js';
 import { createSocketSessions } from './auth/socket-session.js';
 import type { Config } from './config.js';
 import { compressResponses, precompressedStatic } from './http/compression.js';
@@ -67,6 +67,13 @@ export interface StartOptions {
   boardIdleUnloadMs?: number;
   /** How long a board client's presence lasts unless renewed (ms; default 30 s). Tests shorten it. */
   boardPresenceTimeoutMs?: number;
+  /** The providers' circuit breakers' clock (default Date.now). Tests move it past a cool-down instead of waiting it out. */
+  breakerNow?: () => number;
+  /**
+   * Replaces better-auth's password hashing (scrypt, about a quarter of a second of CPU per sign-up
+   * and per sign-in). The test harness passes a cheaper one; the sign-up and sign-in code paths stay the same.
+   */
+  passwordHasher?: PasswordHasher;
 }
 
 export interface Running {
@@ -184,7 +191,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await migrateToLatest(db);
 
     const mailer = createMailer(config, log);
-    const auth = createAuth({ config, db, log, mailer });
+    const auth = createAuth({ config, db, log, mailer, passwordHasher: opts.passwordHasher });
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client
@@ -218,7 +225,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       config,
       db,
       storage: createDiskStorage(config.storageDir),
-      providers: createProviderRegistry(config, opts.providers),
+      providers: createProviderRegistry(config, opts.providers, { now: opts.breakerNow }),
       jobs: jobSender(boss),
       notifier: ioNotifier(io),
       mailer,

@@ -9,7 +9,9 @@ let smtp: TestSmtp;
 let server: TestServer;
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url } });
+  // better-auth's own password hashing: sign-up, sign-in and reset are under test here, and the
+  // timing tests below compare its paths (other files use the harness's cheaper hasher).
+  server = await startTestServer(inject('pgAdminUrl'), { env: { SMTP_URL: smtp.url }, passwords: 'real' });
 });
 afterAll(async () => {
   await server?.stop();

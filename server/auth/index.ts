@@ -53,7 +53,13 @@ export const AUTH_RATE_LIMITS = {
 /** The endpoints whose new session is the completion of a second factor. */
 const SECOND_FACTOR_PATHS = new Set(['/two-factor/verify-totp', '/two-factor/verify-backup-code', '/two-factor/verify-otp']);
 
-export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; mailer: Mailer }) {
+/** How passwords are hashed and checked (default: better-auth's scrypt). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(data: { hash: string; password: string }): Promise<boolean>;
+}
+
+export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; mailer: Mailer; passwordHasher?: PasswordHasher }) {
   const { config, db, log, mailer } = opts;
   const limitSignInPerAddress = signInAddressLimit(db, config);
   const send = (m: Parameters<typeof composeMail>[0]) =>
@@ -68,6 +74,7 @@ export function createAuth(opts: { config: Config; db: Kysely<DB>; log: Logger; 
     telemetry: { enabled: false },
     emailAndPassword: {
       enabled: true,
+      ...(opts.passwordHasher ? { password: opts.passwordHasher } : {}),
       minPasswordLength: 8,
       maxPasswordLength: 128,
       // Sign-up answers the same whether or not the address has an account (no enumeration); the

@@ -29,7 +29,7 @@ const scripted: ModelProvider = {
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer(inject('pgAdminUrl'), { env: { SIGNUP_CREDITS: '20' }, start: { providers: [scripted] } });
+  server = await startTestServer(inject('pgAdminUrl'), { env: { SIGNUP_CREDITS: '20' }, start: { providers: [scripted], queueOptions: { generation: { retryDelay: 1, retryBackoff: false } } } });
 });
 afterAll(async () => {
   await server?.stop();

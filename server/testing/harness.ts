@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { verifyPassword } from 'better-auth/crypto';
 import pg from 'pg';
 import superjson from 'superjson';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
@@ -9,16 +11,28 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { freePort } from '../../db/embedded.js';
 import { loadConfig, type Config } from '../config.js';
 import { startServer, type Running, type StartOptions } from '../index.js';
+import type { PasswordHasher } from '../auth/index.js';
+import { MIGRATED_TEMPLATE } from './template.js';
 import type { AppRouter } from '../trpc/router.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/realtime.js';
 
-/** Creates a fresh database on the run's embedded PostgreSQL and returns its URL. */
-export async function createTestDatabase(adminUrl: string): Promise<string> {
+/**
+ * Creates a fresh database on the run's embedded PostgreSQL and returns its URL: empty, or with
+ * `migrated`, a copy of the run's migrated template (global-setup.ts) when that cluster has one
+ * (another cluster, such as a test's own PostgreSQL, gives an empty one; the server migrates it).
+ */
+export async function createTestDatabase(adminUrl: string, opts: { migrated?: boolean } = {}): Promise<string> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`create database ${name}`);
+    if (opts.migrated) {
+      const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [MIGRATED_TEMPLATE]);
+      if (rowCount) await client.query(`create database ${name} template ${MIGRATED_TEMPLATE}`);
+      else await client.query(`create database ${name}`);
+    } else {
+      await client.query(`create database ${name}`);
+    }
   } finally {
     await client.end();
   }
@@ -27,6 +41,33 @@ export async function createTestDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
+const TEST_HASH = 'test-scrypt';
+const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+
+/**
+ * A real salted scrypt, at a small cost: better-auth's own (N=16384, r=16) takes about a quarter
+ * of a second of CPU per hash, and every signUp() hashes once and verifies once; over the suite's
+ * few hundred test users that was minutes of CPU. The sign-up and sign-in endpoints, their hooks
+ * and the password policy are the same; a wrong password is still refused. Hashes made by
+ * better-auth's own hasher (a server started with `passwords: 'real'` on the same database) still verify.
+ * server/auth/accounts.test.ts keeps the real hasher: its timing tests compare hashing paths.
+ */
+export const testPasswordHasher: PasswordHasher = {
+  async hash(password) {
+    const salt = randomBytes(16);
+    const key = await scryptAsync(password.normalize('NFKC'), salt, 32, TEST_SCRYPT);
+    return `${TEST_HASH}:${salt.toString('hex')}:${key.toString('hex')}`;
+  },
+  async verify({ hash, password }) {
+    const [kind, salt, key] = hash.split(':');
+    if (kind !== TEST_HASH) return verifyPassword({ hash, password });
+    const expected = Buffer.from(key ?? '', 'hex');
+    const actual = await scryptAsync(password.normalize('NFKC'), Buffer.from(salt ?? '', 'hex'), 32, TEST_SCRYPT);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  },
+};
+
 export interface TestServer extends Running {
   dataDir: string;
   stop(): Promise<void>;
@@ -34,16 +75,24 @@ export interface TestServer extends Running {
 
 export async function startTestServer(
   adminUrl: string,
-  opts: { config?: Partial<Config>; env?: Record<string, string>; start?: StartOptions; databaseUrl?: string; dataDir?: string } = {},
+  opts: {
+    config?: Partial<Config>;
+    env?: Record<string, string>;
+    start?: StartOptions;
+    databaseUrl?: string;
+    dataDir?: string;
+    /** 'real': better-auth's own password hashing, for tests of it (default: testPasswordHasher). */
+    passwords?: 'test' | 'real';
+  } = {},
 ): Promise<TestServer> {
-  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase(adminUrl));
+  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase(adminUrl, { migrated: true }));
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flux-klein-test-'));
   const port = await freePort();
   const config = loadConfig(
     { LOG_LEVEL: 'silent', LOCAL_PROVIDER_STEP_MS: '5', HOST: '127.0.0.1', AUTH_RATE_LIMIT: 'false', ...opts.env },
     { port, dataDir, storageDir: path.join(dataDir, 'storage'), databaseUrl, authSecret: 'test-secret-test-secret-test-secret-000', ...opts.config },
   );
-  const running = await startServer(config, { ui: false, ...opts.start });
+  const running = await startServer(config, { ui: false, ...(opts.passwords === 'real' ? {} : { passwordHasher: testPasswordHasher }), ...opts.start });
   // The image classifier's model loads in the background when the worker starts; a test server
   // waits for it here, so that no test's first generation pays the load inside its own time budget.
   if (config.runWorker) await running.deps.moderation.classifier.warm();

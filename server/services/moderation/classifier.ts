@@ -1,11 +1,14 @@
 /**
  * The local image classifier: nsfwjs (its MobileNetV2 model ships inside the npm package, so it
- * runs offline) on TensorFlow.js's WebAssembly backend, with the model's batch norms folded into its
- * convolutions (nsfw-net.ts: about half the time of running the layers model as it ships; ~35 ms an
- * image on a quiet core). Only the generation job calls it, never a request handler.
+ * runs offline) as an ONNX graph on onnxruntime-node's native CPU runtime, built at load from
+ * nsfwjs's own files and checked against the original model's scores (nsfw-net.ts, nsfw-onnx.ts;
+ * ~10–17 ms an image on this machine); if that graph cannot be used, on TensorFlow.js's
+ * WebAssembly backend with the batch norms folded (~60–100 ms), and the reason is logged once.
+ * Only the generation job calls it, never a request handler.
  *
  * The model runs in one worker thread per process (nsfw-net.ts is the thread's code), so its
- * synchronous WebAssembly never holds up this thread's event loop: the events, queries and file
+ * inference (synchronous native code or WebAssembly, on either runtime) never holds up this
+ * thread's event loop: the events, queries and file
  * writes of other jobs go on meanwhile, on the other core. The thread starts lazily: on first use,
  * or in the background when the process starts running jobs (`warm`), so that the first job does
  * not wait about a second for the model; a web-only process (RUN_WORKER=false) never starts it. A

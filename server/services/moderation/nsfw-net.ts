@@ -1,9 +1,19 @@
 /**
- * nsfwjs's MobileNetV2, loaded once and run as a plain inference graph on TensorFlow.js's
- * WebAssembly backend. classifier.ts runs this file as a worker thread (its last lines are the
- * thread's entry), so the ~50 ms of synchronous WebAssembly an image takes never holds up the
- * event loop that sends other jobs' events; it can also be loaded in the calling thread.
+ * nsfwjs's MobileNetV2, loaded once and run as a plain inference graph: as an ONNX graph on
+ * onnxruntime-node (nsfw-onnx.ts builds it from nsfwjs's files; checked here before it is used),
+ * or, if that cannot be used, on TensorFlow.js's WebAssembly backend as described below.
+ * classifier.ts runs this file as a worker thread (its last lines are the thread's entry), so the
+ * synchronous inference (onnxruntime's `run` is native code on the calling thread, ~10–17 ms an
+ * image; tfjs-wasm ~60–100 ms) never holds up the event loop that sends other jobs' events; it can
+ * also be loaded in the calling thread.
  *
+ * The check: the ONNX graph's probabilities for two fixed pictures, in one batch, must be within
+ * TOLERANCE (1e-4) of the layers model's. For the model this nsfwjs ships they are stored
+ * (REFERENCE, with the model files' hash; nsfw-net.test.ts proves them); for any other model the
+ * layers model is loaded on tfjs and asked. A graph that cannot be built or loaded, or answers
+ * differently, is not used: `fallback` says why, and the tfjs path below runs.
+ *
+ * TensorFlow.js path (the fallback):
  * The model ships as a Keras layers model: every convolution is followed by its own
  * BatchNormalization layer and most by a ReLU(max 6), and a ZeroPadding2D layer sits before each
  * stride-2 "valid" convolution. Run layer by layer, the 52 batch norms alone took about as long as
@@ -15,8 +25,9 @@
  * if they differ by more than 1e-4 (a future model with a layer this does not know, say) the
  * layers model is run as it is. The input is what nsfwjs feeds it: RGB scaled to [0, 1].
  *
- * Only package imports here and only erasable TypeScript: Node runs this file in the thread by
- * stripping its types, whether or not the parent process has a TypeScript loader.
+ * Only package imports here (nsfw-onnx.ts is imported by its file URL) and only erasable
+ * TypeScript: Node runs this file in the thread by stripping its types, whether or not the parent
+ * process has a TypeScript loader.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';

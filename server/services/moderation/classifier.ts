@@ -206,6 +206,7 @@ export function createNsfwClassifier(opts: { log?: Pick<Logger, 'warn'> } = {}):
       const known = recent.get(hash);
       if (known) return known;
       const run = loaded();
+      run.catch(() => {}); // awaited below, after decoding: a load failing meanwhile is not an unhandled rejection
       const meta = await sharp(data).metadata();
       const pages = meta.pages && meta.pages > 1 ? [...new Set([0, Math.floor(meta.pages / 2), meta.pages - 1])] : [undefined];
       const inputs = await Promise.all(pages.map((page) => pixels(data, page)));

@@ -2,8 +2,8 @@
  * The local image classifier: nsfwjs (its MobileNetV2 model ships inside the npm package, so it
  * runs offline) as an ONNX graph on onnxruntime-node's native CPU runtime, built at load from
  * nsfwjs's own files and checked against the original model's scores (nsfw-net.ts, nsfw-onnx.ts;
- * ~10–17 ms an image on this machine); if that graph cannot be used, on TensorFlow.js's
- * WebAssembly backend with the batch norms folded (~60–100 ms), and the reason is logged once.
+ * ~9–17 ms an image on this machine, quiet to busy); if that graph cannot be used, on TensorFlow.js's
+ * WebAssembly backend with the batch norms folded (~35–100 ms), and the reason is logged once.
  * Only the generation job calls it, never a request handler.
  *
  * The model runs in one worker thread per process (nsfw-net.ts is the thread's code), so its

@@ -3,8 +3,8 @@
  * onnxruntime-node (nsfw-onnx.ts builds it from nsfwjs's files; checked here before it is used),
  * or, if that cannot be used, on TensorFlow.js's WebAssembly backend as described below.
  * classifier.ts runs this file as a worker thread (its last lines are the thread's entry), so the
- * synchronous inference (onnxruntime's `run` is native code on the calling thread, ~10–17 ms an
- * image; tfjs-wasm ~60–100 ms) never holds up the event loop that sends other jobs' events; it can
+ * synchronous inference (onnxruntime's `run` is native code on the calling thread, ~9–17 ms an
+ * image; tfjs-wasm ~35–100 ms) never holds up the event loop that sends other jobs' events; it can
  * also be loaded in the calling thread.
  *
  * The check: the ONNX graph's probabilities for two fixed pictures, in one batch, must be within

@@ -1,6 +1,6 @@
 /**
  * What the local image classifier adds to each generation (server/services/moderation): the time
- * nsfwjs (MobileNetV2 on TensorFlow.js's WebAssembly backend) takes to classify a 1024 × 1024
+ * nsfwjs (MobileNetV2, on onnxruntime-node since ADR 0028) takes to classify a 1024 × 1024
  * image, against the time sharp takes to encode that image as PNG in the same run (work every
  * generation does anyway). Alternating runs (encode one, classify it), each run printed; medians.
  * The model load, paid once per process, is printed on its own.

@@ -9,6 +9,7 @@ const benches: { name: string; load?: () => Promise<{ run(): Promise<void> }>; s
   { name: 'AI marking per image (against encoding it)', load: () => import('./marking.js') },
   { name: 'metrics overhead (tRPC requests/s, metrics on against off)', load: () => import('./metrics-overhead.js') },
   { name: 'image classifier per image (against encoding it)', load: () => import('./moderation.js') },
+  { name: 'image classifier inference: onnxruntime-node against tfjs-wasm', load: () => import('./classifier-engines.js') },
   { name: 'board comments: sent → heard by another member (against a read)', load: () => import('./board-comments.js') },
   { name: 'library at 100 000 items against 1 000 (issue 19 goal 2) and bytes per library page', load: () => import('./library-scale.js') },
   { name: 'data export of 100 MB and 1 GB against zip (issue 19 goal 3)', load: () => import('./export-scale.js') },

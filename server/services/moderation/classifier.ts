@@ -1,11 +1,14 @@
 /**
  * The local image classifier: nsfwjs (its MobileNetV2 model ships inside the npm package, so it
- * runs offline) on TensorFlow.js's WebAssembly backend, with the model's batch norms folded into its
- * convolutions (nsfw-net.ts: about half the time of running the layers model as it ships; ~35 ms an
- * image on a quiet core). Only the generation job calls it, never a request handler.
+ * runs offline) as an ONNX graph on onnxruntime-node's native CPU runtime, built at load from
+ * nsfwjs's own files and checked against the original model's scores (nsfw-net.ts, nsfw-onnx.ts;
+ * ~9–17 ms an image on this machine, quiet to busy); if that graph cannot be used, on TensorFlow.js's
+ * WebAssembly backend with the batch norms folded (~35–100 ms), and the reason is logged once.
+ * Only the generation job calls it, never a request handler.
  *
  * The model runs in one worker thread per process (nsfw-net.ts is the thread's code), so its
- * synchronous WebAssembly never holds up this thread's event loop: the events, queries and file
+ * inference (synchronous native code or WebAssembly, on either runtime) never holds up this
+ * thread's event loop: the events, queries and file
  * writes of other jobs go on meanwhile, on the other core. The thread starts lazily: on first use,
  * or in the background when the process starts running jobs (`warm`), so that the first job does
  * not wait about a second for the model; a web-only process (RUN_WORKER=false) never starts it. A
@@ -26,7 +29,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { INPUT_SIZE, loadNsfwNet, THREAD_ROLE, type ThreadMessage, type ThreadRequest } from './nsfw-net.js';
+import type { Logger } from '../../log.js';
+import { INPUT_SIZE, loadNsfwNet, THREAD_ROLE, type Engine, type ThreadMessage, type ThreadRequest } from './nsfw-net.js';
 
 export interface Classification {
   /** The class probabilities: Drawing, Hentai, Neutral, Porn, Sexy (sum ≈ 1). */
@@ -62,21 +66,42 @@ function packageVersion(name: string): string {
   }
 }
 
-let version: string | null = null;
-/** Stored with every result: the same model, folded or not, gives the same scores (nsfw-net.ts checks it). */
-const modelVersion = () => (version ??= `nsfwjs ${packageVersion('nsfwjs')} MobileNetV2 (tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')})`);
+const versions = new Map<Engine, string>();
+/**
+ * Stored with every result: the model and what ran it. The same model gives the same scores on
+ * either runtime, to within 1e-4 (nsfw-net.ts checks it before onnxruntime is used).
+ */
+const modelVersion = (engine: Engine) => {
+  let v = versions.get(engine);
+  if (!v) {
+    const runtime = engine === 'onnxruntime' ? `onnxruntime-node ${packageVersion('onnxruntime-node')}` : `tfjs-backend-wasm ${packageVersion('@tensorflow/tfjs-backend-wasm')}`;
+    v = `nsfwjs ${packageVersion('nsfwjs')} MobileNetV2 (${runtime})`;
+    versions.set(engine, v);
+  }
+  return v;
+};
 
 /** Runs a batch of 224×224 RGB images through the model: in the worker thread, or in this one. */
-type Run = (images: Uint8Array[]) => Promise<Record<string, number>[]>;
+interface Run {
+  (images: Uint8Array[]): Promise<Record<string, number>[]>;
+  engine: Engine;
+}
 
 let loading: Promise<Run> | null = null;
 let loads = 0;
 let where: 'thread' | 'in-process' | null = null;
+let engineInUse: Engine | null = null;
 
 /** How many times this process loaded the model (the tests check it is once). */
 export const modelLoads = () => loads;
 /** Where the model runs in this process, once loaded. */
 export const classifierRunsIn = () => where;
+/** What runs the model in this process, once loaded: onnxruntime-node unless its graph could not be used. */
+export const classifierEngine = () => engineInUse;
+
+/** Why onnxruntime-node is not used in this process (logged once, by the first classifier told of it). */
+let fallbackReason: string | undefined;
+let fallbackLogged = false;
 
 /** Starts the thread; resolves once its model is loaded. Rejects if it cannot start (then `inProcess` is used). */
 function startThread(): Promise<Run> {
@@ -96,14 +121,15 @@ function startThread(): Promise<Run> {
     worker.on('message', (m: ThreadMessage) => {
       if (m.type === 'ready') {
         ready = true;
-        resolve((images) =>
-          new Promise((res, rej) => {
+        fallbackReason = m.fallback;
+        const run = (images: Uint8Array[]) =>
+          new Promise<Record<string, number>[]>((res, rej) => {
             const id = next++;
             pending.set(id, { resolve: res, reject: rej });
             const req: ThreadRequest = { id, images };
             worker.postMessage(req, images.map((i) => i.buffer as ArrayBuffer));
-          }),
-        );
+          });
+        resolve(Object.assign(run, { engine: m.engine }));
       } else if (m.type === 'failed') {
         void worker.terminate();
         fail(new Error(`the image classifier did not load: ${m.message}`));
@@ -121,7 +147,8 @@ function startThread(): Promise<Run> {
 
 async function inProcess(): Promise<Run> {
   const net = await loadNsfwNet();
-  return async (images) => net.classify(images);
+  fallbackReason = net.fallback;
+  return Object.assign((images: Uint8Array[]) => net.classify(images), { engine: net.engine });
 }
 
 function loadModel(): Promise<Run> {
@@ -130,11 +157,13 @@ function loadModel(): Promise<Run> {
     try {
       const run = await startThread();
       where = 'thread';
+      engineInUse = run.engine;
       return run;
     } catch {
       // A thread that cannot start (or load the model) here: the model runs in this thread, as it did before threads.
       const run = await inProcess();
       where = 'in-process';
+      engineInUse = run.engine;
       return run;
     }
   })().catch((err: unknown) => {
@@ -153,11 +182,20 @@ async function pixels(data: Buffer, page?: number): Promise<Uint8Array> {
 /** Results for the last images classified, by content hash: the same bytes (a retried job, a re-run with the same seed) are not classified twice. */
 const CACHE_SIZE = 256;
 
-export function createNsfwClassifier(): ImageClassifier {
+export function createNsfwClassifier(opts: { log?: Pick<Logger, 'warn'> } = {}): ImageClassifier {
   const recent = new Map<string, Classification>();
+  const loaded = async () => {
+    const run = await loadModel();
+    if (fallbackReason && !fallbackLogged) {
+      // The classifier still works, on TensorFlow.js's WebAssembly backend, about five times slower.
+      fallbackLogged = true;
+      (opts.log ?? { warn: (msg: string, f: object) => console.warn(msg, f) }).warn('image classifier runs on TensorFlow.js, not onnxruntime-node', { reason: fallbackReason });
+    }
+    return run;
+  };
   return {
     warm() {
-      return loadModel().then(
+      return loaded().then(
         () => undefined,
         () => undefined, // a failure is reported by the first classification, which tries again
       );
@@ -167,14 +205,16 @@ export function createNsfwClassifier(): ImageClassifier {
       const hash = createHash('sha256').update(data).digest('hex');
       const known = recent.get(hash);
       if (known) return known;
-      const run = loadModel();
+      const run = loaded();
+      run.catch(() => {}); // awaited below, after decoding: a load failing meanwhile is not an unhandled rejection
       const meta = await sharp(data).metadata();
       const pages = meta.pages && meta.pages > 1 ? [...new Set([0, Math.floor(meta.pages / 2), meta.pages - 1])] : [undefined];
       const inputs = await Promise.all(pages.map((page) => pixels(data, page)));
-      const frames = await (await run)(inputs);
+      const model = await run;
+      const frames = await model(inputs);
       let worst: Record<string, number> | null = null;
       for (const scores of frames) if (!worst || unsafeScore(scores) > unsafeScore(worst)) worst = scores;
-      const result = { scores: worst!, model: modelVersion() };
+      const result = { scores: worst!, model: modelVersion(model.engine) };
       recent.set(hash, result);
       if (recent.size > CACHE_SIZE) recent.delete(recent.keys().next().value!);
       return result;

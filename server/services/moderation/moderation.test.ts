@@ -13,7 +13,7 @@ import { eventually, signUp, startTestServer, trpcClient, trpcErrorCode, type Te
 import { addMember, randomEmail, signUpAs, verify } from '../../testing/teams.js';
 import { balanceOf } from '../credits.js';
 import { collectUserData } from '../privacy.js';
-import { classifierRunsIn, createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
+import { classifierEngine, classifierRunsIn, createNsfwClassifier, modelLoads, unsafeScore } from './classifier.js';
 import { setImagePolicy } from './settings.js';
 import { startFakeModeration, type FakeModeration } from './testing/fake-moderation.js';
 import { patternImage, skinImage, W } from './testing/pictures.js';
@@ -252,7 +252,7 @@ describe('images are classified in the job, with the real classifier', () => {
     expect(rows).toHaveLength(2);
     const classifier = createNsfwClassifier();
     for (const r of rows) {
-      expect(r.nsfw_model).toMatch(/^nsfwjs 4\.\d+\.\d+ MobileNetV2 \(tfjs-backend-wasm 4\.\d+\.\d+\)$/);
+      expect(r.nsfw_model).toMatch(/^nsfwjs 4\.\d+\.\d+ MobileNetV2 \(onnxruntime-node 1\.\d+\.\d+\)$/);
       expect(r.classified_at).toBeInstanceOf(Date);
       const file = await (await fetch(`${server.url}/files/${r.id}`, { headers: { cookie: user.cookie } })).arrayBuffer();
       const again = await classifier.classify(Buffer.from(file), r.mime);
@@ -269,9 +269,10 @@ describe('images are classified in the job, with the real classifier', () => {
     expect(library.items.filter((a) => a.generationId === gen.id).map((a) => [a.id, a.moderation]).sort()).toEqual(rows.map((r, i) => [r.id, i === 0 ? 'blur' : 'none']).sort());
     expect((await api.asset.get.query({ id: rows[0]!.id })).moderation).toBe('blur');
     expect(await fileStatus(user, `/files/${rows[0]!.id}`)).toBe(200);
-    // The model was loaded once in this process, however many images it classified, in its own thread.
+    // The model was loaded once in this process, however many images it classified, in its own thread, on onnxruntime.
     expect(modelLoads()).toBe(1);
     expect(classifierRunsIn()).toBe('thread');
+    expect(classifierEngine()).toBe('onnxruntime');
   });
 
   it('an owner’s stricter policy (block) hides and refuses flagged outputs, also those already made', async () => {

@@ -1,9 +1,19 @@
 /**
- * nsfwjs's MobileNetV2, loaded once and run as a plain inference graph on TensorFlow.js's
- * WebAssembly backend. classifier.ts runs this file as a worker thread (its last lines are the
- * thread's entry), so the ~50 ms of synchronous WebAssembly an image takes never holds up the
- * event loop that sends other jobs' events; it can also be loaded in the calling thread.
+ * nsfwjs's MobileNetV2, loaded once and run as a plain inference graph: as an ONNX graph on
+ * onnxruntime-node (nsfw-onnx.ts builds it from nsfwjs's files; checked here before it is used),
+ * or, if that cannot be used, on TensorFlow.js's WebAssembly backend as described below.
+ * classifier.ts runs this file as a worker thread (its last lines are the thread's entry), so the
+ * synchronous inference (onnxruntime's `run` is native code on the calling thread, ~9–17 ms an
+ * image; tfjs-wasm ~35–100 ms) never holds up the event loop that sends other jobs' events; it can
+ * also be loaded in the calling thread.
  *
+ * The check: the ONNX graph's probabilities for two fixed pictures, in one batch, must be within
+ * TOLERANCE (1e-4) of the layers model's. For the model this nsfwjs ships they are stored
+ * (REFERENCE, with the model files' hash; nsfw-net.test.ts proves them); for any other model the
+ * layers model is loaded on tfjs and asked. A graph that cannot be built or loaded, or answers
+ * differently, is not used: `fallback` says why, and the tfjs path below runs.
+ *
+ * TensorFlow.js path (the fallback):
  * The model ships as a Keras layers model: every convolution is followed by its own
  * BatchNormalization layer and most by a ReLU(max 6), and a ZeroPadding2D layer sits before each
  * stride-2 "valid" convolution. Run layer by layer, the 52 batch norms alone took about as long as
@@ -15,13 +25,15 @@
  * if they differ by more than 1e-4 (a future model with a layer this does not know, say) the
  * layers model is run as it is. The input is what nsfwjs feeds it: RGB scaled to [0, 1].
  *
- * Only package imports here and only erasable TypeScript: Node runs this file in the thread by
- * stripping its types, whether or not the parent process has a TypeScript loader.
+ * Only package imports here (nsfw-onnx.ts is imported by its file URL) and only erasable
+ * TypeScript: Node runs this file in the thread by stripping its types, whether or not the parent
+ * process has a TypeScript loader.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type * as TfModule from '@tensorflow/tfjs';
+import type * as OnnxModule from './nsfw-onnx.js';
 
 type Tf = typeof TfModule;
 type Tensor = TfModule.Tensor;
@@ -35,9 +47,11 @@ export const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const
 
 export interface NsfwNet {
   /** Class probabilities (rounded to 1e-6, most likely first, as nsfwjs's `classify` gives them) for each 224×224 RGB image. */
-  classify(images: Uint8Array[]): Record<string, number>[];
-  /** Whether the folded graph runs (false: the layers model as nsfwjs builds it). */
-  folded: boolean;
+  classify(images: Uint8Array[]): Promise<Record<string, number>[]>;
+  /** What runs the model. */
+  engine: Engine;
+  /** Why onnxruntime-node is not used, when it was tried and failed to load or to match. */
+  fallback?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -254,7 +268,7 @@ function runNodes(tf: Tf, graph: { nodes: Node[]; output: string }, input: Tenso
 }
 
 /** A fixed, busy test picture (gradients in each channel): the folded graph must answer as the layers model does on it. */
-function testPicture(): Uint8Array {
+export function testPicture(): Uint8Array {
   const px = new Uint8Array(INPUT_BYTES);
   for (let y = 0; y < INPUT_SIZE; y++)
     for (let x = 0; x < INPUT_SIZE; x++) {
@@ -266,8 +280,57 @@ function testPicture(): Uint8Array {
   return px;
 }
 
+/** A second fixed picture, flat and skin-coloured (the class scores differ from the first one's). */
+export function flatPicture(): Uint8Array {
+  const px = new Uint8Array(INPUT_BYTES);
+  for (let i = 0; i < INPUT_BYTES; i += 3) px.set([224, 172, 140], i);
+  return px;
+}
+
+/**
+ * The layers model's own probabilities (nsfwjs 4.4.0's MobileNetV2 on TensorFlow.js, not folded)
+ * for testPicture() and flatPicture(), and the hash of the model files they belong to
+ * (nsfw-onnx.ts `readNsfwModel`). The ONNX graph is checked against them at load; nsfw-net.test.ts
+ * checks they are what the layers model gives. A different model (another nsfwjs) has another
+ * hash: the graph is then checked against the layers model itself, loaded once for the purpose.
+ */
+export const REFERENCE = {
+  hash: '165d7f82de78b0bcc608e91b47d4b6b3c1b71c9731fa953705e8161207b3eb8a',
+  scores: [
+    [0.0016478461911901832, 0.00017804346862249076, 0.996735155582428, 0.0013599192025139928, 0.00007906705286586657],
+    [0.8525861501693726, 0.02510611154139042, 0.11342830955982208, 0.007398761343210936, 0.0014806182589381933],
+  ],
+};
+
+/** Engines, fastest first: the ONNX graph on onnxruntime-node, the folded graph on tfjs-wasm, the layers model on tfjs-wasm. */
+export type Engine = 'onnxruntime' | 'tfjs-folded' | 'tfjs-layers';
+
+/** The largest difference in any class probability the ONNX graph may show against the layers model. */
+export const TOLERANCE = 1e-4;
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return Number.isNaN(d) ? Infinity : d;
+};
+
+/** Bytes of 224×224 RGB to the model's input: one float32 batch, NHWC, divided by 255 as nsfwjs's `infer` does. */
+function inputOf(images: Uint8Array[]): Float32Array {
+  const data = new Float32Array(images.length * INPUT_BYTES);
+  images.forEach((img, i) => {
+    if (img.length !== INPUT_BYTES) throw new Error(`expected ${INPUT_BYTES} bytes of RGB, got ${img.length}`);
+    const at = i * INPUT_BYTES;
+    for (let j = 0; j < INPUT_BYTES; j++) data[at + j] = img[j]! / 255;
+  });
+  return data;
+}
+
+/** Class probabilities for a batch, one row of CLASSES.length per image. */
+type Probs = (images: Uint8Array[]) => Promise<Float32Array>;
+
 /** Loads TensorFlow.js and the model (once per thread is the caller's business) and folds it unless told not to. */
-export async function loadNsfwNet(opts: { fold?: boolean } = {}): Promise<NsfwNet> {
+async function loadTfProbs(opts: { fold?: boolean }): Promise<{ probs: Probs; engine: Engine }> {
   const tf = await loadTf();
   const nsfwjs = await import('nsfwjs');
   // nsfwjs prints a notice through console.info when it loads a bundled model; the model is named on purpose.
@@ -279,19 +342,11 @@ export async function loadNsfwNet(opts: { fold?: boolean } = {}): Promise<NsfwNe
   } finally {
     console.info = info;
   }
-  const batchOf = (images: Uint8Array[]) =>
-    tf.tidy(() => {
-      const data = new Float32Array(images.length * INPUT_BYTES);
-      images.forEach((img, i) => {
-        if (img.length !== INPUT_BYTES) throw new Error(`expected ${INPUT_BYTES} bytes of RGB, got ${img.length}`);
-        data.set(img, i * INPUT_BYTES);
-      });
-      // As nsfwjs's own `infer`: bytes to floats, divided by 255.
-      return tf.tensor4d(data, [images.length, INPUT_SIZE, INPUT_SIZE, 3]).div(255);
-    });
+  // As nsfwjs's own `infer`: bytes to floats, divided by 255.
+  const batchOf = (images: Uint8Array[]) => tf.tensor4d(inputOf(images), [images.length, INPUT_SIZE, INPUT_SIZE, 3]);
   const layered = (x: Tensor) => tf.tidy(() => model.predict(x));
   let forward = layered;
-  let folded = false;
+  let engine: Engine = 'tfjs-layers';
   if (opts.fold !== false) {
     try {
       const graph = fold(tf, model);
@@ -300,29 +355,110 @@ export async function loadNsfwNet(opts: { fold?: boolean } = {}): Promise<NsfwNe
       const b = runNodes(tf, graph, x);
       const diff = tf.tidy(() => a.sub(b).abs().max().dataSync()[0]!);
       tf.dispose([x, a, b]);
-      if (diff <= 1e-4) {
+      if (diff <= TOLERANCE) {
         forward = (t) => runNodes(tf, graph, t);
-        folded = true;
+        engine = 'tfjs-folded';
       }
     } catch (err) {
       if (!(err instanceof NotFoldable)) throw err;
     }
   }
   return {
-    folded,
-    classify(images) {
-      if (images.length === 0) return [];
+    engine,
+    probs: async (images) => {
       const x = batchOf(images);
       const y = forward(x);
       try {
-        const probs = y.dataSync();
-        return images.map((_, i) => {
-          const row = CLASSES.map((name, j) => [name, Math.round(probs[i * CLASSES.length + j]! * 1e6) / 1e6] as const);
-          return Object.fromEntries([...row].sort((p, q) => q[1] - p[1]));
-        });
+        return y.dataSync() as Float32Array;
       } finally {
         tf.dispose([x, y]);
       }
+    },
+  };
+}
+
+/**
+ * The ONNX graph (nsfw-onnx.ts) on onnxruntime-node, checked before it is used: on the two fixed
+ * pictures, in one batch, every probability within TOLERANCE of the layers model's. Throws if it
+ * cannot be built, loaded or does not match (the caller then uses TensorFlow.js).
+ */
+async function loadOrtProbs(opts: OrtOptions): Promise<Probs> {
+  // Imported by URL: in the worker thread Node runs these files by stripping their types, which
+  // resolves a sibling module only by its real (.ts) name. The types come from the import above.
+  const onnx = (await import(new URL('./nsfw-onnx.ts', import.meta.url).href)) as typeof OnnxModule;
+  const ort = await import('onnxruntime-node');
+  const model = onnx.readNsfwModel();
+  const built = onnx.buildNsfwOnnx(model);
+  const bytes = opts.graph ? opts.graph(built) : built;
+  const session = await ort.InferenceSession.create(bytes, {
+    // One thread: ORT's own pool would compete with this process's event loop and sharp for the
+    // machine's cores (bench/classifier-engines.ts measured 1 against 2).
+    intraOpNumThreads: opts.threads ?? 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const probs: Probs = async (images) => {
+    const x = new ort.Tensor('float32', inputOf(images), [images.length, INPUT_SIZE, INPUT_SIZE, 3]);
+    const out = await session.run({ [onnx.ONNX_INPUT]: x });
+    const y = out[onnx.ONNX_OUTPUT]!;
+    if (y.type !== 'float32' || y.data.length !== images.length * CLASSES.length) throw new Error(`the classifier's graph gave ${y.type}[${y.dims.join(', ')}]`);
+    return y.data as Float32Array;
+  };
+  const pictures = [testPicture(), flatPicture()];
+  let want: number[];
+  const reference = opts.reference ?? REFERENCE;
+  if (model.hash === reference.hash) want = reference.scores.flat();
+  else want = [...(await (await loadTfProbs({ fold: false })).probs(pictures))];
+  const got = await probs(pictures);
+  const diff = maxDiff(got, want);
+  if (!(diff <= TOLERANCE)) {
+    await session.release();
+    throw new Error(`its scores differ from the layers model's by ${diff} on a fixed picture`);
+  }
+  return probs;
+}
+
+interface OrtOptions {
+  /** Threads onnxruntime runs one inference on (1 by default). */
+  threads?: number;
+  /** Tests only: the stored scores to check against, in place of REFERENCE. */
+  reference?: { hash: string; scores: number[][] };
+  /** Tests only: changes the built graph before it is loaded. */
+  graph?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** Rounded to 1e-6, most likely first, as nsfwjs's `classify` gives them. */
+function scoresOf(probs: Float32Array, n: number): Record<string, number>[] {
+  return Array.from({ length: n }, (_, i) => {
+    const row = CLASSES.map((name, j) => [name, Math.round(probs[i * CLASSES.length + j]! * 1e6) / 1e6] as const);
+    return Object.fromEntries([...row].sort((p, q) => q[1] - p[1]));
+  });
+}
+
+/**
+ * Loads the model: on onnxruntime-node if its graph checks out (`engine: 'auto'`, the default),
+ * else on TensorFlow.js's WebAssembly backend, folded unless `fold: false`. `fallback` says why
+ * onnxruntime is not used, when it was tried and is not.
+ */
+export async function loadNsfwNet(opts: { engine?: 'auto' | 'tfjs'; fold?: boolean } & OrtOptions = {}): Promise<NsfwNet> {
+  let loaded: { probs: Probs; engine: Engine } | null = null;
+  let fallback: string | undefined;
+  if (opts.engine !== 'tfjs') {
+    try {
+      loaded = { probs: await loadOrtProbs(opts), engine: 'onnxruntime' };
+    } catch (err) {
+      fallback = `onnxruntime-node is not used (${err instanceof Error ? err.message : String(err)}); the classifier runs on TensorFlow.js`;
+    }
+  }
+  loaded ??= await loadTfProbs(opts);
+  const { probs, engine } = loaded;
+  return {
+    engine,
+    fallback,
+    async classify(images) {
+      if (images.length === 0) return [];
+      return scoresOf(await probs(images), images.length);
     },
   };
 }
@@ -340,7 +476,7 @@ export interface ThreadRequest {
 }
 /** What the thread answers: once `ready` (or `failed`), then one result per request. */
 export type ThreadMessage =
-  | { type: 'ready'; folded: boolean }
+  | { type: 'ready'; engine: Engine; fallback?: string }
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; scores: Record<string, number>[] }
   | { type: 'error'; id: number; message: string };
@@ -354,10 +490,10 @@ if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.rol
       // MAX_BATCH images): per image a batch of four takes about four fifths of the time of four
       // single runs, so a burst of jobs drains sooner. A lone request runs at once, alone.
       const queue: ThreadRequest[] = [];
-      let scheduled = false;
-      const runOne = (batch: ThreadRequest[]) => {
+      let busy = false;
+      const runOne = async (batch: ThreadRequest[]) => {
         try {
-          const scores = net.classify(batch.flatMap((r) => r.images));
+          const scores = await net.classify(batch.flatMap((r) => r.images));
           let at = 0;
           for (const r of batch) {
             send({ type: 'result', id: r.id, scores: scores.slice(at, at + r.images.length) });
@@ -367,8 +503,7 @@ if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.rol
           for (const r of batch) send({ type: 'error', id: r.id, message: err instanceof Error ? err.message : String(err) });
         }
       };
-      const drain = () => {
-        scheduled = false;
+      const drain = async () => {
         while (queue.length > 0) {
           const batch = [queue.shift()!];
           let images = batch[0]!.images.length;
@@ -376,18 +511,20 @@ if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.rol
             images += queue[0]!.images.length;
             batch.push(queue.shift()!);
           }
-          runOne(batch);
+          await runOne(batch);
         }
+        busy = false;
       };
       port.on('message', (req: ThreadRequest) => {
         queue.push(req);
-        // After every message already waiting has been queued (they are delivered before immediates).
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(drain);
+        // After every message already waiting has been queued (they are delivered before immediates);
+        // requests that arrive while a batch runs wait for the next one.
+        if (!busy) {
+          busy = true;
+          setImmediate(() => void drain());
         }
       });
-      send({ type: 'ready', folded: net.folded });
+      send({ type: 'ready', engine: net.engine, fallback: net.fallback });
     },
     (err: unknown) => send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );

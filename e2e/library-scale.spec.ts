@@ -57,3 +57,40 @@ test('scrolling a library of 100 000 items keeps fewer than 500 items in the pag
   expect(srcs.length).toBeGreaterThan(0);
   expect(srcs.every((s) => /\?thumb=256$/.test(s ?? ''))).toBe(true);
 });
+
+test('on a phone, the server’s HTML already lays the first page out in two columns that fit the screen (nothing moves when the script takes over)', async ({ browser, signedIn: page, user }) => {
+  const { databaseUrl, dataDir } = e2eServer();
+  const ws = await sql<{ workspace_id: string; user_id: string }>(
+    `select m.workspace_id, m.user_id from membership m join "user" u on u.id = m.user_id join workspace w on w.id = m.workspace_id where u.email = $1 and w.kind = 'personal'`,
+    [user.email.toLowerCase()],
+  );
+  const db = createDb(createPool(databaseUrl, 2));
+  try {
+    await seedLibrary(db, { workspaceId: ws.rows[0]!.workspace_id, userId: ws.rows[0]!.user_id, assets: 30, storageDir: path.join(dataDir, 'storage'), linkFiles: false, size: 256 });
+  } finally {
+    await db.destroy();
+  }
+  // The first four tiles' left edge, top (from the grid's top: without a script the filters above it differ) and width.
+  const tilesAt = async (p: typeof page) =>
+    p.getByRole('list', { name: 'Library items' }).evaluate((grid) => {
+      const top = grid.getBoundingClientRect().top;
+      return [...grid.querySelectorAll('li.asset-item')].slice(0, 4).map((e) => {
+        const r = e.getBoundingClientRect();
+        return { left: Math.round(r.left), top: Math.round(r.top - top), width: Math.round(r.width) };
+      });
+    });
+  // The server's HTML alone (no script runs): a phone-sized window.
+  const noScript = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 412, height: 823 }, storageState: await page.context().storageState() });
+  const bare = await noScript.newPage();
+  await bare.goto('/library');
+  const before = await tilesAt(bare);
+  await noScript.close();
+  expect(before).toHaveLength(4);
+  expect(new Set(before.map((t) => t.top)).size).toBe(2); // two rows of two
+  for (const t of before) expect(t.left + t.width).toBeLessThanOrEqual(412);
+  // With the script: the same places once the virtual rows have taken over.
+  await page.setViewportSize({ width: 412, height: 823 });
+  await page.goto('/library');
+  await expect(page.locator('ul.asset-grid.virtual')).toBeVisible();
+  expect(await tilesAt(page)).toEqual(before);
+});

@@ -8,10 +8,13 @@
  */
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { LIBRARY_PAGE } from '../../server/shared/library-words.js';
 
 const MIN_TILE = 200;
 const GAP = 12; // --space-3
 const PHONE = 600;
+/** Items in the server's HTML: the library's first page. */
+const FIRST_PAINT = LIBRARY_PAGE;
 
 const useIsoLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
@@ -32,6 +35,8 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
   const ref = useRef<HTMLUListElement>(null);
   const [width, setWidth] = useState(1100);
   const [offset, setOffset] = useState(0);
+  /** False in the server's HTML and while it hydrates: the first rows are then a plain CSS grid. */
+  const [measured, setMeasured] = useState(false);
   useIsoLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -40,6 +45,7 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
       setOffset(el.getBoundingClientRect().top + window.scrollY);
     };
     update();
+    setMeasured(true);
     const ro = new ResizeObserver(update);
     ro.observe(el);
     return () => ro.disconnect();
@@ -61,6 +67,20 @@ export function VirtualAssetGrid<T extends { id: string }>(props: {
     if (onEndReached && rowCount > 0 && lastRow >= rowCount - 2) onEndReached();
   }, [lastRow, rowCount, onEndReached]);
 
+  if (!measured) {
+    // The server cannot know the screen's width, so its HTML lays the first page out with CSS (the
+    // same columns, gaps and square tiles the virtual rows compute from the measured width): the
+    // first paint is right on a phone as on a desktop, and nothing moves when the rows take over.
+    return (
+      <ul ref={ref} className="asset-grid first-paint" aria-label={props.label}>
+        {items.slice(0, FIRST_PAINT).map((item, index) => (
+          <li key={item.id} className={props.itemClassName(item)} aria-setsize={items.length} aria-posinset={index + 1}>
+            {props.renderItem(item, index)}
+          </li>
+        ))}
+      </ul>
+    );
+  }
   return (
     <ul ref={ref} className="asset-grid virtual" aria-label={props.label} style={{ height: virtualizer.getTotalSize() }}>
       {rows.flatMap((row) =>

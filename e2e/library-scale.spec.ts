@@ -11,20 +11,27 @@ import { e2eServer, sql } from './server-data.js';
  */
 const ITEMS = 100_000;
 
-test('scrolling a library of 100 000 items keeps fewer than 500 items in the page', async ({ signedIn: page, user }) => {
-  test.setTimeout(300_000);
+/**
+ * Fills the person's personal library with `assets` items by the seed script's code; files for
+ * the newest items only (the ones a page shows first), the rest are rows.
+ */
+async function fillLibrary(email: string, assets: number) {
   const { databaseUrl, dataDir } = e2eServer();
   const ws = await sql<{ workspace_id: string; user_id: string }>(
     `select m.workspace_id, m.user_id from membership m join "user" u on u.id = m.user_id join workspace w on w.id = m.workspace_id where u.email = $1 and w.kind = 'personal'`,
-    [user.email.toLowerCase()],
+    [email.toLowerCase()],
   );
   const db = createDb(createPool(databaseUrl, 2));
   try {
-    // Files for the newest items only (the ones a scroll shows first); the rest are rows.
-    await seedLibrary(db, { workspaceId: ws.rows[0]!.workspace_id, userId: ws.rows[0]!.user_id, assets: ITEMS, storageDir: path.join(dataDir, 'storage'), linkFiles: false, size: 256 });
+    await seedLibrary(db, { workspaceId: ws.rows[0]!.workspace_id, userId: ws.rows[0]!.user_id, assets, storageDir: path.join(dataDir, 'storage'), linkFiles: false, size: 256 });
   } finally {
     await db.destroy();
   }
+}
+
+test('scrolling a library of 100 000 items keeps fewer than 500 items in the page', async ({ signedIn: page, user }) => {
+  test.setTimeout(300_000);
+  await fillLibrary(user.email, ITEMS);
   await page.goto('/library');
   const grid = page.getByRole('list', { name: 'Library items' });
   const tiles = grid.locator('li.asset-item');
@@ -59,17 +66,7 @@ test('scrolling a library of 100 000 items keeps fewer than 500 items in the pag
 });
 
 test('on a phone, the server’s HTML already lays the first page out in two columns that fit the screen (nothing moves when the script takes over)', async ({ browser, signedIn: page, user }) => {
-  const { databaseUrl, dataDir } = e2eServer();
-  const ws = await sql<{ workspace_id: string; user_id: string }>(
-    `select m.workspace_id, m.user_id from membership m join "user" u on u.id = m.user_id join workspace w on w.id = m.workspace_id where u.email = $1 and w.kind = 'personal'`,
-    [user.email.toLowerCase()],
-  );
-  const db = createDb(createPool(databaseUrl, 2));
-  try {
-    await seedLibrary(db, { workspaceId: ws.rows[0]!.workspace_id, userId: ws.rows[0]!.user_id, assets: 30, storageDir: path.join(dataDir, 'storage'), linkFiles: false, size: 256 });
-  } finally {
-    await db.destroy();
-  }
+  await fillLibrary(user.email, 30);
   // The first four tiles' left edge, top (from the grid's top: without a script the filters above it differ) and width.
   const tilesAt = async (p: typeof page) =>
     p.getByRole('list', { name: 'Library items' }).evaluate((grid) => {
